@@ -1,0 +1,19 @@
+using DaprIoT.LocalRuntime.Sidecar;
+
+namespace DaprIoT.LocalRuntime;
+
+/// <summary>
+/// The building blocks this runtime provides. Each registers the factory that gives every sidecar its
+/// part of the block, and any runtime-wide singletons it needs (placement, broker connections, …).
+/// </summary>
+public static class RuntimeComposition
+{
+    public static IServiceCollection AddBuildingBlocks(this IServiceCollection services)
+    {
+        services.AddSingleton(TimeProvider.System);
+        return services;
+    }
+
+    public static IEnumerable<ISidecarFeatureFactory> FeatureFactories(this IServiceProvider services) =>
+        services.GetServices<ISidecarFeatureFactory>();
+}
