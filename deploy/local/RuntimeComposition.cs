@@ -1,3 +1,4 @@
+using DaprIoT.LocalRuntime.Bindings;
 using DaprIoT.LocalRuntime.Sidecar;
 
 namespace DaprIoT.LocalRuntime;
@@ -11,6 +12,7 @@ public static class RuntimeComposition
     public static IServiceCollection AddBuildingBlocks(this IServiceCollection services)
     {
         services.AddSingleton(TimeProvider.System);
+        services.AddBindings();
         return services;
     }
 

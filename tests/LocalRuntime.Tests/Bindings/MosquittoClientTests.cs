@@ -70,4 +70,31 @@ public sealed class MosquittoClientTests
         await client.DisposeAsync();
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(3), "dispose waited for the reconnect backoff");
     }
+
+    [Fact]
+    public async Task An_MQTT_5_client_without_clean_session_gets_what_was_published_while_it_was_away()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var topic = $"test/{Guid.NewGuid():N}/cmd";
+        var clientId = $"persistent-{Guid.NewGuid():N}";
+        MosquittoClient Persistent() => new(new MosquittoClientOptions
+        {
+            Host = "127.0.0.1", Port = 1883, ClientId = clientId, CleanSession = false, Mqtt5 = true, Subscriptions = [topic],
+        }, NullLogger.Instance);
+        await using (var first = Persistent())
+        {
+            await first.ConnectAsync(Timeout, ct);
+            await first.Subscribed.WaitAsync(Timeout, ct);
+        }
+        await using (var publisher = Client(1883, $"pub-{Guid.NewGuid():N}"))
+        {
+            await publisher.ConnectAsync(Timeout, ct);
+            await publisher.PublishAsync(topic, "while away"u8.ToArray(), 1, false, ct);
+        }
+
+        await using var again = Persistent();
+        await again.ConnectAsync(Timeout, ct);
+        var received = await again.Messages.ReadAsync(ct).AsTask().WaitAsync(Timeout, ct);
+        Assert.Equal("while away", Encoding.UTF8.GetString(received.Payload));
+    }
 }

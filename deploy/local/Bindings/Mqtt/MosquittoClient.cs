@@ -51,7 +51,10 @@ public sealed partial class MosquittoClient : IAsyncDisposable
             _self.Free();
             throw new MosquittoException($"mosquitto_new failed for client id '{options.ClientId}'");
         }
-        Check(LibMosquitto.IntOption(_handle, LibMosquitto.OptProtocolVersion, LibMosquitto.ProtocolV311), "mosquitto_int_option");
+        Check(LibMosquitto.IntOption(_handle, LibMosquitto.OptProtocolVersion,
+            options.Mqtt5 ? LibMosquitto.ProtocolV5 : LibMosquitto.ProtocolV311), "mosquitto_int_option");
+        if (options.Mqtt5)
+            Check(LibMosquitto.IntOption(_handle, LibMosquitto.OptReceiveMaximum, ushort.MaxValue), "mosquitto_int_option");
         Check(LibMosquitto.IntOption(_handle, LibMosquitto.OptTcpNoDelay, 1), "mosquitto_int_option");
         if (options.Username is not null)
             Check(LibMosquitto.UsernamePwSet(_handle, options.Username, options.Password), "mosquitto_username_pw_set");
@@ -184,9 +187,8 @@ public sealed partial class MosquittoClient : IAsyncDisposable
         var everConnected = false;
         while (!stop.IsCancellationRequested)
         {
-            var rc = everConnected
-                ? LibMosquitto.Reconnect(_handle)
-                : LibMosquitto.Connect(_handle, _options.Host, _options.Port, _options.KeepAliveSeconds);
+            // libmosquitto keeps the CONNECT properties of the first connect for every reconnect.
+            var rc = everConnected ? LibMosquitto.Reconnect(_handle) : FirstConnect();
             if (rc == LibMosquitto.Success)
             {
                 everConnected = true;
@@ -212,6 +214,23 @@ public sealed partial class MosquittoClient : IAsyncDisposable
             _connected = false;
             if (stop.WaitHandle.WaitOne(delay)) return;
             delay = delay * 2 > maxDelay ? maxDelay : delay * 2;
+        }
+    }
+
+    private int FirstConnect()
+    {
+        if (!_options.Mqtt5 || _options.CleanSession)
+            return LibMosquitto.Connect(_handle, _options.Host, _options.Port, _options.KeepAliveSeconds);
+        nint properties = 0;
+        try
+        {
+            Check(LibMosquitto.PropertyAddInt32(ref properties, LibMosquitto.PropSessionExpiryInterval, uint.MaxValue),
+                "mosquitto_property_add_int32");
+            return LibMosquitto.ConnectV5(_handle, _options.Host, _options.Port, _options.KeepAliveSeconds, null, properties);
+        }
+        finally
+        {
+            LibMosquitto.PropertyFreeAll(ref properties);
         }
     }
 

@@ -13,6 +13,14 @@ public sealed record MosquittoClientOptions
     /// <summary>Null for plain TCP.</summary>
     public MosquittoTlsOptions? Tls { get; init; }
 
+    /// <summary>
+    /// Speak MQTT 5 with a Receive Maximum of 65535 instead of MQTT 3.1.1. The broker then keeps every message for
+    /// this client in flight on the socket instead of holding all but 20 in its per-client queue, which mosquitto
+    /// caps at 1000 by default and silently overflows in a burst. <see cref="CleanSession"/> false maps to a
+    /// session that never expires, as a 3.1.1 persistent session.
+    /// </summary>
+    public bool Mqtt5 { get; init; }
+
     /// <summary>paho's (and so daprd's) default keep-alive.</summary>
     public int KeepAliveSeconds { get; init; } = 30;
 

@@ -19,9 +19,12 @@ internal static unsafe partial class LibMosquitto
     public const int ErrErrno = 14;
 
     public const int OptProtocolVersion = 1;
+    public const int OptReceiveMaximum = 4;
     public const int OptTcpNoDelay = 11;
     public const int OptTlsUseOsCerts = 13;
     public const int ProtocolV311 = 4;
+    public const int ProtocolV5 = 5;
+    public const int PropSessionExpiryInterval = 17;
 
     [LibraryImport(Library, EntryPoint = "mosquitto_lib_init")]
     public static partial int LibInit();
@@ -46,6 +49,15 @@ internal static unsafe partial class LibMosquitto
 
     [LibraryImport(Library, EntryPoint = "mosquitto_connect", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     public static partial int Connect(nint mosq, string host, int port, int keepAliveSeconds);
+
+    [LibraryImport(Library, EntryPoint = "mosquitto_connect_bind_v5", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    public static partial int ConnectV5(nint mosq, string host, int port, int keepAliveSeconds, string? bindAddress, nint properties);
+
+    [LibraryImport(Library, EntryPoint = "mosquitto_property_add_int32")]
+    public static partial int PropertyAddInt32(ref nint properties, int identifier, uint value);
+
+    [LibraryImport(Library, EntryPoint = "mosquitto_property_free_all")]
+    public static partial void PropertyFreeAll(ref nint properties);
 
     [LibraryImport(Library, EntryPoint = "mosquitto_reconnect", SetLastError = true)]
     public static partial int Reconnect(nint mosq);
