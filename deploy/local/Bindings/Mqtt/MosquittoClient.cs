@@ -33,6 +33,7 @@ public sealed partial class MosquittoClient : IAsyncDisposable
     private volatile bool _connected;
     private long _connectCount;
     private long _receivedCount;
+    private long _subackCount;
 
     public unsafe MosquittoClient(MosquittoClientOptions options, ILogger logger)
     {
@@ -81,6 +82,9 @@ public sealed partial class MosquittoClient : IAsyncDisposable
     public long ConnectCount => Interlocked.Read(ref _connectCount);
 
     public long ReceivedCount => Interlocked.Read(ref _receivedCount);
+
+    /// <summary>How many times the broker acknowledged the subscriptions: once per (re)connect when all is well.</summary>
+    public long SubscribeCount => Interlocked.Read(ref _subackCount);
 
     /// <summary>Messages on the subscribed topics, in the order the broker sent them.</summary>
     public ChannelReader<MqttMessage> Messages => _messages.Reader;
@@ -364,6 +368,7 @@ public sealed partial class MosquittoClient : IAsyncDisposable
             return;
         }
         Log.Subscribed(_logger, ClientId, string.Join(", ", _options.Subscriptions));
+        Interlocked.Increment(ref _subackCount);
         _firstSubscribe.TrySetResult();
     }
 

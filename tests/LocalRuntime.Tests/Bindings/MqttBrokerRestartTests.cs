@@ -1,0 +1,60 @@
+using System.Net;
+using System.Text;
+using DaprIoT.LocalRuntime.Bindings.Mqtt;
+using Microsoft.Extensions.Logging.Abstractions;
+using Xunit;
+
+namespace DaprIoT.LocalRuntime.Tests.Bindings;
+
+/// <summary>A private broker that goes away and comes back on the same port, forgetting every session.</summary>
+public sealed class MqttBrokerRestartTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
+    private static async Task<MosquittoClient> DeviceAsync(int port, CancellationToken ct, params string[] subscriptions)
+    {
+        var client = new MosquittoClient(new MosquittoClientOptions
+        {
+            Host = "127.0.0.1", Port = port, ClientId = $"device-{Guid.NewGuid():N}", CleanSession = true, Subscriptions = subscriptions,
+        }, NullLogger.Instance);
+        await client.ConnectAsync(Timeout, ct);
+        await client.Subscribed.WaitAsync(Timeout, ct);
+        return client;
+    }
+
+    [Fact]
+    public async Task After_a_broker_restart_the_binding_reconnects_resubscribes_and_messages_flow_both_ways_again()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var broker = await MosquittoBrokerProcess.StartAsync(ct);
+        await using var app = await BindingTestApp.StartAsync([("/bulbs", AppRoute.PostOnly)], ct);
+        await using var sidecar = await BindingsSidecar.StartAsync(
+            [BindingsSidecar.Mqtt("bulbs", "dapriot/lightbulb/+/state", ("url", $"tcp://127.0.0.1:{broker.Port}"))], app, ct);
+        var consumer = sidecar.Feature.ConsumerOf("bulbs")!;
+        await using (var device = await DeviceAsync(broker.Port, ct, "dapriot/lightbulb/+/cmd"))
+        {
+            await device.PublishAsync("dapriot/lightbulb/b1/state", "before"u8.ToArray(), 1, false, ct);
+            await Eventually.HoldsAsync(() => app.Accepted.Count == 1, Timeout, ct, "delivery before the restart");
+            Assert.Equal(HttpStatusCode.NoContent, (await sidecar.InvokeAsync("bulbs",
+                new { data = "on", metadata = new { topic = "dapriot/lightbulb/b1/cmd" }, operation = "create" }, ct)).StatusCode);
+            Assert.Equal("\"on\"", Encoding.UTF8.GetString((await device.Messages.ReadAsync(ct).AsTask().WaitAsync(Timeout, ct)).Payload));
+        }
+
+        await broker.StopAsync();
+        await Eventually.HoldsAsync(() => !consumer.IsConnected, Timeout, ct, "the binding notices the broker is gone");
+        await broker.RestartAsync(ct);
+        await Eventually.HoldsAsync(() => consumer.SubscribeCount == 2, TimeSpan.FromSeconds(15), ct, "the binding reconnects and resubscribes");
+        Assert.Equal(2, consumer.ConnectCount);
+
+        // The restarted broker kept nothing: this delivery exists only because the binding subscribed again.
+        await using var deviceAgain = await DeviceAsync(broker.Port, ct, "dapriot/lightbulb/+/cmd");
+        await deviceAgain.PublishAsync("dapriot/lightbulb/b2/state", "after"u8.ToArray(), 1, false, ct);
+        await Eventually.HoldsAsync(() => app.Accepted.Count == 2, Timeout, ct, "delivery after the restart");
+        Assert.Equal(("dapriot/lightbulb/b2/state", "after"), (app.Accepted.Last().Topic, app.Accepted.Last().Text));
+
+        Assert.Equal(HttpStatusCode.NoContent, (await sidecar.InvokeAsync("bulbs",
+            new { data = "off", metadata = new { topic = "dapriot/lightbulb/b2/cmd" }, operation = "create" }, ct)).StatusCode);
+        Assert.Equal("\"off\"", Encoding.UTF8.GetString((await deviceAgain.Messages.ReadAsync(ct).AsTask().WaitAsync(Timeout, ct)).Payload));
+        Assert.Contains(sidecar.Log.Lines, l => l.Contains("lost") && l.Contains("-consumer"));
+    }
+}
