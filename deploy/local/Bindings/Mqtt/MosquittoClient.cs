@@ -14,6 +14,7 @@ namespace DaprIoT.LocalRuntime.Bindings.Mqtt;
 /// </summary>
 public sealed partial class MosquittoClient : IAsyncDisposable
 {
+    private const string SystemCaPath = "/etc/ssl/certs";
     private static readonly Lock InitLock = new();
     private static bool _initialized;
 
@@ -52,26 +53,34 @@ public sealed partial class MosquittoClient : IAsyncDisposable
             _self.Free();
             throw new MosquittoException($"mosquitto_new failed for client id '{options.ClientId}'");
         }
-        Check(LibMosquitto.IntOption(_handle, LibMosquitto.OptProtocolVersion,
-            options.Mqtt5 ? LibMosquitto.ProtocolV5 : LibMosquitto.ProtocolV311), "mosquitto_int_option");
-        if (options.Mqtt5)
-            Check(LibMosquitto.IntOption(_handle, LibMosquitto.OptReceiveMaximum, ushort.MaxValue), "mosquitto_int_option");
-        Check(LibMosquitto.IntOption(_handle, LibMosquitto.OptTcpNoDelay, 1), "mosquitto_int_option");
-        if (options.Username is not null)
-            Check(LibMosquitto.UsernamePwSet(_handle, options.Username, options.Password), "mosquitto_username_pw_set");
-        if (options.Tls is { } tls)
+        try
         {
-            if (tls.CaFile is null)
-                Check(LibMosquitto.IntOption(_handle, LibMosquitto.OptTlsUseOsCerts, 1), "mosquitto_int_option");
-            else
-                Check(LibMosquitto.TlsSet(_handle, tls.CaFile, null, tls.CertFile, tls.KeyFile, 0), "mosquitto_tls_set");
+            Check(LibMosquitto.IntOption(_handle, LibMosquitto.OptProtocolVersion,
+                options.Mqtt5 ? LibMosquitto.ProtocolV5 : LibMosquitto.ProtocolV311), "mosquitto_int_option");
+            if (options.Mqtt5)
+                Check(LibMosquitto.IntOption(_handle, LibMosquitto.OptReceiveMaximum, ushort.MaxValue), "mosquitto_int_option");
+            Check(LibMosquitto.IntOption(_handle, LibMosquitto.OptTcpNoDelay, 1), "mosquitto_int_option");
+            if (options.Username is not null)
+                Check(LibMosquitto.UsernamePwSet(_handle, options.Username, options.Password), "mosquitto_username_pw_set");
+            if (options.Tls is { } tls)
+            {
+                // Without a CA of its own the connection trusts the system's CAs, as Go's crypto/tls does in daprd.
+                Check(LibMosquitto.TlsSet(_handle, tls.CaFile, tls.CaFile is null ? SystemCaPath : null, tls.CertFile, tls.KeyFile, 0),
+                    "mosquitto_tls_set");
+            }
+            Check(LibMosquitto.ThreadedSet(_handle, true), "mosquitto_threaded_set");
+            LibMosquitto.ConnectCallbackSet(_handle, &OnConnect);
+            LibMosquitto.DisconnectCallbackSet(_handle, &OnDisconnect);
+            LibMosquitto.PublishCallbackSet(_handle, &OnPublish);
+            LibMosquitto.MessageCallbackSet(_handle, &OnMessage);
+            LibMosquitto.SubscribeCallbackSet(_handle, &OnSubscribe);
         }
-        Check(LibMosquitto.ThreadedSet(_handle, true), "mosquitto_threaded_set");
-        LibMosquitto.ConnectCallbackSet(_handle, &OnConnect);
-        LibMosquitto.DisconnectCallbackSet(_handle, &OnDisconnect);
-        LibMosquitto.PublishCallbackSet(_handle, &OnPublish);
-        LibMosquitto.MessageCallbackSet(_handle, &OnMessage);
-        LibMosquitto.SubscribeCallbackSet(_handle, &OnSubscribe);
+        catch
+        {
+            LibMosquitto.Destroy(_handle);
+            _self.Free();
+            throw;
+        }
     }
 
     public string ClientId => _options.ClientId;
@@ -129,6 +138,8 @@ public sealed partial class MosquittoClient : IAsyncDisposable
         // the same lock on the network thread) can never look the id up before it is registered.
         lock (_publishLock)
         {
+            // Checked under the lock that DisposeAsync takes to destroy the handle: never a call on a freed client.
+            if (_handle == 0) throw new MosquittoException($"client '{ClientId}' is closed");
             var rc = PublishNative(topic, payload.Span, qos, retain, out mid);
             var queuedWhileOffline = rc == LibMosquitto.ErrNoConn && qos > 0;
             if (rc != LibMosquitto.Success && !queuedWhileOffline)
@@ -162,15 +173,15 @@ public sealed partial class MosquittoClient : IAsyncDisposable
         await _disposing.CancelAsync().ConfigureAwait(false);
         _messages.Writer.TryComplete();
         if (_networkThread is { } thread) await Task.Run(thread.Join).ConfigureAwait(false);
-        LibMosquitto.Destroy(_handle);
-        _handle = 0;
-        _self.Free();
         lock (_publishLock)
         {
+            LibMosquitto.Destroy(_handle);
+            _handle = 0;
             foreach (var pending in _pendingPublishes.Values)
                 pending.TrySetException(new MosquittoException($"client '{ClientId}' closed before the broker acknowledged"));
             _pendingPublishes.Clear();
         }
+        _self.Free();
         _firstConnect.TrySetException(new ObjectDisposedException(nameof(MosquittoClient)));
         _ = _firstConnect.Task.Exception;
         _firstSubscribe.TrySetCanceled();
