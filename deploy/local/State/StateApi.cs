@@ -77,17 +77,17 @@ public sealed partial class StateApi : ISidecarFeature
 
     private async Task GetAsync(HttpContext http, CancellationToken cancellationToken)
     {
-        var (storeName, store, prefix) = Resolve(http);
+        var target = Resolve(http);
         var key = (string)http.GetRouteValue("key")!;
-        var storeKey = StoreKey(prefix, key);
+        var storeKey = StoreKey(target.Prefix, key);
         StateItem? item;
         try
         {
-            item = await store.GetAsync(storeKey, cancellationToken);
+            item = await target.CallAsync((store, ct) => store.GetAsync(storeKey, ct), cancellationToken);
         }
         catch (Exception e) when (IsStoreFailure(e, cancellationToken))
         {
-            throw StateApiException.Get(key, storeName, e.Message);
+            throw StateApiException.Get(key, target.Name, e.Message);
         }
         if (item is null)
         {
@@ -104,9 +104,9 @@ public sealed partial class StateApi : ISidecarFeature
 
     private async Task DeleteAsync(HttpContext http, CancellationToken cancellationToken)
     {
-        var (_, store, prefix) = Resolve(http);
+        var target = Resolve(http);
         var key = (string)http.GetRouteValue("key")!;
-        var storeKey = StoreKey(prefix, key);
+        var storeKey = StoreKey(target.Prefix, key);
         var query = http.Request.Query;
         var concurrency = Concurrency(query["concurrency"].FirstOrDefault(), query["consistency"].FirstOrDefault(),
             detail => StateApiException.Delete(key, detail));
@@ -114,7 +114,8 @@ public sealed partial class StateApi : ISidecarFeature
         var etag = http.Request.Headers.IfMatch.FirstOrDefault();
         try
         {
-            await store.DeleteAsync(new StateDelete(storeKey, etag, concurrency), cancellationToken);
+            var delete = new StateDelete(storeKey, etag, concurrency);
+            await target.CallAsync((store, ct) => store.DeleteAsync(delete, ct), cancellationToken);
         }
         catch (EtagMismatchException e)
         {
@@ -129,7 +130,8 @@ public sealed partial class StateApi : ISidecarFeature
 
     private async Task SaveAsync(HttpContext http, CancellationToken cancellationToken)
     {
-        var (storeName, store, prefix) = Resolve(http);
+        var target = Resolve(http);
+        var storeName = target.Name;
         IReadOnlyList<StateWriteRequest> items;
         using (var body = await StateRequests.ParseAsync(http.Request, cancellationToken))
         {
@@ -137,7 +139,7 @@ public sealed partial class StateApi : ISidecarFeature
         }
         var query = QueryMetadata(http.Request);
         // Everything is validated before anything is written.
-        var sets = items.Select(item => ToSet(item, prefix, query, EmptyMetadata, detail => StateApiException.Save(storeName, detail))).ToList();
+        var sets = items.Select(item => ToSet(item, target.Prefix, query, EmptyMetadata, detail => StateApiException.Save(storeName, detail))).ToList();
 
         // Like daprd, every item is attempted; the items are independent (no transaction).
         var failures = new List<StateApiException>();
@@ -145,7 +147,7 @@ public sealed partial class StateApi : ISidecarFeature
         {
             try
             {
-                await store.SetAsync(set, cancellationToken);
+                await target.CallAsync((store, ct) => store.SetAsync(set, ct), cancellationToken);
             }
             catch (EtagMismatchException e)
             {
@@ -168,13 +170,13 @@ public sealed partial class StateApi : ISidecarFeature
 
     private async Task BulkGetAsync(HttpContext http, CancellationToken cancellationToken)
     {
-        var (_, store, prefix) = Resolve(http);
+        var target = Resolve(http);
         BulkGetRequest request;
         using (var body = await StateRequests.ParseAsync(http.Request, cancellationToken))
         {
             request = StateRequests.BulkGet(body.RootElement);
         }
-        var storeKeys = request.Keys.Select(key => StoreKey(prefix, key)).ToArray();
+        var storeKeys = request.Keys.Select(key => StoreKey(target.Prefix, key)).ToArray();
         var results = new (StateItem? Item, string? Error)[storeKeys.Length];
         var options = new ParallelOptions
         {
@@ -185,7 +187,7 @@ public sealed partial class StateApi : ISidecarFeature
         {
             try
             {
-                results[i] = (await store.GetAsync(storeKeys[i], ct), null);
+                results[i] = (await target.CallAsync((store, attempt) => store.GetAsync(storeKeys[i], attempt), ct), null);
             }
             catch (Exception e) when (IsStoreFailure(e, ct))
             {
@@ -229,7 +231,8 @@ public sealed partial class StateApi : ISidecarFeature
 
     private async Task TransactAsync(HttpContext http, CancellationToken cancellationToken)
     {
-        var (_, store, prefix) = Resolve(http);
+        var target = Resolve(http);
+        var prefix = target.Prefix;
         TransactionRequest request;
         using (var body = await StateRequests.ParseAsync(http.Request, cancellationToken))
         {
@@ -255,7 +258,7 @@ public sealed partial class StateApi : ISidecarFeature
         }
         try
         {
-            await store.TransactAsync(operations, cancellationToken);
+            await target.CallAsync((store, ct) => store.TransactAsync(operations, ct), cancellationToken);
         }
         catch (EtagMismatchException e)
         {
@@ -282,12 +285,12 @@ public sealed partial class StateApi : ISidecarFeature
         }
     };
 
-    private (string Name, IStateStore Store, StateKeyPrefix Prefix) Resolve(HttpContext http)
+    private StoreTarget Resolve(HttpContext http)
     {
         var name = (string)http.GetRouteValue("storeName")!;
         if (_sidecar.StateStores.Count == 0) throw StateApiException.NotConfigured(name);
         return _sidecar.StateStores.TryGetValue(name, out var store)
-            ? (name, store, _prefixes[name])
+            ? new StoreTarget(name, store, _prefixes[name], _sidecar.Resiliency.ForComponentOutbound(name))
             : throw StateApiException.NotFound(name);
     }
 

@@ -61,7 +61,8 @@ public sealed class StateApiHost : IAsyncLifetime
         Redis = await RedisClient.ConnectAsync(new RedisOptions("127.0.0.1", 6379), ct);
     }
 
-    public static SidecarContext Sidecar(string appId, IReadOnlyList<ComponentSpec> components, IReadOnlyDictionary<string, IStateStore> stores) => new()
+    public static SidecarContext Sidecar(string appId, IReadOnlyList<ComponentSpec> components, IReadOnlyDictionary<string, IStateStore> stores,
+        ResiliencySpec? resiliency = null) => new()
     {
         AppId = appId,
         InstanceId = $"{appId}-0",
@@ -70,7 +71,7 @@ public sealed class StateApiHost : IAsyncLifetime
         StateStores = stores,
         ActorStateStoreName = components.FirstOrDefault(StateStoreFactory.IsActorStateStore)?.Name,
         DeclarativeSubscriptions = [],
-        Resiliency = ResiliencySpec.Empty,
+        Resiliency = resiliency ?? ResiliencySpec.Empty,
         App = new NoApp(),
         LoggerFactory = NullLoggerFactory.Instance,
         Services = new ServiceCollection().BuildServiceProvider(),
