@@ -87,6 +87,13 @@ public sealed partial class RedisStateStore : IStateStore
     /// <summary>Connects as the component says (<c>redisHost</c>, <c>redisPassword</c>, <c>redisDB</c>, <c>ttlInSeconds</c>).</summary>
     public static async Task<RedisStateStore> OpenAsync(ComponentSpec component, TimeProvider clock, CancellationToken cancellationToken)
     {
+        // Settings the local runtime cannot honour fail here rather than misbehave later.
+        if (component.GetString("redisType") is { } type && !type.Equals("node", StringComparison.OrdinalIgnoreCase))
+            throw component.Invalid("redisType", $"'{type}' is not supported by the local runtime, which talks to a single Redis node; use 'node'");
+        if (component.GetBool("enableTLS", false))
+            throw component.Invalid("enableTLS", "TLS is not supported by the local runtime; point redisHost at a plain-text Redis");
+        if (component.GetBool("failover", false))
+            throw component.Invalid("failover", "Sentinel failover is not supported by the local runtime; point redisHost at the Redis node");
         var options = RedisOptions.FromComponent(component);
         TimeSpan? defaultTtl = component.GetString("ttlInSeconds") is null
             ? null

@@ -128,6 +128,30 @@ public sealed class RedisStateStoreTests : StateStoreContract
     }
 
     [Fact]
+    public async Task A_component_addressing_redis_as_localhost_connects()
+    {
+        var component = Component("local") with { Metadata = new Dictionary<string, string> { ["redisHost"] = "localhost:6379" } };
+        await using var store = await StateStoreFactory.OpenAsync(component, TimeProvider.System, Ct);
+
+        await store.SetAsync(new StateSet(Key("a"), Json("1")), Ct);
+
+        Assert.NotNull(await Store.GetAsync(Key("a"), Ct));
+    }
+
+    [Theory]
+    [InlineData("redisType", "cluster")]
+    [InlineData("enableTLS", "true")]
+    [InlineData("failover", "true")]
+    public async Task Redis_settings_the_local_runtime_cannot_honour_fail_at_open_naming_the_field(string field, string value)
+    {
+        var error = await Assert.ThrowsAsync<Configuration.ConfigurationException>(() =>
+            StateStoreFactory.OpenAsync(Component("unsupported", (field, value)), TimeProvider.System, Ct));
+
+        Assert.Contains(field, error.Message);
+        Assert.Contains("components/statestore.yaml", error.Message);
+    }
+
+    [Fact]
     public async Task Opening_a_component_whose_redis_is_unreachable_says_where_it_tried()
     {
         var component = Component("down") with
