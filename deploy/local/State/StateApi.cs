@@ -45,7 +45,10 @@ public sealed partial class StateApi : ISidecarFeature
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    /// <summary>Adds each state component's <c>capabilities</c>, adding the component entry if the core has not listed it.</summary>
+    /// <summary>
+    /// Sets each opened state component's <c>capabilities</c> (this block knows them: <c>ACTOR</c> only on the actor
+    /// store), adding the component's entry when the sidecar has not listed it.
+    /// </summary>
     public void DescribeMetadata(JsonObject metadata)
     {
         if (metadata["components"] is not JsonArray components)
@@ -58,7 +61,7 @@ public sealed partial class StateApi : ISidecarFeature
             var capabilities = new JsonArray(StateStoreFactory.Capabilities(component).Select(c => (JsonNode)c).ToArray());
             if (components.OfType<JsonObject>().FirstOrDefault(e => e["name"]?.GetValue<string>() == component.Name) is { } entry)
             {
-                entry["capabilities"] ??= capabilities;
+                entry["capabilities"] = capabilities;
             }
             else
             {

@@ -379,9 +379,10 @@ public sealed class StateApiTests(StateApiHost host) : IClassFixture<StateApiHos
     }
 
     [Fact]
-    public void Metadata_adds_capabilities_to_a_component_entry_the_core_already_listed()
+    public void Metadata_sets_the_capabilities_of_a_component_entry_the_sidecar_already_listed()
     {
-        var metadata = new JsonObject { ["components"] = new JsonArray(new JsonObject { ["name"] = host.MemoryStore, ["type"] = "state.in-memory" }) };
+        var listed = new JsonObject { ["name"] = host.MemoryStore, ["type"] = "state.in-memory", ["capabilities"] = new JsonArray("ETAG", "ACTOR") };
+        var metadata = new JsonObject { ["components"] = new JsonArray(listed) };
 
         host.Feature.DescribeMetadata(metadata);
 
