@@ -6,8 +6,11 @@ using DaprIoT.LocalRuntime.State;
 
 namespace DaprIoT.LocalRuntime.Tests.State;
 
-/// <summary>The component's outbound Resiliency policy around state calls, as daprd applies it.</summary>
-public sealed class StateApiResiliencyTests
+/// <summary>
+/// How the state API answers when the store itself fails, and the component's outbound Resiliency policy that
+/// daprd applies around state calls. The store fails on demand, as a dropped Redis connection would.
+/// </summary>
+public sealed class StateApiStoreFailureTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -73,6 +76,54 @@ public sealed class StateApiResiliencyTests
 
             Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
             Assert.Contains("did not answer within", await response.Content.ReadAsStringAsync(Ct));
+        }
+    }
+
+    private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+
+    [Fact]
+    public async Task Bulk_get_reports_a_failed_key_in_its_own_item_and_still_returns_the_others()
+    {
+        var store = new FlakyStateStore("flaky");
+        var (client, app) = await StartAsync(store, new TargetPolicies(null, null));
+        await using (app)
+        using (client)
+        {
+            await client.PostAsync("/v1.0/state/flaky", Json("""[{"key":"a","value":1},{"key":"b","value":2}]"""), Ct);
+
+            store.FailNext(1);
+            var response = await client.PostAsync("/v1.0/state/flaky/bulk", Json("""{"keys":["a","b"],"parallelism":1}"""), Ct);
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var items = System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync(Ct))!.AsArray();
+            Assert.Equal(["key", "error"], items[0]!.AsObject().Select(p => p.Key));
+            Assert.Equal("connection reset by peer", (string?)items[0]!["error"]);
+            Assert.Equal(2, (int?)items[1]!["data"]);
+        }
+    }
+
+    [Fact]
+    public async Task A_failing_store_answers_500_with_the_operations_error_code()
+    {
+        var store = new FlakyStateStore("flaky");
+        var (client, app) = await StartAsync(store, new TargetPolicies(null, null));
+        await using (app)
+        using (client)
+        {
+            store.FailNext(1);
+            var save = await client.PostAsync("/v1.0/state/flaky", Json("""[{"key":"a","value":1}]"""), Ct);
+            store.FailNext(1);
+            var delete = await client.DeleteAsync("/v1.0/state/flaky/a", Ct);
+            store.FailNext(1);
+            var transaction = await client.PostAsync("/v1.0/state/flaky/transaction",
+                Json("""{"operations":[{"operation":"delete","request":{"key":"a"}}]}"""), Ct);
+
+            Assert.Equal(HttpStatusCode.InternalServerError, save.StatusCode);
+            Assert.Contains("\"ERR_STATE_SAVE\"", await save.Content.ReadAsStringAsync(Ct));
+            Assert.Equal(HttpStatusCode.InternalServerError, delete.StatusCode);
+            Assert.Contains("\"ERR_STATE_DELETE\"", await delete.Content.ReadAsStringAsync(Ct));
+            Assert.Equal(HttpStatusCode.InternalServerError, transaction.StatusCode);
+            Assert.Contains("\"ERR_STATE_TRANSACTION\"", await transaction.Content.ReadAsStringAsync(Ct));
         }
     }
 }
