@@ -128,6 +128,55 @@ public sealed class RedisStateStoreTests : StateStoreContract
     }
 
     [Fact]
+    public async Task Writes_and_reads_keep_working_after_redis_forgets_the_scripts()
+    {
+        await using var server = await PrivateRedisServer.StartAsync(Ct);
+        await using var store = new RedisStateStore("private", new RedisClient(server.Options), null, TimeProvider.System);
+        await using var admin = await RedisClient.ConnectAsync(server.Options, Ct);
+        await store.SetAsync(new StateSet("k", Json("1")), Ct);
+
+        await admin.ExecuteAsync(["SCRIPT", "FLUSH"], Ct);
+
+        await store.SetAsync(new StateSet("k", Json("2"), "1"), Ct);
+        Assert.Equal("2", (await store.GetAsync("k", Ct))!.ETag);
+    }
+
+    [Fact]
+    public async Task The_store_recovers_when_redis_restarts()
+    {
+        await using var server = await PrivateRedisServer.StartAsync(Ct);
+        await using var store = new RedisStateStore("private", new RedisClient(server.Options), null, TimeProvider.System);
+        await store.SetAsync(new StateSet("k", Json("1")), Ct);
+
+        await server.RestartAsync(Ct);
+
+        // The first call may still meet the dead connection; the store must work again right after it.
+        await Poll.UntilAsync(async () =>
+        {
+            try
+            {
+                await store.SetAsync(new StateSet("k", Json("2")), Ct);
+                return true;
+            }
+            catch (RedisConnectionException)
+            {
+                return false;
+            }
+        }, Ct);
+        Assert.Equal("2", Encoding.UTF8.GetString((await store.GetAsync("k", Ct))!.Value));
+    }
+
+    [Fact]
+    public async Task A_hash_without_data_and_version_is_reported_as_not_a_state_entry()
+    {
+        await _redis.ExecuteAsync(["HSET", Key("a"), "something", "else"], Ct);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => Store.GetAsync(Key("a"), Ct));
+
+        Assert.Contains("'data' and 'version'", error.Message);
+    }
+
+    [Fact]
     public async Task A_component_addressing_redis_as_localhost_connects()
     {
         var component = Component("local") with { Metadata = new Dictionary<string, string> { ["redisHost"] = "localhost:6379" } };
