@@ -39,6 +39,7 @@ public sealed partial class StateApi : ISidecarFeature
         routes.MapMethods("/v1.0/state/{storeName}", postOrPut, Handle(SaveAsync));
         routes.MapMethods("/v1.0/state/{storeName}/bulk", postOrPut, Handle(BulkGetAsync));
         routes.MapMethods("/v1.0/state/{storeName}/transaction", postOrPut, Handle(TransactAsync));
+        routes.MapMethods("/v1.0-alpha1/state/{storeName}/query", postOrPut, Handle(QueryAsync));
     }
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -273,6 +274,14 @@ public sealed partial class StateApi : ISidecarFeature
             throw StateApiException.Transaction(e.Message);
         }
         http.Response.StatusCode = StatusCodes.Status204NoContent;
+    }
+
+    // Neither store implements daprd's query API (Redis needs RedisJSON and queryIndexes for it), so the route
+    // answers as daprd does for a store without it rather than 404.
+    private Task QueryAsync(HttpContext http, CancellationToken cancellationToken)
+    {
+        Resolve(http);
+        throw StateApiException.QueryUnsupported();
     }
 
     private RequestDelegate Handle(Func<HttpContext, CancellationToken, Task> handler) => async http =>

@@ -39,6 +39,9 @@ public sealed class StateApiException(HttpStatusCode status, string errorCode, s
     public static StateApiException Transaction(string detail) =>
         new(HttpStatusCode.InternalServerError, "ERR_STATE_TRANSACTION", $"error while executing state transaction: {detail}");
 
+    public static StateApiException QueryUnsupported() =>
+        new(HttpStatusCode.InternalServerError, "ERR_STATE_STORE_NOT_SUPPORTED", "state store does not support querying");
+
     public async Task WriteAsync(HttpResponse response, CancellationToken cancellationToken)
     {
         response.StatusCode = (int)Status;

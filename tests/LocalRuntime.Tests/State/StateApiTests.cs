@@ -329,6 +329,16 @@ public sealed class StateApiTests(StateApiHost host) : IClassFixture<StateApiHos
     }
 
     [Fact]
+    public async Task The_alpha_query_api_answers_that_the_store_does_not_support_querying()
+    {
+        var response = await Client.PostAsync($"/v1.0-alpha1/state/{host.RedisStore}/query", Json("""{"filter":{}}"""), Ct);
+        var unknown = await Client.PostAsync("/v1.0-alpha1/state/nope/query", Json("""{"filter":{}}"""), Ct);
+
+        await AssertDaprErrorAsync(response, HttpStatusCode.InternalServerError, "ERR_STATE_STORE_NOT_SUPPORTED");
+        await AssertDaprErrorAsync(unknown, HttpStatusCode.BadRequest, "ERR_STATE_STORE_NOT_FOUND");
+    }
+
+    [Fact]
     public async Task A_ttl_in_query_metadata_expires_the_key_and_get_reports_ttlExpireTime()
     {
         var key = NewKey();
