@@ -351,12 +351,14 @@ public sealed class StateApiTests(StateApiHost host) : IClassFixture<StateApiHos
         Assert.InRange(expiresAt - DateTimeOffset.UtcNow, TimeSpan.FromSeconds(3500), TimeSpan.FromSeconds(3601));
     }
 
-    [Fact]
-    public async Task A_ttl_that_is_not_a_number_fails_the_save_like_daprd_and_writes_nothing()
+    [Theory]
+    [InlineData("soon")]
+    [InlineData("99999999999999")]
+    public async Task A_ttl_that_is_not_a_number_of_seconds_fails_the_save_like_daprd_and_writes_nothing(string ttl)
     {
         var key = NewKey();
 
-        var response = await SaveAsync(host.RedisStore, $$$"""[{"key":"{{{key}}}","value":1,"metadata":{"ttlInSeconds":"soon"}}]""");
+        var response = await SaveAsync(host.RedisStore, $$$"""[{"key":"{{{key}}}","value":1,"metadata":{"ttlInSeconds":"{{{ttl}}}"}}]""");
 
         Assert.Contains("failed to parse ttl", await AssertDaprErrorAsync(response, HttpStatusCode.InternalServerError, "ERR_STATE_SAVE"));
         Assert.Null(await RedisFieldAsync($"{host.AppId}||{key}", "data"));
