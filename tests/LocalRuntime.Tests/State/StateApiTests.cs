@@ -75,6 +75,18 @@ public sealed class StateApiTests(StateApiHost host) : IClassFixture<StateApiHos
     }
 
     [Fact]
+    public async Task A_key_with_spaces_and_unicode_reads_back_through_its_url_encoded_path()
+    {
+        var key = $"dévice one ☀ {host.Id}";
+
+        await SaveAsync(host.RedisStore, $$"""[{"key":"{{key}}","value":true}]""");
+        var got = await Client.GetAsync($"/v1.0/state/{host.RedisStore}/{Uri.EscapeDataString(key)}", Ct);
+
+        Assert.Equal("true", await got.Content.ReadAsStringAsync(Ct));
+        Assert.Equal("true", await RedisFieldAsync($"{host.AppId}||{key}", "data"));
+    }
+
+    [Fact]
     public async Task An_item_without_a_value_is_stored_as_json_null()
     {
         var key = NewKey();
