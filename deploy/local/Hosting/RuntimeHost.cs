@@ -26,10 +26,13 @@ public sealed partial class RuntimeHost : IAsyncDisposable
     private readonly List<IStateStore> _stores = [];
     private readonly CancellationTokenSource _stopping = new();
     private InfrastructureLauncher? _infrastructure;
+    private readonly Action<IServiceCollection>? _configureServices;
     private ServiceProvider? _services;
 
-    public RuntimeHost(RunFile runFile, RuntimeOptions options, ILoggerFactory loggerFactory)
+    /// <param name="configureServices">Extra runtime-wide registrations after the building blocks (e.g. a test's own feature).</param>
+    public RuntimeHost(RunFile runFile, RuntimeOptions options, ILoggerFactory loggerFactory, Action<IServiceCollection>? configureServices = null)
     {
+        _configureServices = configureServices;
         _runFile = runFile;
         _options = options;
         _loggerFactory = loggerFactory;
@@ -73,6 +76,7 @@ public sealed partial class RuntimeHost : IAsyncDisposable
         services.AddSingleton(_options);
         services.AddSingleton(Registry);
         services.AddBuildingBlocks();
+        _configureServices?.Invoke(services);
         _services = services.BuildServiceProvider();
         var clock = _services.GetRequiredService<TimeProvider>();
 
