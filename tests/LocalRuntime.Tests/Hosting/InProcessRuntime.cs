@@ -27,8 +27,10 @@ public sealed class InProcessRuntime : IAsyncDisposable
 
     /// <param name="runFile">dapr.yaml; app folders are created as <c>./apps/{name}</c> when referenced that way.</param>
     /// <param name="resources">file name → YAML, written to <c>./resources</c> (give <c>common.resourcesPaths: [./resources]</c>).</param>
+    /// <param name="files">other files by path relative to the run file's folder.</param>
     public static async Task<InProcessRuntime> StartAsync(string runFile, IReadOnlyDictionary<string, string>? resources = null,
-        Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? configureServices = null, CancellationToken cancellationToken = default)
+        Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? configureServices = null,
+        IReadOnlyDictionary<string, string>? files = null, CancellationToken cancellationToken = default)
     {
         var folder = new TempFolder();
         folder.Folder("resources");
@@ -38,6 +40,7 @@ public sealed class InProcessRuntime : IAsyncDisposable
             var marker = line.IndexOf("./apps/", StringComparison.Ordinal);
             if (marker >= 0) folder.Folder(new string(line[(marker + 2)..].TakeWhile(c => char.IsAsciiLetterOrDigit(c) || c is '/' or '-' or '_').ToArray()));
         }
+        foreach (var (name, text) in files ?? new Dictionary<string, string>()) folder.Write(name, text);
         folder.Write("dapr.yaml", runFile);
         var host = new RuntimeHost(RunFileLoader.Load(folder.Path),
             new RuntimeOptions(Path.Combine(folder.Path, ".dapr-local"), InfrastructureMode.None), NullLoggerFactory.Instance, configureServices);
