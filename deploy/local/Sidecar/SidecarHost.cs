@@ -281,9 +281,10 @@ public sealed partial class SidecarHost : IAsyncDisposable
         web.Map("/v1.0/invoke/{appId}/method/{**method}", context =>
         {
             var target = (string)context.Request.RouteValues["appId"]!;
-            var path = context.Request.Path.Value!;
-            var marker = path.IndexOf("/method/", "/v1.0/invoke/".Length, StringComparison.Ordinal);
-            return _invoker.InvokeAsync(context, this, target, path[(marker + "/method".Length)..]);
+            // The method is everything after /v1.0/invoke/{appId}/method, taken from the path as sent.
+            var afterInvoke = context.Request.Path.Value!["/v1.0/invoke/".Length..];
+            var rest = afterInvoke[(afterInvoke.IndexOf('/') + 1)..];
+            return _invoker.InvokeAsync(context, this, target, rest.Length > "method".Length ? rest["method".Length..] : "/");
         });
         foreach (var feature in Features) feature.MapRoutes(web);
         web.MapFallback(FallbackAsync);
