@@ -126,7 +126,8 @@ public sealed partial class ServiceInvoker(AppRegistry registry, ILogger logger)
     }
 
     private static bool HasBody(HttpRequest request) =>
-        request.ContentLength > 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count > 0);
+        request.HttpContext.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody
+        ?? (request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0);
 
     private static bool CanReplay(HttpContext context, byte[]? buffered) => buffered is not null || !HasBody(context.Request);
 
@@ -173,8 +174,6 @@ public sealed partial class ServiceInvoker(AppRegistry registry, ILogger logger)
         Copy(outgoing, response.Headers);
         Copy(outgoing, response.Content.Headers);
         if (!response.Headers.Contains(TraceContext.Header)) outgoing.Headers[TraceContext.Header] = traceparent;
-        if (response.Content.Headers.ContentLength is null && HttpMethods.IsHead(context.Request.Method) is false)
-            context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
         await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
         await body.CopyToAsync(outgoing.Body, cancellationToken);
     }

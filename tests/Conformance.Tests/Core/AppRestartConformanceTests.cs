@@ -73,6 +73,23 @@ public sealed class AppRestartConformanceTests
         Assert.NotEqual(firstPid, await AppPidAsync(dapr, "web", ct));
     }
 
+    [Fact]
+    public async Task Post_shutdown_stops_the_app_and_a_runtime_with_nothing_left_to_run_exits()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var appPort = FreePort.Next();
+        await using var dapr = await LocalRuntimeHarness.StartAsync(
+            [new HarnessApp("job", appPort, ["python3", "-m", "http.server", appPort.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1"])],
+            cancellationToken: ct);
+        var pid = await AppPidAsync(dapr, "job", ct);
+
+        using var response = await dapr.Client.PostAsync($"{dapr.SidecarUrl("job")}/v1.0/shutdown", null, ct);
+
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        Assert.Equal(0, await dapr.WaitForExitAsync(TimeSpan.FromSeconds(20), ct));
+        Assert.True(HasExited(pid));
+    }
+
     private static bool HasExited(int pid)
     {
         try { return Process.GetProcessById(pid).HasExited; }

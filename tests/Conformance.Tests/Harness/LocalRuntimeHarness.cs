@@ -26,10 +26,13 @@ public sealed class LocalRuntimeHarness : IAsyncDisposable
     private readonly ConcurrentQueue<string> _output = new();
     private Process? _process;
 
-    private LocalRuntimeHarness(string folder, List<(HarnessApp, int, int)> sidecars)
+    private readonly string _infrastructure;
+
+    private LocalRuntimeHarness(string folder, List<(HarnessApp, int, int)> sidecars, string infrastructure)
     {
         Folder = folder;
         _sidecars = sidecars;
+        _infrastructure = infrastructure;
     }
 
     /// <summary>The run folder: dapr.yaml, resources/, apps/{appId}/ and the runtime's data directory .dapr-local/.</summary>
@@ -44,14 +47,25 @@ public sealed class LocalRuntimeHarness : IAsyncDisposable
 
     public int? ProcessId => _process is { HasExited: false } p ? p.Id : null;
 
+    /// <summary>Completes with the exit code when the runtime process exits on its own (e.g. after POST /v1.0/shutdown).</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan within, CancellationToken cancellationToken)
+    {
+        if (_process is not { } process) throw new InvalidOperationException("the runtime is not running");
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(within);
+        await process.WaitForExitAsync(limit.Token);
+        return process.ExitCode;
+    }
+
     /// <summary>Writes the run folder, starts the runtime and waits for every sidecar to be healthy.</summary>
     /// <param name="resources">file name → YAML placed in <c>resources/</c> (every app's resources path).</param>
     /// <param name="files">other files, by path relative to the run folder (e.g. <c>apps/orders/config.yaml</c>).</param>
+    /// <param name="infrastructure"><c>none</c> (shared brokers on their usual ports) or <c>auto</c> (the runtime starts brokers a component needs on a free loopback port).</param>
     public static async Task<LocalRuntimeHarness> StartAsync(IReadOnlyList<HarnessApp> apps,
         IReadOnlyDictionary<string, string>? resources = null, CancellationToken cancellationToken = default,
-        IReadOnlyDictionary<string, string>? files = null, bool waitHealthy = true)
+        IReadOnlyDictionary<string, string>? files = null, bool waitHealthy = true, string infrastructure = "none")
     {
-        var harness = Create(apps, resources, files);
+        var harness = Create(apps, resources, files, infrastructure);
         await harness.StartProcessAsync(cancellationToken);
         if (waitHealthy) await harness.WaitHealthyAsync(cancellationToken);
         return harness;
@@ -65,7 +79,7 @@ public sealed class LocalRuntimeHarness : IAsyncDisposable
         foreach (var (name, text) in files ?? new Dictionary<string, string>()) Write(folder, name, text);
         Write(folder, "dapr.yaml", runFileYaml);
         var output = new ConcurrentQueue<string>();
-        using var process = StartDaprLocal(folder, output);
+        using var process = StartDaprLocal(folder, output, "none");
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(timeout ?? TimeSpan.FromSeconds(30));
         try
@@ -139,7 +153,7 @@ public sealed class LocalRuntimeHarness : IAsyncDisposable
     }
 
     private static LocalRuntimeHarness Create(IReadOnlyList<HarnessApp> apps, IReadOnlyDictionary<string, string>? resources,
-        IReadOnlyDictionary<string, string>? files)
+        IReadOnlyDictionary<string, string>? files, string infrastructure)
     {
         var folder = NewFolder();
         Directory.CreateDirectory(Path.Combine(folder, "resources"));
@@ -167,17 +181,17 @@ public sealed class LocalRuntimeHarness : IAsyncDisposable
                 foreach (var line in extra.Split('\n', StringSplitOptions.RemoveEmptyEntries)) yamlText.Append("    ").Append(line.Trim()).Append('\n');
         }
         Write(folder, "dapr.yaml", yamlText.ToString());
-        return new LocalRuntimeHarness(folder, sidecars);
+        return new LocalRuntimeHarness(folder, sidecars, infrastructure);
     }
 
     private Task StartProcessAsync(CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        _process = StartDaprLocal(Folder, _output);
+        _process = StartDaprLocal(Folder, _output, _infrastructure);
         return Task.CompletedTask;
     }
 
-    private static Process StartDaprLocal(string folder, ConcurrentQueue<string> output)
+    private static Process StartDaprLocal(string folder, ConcurrentQueue<string> output, string infrastructure)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -186,7 +200,7 @@ public sealed class LocalRuntimeHarness : IAsyncDisposable
             RedirectStandardError = true,
             WorkingDirectory = folder,
         };
-        foreach (var arg in new[] { RepositoryPaths.DaprLocalDll, "-f", folder, "--infra", "none" }) info.ArgumentList.Add(arg);
+        foreach (var arg in new[] { RepositoryPaths.DaprLocalDll, "-f", folder, "--infra", infrastructure }) info.ArgumentList.Add(arg);
         // The tokens come from the run file only, never from whoever runs the tests.
         info.Environment.Remove("DAPR_API_TOKEN");
         info.Environment.Remove("APP_API_TOKEN");
