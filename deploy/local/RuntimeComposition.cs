@@ -1,4 +1,5 @@
 using DaprIoT.LocalRuntime.Sidecar;
+using DaprIoT.LocalRuntime.State;
 
 namespace DaprIoT.LocalRuntime;
 
@@ -11,6 +12,7 @@ public static class RuntimeComposition
     public static IServiceCollection AddBuildingBlocks(this IServiceCollection services)
     {
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<ISidecarFeatureFactory, StateApiFactory>();
         return services;
     }
 
