@@ -11,6 +11,7 @@ public static class RuntimeComposition
     public static IServiceCollection AddBuildingBlocks(this IServiceCollection services)
     {
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<ISidecarFeatureFactory, PubSub.PubSubFeatureFactory>();
         return services;
     }
 
