@@ -36,7 +36,7 @@ internal sealed class PublishEndpoint(SidecarContext sidecar, PubSubComponents c
             if (key.StartsWith("metadata.", StringComparison.OrdinalIgnoreCase) && key.Length > "metadata.".Length)
                 metadata.TryAdd(key["metadata.".Length..], values.FirstOrDefault() ?? "");
         var raw = false;
-        if (metadata.TryGetValue("rawPayload", out var rawText) && !bool.TryParse(rawText, out raw))
+        if (metadata.TryGetValue("rawPayload", out var rawText) && !GoBool.TryParse(rawText, out raw))
             return Error(400, "ERR_PUBSUB_REQUEST_METADATA", $"failed deserializing metadata: rawPayload '{rawText}' is not true or false");
         int? ttl = null;
         if (metadata.TryGetValue("ttlInSeconds", out var ttlText))

@@ -143,4 +143,28 @@ public sealed class PubSubReplicaTests : IAsyncLifetime
 
         await Poll.UntilAsync(() => app.Received.Count == 3, Ct);
     }
+
+    [Theory]
+    [MemberData(nameof(Brokers.Durable), MemberType = typeof(Brokers))]
+    public async Task An_event_in_flight_when_the_app_dies_is_delivered_once_the_app_is_back(BrokerKind kind)
+    {
+        var topic = NewTopic();
+        var dying = await SubscriberApp.StartAsync(Ct);
+        dying.Handle("/events", async _ =>
+        {
+            await Task.Delay(Timeout.Infinite, Ct);
+            return Results.Ok();
+        });
+        var sidecar = await ReplicaAsync(Brokers.Component(kind), dying, topic, 0);
+
+        await PublishAsync(sidecar, topic, 1);
+        await Poll.UntilAsync(() => dying.Received.Count == 1, Ct);
+        await dying.KillAsync();
+        await Poll.UntilAsync(() => sidecar.Feature.Statistics.ReturnedToBroker >= 1, Ct);
+        var revived = await SubscriberApp.StartAsync(Ct, dying.Port);
+        _owned.Add(revived);
+
+        await Poll.UntilAsync(() => sidecar.Feature.Statistics.Delivered == 1, Ct);
+        Assert.Equal(dying.Received.Single().Id, revived.Received.Single().Id);
+    }
 }

@@ -29,10 +29,11 @@ public sealed class SubscriberApp : IAsyncDisposable
 
     public int Port { get; private set; }
 
-    public static async Task<SubscriberApp> StartAsync(CancellationToken cancellationToken)
+    /// <summary>Starts on a free port, or on <paramref name="port"/> to bring a killed app back where its sidecar expects it.</summary>
+    public static async Task<SubscriberApp> StartAsync(CancellationToken cancellationToken, int port = 0)
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         builder.Logging.ClearProviders();
         var app = builder.Build();
         var subscriber = new SubscriberApp(app);
@@ -55,6 +56,13 @@ public sealed class SubscriberApp : IAsyncDisposable
     public void Handle(string path, Func<Delivery, IResult> handler) => _handlers[path] = d => Task.FromResult(handler(d));
 
     public IReadOnlyList<Delivery> At(string path) => [.. Received.Where(d => d.Path == path)];
+
+    /// <summary>Stops at once, aborting requests in progress, as when the app's process dies.</summary>
+    public async Task KillAsync()
+    {
+        await _app.StopAsync(new CancellationToken(canceled: true));
+        await _app.DisposeAsync();
+    }
 
     public async ValueTask DisposeAsync()
     {
