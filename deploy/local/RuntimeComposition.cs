@@ -13,6 +13,7 @@ public static class RuntimeComposition
     {
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ISidecarFeatureFactory, StateApiFactory>();
+        services.AddSingleton<ISidecarFeatureFactory, PubSub.PubSubFeatureFactory>();
         return services;
     }
 
