@@ -1,3 +1,4 @@
+using DaprIoT.LocalRuntime.Actors;
 using DaprIoT.LocalRuntime.Sidecar;
 
 namespace DaprIoT.LocalRuntime;
@@ -11,6 +12,7 @@ public static class RuntimeComposition
     public static IServiceCollection AddBuildingBlocks(this IServiceCollection services)
     {
         services.AddSingleton(TimeProvider.System);
+        services.AddActors();
         return services;
     }
 
