@@ -55,7 +55,7 @@ internal sealed class ActivationLedger
 
 /// <summary>
 /// A tiny app implementing the app side of Dapr's actor protocol on Kestrel (port 0). Methods:
-/// <c>slow</c> waits the number of milliseconds in the body, <c>fail</c> answers 500 <c>boom</c>,
+/// (for reminder and timer callbacks, the last path segment) <c>slow</c> waits the number of milliseconds in the body, <c>fail</c> answers 500 <c>boom</c>,
 /// <c>empty</c> answers 204, <c>apperror</c> answers 200 with <c>X-Daprerrorresponseheader</c>,
 /// anything else 200 <c>{replica}:{method}:{body}</c> with header <c>X-Echo</c>.
 /// </summary>
@@ -96,7 +96,8 @@ internal sealed class ActorTestApp : IAsyncDisposable
             {
                 app.Calls.Enqueue(new AppCall(replica, "PUT", actorType, actorId, method, body,
                     http.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase)));
-                switch (method)
+                // Reminders (remind/{name}) and timers (timer/{name}) behave as the method named like them.
+                switch (method.Split('/')[^1])
                 {
                     case "slow":
                         await Task.Delay(int.Parse(body, System.Globalization.CultureInfo.InvariantCulture));
