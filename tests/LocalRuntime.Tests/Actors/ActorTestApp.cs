@@ -56,7 +56,7 @@ internal sealed class ActivationLedger
 /// <summary>
 /// A tiny app implementing the app side of Dapr's actor protocol on Kestrel (port 0). Methods:
 /// (for reminder and timer callbacks, the last path segment) <c>slow</c> waits the number of milliseconds in the body, <c>fail</c> answers 500 <c>boom</c>,
-/// <c>empty</c> answers 204, <c>apperror</c> answers 200 with <c>X-Daprerrorresponseheader</c>,
+/// <c>empty</c> answers 204, <c>reenter</c> calls <c>Hello</c> on the same actor through the sidecar, <c>apperror</c> answers 200 with <c>X-Daprerrorresponseheader</c>,
 /// anything else 200 <c>{replica}:{method}:{body}</c> with header <c>X-Echo</c>.
 /// </summary>
 internal sealed class ActorTestApp : IAsyncDisposable
@@ -74,6 +74,9 @@ internal sealed class ActorTestApp : IAsyncDisposable
     public Uri BaseAddress { get; private set; } = new("http://127.0.0.1/");
 
     public ConcurrentQueue<AppCall> Calls { get; } = new();
+
+    /// <summary>The address of this replica's sidecar, for methods that call actors back through it.</summary>
+    public Uri? Sidecar { get; set; }
 
     public IEnumerable<AppCall> CallsTo(string actorType, string actorId) =>
         Calls.Where(c => c.ActorType == actorType && c.ActorId == actorId);
@@ -106,6 +109,15 @@ internal sealed class ActorTestApp : IAsyncDisposable
                         return Results.Text("boom", statusCode: 500);
                     case "empty":
                         return Results.NoContent();
+                    case "reenter":
+                        // Calls the same actor back through the sidecar, passing the turn's reentrancy id on, as SDKs do.
+                        using (var client = new HttpClient { BaseAddress = app.Sidecar })
+                        using (var inner = new HttpRequestMessage(HttpMethod.Post, $"v1.0/actors/{actorType}/{actorId}/method/Hello"))
+                        {
+                            if (http.Request.Headers.TryGetValue("Dapr-Reentrancy-Id", out var chain)) inner.Headers.Add("Dapr-Reentrancy-Id", chain.ToString());
+                            using var answer = await client.SendAsync(inner);
+                            return Results.Text($"outer+{await answer.Content.ReadAsStringAsync()}", statusCode: (int)answer.StatusCode);
+                        }
                     case "apperror":
                         http.Response.Headers["X-Daprerrorresponseheader"] = "true";
                         return Results.Text("actor exception", statusCode: 200);

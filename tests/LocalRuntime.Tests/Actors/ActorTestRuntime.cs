@@ -80,6 +80,7 @@ internal sealed class ActorTestRuntime : IAsyncDisposable
         await feature.StartAsync(cancellationToken);
 
         var sidecar = new TestSidecar(app, api, feature, channel, context, new HttpClient { BaseAddress = new Uri(api.Urls.First() + "/") });
+        app.Sidecar = sidecar.Client.BaseAddress;
         _sidecars.Add(sidecar);
         return sidecar;
     }
