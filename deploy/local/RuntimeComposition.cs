@@ -1,3 +1,4 @@
+using DaprIoT.LocalRuntime.Actors;
 using DaprIoT.LocalRuntime.Sidecar;
 using DaprIoT.LocalRuntime.State;
 
@@ -14,6 +15,7 @@ public static class RuntimeComposition
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ISidecarFeatureFactory, StateApiFactory>();
         services.AddSingleton<ISidecarFeatureFactory, PubSub.PubSubFeatureFactory>();
+        services.AddActors();
         return services;
     }
 
