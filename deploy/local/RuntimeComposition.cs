@@ -1,4 +1,5 @@
 using DaprIoT.LocalRuntime.Actors;
+using DaprIoT.LocalRuntime.Bindings;
 using DaprIoT.LocalRuntime.Sidecar;
 using DaprIoT.LocalRuntime.State;
 
@@ -16,6 +17,7 @@ public static class RuntimeComposition
         services.AddSingleton<ISidecarFeatureFactory, StateApiFactory>();
         services.AddSingleton<ISidecarFeatureFactory, PubSub.PubSubFeatureFactory>();
         services.AddActors();
+        services.AddBindings();
         return services;
     }
 
