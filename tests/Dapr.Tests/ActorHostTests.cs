@@ -2,6 +2,8 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using DaprIoT.Dapr.Actors;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace DaprIoT.Dapr.Tests;
@@ -201,6 +203,20 @@ public sealed class ActorHostTests : IAsyncLifetime
         var response = await _host.Client.GetAsync("/healthz", TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task An_apps_own_healthz_wins_over_the_actor_hosts_without_ambiguity()
+    {
+        await using var host = await TestHost.StartAsync(builder => builder.Services.AddActors(options => options.RegisterActor<CounterActor>()), app =>
+        {
+            app.MapGet("/healthz", () => Results.Text("own"));
+            app.MapActorsHandlers();
+        });
+
+        var response = await host.Client.GetStringAsync("/healthz", TestContext.Current.CancellationToken);
+
+        Assert.Equal("own", response);
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition)

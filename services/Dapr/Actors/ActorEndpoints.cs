@@ -8,17 +8,19 @@ namespace DaprIoT.Dapr.Actors;
 
 public static class ActorEndpoints
 {
+    private const int FallbackHealthCheckOrder = 1000;
+
     /// <summary>
     /// Maps the routes the sidecar calls on an actor host: <c>GET /dapr/config</c>, <c>PUT /actors/{type}/{id}/method/{method}</c>,
-    /// the <c>remind</c> and <c>timer</c> callbacks, <c>DELETE /actors/{type}/{id}</c>, and (unless the app maps its own)
-    /// <c>GET /healthz</c>.
+    /// the <c>remind</c> and <c>timer</c> callbacks, <c>DELETE /actors/{type}/{id}</c>, and <c>GET /healthz</c> → 200
+    /// unless the app maps its own.
     /// </summary>
     public static IEndpointRouteBuilder MapActorsHandlers(this IEndpointRouteBuilder endpoints, bool mapHealthCheck = true)
     {
         var runtime = endpoints.ServiceProvider.GetService<ActorRuntime>()
             ?? throw new InvalidOperationException("MapActorsHandlers needs the actor runtime: call builder.Services.AddActors(options => options.RegisterActor<T>()) first.");
 
-        endpoints.MapGet("/dapr/config", () => Results.Json(runtime.BuildConfig()));
+        endpoints.MapGet("/dapr/config", () => Results.Json(runtime.BuildConfig(), ProtocolJson.Options));
         endpoints.MapPut("/actors/{actorType}/{actorId}/method/remind/{reminderName}", async (HttpContext context, string actorType, string actorId, string reminderName) =>
         {
             var body = await RequestBody.ReadAsync(context.Request, context.RequestAborted);
@@ -44,7 +46,8 @@ public static class ActorEndpoints
         });
         if (mapHealthCheck)
         {
-            endpoints.MapGet("/healthz", () => Results.Ok());
+            // A late order lets an app's own /healthz (e.g. from service defaults) win instead of making the route ambiguous.
+            endpoints.MapGet("/healthz", () => Results.Ok()).WithOrder(FallbackHealthCheckOrder);
         }
 
         return endpoints;

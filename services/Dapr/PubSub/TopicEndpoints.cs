@@ -58,7 +58,7 @@ public static class TopicEndpoints
         }
 
         // Built when daprd asks (once, at startup), so it lists every handler mapped before the app started listening.
-        endpoints.MapGet("/dapr/subscribe", () => Results.Json(registry.ToWire()));
+        endpoints.MapGet("/dapr/subscribe", () => Results.Json(registry.ToWire(), ProtocolJson.Options));
     }
 
     private static IEndpointConventionBuilder MapDelivery(IEndpointRouteBuilder endpoints, string path, string pubSubName, string topic,

@@ -30,5 +30,5 @@ public sealed class TopicResponse
 
     public static TopicResponse Http(IResult result) => new(null, result);
 
-    internal IResult ToResult() => Result ?? Results.Json(new { status = Status }, statusCode: StatusCodes.Status200OK);
+    internal IResult ToResult() => Result ?? Results.Json(new { status = Status }, Internal.ProtocolJson.Options, statusCode: StatusCodes.Status200OK);
 }
