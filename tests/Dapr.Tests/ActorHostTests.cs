@@ -206,6 +206,55 @@ public sealed class ActorHostTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task State_is_read_from_the_sidecar_once_per_activation_and_removal_deletes_it()
+    {
+        var id = NewId();
+        _sidecar.ActorState[$"Counter/{id}/count"] = "4";
+
+        var read = await CallAsync(id, "ReadTwice");
+        await CallAsync(id, "ReadTwice");
+        await CallAsync(id, "Forget");
+        var afterRemoval = await CallAsync(id, "Increment", "1");
+
+        Assert.Equal("8", await read.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Single(_sidecar.Requests, r => r.Method == "GET" && r.Path == $"/v1.0/actors/Counter/{id}/state/count");
+        Assert.Single(_sidecar.Requests, r => r.Path == $"/v1.0/actors/Counter/{id}/state" && r.Body.Contains("\"delete\""));
+        Assert.Equal("1", await afterRemoval.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task Reading_state_that_was_never_written_fails_the_call_with_the_key_named()
+    {
+        var response = await CallAsync(NewId(), "ReadMissing");
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Contains("never-written", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task Without_the_app_side_lock_calls_overlap_but_an_id_is_still_activated_once()
+    {
+        await using var sidecar = await FakeSidecar.StartAsync();
+        await using var host = await TestHost.StartAsync(builder =>
+        {
+            builder.Services.AddSingleton<ActorTestRecorder>();
+            builder.Services.AddActors(options =>
+            {
+                options.RegisterActor<CounterActor>("Counter");
+                options.EnforceTurnsInApp = false;
+            });
+        }, app => app.MapActorsHandlers(), new Dictionary<string, string?> { ["DAPR_HTTP_PORT"] = sidecar.Port.ToString() });
+        var id = NewId();
+
+        await Task.WhenAll(Enumerable.Range(0, 3).Select(i => host.Client.PutAsync($"/actors/Counter/{id}/method/Slow",
+            new StringContent($$"""{"label":"p{{i}}","delayMs":300}""", Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken)));
+
+        var recorder = host.App.Services.GetRequiredService<ActorTestRecorder>();
+        Assert.True(recorder.MaxConcurrency > 1);
+        Assert.Single(recorder.Events, e => e == $"activate {id}");
+    }
+
+    [Fact]
     public async Task An_apps_own_healthz_wins_over_the_actor_hosts_without_ambiguity()
     {
         await using var host = await TestHost.StartAsync(builder => builder.Services.AddActors(options => options.RegisterActor<CounterActor>()), app =>

@@ -177,18 +177,27 @@ public sealed class ConformanceAppTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Concurrent_enter_calls_on_one_probe_are_serialised_by_the_host()
+    public async Task Enter_fails_loudly_when_a_second_call_overlaps_because_the_app_leaves_turns_to_the_sidecar()
     {
         var id = Guid.NewGuid().ToString("N");
+        var first = _client.PutAsync($"/actors/Probe/{id}/method/Enter", new StringContent("""{"delayMs":1000,"label":"first"}""", Encoding.UTF8, "application/json"), Ct);
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (!(await CallOrderAsync(id)).Contains("first"))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the first Enter never started");
+            await Task.Delay(20, Ct);
+        }
 
-        var calls = Enumerable.Range(0, 4).Select(i => _client.PutAsync($"/actors/Probe/{id}/method/Enter",
-            new StringContent($$"""{"delayMs":50,"label":"c{{i}}"}""", Encoding.UTF8, "application/json"), Ct)).ToList();
-        var responses = await Task.WhenAll(calls);
-        var order = await (await _client.PutAsync($"/actors/Probe/{id}/method/GetCallOrder", null, Ct)).Content.ReadFromJsonAsync<List<string>>(Ct);
+        var overlapping = await _client.PutAsync($"/actors/Probe/{id}/method/Enter", new StringContent("""{"delayMs":0,"label":"second"}""", Encoding.UTF8, "application/json"), Ct);
 
-        Assert.All(responses, response => Assert.Equal(HttpStatusCode.OK, response.StatusCode));
-        Assert.Equal(4, order!.Count);
+        Assert.Equal(HttpStatusCode.InternalServerError, overlapping.StatusCode);
+        Assert.Contains("Concurrent entry", await overlapping.Content.ReadAsStringAsync(Ct));
+        Assert.Equal(HttpStatusCode.OK, (await first).StatusCode);
+        Assert.Equal(["first", "second"], await CallOrderAsync(id));
     }
+
+    private async Task<List<string>> CallOrderAsync(string id) =>
+        (await (await _client.PutAsync($"/actors/Probe/{id}/method/GetCallOrder", null, Ct)).Content.ReadFromJsonAsync<List<string>>(Ct))!;
 
     [Fact]
     public async Task A_reminder_callback_is_appended_to_the_persisted_firings()

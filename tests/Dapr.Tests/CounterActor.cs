@@ -3,8 +3,6 @@ using DaprIoT.Dapr.Actors;
 
 namespace DaprIoT.Dapr.Tests;
 
-public sealed record SlowCall(string Label, int DelayMs);
-
 /// <summary>A test actor exercising dispatch, state, turn order, reminders and timers.</summary>
 public sealed class CounterActor(ActorTestRecorder recorder) : Actor, IRemindable
 {
@@ -32,6 +30,15 @@ public sealed class CounterActor(ActorTestRecorder recorder) : Actor, IRemindabl
     }
 
     public Task Forget() => StateManager.RemoveStateAsync("count");
+
+    public async Task<int> ReadTwice()
+    {
+        var first = await StateManager.GetOrAddStateAsync("count", 0);
+        var second = await StateManager.GetStateAsync<int>("count");
+        return first + second;
+    }
+
+    public Task<int> ReadMissing() => StateManager.GetStateAsync<int>("never-written");
 
     public Task<string> WhoAmI() => Task.FromResult($"{Type}/{Id}");
 

@@ -107,10 +107,3 @@ public sealed class FakeSidecar : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();
 }
-
-public sealed record RecordedRequest(string Method, string Path, string Query, IReadOnlyDictionary<string, string> Headers, string? ContentType, string Body)
-{
-    public JsonElement Json => JsonDocument.Parse(Body).RootElement;
-}
-
-public sealed record FakeResponse(int Status, string? Body = null, IReadOnlyDictionary<string, string>? Headers = null, string? ContentType = null);

@@ -227,6 +227,7 @@ internal sealed class ActorRuntime
         {
             var slot = _slots.GetOrAdd((type.TypeName, actorId), _ => new ActorSlot());
             await slot.Turn.WaitAsync(cancellationToken);
+            var holdsTurn = true;
             try
             {
                 if (slot.Removed)
@@ -246,29 +247,45 @@ internal sealed class ActorRuntime
                         $"Activating actor {type.TypeName}/{actorId} failed: {ex.Message}", isActorError: true);
                 }
 
-                try
+                if (!Options.EnforceTurnsInApp)
                 {
-                    var result = await call(actor);
-                    await actor.StateManager.SaveStateAsync(cancellationToken);
-                    return result;
+                    // Only activation stays serialised; the call itself relies on the sidecar's per-actor lock.
+                    slot.Turn.Release();
+                    holdsTurn = false;
                 }
-                catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-                {
-                    actor.StateManager.DiscardChanges();
-                    DaprLog.ActorCallFailed(_logger, type.TypeName, actorId, operation, ex);
-                    return ActorCallResult.Problem(StatusCodes.Status500InternalServerError, "Actor call failed",
-                        $"{operation} of actor {type.TypeName}/{actorId} failed: {ex.Message}", isActorError: true);
-                }
-                catch
-                {
-                    actor.StateManager.DiscardChanges();
-                    throw;
-                }
+
+                return await RunCallAsync(type, actorId, operation, actor, call, cancellationToken);
             }
             finally
             {
-                slot.Turn.Release();
+                if (holdsTurn)
+                {
+                    slot.Turn.Release();
+                }
             }
+        }
+    }
+
+    private async Task<ActorCallResult> RunCallAsync(ActorTypeInfo type, string actorId, string operation, Actor actor,
+        Func<Actor, Task<ActorCallResult>> call, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var result = await call(actor);
+            await actor.StateManager.SaveStateAsync(cancellationToken);
+            return result;
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            actor.StateManager.DiscardChanges();
+            DaprLog.ActorCallFailed(_logger, type.TypeName, actorId, operation, ex);
+            return ActorCallResult.Problem(StatusCodes.Status500InternalServerError, "Actor call failed",
+                $"{operation} of actor {type.TypeName}/{actorId} failed: {ex.Message}", isActorError: true);
+        }
+        catch
+        {
+            actor.StateManager.DiscardChanges();
+            throw;
         }
     }
 

@@ -18,6 +18,12 @@ public sealed class ActorRuntimeOptions
     /// <summary>Deprecated reminder partitioning of daprd 1.14 and older (state-store reminders); omitted when null.</summary>
     public int? RemindersStoragePartitions { get; set; }
 
+    /// <summary>
+    /// Runs one call at a time per actor id in this process (default). daprd serialises calls per actor as well; turn
+    /// this off only in conformance tests that must observe the sidecar's own lock. Activation stays serialised either way.
+    /// </summary>
+    public bool EnforceTurnsInApp { get; set; } = true;
+
     internal IReadOnlyList<ActorTypeRegistration> Registrations => _registrations;
 
     /// <summary>Hosts <typeparamref name="TActor"/> under <paramref name="typeName"/> (default: the class name).</summary>

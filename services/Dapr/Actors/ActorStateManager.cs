@@ -83,7 +83,9 @@ public sealed class ActorStateManager
         await _sidecar.ExecuteActorStateTransactionAsync(_actorType, _actorId, operations, cancellationToken);
         foreach (var (name, entry) in changed)
         {
-            _cache[name] = entry with { Dirty = false };
+            // Keep a JSON snapshot, so objects a caller mutates later without SetStateAsync cannot drift from what was saved.
+            var snapshot = entry.Exists ? JsonSerializer.SerializeToElement(entry.Value, entry.Value?.GetType() ?? typeof(object), Json) : (object?)null;
+            _cache[name] = new Entry(snapshot, entry.Exists, Dirty: false);
         }
     }
 

@@ -16,6 +16,7 @@ public static class ActorsApi
         builder.Services.AddActors(options =>
         {
             options.RegisterActor<ProbeActor>("Probe");
+            options.EnforceTurnsInApp = settings.ActorAppTurnLock;
             if (settings.ActorIdleTimeout is { } idle)
             {
                 options.ActorIdleTimeout = idle;

@@ -9,7 +9,8 @@ public sealed record ConformanceSettings(
     IReadOnlyList<SubscriptionSetting> Subscriptions,
     IReadOnlyList<string> Bindings,
     bool Actors,
-    TimeSpan? ActorIdleTimeout)
+    TimeSpan? ActorIdleTimeout,
+    bool ActorAppTurnLock)
 {
     public static ConformanceSettings Read(IConfiguration configuration)
     {
@@ -29,7 +30,11 @@ public sealed record ConformanceSettings(
                 : throw new InvalidOperationException($"ACTOR_IDLE_TIMEOUT_SECONDS must be a positive number of seconds, but it is '{idleText}'.");
         }
 
-        return new ConformanceSettings(port, instance, ParseSubscriptions(configuration["SUBSCRIPTIONS"]), ParseList(configuration["BINDINGS"]), actors, idle);
+        var turnLockText = configuration["ACTOR_APP_TURN_LOCK"];
+        var turnLock = turnLockText is { Length: > 0 }
+            && (bool.TryParse(turnLockText, out var locked) ? locked : throw new InvalidOperationException($"ACTOR_APP_TURN_LOCK must be true or false, but it is '{turnLockText}'."));
+
+        return new ConformanceSettings(port, instance, ParseSubscriptions(configuration["SUBSCRIPTIONS"]), ParseList(configuration["BINDINGS"]), actors, idle, turnLock);
     }
 
     /// <summary><c>pubsub:topic[:deadLetterTopic][:raw]</c> entries separated by <c>;</c>.</summary>

@@ -3,14 +3,6 @@ using DaprIoT.Dapr.Actors;
 
 namespace DaprIoT.ConformanceApp;
 
-public sealed record EnterCall(int DelayMs, string? Label);
-
-public sealed record ScheduleCall(string Name, int DueTimeMs, int? PeriodMs);
-
-public sealed record NameCall(string Name);
-
-public sealed record Firing(string Name, DateTimeOffset FiredAt, string Instance);
-
 /// <summary>The actor type the conformance suite calls: turn order, persisted state, activations, reminders and timers.</summary>
 public sealed class ProbeActor(ProbeRegistry registry, ConformanceSettings settings) : Actor, IRemindable
 {

@@ -23,6 +23,9 @@
 //                   ScheduleReminder, CancelReminder, GetReminderFirings, ScheduleTimer, CancelTimer,
 //                   GetTimerFirings; see ProbeActor.cs). GET /activations lists activations per id in this process.
 //   ACTOR_IDLE_TIMEOUT_SECONDS  optional actorIdleTimeout reported in /dapr/config (default 60 min).
+//   ACTOR_APP_TURN_LOCK  default "false" here (the library's default is true): without the app-side per-id lock,
+//                   Probe.Enter observes the sidecar's own turn-based concurrency and fails (500, "Concurrent entry")
+//                   when two calls for one id overlap. Activation stays serialised in the app either way.
 //
 // Always served: /echo/** (any verb: method, path, query, body, headers as JSON), /status/{code} (that status with a
 // ProblemDetails body), GET /pid, GET /healthz.
