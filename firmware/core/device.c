@@ -58,7 +58,7 @@ fw_err_t fw_device_will(const fw_device_t *dev, char *topic, size_t topic_cap, c
 }
 
 static fw_err_t send_now(fw_device_t *dev, const fw_port_t *port, fw_kind_t kind, const fw_msg_t *m, uint8_t qos,
-                         bool retain)
+                         bool retain, int32_t *mid_out)
 {
     char topic[FW_TOPIC_MAX];
     char payload[FW_REPORT_MAX];
@@ -70,6 +70,8 @@ static fw_err_t send_now(fw_device_t *dev, const fw_port_t *port, fw_kind_t kind
     e = port->publish(port->ctx, topic, payload, len, qos, retain, &mid);
     if (e == FW_OK)
         dev->stats.published++;
+    if (mid_out)
+        *mid_out = e == FW_OK ? mid : 0;
     return e;
 }
 
@@ -147,7 +149,7 @@ void fw_device_on_connect(fw_device_t *dev, const fw_port_t *port)
     m.presence.status = FW_PRESENCE_ONLINE;
     m.presence.heartbeat_s = dev->heartbeat_s;
     memcpy(m.presence.fw, FW_VERSION, sizeof(FW_VERSION));
-    send_now(dev, port, FW_KIND_PRESENCE, &m, 1, true);
+    send_now(dev, port, FW_KIND_PRESENCE, &m, 1, true, &dev->presence_mid);
     fw_outbox_requeue(&dev->outbox);
     report_state(dev);
     flush(dev, port);
@@ -161,8 +163,13 @@ void fw_device_on_disconnect(fw_device_t *dev)
 
 void fw_device_on_published(fw_device_t *dev, int32_t mid)
 {
-    dev->stats.acked++;
-    fw_outbox_ack(&dev->outbox, mid);
+    /* Ports may also report qos 0 publishes as sent; only count real acknowledgements. */
+    if (fw_outbox_ack(&dev->outbox, mid)) {
+        dev->stats.acked++;
+    } else if (mid != 0 && mid == dev->presence_mid) {
+        dev->stats.acked++;
+        dev->presence_mid = 0;
+    }
 }
 
 static bool seen(const fw_device_t *dev, const char *id)
@@ -244,7 +251,7 @@ static void telemetry(fw_device_t *dev, const fw_port_t *port, uint32_t now)
     }
     m.bulb_telemetry.boot = dev->boot;
     m.bulb_telemetry.seq = dev->seq + 1;
-    if (send_now(dev, port, FW_KIND_TELEMETRY, &m, 0, false) == FW_OK) {
+    if (send_now(dev, port, FW_KIND_TELEMETRY, &m, 0, false, NULL) == FW_OK) {
         dev->seq++;
         dev->stats.telemetry++;
     }
@@ -281,5 +288,5 @@ fw_err_t fw_device_goodbye(fw_device_t *dev, const fw_port_t *port)
     m.presence.boot = dev->boot;
     m.presence.seq = ++dev->seq;
     m.presence.status = FW_PRESENCE_OFFLINE;
-    return send_now(dev, port, FW_KIND_PRESENCE, &m, 1, true);
+    return send_now(dev, port, FW_KIND_PRESENCE, &m, 1, true, &dev->presence_mid);
 }

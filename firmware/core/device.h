@@ -28,7 +28,7 @@ typedef struct {
 typedef struct {
     uint32_t published;   /* publishes the port accepted, all kinds */
     uint32_t telemetry;
-    uint32_t acked;       /* PUBACKs received */
+    uint32_t acked;       /* PUBACKs received for reports and presence */
     uint32_t commands;    /* commands received */
     uint32_t rejected;    /* of those, answered with an error ack */
     uint32_t duplicates;  /* of those, re-sent ids acked without applying */
@@ -50,6 +50,7 @@ typedef struct {
     uint32_t start_ms;
     uint32_t last_step_ms;
     uint32_t next_telemetry_ms;
+    int32_t presence_mid;      /* qos 1 presence in flight, 0 if none */
     uint8_t recent_next;
     fw_recent_t recent[FW_RECENT_IDS];
     fw_outbox_t outbox;
