@@ -25,6 +25,7 @@ start_broker() {
         echo "log_dest stderr"
         echo "log_type error"
         echo "log_type warning"
+        echo "user $(id -un)" # run as the caller: started as root it would switch to "mosquitto"
         if [ $# -eq 0 ]; then echo "allow_anonymous true"; fi
         for line in "$@"; do echo "$line"; done
     } > "$dir/mosquitto-$port.conf"
