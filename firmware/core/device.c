@@ -263,10 +263,15 @@ void fw_device_tick(fw_device_t *dev, const fw_port_t *port)
     uint32_t dt = now - dev->last_step_ms;
     dev->last_step_ms = now;
     if (dev->type == FW_TYPE_SOUSVIDE) {
-        int32_t sensor = 0;
-        bool have = port->read_water_temp && port->read_water_temp(port->ctx, &sensor);
+        int32_t sensor = dev->model.sv.water_mc;
         bool relay = dev->model.sv.relay;
-        if (sousvide_step(&dev->model.sv, dt * dev->sim_speed, have ? &sensor : NULL))
+        if (port->read_water_temp) { /* a real sensor: on a failed read keep the last value, heater off */
+            int32_t reading = 0;
+            dev->model.sv.sensor_fault = !port->read_water_temp(port->ctx, &reading);
+            if (!dev->model.sv.sensor_fault)
+                sensor = reading;
+        }
+        if (sousvide_step(&dev->model.sv, dt * dev->sim_speed, port->read_water_temp ? &sensor : NULL))
             report_state(dev);
         if (relay != dev->model.sv.relay)
             apply_outputs(dev, port);

@@ -15,8 +15,9 @@ typedef struct {
     /* Optional actuators (NULL when there is nothing to drive, e.g. a simulator). */
     void (*set_light)(void *ctx, bool on, uint8_t brightness_pct, uint16_t color_temp_k);
     void (*set_heater)(void *ctx, bool on);
-    /* Optional sensor: water temperature in milli-degC. Returns false on a read failure.
-     * NULL means "no sensor": the core's thermal model supplies the temperature. */
+    /* Optional sensor: water temperature in milli-degC. Returns false on a read failure, which
+     * keeps the heater element off until a read succeeds. NULL means "no sensor": the core's
+     * thermal model supplies the temperature. */
     bool (*read_water_temp)(void *ctx, int32_t *milli_c);
     void *ctx;
 } fw_port_t;

@@ -5,6 +5,7 @@ void sousvide_init(sousvide_t *sv)
     sv->heater = false;
     sv->relay = false;
     sv->program_active = false;
+    sv->sensor_fault = false;
     sv->phase = FW_PHASE_PREHEAT;
     sv->target_dc = 560;
     sv->water_mc = SOUSVIDE_AMBIENT_MC;
@@ -47,7 +48,7 @@ bool sousvide_apply(sousvide_t *sv, const fw_sv_cmd_t *cmd)
 static void thermostat(sousvide_t *sv)
 {
     int32_t target_mc = sv->target_dc * 100;
-    if (!sv->heater)
+    if (!sv->heater || sv->sensor_fault)
         sv->relay = false;
     else if (sv->relay && sv->water_mc >= target_mc)
         sv->relay = false;

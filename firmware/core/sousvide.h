@@ -22,6 +22,7 @@ typedef struct {
     bool heater;          /* regulating towards the target */
     bool relay;           /* element energised */
     bool program_active;
+    bool sensor_fault;    /* the last sensor read failed: the element stays off */
     uint8_t phase;        /* fw_phase_t */
     int32_t target_dc;
     int32_t water_mc;
@@ -36,7 +37,7 @@ void sousvide_init(sousvide_t *sv);
  * Returns true if the reported state changed. */
 bool sousvide_apply(sousvide_t *sv, const fw_sv_cmd_t *cmd);
 /* Advances time by dt_ms. sensor_mc is the measured water temperature, or NULL to use the
- * thermal model. Returns true when the reported state changed (a phase change, the heater
+ * thermal model. While sv->sensor_fault is set the element stays off. Returns true when the reported state changed (a phase change, the heater
  * turned off by a finished program, or a progress step while cooking). */
 bool sousvide_step(sousvide_t *sv, uint32_t dt_ms, const int32_t *sensor_mc);
 /* Water temperature rounded to tenths. */

@@ -230,6 +230,40 @@ static void seq_grows_across_every_topic(void)
     CHECK(grows);
 }
 
+static bool sensor_ok;
+static int32_t sensor_mc;
+static bool read_sensor(void *ctx, int32_t *mc)
+{
+    (void)ctx;
+    *mc = sensor_mc;
+    return sensor_ok;
+}
+
+static void a_failed_sensor_keeps_the_heater_off(void)
+{
+    fw_device_t dev;
+    fake_port_t fake;
+    start(&dev, &fake, FW_TYPE_SOUSVIDE, 1000);
+    fake.port.read_water_temp = read_sensor;
+    fw_device_on_connect(&dev, &fake.port);
+    sensor_ok = true;
+    sensor_mc = 30000;
+    cmd(&dev, &fake, "{\"id\":\"h\",\"cmd\":\"set\",\"heater\":true,\"targetTempC\":50.0}");
+    fake.now += 100;
+    fw_device_tick(&dev, &fake.port);
+    CHECK(fake.heater_on && dev.model.sv.water_mc == 30000);
+    sensor_ok = false;
+    sensor_mc = 0;
+    fake.now += 100;
+    fw_device_tick(&dev, &fake.port);
+    CHECK(!fake.heater_on && dev.model.sv.water_mc == 30000);
+    sensor_ok = true;
+    sensor_mc = 31000;
+    fake.now += 100;
+    fw_device_tick(&dev, &fake.port);
+    CHECK(fake.heater_on && dev.model.sv.water_mc == 31000);
+}
+
 int main(void)
 {
     RUN(connecting_announces_presence_then_state);
@@ -240,5 +274,6 @@ int main(void)
     RUN(the_outbox_keeps_the_newest_state_and_bounds_itself);
     RUN(telemetry_follows_its_period_and_doubles_as_heartbeat);
     RUN(seq_grows_across_every_topic);
+    RUN(a_failed_sensor_keeps_the_heater_off);
     return check_summary();
 }

@@ -85,6 +85,12 @@ static void a_sensor_reading_replaces_the_model(void)
     CHECK(sv.relay && sv.water_mc == cold);
     sousvide_step(&sv, 100, &hot);
     CHECK(!sv.relay);
+    sousvide_step(&sv, 100, &cold);
+    CHECK(sv.relay);
+    sv.sensor_fault = true;
+    sousvide_step(&sv, 100, &cold);
+    CHECK(!sv.relay); /* no reading, no heating */
+    sv.sensor_fault = false;
     fw_sv_cmd_t off = sv_cmd(FW_SV_SET, FW_SV_CMD_HEATER_BIT, false, 0, 0);
     CHECK(sousvide_apply(&sv, &off));
     sousvide_step(&sv, 100, &cold);
