@@ -1,3 +1,5 @@
+using DaprIoT.LocalRuntime.Actors;
+using DaprIoT.LocalRuntime.Bindings;
 using DaprIoT.LocalRuntime.Sidecar;
 using DaprIoT.LocalRuntime.State;
 
@@ -13,6 +15,9 @@ public static class RuntimeComposition
     {
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ISidecarFeatureFactory, StateApiFactory>();
+        services.AddSingleton<ISidecarFeatureFactory, PubSub.PubSubFeatureFactory>();
+        services.AddActors();
+        services.AddBindings();
         return services;
     }
 
