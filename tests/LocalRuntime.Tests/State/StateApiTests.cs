@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using DaprIoT.LocalRuntime.Components;
+using DaprIoT.LocalRuntime.Configuration;
 using DaprIoT.LocalRuntime.State;
 
 namespace DaprIoT.LocalRuntime.Tests.State;
@@ -420,7 +421,7 @@ public sealed class StateApiTests(StateApiHost host) : IClassFixture<StateApiHos
     {
         var component = RedisStateStoreTests.Component("bad", ("keyPrefix", "a||b"));
 
-        var error = Assert.Throws<Configuration.ConfigurationException>(() => StateKeyPrefix.For(component, "app", null));
+        var error = Assert.Throws<ConfigurationException>(() => StateKeyPrefix.For(component, "app", null));
 
         Assert.Contains("components/statestore.yaml", error.Message);
         Assert.Contains("keyPrefix", error.Message);
