@@ -49,7 +49,7 @@ internal sealed class PublishEndpoint(SidecarContext sidecar, PubSubComponents c
         using var buffer = new MemoryStream();
         await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
         var body = buffer.ToArray();
-        var trace = TraceContext.ChildOf(http.Request.Headers.TraceParent, http.Request.Headers.TraceState);
+        var trace = EventTrace.ChildOf(http.Request.Headers.TraceParent, http.Request.Headers.TraceState);
         var contentType = http.Request.ContentType;
         var now = clock.GetLocalNow();
 

@@ -174,7 +174,7 @@ public sealed partial class SidecarHost : IAsyncDisposable
             {
                 using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(path, UriKind.Relative));
                 request.Headers.TryAddWithoutValidation("dapr-app-id", Context.AppId);
-                request.Headers.TryAddWithoutValidation(TraceContext.Header, TraceContext.Child(NewTraceparent()));
+                request.Headers.TryAddWithoutValidation(TraceContext.Header, TraceContext.NewTraceparent());
                 using var response = await _channel.SendAsync(request, cancellationToken);
                 if (!response.IsSuccessStatusCode)
                 {
@@ -238,9 +238,6 @@ public sealed partial class SidecarHost : IAsyncDisposable
         {
         }
     }
-
-    private static string NewTraceparent() =>
-        $"00-{System.Diagnostics.ActivityTraceId.CreateRandom().ToHexString()}-{System.Diagnostics.ActivitySpanId.CreateRandom().ToHexString()}-00";
 
     private WebApplication BuildWebApplication()
     {

@@ -92,7 +92,7 @@ public sealed class ActorInvocationTests
 
         using var response = await host.Client.PostAsync($"v1.0/actors/Device/a/method/{method}", null, Ct);
 
-        Assert.Equal(message, await Poll.ErrorAsync(response, 500, "ERR_ACTOR_INVOKE_METHOD"));
+        Assert.Equal(message, await ActorTestHttp.ErrorAsync(response, 500, "ERR_ACTOR_INVOKE_METHOD"));
     }
 
     [Fact]
@@ -116,7 +116,7 @@ public sealed class ActorInvocationTests
 
         using var response = await caller.Client.PostAsync("v1.0/actors/Nobody/a/method/Hello", null, Ct);
 
-        Assert.Contains("did not find address for actor Nobody/a", await Poll.ErrorAsync(response, 404, "ERR_ACTOR_NO_ADDRESS"));
+        Assert.Contains("did not find address for actor Nobody/a", await ActorTestHttp.ErrorAsync(response, 404, "ERR_ACTOR_NO_ADDRESS"));
     }
 
     [Fact]
@@ -141,7 +141,7 @@ public sealed class ActorInvocationTests
 
         using var response = await host.Client.PostAsync("v1.0/actors/Device/a/method/Hello", null, Ct);
 
-        await Poll.ErrorAsync(response, 404, "ERR_ACTOR_NO_ADDRESS");
+        await ActorTestHttp.ErrorAsync(response, 404, "ERR_ACTOR_NO_ADDRESS");
         Assert.Empty(host.App.Calls);
     }
 
