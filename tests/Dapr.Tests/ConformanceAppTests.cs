@@ -120,6 +120,7 @@ public sealed class ConformanceAppTests : IAsyncLifetime
 
         Assert.Equal([1, 2], deliveries.EnumerateArray().Select(d => d.GetProperty("deliveryCount").GetInt32()));
         Assert.Equal(21.5, deliveries[0].GetProperty("data").GetProperty("temp").GetDouble());
+        Assert.Equal(payload, deliveries[0].GetProperty("dataBase64").GetString());
     }
 
     [Fact]
@@ -135,6 +136,17 @@ public sealed class ConformanceAppTests : IAsyncLifetime
         Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (probe.StatusCode, response.StatusCode));
         Assert.Equal("dapriot/bulb/1/state", events[0].GetProperty("metadata").GetProperty("topic").GetString());
         Assert.Equal("""{"on":true}""", events[0].GetProperty("body").GetString());
+    }
+
+    [Theory]
+    [InlineData("/echo")]
+    [InlineData("/echo/deep/path")]
+    public async Task Echo_answers_any_verb_on_its_own_path_and_below(string path)
+    {
+        var response = await _client.DeleteAsync(path, Ct);
+
+        var echo = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal(("DELETE", path), (echo.GetProperty("method").GetString(), echo.GetProperty("path").GetString()));
     }
 
     [Fact]

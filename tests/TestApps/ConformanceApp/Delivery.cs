@@ -13,6 +13,7 @@ public sealed record Delivery(
     string? Source,
     [property: JsonPropertyName("datacontenttype")] string? DataContentType,
     JsonElement? Data,
+    string? DataBase64,
     [property: JsonPropertyName("traceparent")] string? TraceParent,
     int DeliveryCount,
     string Outcome,

@@ -33,7 +33,7 @@ public static class SubscriptionsApi
         var key = Text(instruction, "key") ?? cloudEvent.Id ?? "";
         var count = log.CountDelivery(key);
         log.Add(new Delivery(cloudEvent.Id, key, cloudEvent.Topic, cloudEvent.PubSubName, cloudEvent.Type, cloudEvent.Source,
-            cloudEvent.DataContentType, data, cloudEvent.TraceParent, count, outcome, instance, DateTimeOffset.UtcNow));
+            cloudEvent.DataContentType, data, cloudEvent.IsBase64Data ? Convert.ToBase64String(cloudEvent.DataBytes.Span) : null, cloudEvent.TraceParent, count, outcome, instance, DateTimeOffset.UtcNow));
 
         var retryTimes = Number(instruction, "retryTimes");
         if (retryTimes is { } times && count > times)
