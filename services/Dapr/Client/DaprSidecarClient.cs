@@ -34,7 +34,8 @@ public sealed partial class DaprSidecarClient
     // ---- Service invocation -------------------------------------------------------------------------------------
 
     /// <summary>
-    /// Invokes <paramref name="methodPath"/> (may contain slashes and a <c>?query</c>) on app <paramref name="appId"/>
+    /// Invokes <paramref name="methodPath"/> (used as given: it may contain slashes and a <c>?query</c>, so escape its
+    /// segments yourself) on app <paramref name="appId"/>
     /// through the sidecar. The target's status, headers and body come back unchanged, including 4xx/5xx; the
     /// caller owns (and disposes) the response.
     /// </summary>
