@@ -12,6 +12,7 @@ public sealed record Delivery(
     string? Type,
     string? Source,
     [property: JsonPropertyName("datacontenttype")] string? DataContentType,
+    string Route,
     JsonElement? Data,
     string? DataBase64,
     [property: JsonPropertyName("traceparent")] string? TraceParent,
