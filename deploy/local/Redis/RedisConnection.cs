@@ -88,8 +88,9 @@ internal sealed class RedisConnection : IAsyncDisposable
             // Not cancellable once queued: a half-written command would desynchronise the stream.
             await _stream.WriteAsync(_buffer.WrittenMemory, CancellationToken.None);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
         {
+            // ObjectDisposedException: the reader saw the server close the socket between our check and the write.
             Fail(new RedisConnectionException("Writing to Redis failed", e));
             throw new RedisConnectionException("Writing to Redis failed", e);
         }
