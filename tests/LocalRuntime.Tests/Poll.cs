@@ -15,4 +15,7 @@ public static class Poll
 
     public static Task UntilAsync(Func<bool> condition, CancellationToken cancellationToken, TimeSpan? timeout = null) =>
         UntilAsync(() => Task.FromResult(condition()), cancellationToken, timeout);
+
+    public static Task UntilAsync(Func<bool> condition, TimeSpan timeout, CancellationToken cancellationToken) =>
+        UntilAsync(condition, cancellationToken, timeout);
 }

@@ -33,7 +33,7 @@ internal sealed class PublishEndpoint(SidecarContext sidecar, PubSubComponents c
 
         using var buffer = new MemoryStream();
         await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
-        var trace = TraceContext.ChildOf(http.Request.Headers.TraceParent, http.Request.Headers.TraceState);
+        var trace = EventTrace.FromRequest(http.Request.Headers.TraceParent, http.Request.Headers.TraceState);
         var data = Envelope(component, topic!, buffer.ToArray(), http.Request.ContentType, metadata, raw, ttl, trace);
         if (data is null)
             return Error(500, "ERR_PUBSUB_CLOUD_EVENTS_SER",
@@ -73,7 +73,7 @@ internal sealed class PublishEndpoint(SidecarContext sidecar, PubSubComponents c
         {
             return Error(400, "ERR_PUBSUB_EVENTS_SER", $"error when unmarshaling the request for topic {topic} pubsub {pubsubName}: {e.Message}");
         }
-        var trace = TraceContext.ChildOf(http.Request.Headers.TraceParent, http.Request.Headers.TraceState);
+        var trace = EventTrace.FromRequest(http.Request.Headers.TraceParent, http.Request.Headers.TraceState);
         var failed = new JsonArray();
         foreach (var entry in entries)
         {
@@ -144,7 +144,7 @@ internal sealed class PublishEndpoint(SidecarContext sidecar, PubSubComponents c
 
     /// <summary>The bytes handed to the broker: the raw body, or the CloudEvent daprd builds; null when an app's own CloudEvent is not a JSON object.</summary>
     private byte[]? Envelope(PubSubComponent component, string topic, byte[] body, string? contentType,
-        IReadOnlyDictionary<string, string> metadata, bool raw, int? ttl, TraceContext trace)
+        IReadOnlyDictionary<string, string> metadata, bool raw, int? ttl, EventTrace trace)
     {
         if (raw) return body;
         var now = clock.GetLocalNow();

@@ -193,7 +193,7 @@ public sealed class RedisStateStoreTests : StateStoreContract
     [InlineData("failover", "true")]
     public async Task Redis_settings_the_local_runtime_cannot_honour_fail_at_open_naming_the_field(string field, string value)
     {
-        var error = await Assert.ThrowsAsync<Configuration.ConfigurationException>(() =>
+        var error = await Assert.ThrowsAsync<LocalRuntime.Configuration.ConfigurationException>(() =>
             StateStoreFactory.OpenAsync(Component("unsupported", (field, value)), TimeProvider.System, Ct));
 
         Assert.Contains(field, error.Message);

@@ -406,7 +406,7 @@ public sealed class StateApiTests(StateApiHost host) : IClassFixture<StateApiHos
     {
         var component = RedisStateStoreTests.Component("bad", ("keyPrefix", "a||b"));
 
-        var error = Assert.Throws<Configuration.ConfigurationException>(() => StateKeyPrefix.For(component, "app", null));
+        var error = Assert.Throws<LocalRuntime.Configuration.ConfigurationException>(() => StateKeyPrefix.For(component, "app", null));
 
         Assert.Contains("components/statestore.yaml", error.Message);
         Assert.Contains("keyPrefix", error.Message);
