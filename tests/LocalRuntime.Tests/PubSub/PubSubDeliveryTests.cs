@@ -322,6 +322,30 @@ public sealed class PubSubDeliveryTests : IAsyncLifetime
         Assert.Equal(3, app.At("/events").Count); // the first attempt and two retries
     }
 
+    [Fact]
+    public async Task An_app_slower_than_the_inbound_timeout_counts_as_a_failure_and_is_dead_lettered()
+    {
+        var app = await AppAsync();
+        var topic = NewTopic();
+        var deadLetters = NewTopic();
+        app.Handle("/events", async _ =>
+        {
+            await Task.Delay(TimeSpan.FromSeconds(5), Ct);
+            return Results.Ok();
+        });
+        var resiliency = ResiliencySpec.Empty with
+        {
+            ComponentInbound = new Dictionary<string, TargetPolicies> { ["pubsub"] = new(null, TimeSpan.FromMilliseconds(200)) },
+        };
+        var sidecar = await SidecarAsync(Brokers.Component(BrokerKind.Redis), app,
+            [Brokers.Subscription(topic, deadLetterTopic: deadLetters), Brokers.Subscription(deadLetters, "/dead")], resiliency: resiliency);
+
+        await PublishAsync(sidecar, topic, "{\"n\":1}");
+
+        await Until(() => app.At("/dead").Count == 1, seconds: 3);
+        Assert.Equal(1, sidecar.Feature.Statistics.DeadLettered);
+    }
+
     [Theory]
     [MemberData(nameof(Brokers.All), MemberType = typeof(Brokers))]
     public async Task A_raw_payload_subscription_receives_a_synthetic_CloudEvent_with_data_base64(BrokerKind kind)
