@@ -66,6 +66,7 @@ public sealed class BindingTestApp : IAsyncDisposable
         var received = new ReceivedEvent(
             context.Request.Path,
             context.Request.Headers["topic"].ToString(),
+            context.Request.Headers["traceparent"].ToString(),
             context.Request.ContentType,
             body.ToArray());
         var status = Respond(received);
@@ -76,7 +77,7 @@ public sealed class BindingTestApp : IAsyncDisposable
 
 public enum AppRoute { PostOnly, OptionsAndPost }
 
-public sealed record ReceivedEvent(string Path, string Topic, string? ContentType, byte[] Body)
+public sealed record ReceivedEvent(string Path, string Topic, string Traceparent, string? ContentType, byte[] Body)
 {
     public string Text => System.Text.Encoding.UTF8.GetString(Body);
 }

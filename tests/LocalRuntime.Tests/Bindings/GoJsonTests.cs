@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json;
 using DaprIoT.LocalRuntime.Bindings;
-using Xunit;
 
 namespace DaprIoT.LocalRuntime.Tests.Bindings;
 

@@ -3,7 +3,6 @@ using DaprIoT.LocalRuntime.Bindings.Mqtt;
 using DaprIoT.LocalRuntime.Resiliency;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
-using Xunit;
 
 namespace DaprIoT.LocalRuntime.Tests.Bindings;
 
@@ -41,7 +40,7 @@ public sealed class MqttBindingLifecycleTests
             await device.PublishAsync(topic, "while the app restarted"u8.ToArray(), 1, false, ct);
             await sidecar.Feature.StartAsync(ct);
 
-            await Eventually.HoldsAsync(() => app.Accepted.Count == 1, Timeout, ct, "the queued message");
+            await Poll.UntilAsync(() => app.Accepted.Count == 1, "the queued message", Timeout);
             Assert.Equal("while the app restarted", app.Accepted.Single().Text);
         }
         finally
@@ -104,7 +103,7 @@ public sealed class MqttBindingLifecycleTests
         await device.PublishAsync(topic, "{}"u8.ToArray(), 1, false, ct);
 
         var counters = sidecar.Feature.CountersOf("bulbs")!;
-        await Eventually.HoldsAsync(() => counters.Delivered == 1, Timeout, ct, "the message counted as delivered");
+        await Poll.UntilAsync(() => counters.Delivered == 1, "the message counted as delivered", Timeout);
         Assert.Equal(3, app.Accepted.Count);
         Assert.Equal(0, counters.Rejected);
     }
@@ -123,7 +122,7 @@ public sealed class MqttBindingLifecycleTests
         await device.PublishAsync(topic, "{}"u8.ToArray(), 1, false, ct);
 
         var counters = sidecar.Feature.CountersOf("bulbs")!;
-        await Eventually.HoldsAsync(() => counters.Delivered == 2, Timeout, ct, "both delivered");
+        await Poll.UntilAsync(() => counters.Delivered == 2, "both delivered", Timeout);
         Assert.Equal(2, app.Accepted.Count);
     }
 }

@@ -3,7 +3,6 @@ using DaprIoT.LocalRuntime.Bindings.Mqtt;
 using DaprIoT.LocalRuntime.Components;
 using DaprIoT.LocalRuntime.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Xunit;
 
 namespace DaprIoT.LocalRuntime.Tests.Bindings;
 

@@ -2,7 +2,6 @@ using System.Net;
 using System.Text;
 using DaprIoT.LocalRuntime.Bindings.Mqtt;
 using Microsoft.Extensions.Logging.Abstractions;
-using Xunit;
 
 namespace DaprIoT.LocalRuntime.Tests.Bindings;
 
@@ -34,22 +33,22 @@ public sealed class MqttBrokerRestartTests
         await using (var device = await DeviceAsync(broker.Port, ct, "dapriot/lightbulb/+/cmd"))
         {
             await device.PublishAsync("dapriot/lightbulb/b1/state", "before"u8.ToArray(), 1, false, ct);
-            await Eventually.HoldsAsync(() => app.Accepted.Count == 1, Timeout, ct, "delivery before the restart");
+            await Poll.UntilAsync(() => app.Accepted.Count == 1, "delivery before the restart", Timeout);
             Assert.Equal(HttpStatusCode.NoContent, (await sidecar.InvokeAsync("bulbs",
                 new { data = "on", metadata = new { topic = "dapriot/lightbulb/b1/cmd" }, operation = "create" }, ct)).StatusCode);
             Assert.Equal("\"on\"", Encoding.UTF8.GetString((await device.Messages.ReadAsync(ct).AsTask().WaitAsync(Timeout, ct)).Payload));
         }
 
         await broker.StopAsync();
-        await Eventually.HoldsAsync(() => !consumer.IsConnected, Timeout, ct, "the binding notices the broker is gone");
+        await Poll.UntilAsync(() => !consumer.IsConnected, "the binding notices the broker is gone", Timeout);
         await broker.RestartAsync(ct);
-        await Eventually.HoldsAsync(() => consumer.SubscribeCount == 2, TimeSpan.FromSeconds(15), ct, "the binding reconnects and resubscribes");
+        await Poll.UntilAsync(() => consumer.SubscribeCount == 2, "the binding reconnects and resubscribes", TimeSpan.FromSeconds(15));
         Assert.Equal(2, consumer.ConnectCount);
 
         // The restarted broker kept nothing: this delivery exists only because the binding subscribed again.
         await using var deviceAgain = await DeviceAsync(broker.Port, ct, "dapriot/lightbulb/+/cmd");
         await deviceAgain.PublishAsync("dapriot/lightbulb/b2/state", "after"u8.ToArray(), 1, false, ct);
-        await Eventually.HoldsAsync(() => app.Accepted.Count == 2, Timeout, ct, "delivery after the restart");
+        await Poll.UntilAsync(() => app.Accepted.Count == 2, "delivery after the restart", Timeout);
         Assert.Equal(("dapriot/lightbulb/b2/state", "after"), (app.Accepted.Last().Topic, app.Accepted.Last().Text));
 
         Assert.Equal(HttpStatusCode.NoContent, (await sidecar.InvokeAsync("bulbs",

@@ -1,9 +1,7 @@
 using System.Net;
 using System.Text;
-using System.Text.Json.Nodes;
 using DaprIoT.LocalRuntime.Bindings.Mqtt;
 using Microsoft.Extensions.Logging.Abstractions;
-using Xunit;
 
 namespace DaprIoT.LocalRuntime.Tests.Bindings;
 
@@ -130,28 +128,5 @@ public sealed class MqttOutputBindingTests
         Assert.StartsWith("failed deserializing HTTP body: ", message);
         (status, code, _) = await Send("commands", "{\"metadata\":{\"topic\":5},\"operation\":\"create\"}");
         Assert.Equal((HttpStatusCode.BadRequest, "ERR_MALFORMED_REQUEST"), (status, code));
-    }
-
-    [Fact]
-    public void The_metadata_API_lists_each_binding_with_the_directions_it_serves()
-    {
-        var feature = BindingsSidecar.CreateFeature(
-        [
-            BindingsSidecar.Mqtt("both", "t/1"),
-            BindingsSidecar.Mqtt("in", "t/2", ("direction", "input")),
-            BindingsSidecar.Mqtt("out", "t/3", ("direction", "output")),
-        ]);
-        var metadata = new JsonObject
-        {
-            ["components"] = new JsonArray(new JsonObject { ["name"] = "out", ["type"] = "bindings.mqtt3", ["version"] = "v1", ["capabilities"] = new JsonArray() }),
-        };
-
-        feature.DescribeMetadata(metadata);
-
-        var components = metadata["components"]!.AsArray().ToDictionary(c => (string)c!["name"]!, c => c!["capabilities"]!.AsArray().Select(x => (string)x!).ToArray());
-        Assert.Equal(3, components.Count);
-        Assert.Equal(["INPUT_BINDING", "OUTPUT_BINDING"], components["both"]);
-        Assert.Equal(["INPUT_BINDING"], components["in"]);
-        Assert.Equal(["OUTPUT_BINDING"], components["out"]);
     }
 }

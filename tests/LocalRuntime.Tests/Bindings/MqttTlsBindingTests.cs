@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using DaprIoT.LocalRuntime.Bindings.Mqtt;
 using Microsoft.Extensions.Logging.Abstractions;
-using Xunit;
 
 namespace DaprIoT.LocalRuntime.Tests.Bindings;
 
@@ -30,7 +29,7 @@ public sealed class MqttTlsBindingTests
                 new { data = new { on = true }, metadata = new { topic = "dapriot/lightbulb/b1/state" }, operation = "create" }, ct);
 
             Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
-            await Eventually.HoldsAsync(() => app.Accepted.Count == 1, Timeout, ct, "delivery over TLS");
+            await Poll.UntilAsync(() => app.Accepted.Count == 1, "delivery over TLS", Timeout);
             Assert.Equal("{\"on\":true}", app.Accepted.Single().Text);
         }
         finally

@@ -1,6 +1,5 @@
 using System.Text;
 using DaprIoT.LocalRuntime.Bindings;
-using Xunit;
 
 namespace DaprIoT.LocalRuntime.Tests.Bindings;
 
