@@ -110,7 +110,7 @@ public sealed partial class MosquittoClient : IAsyncDisposable
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         if (Interlocked.Exchange(ref _started, 1) == 0)
         {
-            _networkThread = new Thread(RunNetworkLoop) { IsBackground = true, Name = $"mqtt {ClientId}" };
+            _networkThread = new Thread(RunNetworkThread) { IsBackground = true, Name = $"mqtt {ClientId}" };
             _networkThread.Start();
         }
         try
@@ -186,6 +186,21 @@ public sealed partial class MosquittoClient : IAsyncDisposable
         _ = _firstConnect.Task.Exception;
         _firstSubscribe.TrySetCanceled();
         _disposing.Dispose();
+    }
+
+    private void RunNetworkThread()
+    {
+        try
+        {
+            RunNetworkLoop();
+        }
+        catch (Exception e)
+        {
+            // An exception escaping a thread would end the whole runtime; this client just stops instead.
+            Log.NetworkThreadFailed(_logger, ClientId, e);
+            _connected = false;
+            _firstConnect.TrySetException(new MosquittoException($"client '{ClientId}' stopped: {e.Message}"));
+        }
     }
 
     /// <summary>
@@ -405,6 +420,9 @@ public sealed partial class MosquittoClient : IAsyncDisposable
 
         [LoggerMessage(Level = LogLevel.Error, Message = "MQTT client {ClientId} could not subscribe to {Filter}: {Reason}")]
         public static partial void SubscribeFailed(ILogger logger, string clientId, string filter, string reason);
+
+        [LoggerMessage(Level = LogLevel.Critical, Message = "MQTT client {ClientId}: network thread failed; the client is stopped")]
+        public static partial void NetworkThreadFailed(ILogger logger, string clientId, Exception exception);
 
         [LoggerMessage(Level = LogLevel.Error, Message = "MQTT client {ClientId}: {Callback} callback failed")]
         public static partial void CallbackFailed(ILogger logger, string clientId, string callback, Exception exception);

@@ -27,8 +27,9 @@ internal sealed partial class MqttBinding : IBindingComponent
     private readonly MqttBindingMetadata _metadata;
     private readonly ILogger _logger;
     private readonly MqttClientIdRegistry? _clientIds;
-    private readonly MosquittoTlsOptions? _tls;
-    private readonly string? _tlsDirectory;
+    private readonly Lock _tlsLock = new();
+    private MosquittoTlsOptions? _tls;
+    private string? _tlsDirectory;
     private readonly SemaphoreSlim _producerLock = new(1, 1);
     private readonly Lock _readLock = new();
     private MosquittoClient? _producer;
@@ -44,13 +45,6 @@ internal sealed partial class MqttBinding : IBindingComponent
         _logger = logger;
         _clientIds = clientIds;
         if (metadata.QosGiven) Log.QosIgnored(logger, name);
-        if (metadata.UseTls)
-        {
-            // libmosquitto reads certificates from files; daprd takes them inline.
-            _tlsDirectory = Directory.CreateTempSubdirectory("dapr-local-mqtt-").FullName;
-            _tls = new MosquittoTlsOptions(
-                WritePem("ca.pem", metadata.CaCert), WritePem("client.pem", metadata.ClientCert), WritePem("client.key", metadata.ClientKey));
-        }
     }
 
     public IReadOnlyList<string> Operations { get; } = ["create"];
@@ -151,7 +145,11 @@ internal sealed partial class MqttBinding : IBindingComponent
         {
             _producerLock.Release();
         }
-        if (_tlsDirectory is not null) Directory.Delete(_tlsDirectory, recursive: true);
+        lock (_tlsLock)
+        {
+            if (_tlsDirectory is not null) Directory.Delete(_tlsDirectory, recursive: true);
+            (_tlsDirectory, _tls) = (null, null);
+        }
     }
 
     private async Task<MosquittoClient> GetProducerAsync(CancellationToken cancellationToken)
@@ -274,14 +272,30 @@ internal sealed partial class MqttBinding : IBindingComponent
         CleanSession = _metadata.CleanSession,
         Username = _metadata.Username,
         Password = _metadata.Password,
-        Tls = _tls,
+        Tls = _metadata.UseTls ? TlsFiles() : null,
         Subscriptions = subscriptions,
     };
 
-    private string? WritePem(string fileName, string? pem)
+    /// <summary>libmosquitto reads certificates from files, daprd takes them inline: written once, when first needed.</summary>
+    private MosquittoTlsOptions TlsFiles()
+    {
+        lock (_tlsLock)
+        {
+            if (_tls is not null) return _tls;
+            var directory = Directory.CreateTempSubdirectory("dapr-local-mqtt-").FullName;
+            _tlsDirectory = directory;
+            _tls = new MosquittoTlsOptions(
+                WritePem(directory, "ca.pem", _metadata.CaCert),
+                WritePem(directory, "client.pem", _metadata.ClientCert),
+                WritePem(directory, "client.key", _metadata.ClientKey));
+            return _tls;
+        }
+    }
+
+    private static string? WritePem(string directory, string fileName, string? pem)
     {
         if (pem is null) return null;
-        var path = Path.Combine(_tlsDirectory!, fileName);
+        var path = Path.Combine(directory, fileName);
         File.WriteAllText(path, pem, Encoding.ASCII);
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         return path;
