@@ -107,7 +107,7 @@ public sealed partial class BindingsFeature : ISidecarFeature
             throw new ConfigurationException(component.SourceFile, $"component '{component.Name}' spec.version",
                 $"'{component.Version}' is not a version of bindings.mqtt3; use v1");
         var metadata = MqttBindingMetadata.Parse(component);
-        return new MqttBinding(component.Name, _sidecar.InstanceId, metadata, _logger, clientIds);
+        return new MqttBinding(component.Name, $"{_sidecar.InstanceId} (binding {component.Name})", metadata, _logger, clientIds);
     }
 
     private async Task InvokeOutputBindingAsync(HttpContext http, string name)

@@ -85,7 +85,11 @@ public sealed class MqttBindingLifecycleTests
         await using var second = await BindingsSidecar.StartAsync([component], app, ct, appId: "lightbulb", replica: 1, runtimeServices: runtime);
 
         Assert.DoesNotContain(first.Log.Lines, l => l.Contains("is also used by"));
-        Assert.Contains(second.Log.Lines, l => l.Contains("is also used by lightbulb-0"));
+        Assert.Contains(second.Log.Lines, l => l.Contains("-consumer is also used by lightbulb-0 (binding bulbs)"));
+
+        await first.InvokeAsync("bulbs", new { data = 1, operation = "create" }, ct);
+        await second.InvokeAsync("bulbs", new { data = 2, operation = "create" }, ct);
+        Assert.Contains(second.Log.Lines, l => l.Contains("-producer is also used by lightbulb-0 (binding bulbs)"));
     }
 
     [Fact]

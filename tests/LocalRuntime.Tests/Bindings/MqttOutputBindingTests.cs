@@ -77,8 +77,9 @@ public sealed class MqttOutputBindingTests
         await using var sidecar = await BindingsSidecar.StartAsync(
         [
             BindingsSidecar.Mqtt("retained", $"{prefix}/retained", ("retain", "true")),
-            BindingsSidecar.Mqtt("plain", $"{prefix}/plain"),
+            BindingsSidecar.Mqtt("plain", $"{prefix}/plain", ("qos", "0")),
         ], null, ct);
+        Assert.Contains(sidecar.Log.Lines, l => l.Contains("Binding plain: metadata property 'qos' has been deprecated and is ignored"));
         await sidecar.InvokeAsync("retained", new { data = "kept", operation = "create" }, ct);
         await sidecar.InvokeAsync("plain", new { data = "gone", metadata = new { retain = "true" }, operation = "create" }, ct);
 
@@ -123,7 +124,11 @@ public sealed class MqttOutputBindingTests
                 "error invoking output binding commands: binding commands does not support operation delete. supported operations:create"),
             await Send("commands", "{\"data\":1,\"operation\":\"delete\"}"));
 
-        var (status, code, message) = await Send("commands", "{\"data\":");
+        var (status, code, message) = await Send("commands", "{\"metadata\":{\"topic\":\"a/+/cmd\"},\"operation\":\"create\"}");
+        Assert.Equal((HttpStatusCode.InternalServerError, "ERR_INVOKE_OUTPUT_BINDING"), (status, code));
+        Assert.StartsWith("error invoking output binding commands: failed to publish: cannot publish to 'a/+/cmd'", message);
+
+        (status, code, message) = await Send("commands", "{\"data\":");
         Assert.Equal((HttpStatusCode.BadRequest, "ERR_MALFORMED_REQUEST"), (status, code));
         Assert.StartsWith("failed deserializing HTTP body: ", message);
         (status, code, _) = await Send("commands", "{\"metadata\":{\"topic\":5},\"operation\":\"create\"}");

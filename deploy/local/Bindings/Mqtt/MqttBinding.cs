@@ -95,8 +95,7 @@ internal sealed partial class MqttBinding : IBindingComponent
             var stop = _readStop.Token;
             _dispatch = Task.Run(() => DispatchAsync(consumer, handler, stop), CancellationToken.None);
         }
-        if (_clientIds?.Claim(_metadata.ConsumerClientId, _owner) is { } other)
-            Log.SharedClientId(_logger, _name, _metadata.ConsumerClientId, other);
+        ClaimClientId(_metadata.ConsumerClientId);
         Log.Subscribing(_logger, _name, _metadata.Topic);
         try
         {
@@ -138,7 +137,11 @@ internal sealed partial class MqttBinding : IBindingComponent
         await _producerLock.WaitAsync().ConfigureAwait(false);
         try
         {
-            if (_producer is not null) await _producer.DisposeAsync().ConfigureAwait(false);
+            if (_producer is not null)
+            {
+                await _producer.DisposeAsync().ConfigureAwait(false);
+                _clientIds?.Release(_metadata.ProducerClientId, _owner);
+            }
             _producer = null;
         }
         finally
@@ -175,6 +178,7 @@ internal sealed partial class MqttBinding : IBindingComponent
                 await producer.DisposeAsync().ConfigureAwait(false);
                 throw;
             }
+            ClaimClientId(_metadata.ProducerClientId);
             Volatile.Write(ref _producer, producer);
             return producer;
         }
@@ -258,6 +262,11 @@ internal sealed partial class MqttBinding : IBindingComponent
                 return;
             }
         }
+    }
+
+    private void ClaimClientId(string clientId)
+    {
+        if (_clientIds?.Claim(clientId, _owner) is { } other) Log.SharedClientId(_logger, _name, clientId, other);
     }
 
     private MosquittoClientOptions ClientOptions(string clientId, IReadOnlyList<string> subscriptions) => new()
