@@ -74,9 +74,11 @@ public sealed partial class BindingsFeature : ISidecarFeature
         {
             if (!binding.Direction.Explicit && !await AppWantsAsync(binding, cancellationToken).ConfigureAwait(false))
                 continue;
-            await binding.Instance.StartReadingAsync((e, ct) => SendEventToAppAsync(binding, e, ct), cancellationToken)
-                .ConfigureAwait(false);
-            lock (_readingLock) _reading.Add(binding);
+            if (await binding.Instance.StartReadingAsync((e, ct) => SendEventToAppAsync(binding, e, ct), cancellationToken)
+                    .ConfigureAwait(false))
+            {
+                lock (_readingLock) _reading.Add(binding);
+            }
         }
     }
 

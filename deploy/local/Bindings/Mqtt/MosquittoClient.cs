@@ -270,7 +270,15 @@ public sealed partial class MosquittoClient : IAsyncDisposable
         lock (InitLock)
         {
             if (_initialized) return;
-            Check(LibMosquitto.LibInit(), "mosquitto_lib_init");
+            try
+            {
+                Check(LibMosquitto.LibInit(), "mosquitto_lib_init");
+            }
+            catch (DllNotFoundException)
+            {
+                throw new MosquittoException(
+                    "libmosquitto.so.1 is not installed; MQTT bindings need it (Debian: apt-get install libmosquitto1, or run deploy/local/prerequisites.sh)");
+            }
             _initialized = true;
         }
     }

@@ -83,13 +83,21 @@ internal sealed partial class MqttBinding : IBindingComponent
         throw new OutputBindingException($"failed to publish: {lastError}");
     }
 
-    public async Task StartReadingAsync(Func<InputBindingEvent, CancellationToken, Task> handler, CancellationToken cancellationToken)
+    public async Task<bool> StartReadingAsync(Func<InputBindingEvent, CancellationToken, Task> handler, CancellationToken cancellationToken)
     {
         MosquittoClient consumer;
         lock (_readLock)
         {
-            if (_consumer is not null) return;
-            consumer = new MosquittoClient(ClientOptions(_metadata.ConsumerClientId, [_metadata.Topic]), _logger);
+            if (_consumer is not null) return true;
+            try
+            {
+                consumer = new MosquittoClient(ClientOptions(_metadata.ConsumerClientId, [_metadata.Topic]), _logger);
+            }
+            catch (MosquittoException e)
+            {
+                Log.ReadImpossible(_logger, _name, e.Message);
+                return false;
+            }
             _consumer = consumer;
             _readStop = new CancellationTokenSource();
             var stop = _readStop.Token;
@@ -107,6 +115,7 @@ internal sealed partial class MqttBinding : IBindingComponent
             // daprd logs this too; its client, like ours, keeps retrying and subscribes once the broker answers.
             Log.ReadNotStarted(_logger, _name, e.Message);
         }
+        return true;
     }
 
     public async Task StopReadingAsync(CancellationToken cancellationToken)
@@ -162,7 +171,15 @@ internal sealed partial class MqttBinding : IBindingComponent
         try
         {
             if (_producer is not null) return _producer;
-            var producer = new MosquittoClient(ClientOptions(_metadata.ProducerClientId, []), _logger);
+            MosquittoClient producer;
+            try
+            {
+                producer = new MosquittoClient(ClientOptions(_metadata.ProducerClientId, []), _logger);
+            }
+            catch (MosquittoException e)
+            {
+                throw new OutputBindingException($"failed to create producer connection: {e.Message}", e);
+            }
             try
             {
                 await producer.ConnectAsync(ConnectTimeout, cancellationToken).ConfigureAwait(false);
@@ -323,6 +340,9 @@ internal sealed partial class MqttBinding : IBindingComponent
 
         [LoggerMessage(Level = LogLevel.Error, Message = "Error reading from input binding {Name}: {Reason}; the client keeps retrying and will subscribe once connected")]
         public static partial void ReadNotStarted(ILogger logger, string name, string reason);
+
+        [LoggerMessage(Level = LogLevel.Error, Message = "Error reading from input binding {Name}: {Reason}")]
+        public static partial void ReadImpossible(ILogger logger, string name, string reason);
 
         [LoggerMessage(Level = LogLevel.Warning, Message = "Binding {Name}: MQTT client id {ClientId} is also used by {OtherOwner}; the broker allows one connection per client id, so they will disconnect each other. Give each replica its own consumerID, e.g. \"{{uuid}}\"")]
         public static partial void SharedClientId(ILogger logger, string name, string clientId, string otherOwner);
