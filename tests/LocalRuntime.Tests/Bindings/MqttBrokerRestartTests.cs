@@ -56,4 +56,28 @@ public sealed class MqttBrokerRestartTests
         Assert.Equal("\"off\"", Encoding.UTF8.GetString((await deviceAgain.Messages.ReadAsync(ct).AsTask().WaitAsync(Timeout, ct)).Payload));
         Assert.Contains(sidecar.Log.Lines, l => l.Contains("lost") && l.Contains("-consumer"));
     }
+
+    [Fact]
+    public async Task A_persistent_session_made_on_a_reconnect_still_keeps_messages_while_the_binding_is_stopped()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var broker = await MosquittoBrokerProcess.StartAsync(ct);
+        await using var app = await BindingTestApp.StartAsync([("/bulbs", AppRoute.PostOnly)], ct);
+        await using var sidecar = await BindingsSidecar.StartAsync(
+            [BindingsSidecar.Mqtt("bulbs", "dapriot/lightbulb/+/state", ("url", $"tcp://127.0.0.1:{broker.Port}"), ("cleanSession", "false"))],
+            app, ct);
+        var consumer = sidecar.Feature.ConsumerOf("bulbs")!;
+
+        // The restarted broker has no session any more: the reconnect's CONNECT alone decides how long the new one lives.
+        await broker.StopAsync();
+        await broker.RestartAsync(ct);
+        await Poll.UntilAsync(() => consumer.SubscribeCount == 2, "the binding reconnects and resubscribes", TimeSpan.FromSeconds(15));
+        await sidecar.Feature.StopAsync(ct);
+        await using (var device = await DeviceAsync(broker.Port, ct))
+            await device.PublishAsync("dapriot/lightbulb/b3/state", "kept for the binding"u8.ToArray(), 1, false, ct);
+        await sidecar.Feature.StartAsync(ct);
+
+        await Poll.UntilAsync(() => app.Accepted.Count == 1, "the message kept by the session", Timeout);
+        Assert.Equal("kept for the binding", app.Accepted.Single().Text);
+    }
 }

@@ -217,7 +217,8 @@ public sealed partial class MosquittoClient : IAsyncDisposable
         var everConnected = false;
         while (!stop.IsCancellationRequested)
         {
-            // libmosquitto keeps the CONNECT properties of the first connect for every reconnect.
+            // libmosquitto sends the first connect's properties (the MQTT 5 session expiry) again on every reconnect;
+            // MqttBrokerRestartTests checks that a session made on a reconnect still outlives a disconnect.
             var rc = everConnected ? LibMosquitto.Reconnect(_handle) : FirstConnect();
             if (rc == LibMosquitto.Success)
             {
