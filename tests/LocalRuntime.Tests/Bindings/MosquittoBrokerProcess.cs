@@ -19,7 +19,8 @@ public sealed class MosquittoBrokerProcess : IAsyncDisposable
     {
         Port = port;
         _configFile = Path.Combine(Path.GetTempPath(), $"mosquitto-test-{Guid.NewGuid():N}.conf");
-        File.WriteAllText(_configFile, $"listener {port} 127.0.0.1\n{listenerConfig}allow_anonymous true\npersistence false\n");
+        var anonymous = listenerConfig.Contains("allow_anonymous", StringComparison.Ordinal) ? "" : "allow_anonymous true\n";
+        File.WriteAllText(_configFile, $"listener {port} 127.0.0.1\n{listenerConfig}{anonymous}persistence false\n");
     }
 
     public int Port { get; }
@@ -27,7 +28,8 @@ public sealed class MosquittoBrokerProcess : IAsyncDisposable
     /// <summary>What mosquitto printed, for diagnosing a test.</summary>
     public IReadOnlyCollection<string> Output => _output;
 
-    /// <param name="listenerConfig">mosquitto.conf lines for the listener, e.g. certfile/keyfile for TLS.</param>
+    /// <param name="listenerConfig">mosquitto.conf lines for the listener, e.g. certfile/keyfile for TLS, or
+    /// allow_anonymous false with a password_file (anonymous clients are allowed otherwise).</param>
     public static async Task<MosquittoBrokerProcess> StartAsync(CancellationToken cancellationToken, string listenerConfig = "")
     {
         var broker = new MosquittoBrokerProcess(FreePort(), listenerConfig);
