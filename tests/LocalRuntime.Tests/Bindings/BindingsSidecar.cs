@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using DaprIoT.LocalRuntime.Bindings;
 using DaprIoT.LocalRuntime.Components;
+using DaprIoT.LocalRuntime.Hosting;
 using DaprIoT.LocalRuntime.PubSub;
 using DaprIoT.LocalRuntime.Resiliency;
 using DaprIoT.LocalRuntime.Sidecar;
@@ -72,7 +73,7 @@ public sealed class BindingsSidecar : IAsyncDisposable
         var ownedServices = runtimeServices is null ? new ServiceCollection().AddBindings().BuildServiceProvider() : null;
         var services = runtimeServices ?? ownedServices!;
         var channel = new TestAppChannel(app?.Port);
-        var port = FreeTcpPort.Next();
+        var port = FreePorts.Next();
         var context = Context(components, appId, channel, resiliency ?? ResiliencySpec.Empty, loggerFactory, services, port, replica);
         var feature = (BindingsFeature)services.GetServices<ISidecarFeatureFactory>()
             .OfType<BindingsFeatureFactory>().Single().Create(context);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using DaprIoT.LocalRuntime.Hosting;
 
 namespace DaprIoT.LocalRuntime.Tests.Bindings;
 
@@ -32,7 +33,7 @@ public sealed class MosquittoBrokerProcess : IAsyncDisposable
     /// allow_anonymous false with a password_file (anonymous clients are allowed otherwise).</param>
     public static async Task<MosquittoBrokerProcess> StartAsync(CancellationToken cancellationToken, string listenerConfig = "")
     {
-        var broker = new MosquittoBrokerProcess(FreePort(), listenerConfig);
+        var broker = new MosquittoBrokerProcess(FreePorts.Next(), listenerConfig);
         await broker.RestartAsync(cancellationToken);
         return broker;
     }
@@ -93,12 +94,5 @@ public sealed class MosquittoBrokerProcess : IAsyncDisposable
         {
             return false;
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
