@@ -96,4 +96,32 @@ public sealed class MosquittoClientTests
         var received = await again.Messages.ReadAsync(ct).AsTask().WaitAsync(Timeout, ct);
         Assert.Equal("while away", Encoding.UTF8.GetString(received.Payload));
     }
+
+    [Fact]
+    public async Task A_client_whose_socket_is_numbered_above_1023_still_works()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        // Hold enough descriptors that the next sockets get numbers select() cannot watch (FD_SETSIZE is 1024).
+        var held = Enumerable.Range(0, 1100).Select(_ => new System.Net.Sockets.Socket(
+            System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp)).ToList();
+        try
+        {
+            var topic = $"test/{Guid.NewGuid():N}/high";
+            await using var subscriber = Client(1883, $"sub-{Guid.NewGuid():N}", topic);
+            await using var publisher = Client(1883, $"pub-{Guid.NewGuid():N}");
+            await subscriber.ConnectAsync(Timeout, ct);
+            await subscriber.Subscribed.WaitAsync(Timeout, ct);
+            await publisher.ConnectAsync(Timeout, ct);
+
+            await publisher.PublishAsync(topic, "still here"u8.ToArray(), 1, false, ct).WaitAsync(Timeout, ct);
+
+            var received = await subscriber.Messages.ReadAsync(ct).AsTask().WaitAsync(Timeout, ct);
+            Assert.Equal("still here", Encoding.UTF8.GetString(received.Payload));
+            Assert.True(held[^1].Handle > 1024, "the test did not get past FD_SETSIZE");
+        }
+        finally
+        {
+            foreach (var socket in held) socket.Dispose();
+        }
+    }
 }

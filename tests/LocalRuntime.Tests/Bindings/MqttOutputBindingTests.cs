@@ -134,4 +134,29 @@ public sealed class MqttOutputBindingTests
         (status, code, _) = await Send("commands", "{\"metadata\":{\"topic\":5},\"operation\":\"create\"}");
         Assert.Equal((HttpStatusCode.BadRequest, "ERR_MALFORMED_REQUEST"), (status, code));
     }
+
+    [Fact]
+    public async Task Concurrent_requests_each_publish_exactly_once()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        const int count = 500;
+        var topic = $"dapriot-test/{Guid.NewGuid():N}/cmd";
+        await using var sidecar = await BindingsSidecar.StartAsync([BindingsSidecar.Mqtt("commands", topic, ("direction", "output"))], null, ct);
+        await using var device = await SubscriberAsync(ct, topic);
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var responses = await Task.WhenAll(Enumerable.Range(0, count).Select(async i =>
+        {
+            using var response = await sidecar.InvokeAsync("commands", new { data = new { id = i }, operation = "create" }, ct);
+            return response.StatusCode;
+        }));
+        clock.Stop();
+
+        Assert.All(responses, status => Assert.Equal(HttpStatusCode.NoContent, status));
+        var ids = new HashSet<string>();
+        while (ids.Count < count) ids.Add(Encoding.UTF8.GetString((await NextAsync(device, ct)).Payload));
+        Assert.False(device.Messages.TryRead(out _));
+        TestContext.Current.TestOutputHelper?.WriteLine(
+            $"output binding: {count} concurrent requests acknowledged in {clock.ElapsedMilliseconds} ms = {count / clock.Elapsed.TotalSeconds:0} req/s");
+    }
 }

@@ -15,6 +15,7 @@ namespace DaprIoT.LocalRuntime.Bindings.Mqtt;
 public sealed partial class MosquittoClient : IAsyncDisposable
 {
     private const string SystemCaPath = "/etc/ssl/certs";
+    private const int EintrErrno = 4;
     private static readonly Lock InitLock = new();
     private static bool _initialized;
 
@@ -28,6 +29,7 @@ public sealed partial class MosquittoClient : IAsyncDisposable
     private readonly TaskCompletionSource _firstSubscribe = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private GCHandle _self;
     private Thread? _networkThread;
+    private int _wakeUp = -1;
     private nint _handle;
     private int _started;
     private int _disposed;
@@ -69,6 +71,7 @@ public sealed partial class MosquittoClient : IAsyncDisposable
                     "mosquitto_tls_set");
             }
             Check(LibMosquitto.ThreadedSet(_handle, true), "mosquitto_threaded_set");
+            _wakeUp = LibC.CreateWakeUp();
             LibMosquitto.ConnectCallbackSet(_handle, &OnConnect);
             LibMosquitto.DisconnectCallbackSet(_handle, &OnDisconnect);
             LibMosquitto.PublishCallbackSet(_handle, &OnPublish);
@@ -79,6 +82,7 @@ public sealed partial class MosquittoClient : IAsyncDisposable
         {
             LibMosquitto.Destroy(_handle);
             _self.Free();
+            if (_wakeUp >= 0) LibC.Close(_wakeUp);
             throw;
         }
     }
@@ -145,6 +149,7 @@ public sealed partial class MosquittoClient : IAsyncDisposable
             if (rc != LibMosquitto.Success && !queuedWhileOffline)
                 throw new MosquittoException($"cannot publish to '{topic}': {LibMosquitto.Describe(rc)}");
             _pendingPublishes[mid] = done;
+            LibC.WakeUp(_wakeUp);
         }
         try
         {
@@ -171,12 +176,14 @@ public sealed partial class MosquittoClient : IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         // Wakes the network thread from a backoff wait or from a full receive buffer, so it can say goodbye.
         await _disposing.CancelAsync().ConfigureAwait(false);
+        LibC.WakeUp(_wakeUp);
         _messages.Writer.TryComplete();
         if (_networkThread is { } thread) await Task.Run(thread.Join).ConfigureAwait(false);
         lock (_publishLock)
         {
             LibMosquitto.Destroy(_handle);
             _handle = 0;
+            LibC.Close(_wakeUp);
             foreach (var pending in _pendingPublishes.Values)
                 pending.TrySetException(new MosquittoException($"client '{ClientId}' closed before the broker acknowledged"));
             _pendingPublishes.Clear();
@@ -204,10 +211,12 @@ public sealed partial class MosquittoClient : IAsyncDisposable
     }
 
     /// <summary>
-    /// The only thread doing socket I/O for this client: connects, runs <c>mosquitto_loop</c> (which also sends
-    /// keep-alive pings and resends unacknowledged QoS 1 messages), and reconnects with a doubling backoff.
-    /// Our own loop rather than <c>mosquitto_loop_start</c>: that one gives up when the very first connect is
-    /// refused and sleeps through its backoff uninterruptibly, so closing could stall for the whole delay.
+    /// The only thread doing socket I/O for this client: connects, drives libmosquitto with <c>poll</c> (reads,
+    /// writes queued packets, sends keep-alive pings; libmosquitto resends unacknowledged QoS 1 messages after a
+    /// reconnect), and reconnects with a doubling backoff. Our own loop rather than <c>mosquitto_loop_start</c> or
+    /// <c>mosquitto_loop</c>: those use <c>select</c>, which fails for a socket numbered 1024 or more (a runtime
+    /// process hosting many sidecars gets there), the threaded one gives up when the very first connect is
+    /// refused, and it sleeps through its backoff uninterruptibly.
     /// </summary>
     private void RunNetworkLoop()
     {
@@ -224,18 +233,18 @@ public sealed partial class MosquittoClient : IAsyncDisposable
             {
                 everConnected = true;
                 var connectsBefore = ConnectCount;
-                while (!stop.IsCancellationRequested)
-                {
-                    rc = LibMosquitto.Loop(_handle, 100, 1);
-                    if (rc != LibMosquitto.Success) break;
-                    if (ConnectCount != connectsBefore) delay = TimeSpan.FromSeconds(_options.ReconnectDelaySeconds);
-                }
+                rc = ServeConnection(stop);
+                if (ConnectCount != connectsBefore) delay = TimeSpan.FromSeconds(_options.ReconnectDelaySeconds);
                 if (stop.IsCancellationRequested)
                 {
                     LibMosquitto.Disconnect(_handle);
-                    LibMosquitto.Loop(_handle, 100, 1); // writes the DISCONNECT packet and closes the socket
+                    LibMosquitto.LoopWrite(_handle, 1); // sends the DISCONNECT packet and closes the socket
                     return;
                 }
+                if (ConnectCount == connectsBefore)
+                    Log.ConnectRetrying(_logger, ClientId, _options.Host, _options.Port, LibMosquitto.Describe(rc), delay.TotalSeconds);
+                else if (_connected)
+                    Log.ConnectionLost(_logger, ClientId, LibMosquitto.Describe(rc)); // libmosquitto did not report it
             }
             else
             {
@@ -246,6 +255,39 @@ public sealed partial class MosquittoClient : IAsyncDisposable
             if (stop.WaitHandle.WaitOne(delay)) return;
             delay = delay * 2 > maxDelay ? maxDelay : delay * 2;
         }
+    }
+
+    /// <summary>Runs one connection until it ends (libmosquitto's error) or the client is closing (success).</summary>
+    private unsafe int ServeConnection(CancellationToken stop)
+    {
+        var fds = stackalloc LibC.PollFd[2];
+        while (!stop.IsCancellationRequested)
+        {
+            var socket = LibMosquitto.Socket(_handle);
+            if (socket < 0) return LibMosquitto.ErrNoConn;
+            fds[0] = new LibC.PollFd
+            {
+                Fd = socket,
+                Events = LibMosquitto.WantWrite(_handle) ? (short)(LibC.PollIn | LibC.PollOut) : LibC.PollIn,
+            };
+            fds[1] = new LibC.PollFd { Fd = _wakeUp, Events = LibC.PollIn };
+            // At most a second between keep-alive checks; publishes from other threads wake the poll early.
+            if (LibC.Poll(fds, 2, 1000) < 0)
+            {
+                if (Marshal.GetLastPInvokeError() == EintrErrno) continue;
+                return LibMosquitto.ErrErrno;
+            }
+            if ((fds[1].Revents & LibC.PollIn) != 0) LibC.Drain(_wakeUp);
+            int rc;
+            if ((fds[0].Revents & (LibC.PollIn | LibC.PollHup | LibC.PollErr | LibC.PollNval)) != 0
+                && (rc = LibMosquitto.LoopRead(_handle, 1)) != LibMosquitto.Success)
+                return rc;
+            if ((fds[0].Revents & LibC.PollOut) != 0 && (rc = LibMosquitto.LoopWrite(_handle, 1)) != LibMosquitto.Success)
+                return rc;
+            if ((rc = LibMosquitto.LoopMisc(_handle)) != LibMosquitto.Success)
+                return rc;
+        }
+        return LibMosquitto.Success;
     }
 
     private int FirstConnect()

@@ -5,8 +5,9 @@ namespace DaprIoT.LocalRuntime.Bindings.Mqtt.Native;
 /// <summary>
 /// The part of Debian's libmosquitto (<c>libmosquitto.so.1</c>, 2.0.x) this runtime uses, as declared in
 /// <c>/usr/include/mosquitto.h</c>. With <c>mosquitto_threaded_set(true)</c> the functions taking a
-/// <c>struct mosquitto *</c> may be called from any thread while one thread runs <c>mosquitto_loop</c>: they queue
-/// packets and wake the loop, which does all socket I/O. <c>mosquitto_lib_init</c> is not thread safe.
+/// <c>struct mosquitto *</c> may be called from any thread while one thread does the socket I/O
+/// (<c>mosquitto_loop_read</c>/<c>_write</c>/<c>_misc</c>): they only queue packets. <c>mosquitto_lib_init</c> is
+/// not thread safe.
 /// </summary>
 internal static unsafe partial class LibMosquitto
 {
@@ -61,8 +62,21 @@ internal static unsafe partial class LibMosquitto
     [LibraryImport(Library, EntryPoint = "mosquitto_reconnect", SetLastError = true)]
     public static partial int Reconnect(nint mosq);
 
-    [LibraryImport(Library, EntryPoint = "mosquitto_loop", SetLastError = true)]
-    public static partial int Loop(nint mosq, int timeoutMilliseconds, int maxPackets);
+    [LibraryImport(Library, EntryPoint = "mosquitto_loop_read", SetLastError = true)]
+    public static partial int LoopRead(nint mosq, int maxPackets);
+
+    [LibraryImport(Library, EntryPoint = "mosquitto_loop_write", SetLastError = true)]
+    public static partial int LoopWrite(nint mosq, int maxPackets);
+
+    [LibraryImport(Library, EntryPoint = "mosquitto_loop_misc")]
+    public static partial int LoopMisc(nint mosq);
+
+    [LibraryImport(Library, EntryPoint = "mosquitto_socket")]
+    public static partial int Socket(nint mosq);
+
+    [LibraryImport(Library, EntryPoint = "mosquitto_want_write")]
+    [return: MarshalAs(UnmanagedType.U1)]
+    public static partial bool WantWrite(nint mosq);
 
     [LibraryImport(Library, EntryPoint = "mosquitto_threaded_set")]
     public static partial int ThreadedSet(nint mosq, [MarshalAs(UnmanagedType.U1)] bool threaded);
