@@ -80,7 +80,10 @@ public sealed partial class InfrastructureLauncher(string dataDirectory, ILogger
             "mosquitto" => ("mosquitto", "mosquitto"),
             _ => ("rabbitmq-server", "rabbitmq-server"),
         };
-        var path = FindBinary(binary) ?? throw new InfrastructureException(
+        // As root, Debian's rabbitmq-server wrapper switches to the rabbitmq user, who cannot write our data folder;
+        // the script behind it runs the broker as the current user.
+        var direct = need.Kind == "rabbitmq" && File.Exists("/usr/lib/rabbitmq/bin/rabbitmq-server") ? "/usr/lib/rabbitmq/bin/rabbitmq-server" : null;
+        var path = direct ?? FindBinary(binary) ?? throw new InfrastructureException(
             $"component '{need.Component.Name}' ({need.Component.SourceFile}) needs {need.Kind} on {need.Host}:{need.Port}, nothing listens there, " +
             $"and '{binary}' is not installed: install the Debian package ({package}: sudo apt-get install {package}), start it yourself, or run with --infra none");
 
@@ -108,6 +111,7 @@ public sealed partial class InfrastructureLauncher(string dataDirectory, ILogger
                 var plugins = Path.Combine(folder, "enabled_plugins");
                 await File.WriteAllTextAsync(plugins, "[].\n", cancellationToken);
                 info.Environment["RABBITMQ_NODE_PORT"] = $"{need.Port}";
+                info.Environment["RABBITMQ_NODE_IP_ADDRESS"] = "127.0.0.1";
                 info.Environment["RABBITMQ_NODENAME"] = $"dapr-local-{need.Port}@localhost";
                 info.Environment["RABBITMQ_MNESIA_BASE"] = Path.Combine(folder, "mnesia");
                 info.Environment["RABBITMQ_LOG_BASE"] = Path.Combine(folder, "log");
