@@ -1,0 +1,292 @@
+using DaprIoT.LocalRuntime.State;
+
+namespace DaprIoT.LocalRuntime.Actors;
+
+/// <summary>
+/// The reminders of one actor type, runtime-wide: loaded from the actor state store when the first host of
+/// the type registers, persisted on every change, fired through placement on whichever sidecar owns the actor
+/// (activating it as needed). A failed delivery is retried 3 times, 1 s apart (the Scheduler's default policy);
+/// a 404 from the app is not retried. One-shot reminders are deleted after their firing, periodic ones re-armed.
+/// </summary>
+internal sealed partial class ReminderTable : IDisposable
+{
+    public const int MaxRetries = 3;
+    public static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(1);
+
+    private sealed class Entry(StoredReminder reminder)
+    {
+        public StoredReminder Reminder { get; set; } = reminder;
+        public ITimer? Timer { get; set; }
+    }
+
+    private readonly string _actorType;
+    private readonly ActorPlacement _placement;
+    private readonly TimeProvider _clock;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stopping = new();
+    private IStateStore _store;
+    private bool _started;
+    private string? _unreadable;
+
+    public ReminderTable(string actorType, IStateStore store, ActorPlacement placement, TimeProvider clock, ILogger logger)
+    {
+        _actorType = actorType;
+        _store = store;
+        _placement = placement;
+        _clock = clock;
+        _logger = logger;
+    }
+
+    public IStateStore Store => _store;
+
+    /// <summary>Switches persistence to another host's handle on the store, when the one in use goes away.</summary>
+    public void UseStore(IStateStore store) => _store = store;
+
+    public async Task LoadAsync(CancellationToken cancellationToken)
+    {
+        var item = await _store.GetAsync(StoredReminder.StoreKey(_actorType), cancellationToken);
+        if (item is null) return;
+        IReadOnlyList<StoredReminder> reminders;
+        try
+        {
+            reminders = StoredReminder.Deserialize(_actorType, item.Value);
+        }
+        catch (FormatException e)
+        {
+            // Never overwrite what cannot be read: changes are refused until the developer fixes or removes the key.
+            _unreadable = $"the reminders stored under key '{StoredReminder.StoreKey(_actorType)}' in state store '{_store.Name}' cannot be read: {e.Message}";
+            Log.UnreadableReminders(_logger, StoredReminder.StoreKey(_actorType), _store.Name, e.Message);
+            return;
+        }
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            foreach (var reminder in reminders) _entries[reminder.Key] = new Entry(reminder);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+        Log.Loaded(_logger, reminders.Count, _actorType);
+    }
+
+    /// <summary>Arms every loaded reminder; ones already due fire at once.</summary>
+    public void Start()
+    {
+        _gate.Wait();
+        try
+        {
+            _started = true;
+            foreach (var entry in _entries.Values) Arm(entry);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public StoredReminder? Get(string actorId, string name)
+    {
+        _gate.Wait();
+        try
+        {
+            return _entries.TryGetValue($"{actorId}||{name}", out var entry) ? entry.Reminder : null;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task CreateAsync(StoredReminder reminder, bool overwrite, CancellationToken cancellationToken)
+    {
+        if (_unreadable is not null) throw ActorApiException.ReminderCreate(_unreadable);
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_entries.TryGetValue(reminder.Key, out var existing))
+            {
+                if (!overwrite) throw ActorApiException.ReminderAlreadyExists(reminder.Name);
+                existing.Timer?.Dispose();
+            }
+            var entry = new Entry(reminder);
+            _entries[reminder.Key] = entry;
+            try
+            {
+                await PersistAsync(cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                if (existing is null) _entries.Remove(reminder.Key);
+                else
+                {
+                    _entries[reminder.Key] = existing;
+                    if (_started) Arm(existing);
+                }
+                throw ActorApiException.ReminderCreate(e.Message);
+            }
+            if (_started) Arm(entry);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task DeleteAsync(string actorId, string name, CancellationToken cancellationToken)
+    {
+        if (_unreadable is not null) throw ActorApiException.ReminderDelete(_unreadable);
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (!_entries.Remove($"{actorId}||{name}", out var entry)) return;
+            entry.Timer?.Dispose();
+            try
+            {
+                await PersistAsync(cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                throw ActorApiException.ReminderDelete(e.Message);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public void Dispose()
+    {
+        _stopping.Cancel();
+        _gate.Wait();
+        try
+        {
+            _started = false;
+            foreach (var entry in _entries.Values) entry.Timer?.Dispose();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private void Arm(Entry entry)
+    {
+        entry.Timer?.Dispose();
+        var wait = entry.Reminder.NextDue - _clock.GetUtcNow();
+        entry.Timer = _clock.CreateTimer(_ => _ = FireAsync(entry), null,
+            wait > TimeSpan.Zero ? wait : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+    }
+
+    private async Task FireAsync(Entry entry)
+    {
+        var reminder = entry.Reminder;
+        var call = new ActorCall(reminder.ActorType, reminder.ActorId, "remind/" + reminder.Name,
+            ActorCallbackBodies.Reminder(reminder.Data), "application/json", [], "", null);
+        var cancel = false;
+        for (var attempt = 0; ; attempt++)
+        {
+            string failure;
+            var permanent = false;
+            try
+            {
+                var result = await _placement.InvokeAsync(call, _stopping.Token);
+                if (result.Status == StatusCodes.Status200OK && !result.HasHeader(ActorCallResult.ErrorResponseHeader))
+                {
+                    cancel = result.CancelsReminder;
+                    break;
+                }
+                failure = $"the app answered {result.Status}";
+                permanent = result.Status == StatusCodes.Status404NotFound;
+            }
+            catch (ActorApiException e)
+            {
+                failure = e.Message;
+            }
+            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            if (permanent || attempt >= MaxRetries)
+            {
+                Log.DeliveryFailed(_logger, reminder.Name, reminder.ActorType, reminder.ActorId, attempt + 1, failure);
+                break;
+            }
+            try
+            {
+                await Task.Delay(RetryInterval, _clock, _stopping.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+
+        try
+        {
+            await _gate.WaitAsync(_stopping.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        try
+        {
+            // Deleted or replaced while it was firing: the newer registration decides what happens next.
+            if (!_started || !_entries.TryGetValue(reminder.Key, out var current) || current != entry) return;
+            var next = cancel ? null : reminder.Schedule.AfterFiring(_clock.GetUtcNow());
+            if (next is null)
+            {
+                _entries.Remove(reminder.Key);
+                entry.Timer?.Dispose();
+            }
+            else
+            {
+                entry.Reminder = reminder.WithSchedule(next);
+                Arm(entry);
+            }
+            try
+            {
+                await PersistAsync(_stopping.Token);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                Log.PersistFailed(_logger, _actorType, _store.Name, e.Message);
+            }
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            // Stopping: what was persisted last is what the next start loads.
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private Task PersistAsync(CancellationToken cancellationToken)
+    {
+        var key = StoredReminder.StoreKey(_actorType);
+        return _entries.Count == 0
+            ? _store.DeleteAsync(new StateDelete(key), cancellationToken)
+            : _store.SetAsync(new StateSet(key, StoredReminder.Serialize(_entries.Values.Select(e => e.Reminder))), cancellationToken);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(Level = LogLevel.Information, Message = "Loaded {Count} reminders of actor type {ActorType}")]
+        public static partial void Loaded(ILogger logger, int count, string actorType);
+
+        [LoggerMessage(Level = LogLevel.Error, Message = "Reminders under key {Key} in state store {Store} cannot be read ({Problem}); they are not scheduled and changes to them are refused")]
+        public static partial void UnreadableReminders(ILogger logger, string key, string store, string problem);
+
+        [LoggerMessage(Level = LogLevel.Error, Message = "Reminder {Name} of actor {ActorType}/{ActorId} failed after {Attempts} attempts: {Reason}")]
+        public static partial void DeliveryFailed(ILogger logger, string name, string actorType, string actorId, int attempts, string reason);
+
+        [LoggerMessage(Level = LogLevel.Error, Message = "Saving the reminders of actor type {ActorType} to state store {Store} failed: {Reason}")]
+        public static partial void PersistFailed(ILogger logger, string actorType, string store, string reason);
+    }
+}

@@ -1,0 +1,151 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
+
+namespace DaprIoT.LocalRuntime.Tests.Actors;
+
+/// <summary>One call the sidecar made to the test app.</summary>
+internal sealed record AppCall(
+    string Replica, string Verb, string ActorType, string ActorId, string Method, string Body,
+    IReadOnlyDictionary<string, string> Headers);
+
+/// <summary>
+/// What every replica of the test app saw, together: where each actor id is active (first call until
+/// DELETE) and how many calls each id has in flight. Any overlap is recorded as a violation.
+/// </summary>
+internal sealed class ActivationLedger
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, string> _activeAt = [];
+    private readonly Dictionary<string, int> _inFlight = [];
+
+    public ConcurrentQueue<string> Violations { get; } = new();
+
+    public void Enter(string key, string replica)
+    {
+        lock (_gate)
+        {
+            if (_activeAt.TryGetValue(key, out var at) && at != replica)
+                Violations.Enqueue($"{key} called on {replica} while active on {at}");
+            _activeAt[key] = replica;
+            var inFlight = _inFlight.GetValueOrDefault(key) + 1;
+            _inFlight[key] = inFlight;
+            if (inFlight > 1) Violations.Enqueue($"{key} had {inFlight} calls in flight on {replica}");
+        }
+    }
+
+    public void Exit(string key)
+    {
+        lock (_gate) _inFlight[key]--;
+    }
+
+    public void Deactivate(string key, string replica)
+    {
+        lock (_gate)
+        {
+            if (_inFlight.GetValueOrDefault(key) > 0) Violations.Enqueue($"{key} deactivated on {replica} during a call");
+            if (_activeAt.TryGetValue(key, out var at) && at == replica) _activeAt.Remove(key);
+        }
+    }
+}
+
+/// <summary>
+/// A tiny app implementing the app side of Dapr's actor protocol on Kestrel (port 0). Methods:
+/// (for reminder and timer callbacks, the last path segment) <c>slow</c> waits the number of milliseconds in the body, <c>fail</c> answers 500 <c>boom</c>,
+/// <c>empty</c> answers 204, <c>reenter</c> calls <c>Hello</c> on the same actor through the sidecar, <c>apperror</c> answers 200 with <c>X-Daprerrorresponseheader</c>,
+/// anything else 200 <c>{replica}:{method}:{body}</c> with header <c>X-Echo</c>.
+/// </summary>
+internal sealed class ActorTestApp : IAsyncDisposable
+{
+    private readonly WebApplication _web;
+
+    private ActorTestApp(WebApplication web, string replica)
+    {
+        _web = web;
+        Replica = replica;
+    }
+
+    public string Replica { get; }
+
+    public Uri BaseAddress { get; private set; } = new("http://127.0.0.1/");
+
+    public ConcurrentQueue<AppCall> Calls { get; } = new();
+
+    /// <summary>The address of this replica's sidecar, for methods that call actors back through it.</summary>
+    public Uri? Sidecar { get; set; }
+
+    public IEnumerable<AppCall> CallsTo(string actorType, string actorId) =>
+        Calls.Where(c => c.ActorType == actorType && c.ActorId == actorId);
+
+    public static async Task<ActorTestApp> StartAsync(string replica, ActivationLedger ledger, string? config, CancellationToken cancellationToken)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var web = builder.Build();
+        var app = new ActorTestApp(web, replica);
+
+        web.MapGet("/dapr/config", () => config is null ? Results.NotFound() : Results.Text(config, "application/json"));
+        web.MapPut("/actors/{actorType}/{actorId}/method/{**method}", async (HttpContext http, string actorType, string actorId, string method) =>
+        {
+            var body = await new StreamReader(http.Request.Body, Encoding.UTF8).ReadToEndAsync();
+            var key = $"{actorType}/{actorId}";
+            ledger.Enter(key, replica);
+            try
+            {
+                app.Calls.Enqueue(new AppCall(replica, "PUT", actorType, actorId, method, body,
+                    http.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase)));
+                // Reminders (remind/{name}) and timers (timer/{name}) behave as the method named like them.
+                switch (method.Split('/')[^1])
+                {
+                    case "slow":
+                        await Task.Delay(int.Parse(body, System.Globalization.CultureInfo.InvariantCulture));
+                        return Results.Text($"{replica}:{method}:{body}");
+                    case "fail":
+                        return Results.Text("boom", statusCode: 500);
+                    case "empty":
+                        return Results.NoContent();
+                    case "reenter":
+                        // Calls the same actor back through the sidecar, passing the turn's reentrancy id on, as SDKs do.
+                        using (var client = new HttpClient { BaseAddress = app.Sidecar })
+                        using (var inner = new HttpRequestMessage(HttpMethod.Post, $"v1.0/actors/{actorType}/{actorId}/method/Hello"))
+                        {
+                            if (http.Request.Headers.TryGetValue("Dapr-Reentrancy-Id", out var chain)) inner.Headers.Add("Dapr-Reentrancy-Id", chain.ToString());
+                            using var answer = await client.SendAsync(inner);
+                            return Results.Text($"outer+{await answer.Content.ReadAsStringAsync()}", statusCode: (int)answer.StatusCode);
+                        }
+                    case "apperror":
+                        http.Response.Headers["X-Daprerrorresponseheader"] = "true";
+                        return Results.Text("actor exception", statusCode: 200);
+                    default:
+                        http.Response.Headers["X-Echo"] = "yes";
+                        return Results.Text($"{replica}:{method}:{body}", "text/plain");
+                }
+            }
+            finally
+            {
+                ledger.Exit(key);
+            }
+        });
+        web.MapDelete("/actors/{actorType}/{actorId}", (string actorType, string actorId) =>
+        {
+            ledger.Deactivate($"{actorType}/{actorId}", replica);
+            app.Calls.Enqueue(new AppCall(replica, "DELETE", actorType, actorId, "", "", new Dictionary<string, string>()));
+            return Results.Ok();
+        });
+
+        await web.StartAsync(cancellationToken);
+        app.BaseAddress = new Uri(web.Urls.First() + "/");
+        return app;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _web.StopAsync();
+        await _web.DisposeAsync();
+    }
+}
