@@ -174,7 +174,7 @@ public sealed partial class SidecarHost : IAsyncDisposable
             {
                 using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(path, UriKind.Relative));
                 request.Headers.TryAddWithoutValidation("dapr-app-id", Context.AppId);
-                request.Headers.TryAddWithoutValidation(TraceContext.Header, TraceContext.Child(NewTraceparent()));
+                request.Headers.TryAddWithoutValidation(TraceHeaders.Header, TraceHeaders.Child(NewTraceparent()));
                 using var response = await _channel.SendAsync(request, cancellationToken);
                 if (!response.IsSuccessStatusCode)
                 {
@@ -266,7 +266,7 @@ public sealed partial class SidecarHost : IAsyncDisposable
         web.Use(async (context, next) =>
         {
             StripTrailingSlash(context);
-            TraceContext.Apply(context, Settings.Configuration.SamplingRate);
+            TraceHeaders.Apply(context, Settings.Configuration.SamplingRate);
             if (_tokenCheck is not null && !await _tokenCheck.AuthorizeAsync(context)) return;
             await next(context);
         });

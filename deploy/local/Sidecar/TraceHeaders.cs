@@ -6,7 +6,7 @@ namespace DaprIoT.LocalRuntime.Sidecar;
 /// W3C trace context as daprd handles it (§1.7): a request without a valid <c>traceparent</c> starts a new
 /// trace; the sidecar's own span is a child of the caller's, and it is returned to the caller on the response.
 /// </summary>
-public static class TraceContext
+public static class TraceHeaders
 {
     public const string Header = "traceparent";
 

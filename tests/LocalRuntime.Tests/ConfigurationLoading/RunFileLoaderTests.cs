@@ -2,7 +2,7 @@ using Xunit;
 using DaprIoT.LocalRuntime.Configuration;
 using DaprIoT.LocalRuntime.Tests.Hosting;
 
-namespace DaprIoT.LocalRuntime.Tests.Configuration;
+namespace DaprIoT.LocalRuntime.Tests.ConfigurationLoading;
 
 public sealed class RunFileLoaderTests : IDisposable
 {
