@@ -1,4 +1,5 @@
 // dapr-local: reads dapr.yaml like `dapr run -f`, starts every app and plays daprd's part for each of them.
+using System.Globalization;
 using System.Runtime.InteropServices;
 using DaprIoT.LocalRuntime.Configuration;
 using DaprIoT.LocalRuntime.Hosting;
@@ -31,6 +32,12 @@ try
     var dataDir = commandLine.DataDirectory ?? Path.Combine(runFile.Directory, ".dapr-local");
     runtime = new RuntimeHost(runFile, new RuntimeOptions(Path.GetFullPath(dataDir), commandLine.Infrastructure), loggerFactory);
     await runtime.StartAsync(stop.Token);
+    foreach (var sidecar in runtime.Sidecars)
+    {
+        var s = sidecar.Settings;
+        Console.WriteLine($"dapr-local: app '{s.App.AppId}' replica {s.App.Replica}: app port {s.App.AppPort?.ToString(CultureInfo.InvariantCulture) ?? "none"}, " +
+            $"sidecar HTTP port {s.HttpPort}, gRPC port {s.GrpcPort} (reserved), metrics port {s.MetricsPort}");
+    }
     Console.WriteLine("dapr-local: all sidecars are listening; press Ctrl-C to stop");
     await Task.WhenAny(runtime.Completion, Task.Delay(Timeout.Infinite, stop.Token)).ContinueWith(_ => { }, CancellationToken.None);
     Console.WriteLine("dapr-local: stopping");

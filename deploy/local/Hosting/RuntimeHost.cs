@@ -126,12 +126,7 @@ public sealed partial class RuntimeHost : IAsyncDisposable
             Registry.Add(sidecar);
         }
 
-        foreach (var sidecar in _sidecars)
-        {
-            await sidecar.StartServerAsync(cancellationToken);
-            var s = sidecar.Settings;
-            SidecarListening(_logger, s.App.AppId, s.App.Replica, s.App.AppPort?.ToString(CultureInfo.InvariantCulture) ?? "none", s.HttpPort, s.GrpcPort, s.MetricsPort);
-        }
+        foreach (var sidecar in _sidecars) await sidecar.StartServerAsync(cancellationToken);
 
         foreach (var sidecar in _sidecars)
         {
@@ -202,9 +197,6 @@ public sealed partial class RuntimeHost : IAsyncDisposable
         }
         return stores;
     }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "App {AppId} (replica {Replica}): app port {AppPort}, sidecar HTTP port {HttpPort}, gRPC port {GrpcPort} (reserved), metrics port {MetricsPort}")]
-    private static partial void SidecarListening(ILogger logger, string appId, int replica, string appPort, int httpPort, int grpcPort, int metricsPort);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Component {Component} of app {AppId} failed to open; ignored (ignoreErrors: true)")]
     private static partial void ComponentIgnored(ILogger logger, Exception exception, string component, string appId);
