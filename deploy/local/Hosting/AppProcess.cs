@@ -12,7 +12,7 @@ namespace DaprIoT.LocalRuntime.Hosting;
 public sealed partial class AppProcess : IAsyncDisposable
 {
     private readonly Process _process;
-    private readonly StreamWriter? _logFile;
+    private StreamWriter? _logFile;
     private readonly string _prefix;
     private readonly bool _toConsole;
     private readonly Lock _logGate = new();
@@ -100,7 +100,11 @@ public sealed partial class AppProcess : IAsyncDisposable
     {
         await StopAsync(TimeSpan.FromSeconds(5));
         _process.Dispose();
-        lock (_logGate) _logFile?.Dispose();
+        lock (_logGate)
+        {
+            _logFile?.Dispose();
+            _logFile = null;
+        }
     }
 
     private async Task<int> WaitForExitAsync()

@@ -158,6 +158,7 @@ public sealed partial class ServiceInvoker(AppRegistry registry, ILogger logger)
         var headers = request.Headers;
         headers.TryAddWithoutValidation("dapr-caller-app-id", caller.AppId);
         headers.TryAddWithoutValidation("dapr-callee-app-id", targetAppId);
+        if (caller.Context.Namespace is { } callerNamespace) headers.TryAddWithoutValidation("dapr-caller-namespace", callerNamespace);
         headers.TryAddWithoutValidation("X-Forwarded-For", remote);
         headers.TryAddWithoutValidation("X-Forwarded-Host", host);
         headers.TryAddWithoutValidation("Forwarded", $"for={remote};by={context.Connection.LocalIpAddress};host={host}");
@@ -178,12 +179,13 @@ public sealed partial class ServiceInvoker(AppRegistry registry, ILogger logger)
         await body.CopyToAsync(outgoing.Body, cancellationToken);
     }
 
+    /// <summary>Copies headers as the target sent them (raw values: <c>Server: a b</c> stays one header).</summary>
     private static void Copy(HttpResponse outgoing, HttpHeaders headers)
     {
-        foreach (var (name, values) in headers)
+        foreach (var (name, values) in headers.NonValidated)
         {
             if (DroppedResponseHeaders.Contains(name)) continue;
-            outgoing.Headers[name] = values.ToArray();
+            outgoing.Headers[name] = values.Count == 1 ? values.ToString() : values.ToArray();
         }
     }
 
