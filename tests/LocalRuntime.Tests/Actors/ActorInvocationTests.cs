@@ -221,9 +221,9 @@ public sealed class ActorInvocationTests
     {
         await using var runtime = new ActorTestRuntime();
         var host = await runtime.AddSidecarAsync("devices", "devices-0", ActorTestRuntime.HostConfig("Device"), Store(), Ct,
-            ActorPolicies("Device", new TargetPolicies(null, TimeSpan.FromMilliseconds(200))));
+            ActorPolicies("Device", new TargetPolicies(null, TimeSpan.FromMilliseconds(500))));
 
-        using var slow = await host.Client.PostAsync("v1.0/actors/Device/a/method/slow", new StringContent("1500"), Ct);
+        using var slow = await host.Client.PostAsync("v1.0/actors/Device/a/method/slow", new StringContent("2500"), Ct);
         using var next = await host.Client.PostAsync("v1.0/actors/Device/a/method/Hello", null, Ct);
 
         Assert.Equal("error invoke actor method: context deadline exceeded", await Poll.ErrorAsync(slow, 500, "ERR_ACTOR_INVOKE_METHOD"));
