@@ -1,3 +1,61 @@
-// dapr-local: see README.md. The command line mirrors `dapr run -f <file or folder>`.
-Console.Error.WriteLine("usage: dapr-local -f <dapr.yaml or folder>");
-return 2;
+// dapr-local: reads dapr.yaml like `dapr run -f`, starts every app and plays daprd's part for each of them.
+using System.Runtime.InteropServices;
+using DaprIoT.LocalRuntime.Configuration;
+using DaprIoT.LocalRuntime.Hosting;
+using DaprIoT.LocalRuntime.Infrastructure;
+
+if (CommandLine.Parse(args, out var usageError) is not { } commandLine)
+{
+    if (usageError is { Length: > 0 }) Console.Error.WriteLine($"dapr-local: {usageError}");
+    Console.Error.WriteLine(CommandLine.Usage);
+    return 2;
+}
+
+using var loggerFactory = LoggerFactory.Create(logging => logging
+    .SetMinimumLevel(commandLine.LogLevel)
+    .AddFilter("Microsoft", LogLevel.Warning)
+    .AddSimpleConsole(console =>
+    {
+        console.SingleLine = true;
+        console.TimestampFormat = "HH:mm:ss.fff ";
+    }));
+
+using var stop = new CancellationTokenSource();
+using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; stop.Cancel(); });
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stop.Cancel(); });
+
+RuntimeHost? runtime = null;
+try
+{
+    var runFile = RunFileLoader.Load(commandLine.RunFile);
+    var dataDir = commandLine.DataDirectory ?? Path.Combine(runFile.Directory, ".dapr-local");
+    runtime = new RuntimeHost(runFile, new RuntimeOptions(Path.GetFullPath(dataDir), commandLine.Infrastructure), loggerFactory);
+    await runtime.StartAsync(stop.Token);
+    Console.WriteLine("dapr-local: all sidecars are listening; press Ctrl-C to stop");
+    await Task.WhenAny(runtime.Completion, Task.Delay(Timeout.Infinite, stop.Token)).ContinueWith(_ => { }, CancellationToken.None);
+    Console.WriteLine("dapr-local: stopping");
+    return 0;
+}
+catch (ConfigurationException e)
+{
+    Console.Error.WriteLine($"dapr-local: configuration error: {e.Message}");
+    return 1;
+}
+catch (InfrastructureException e)
+{
+    Console.Error.WriteLine($"dapr-local: {e.Message}");
+    return 1;
+}
+catch (OperationCanceledException) when (stop.IsCancellationRequested)
+{
+    return 0;
+}
+catch (IOException e) when (e.InnerException is System.Net.Sockets.SocketException || e.Message.Contains("address", StringComparison.OrdinalIgnoreCase))
+{
+    Console.Error.WriteLine($"dapr-local: cannot listen: {e.Message}");
+    return 1;
+}
+finally
+{
+    if (runtime is not null) await runtime.DisposeAsync();
+}

@@ -1,5 +1,7 @@
 using DaprIoT.LocalRuntime.Actors;
+using DaprIoT.LocalRuntime.Bindings;
 using DaprIoT.LocalRuntime.Sidecar;
+using DaprIoT.LocalRuntime.State;
 
 namespace DaprIoT.LocalRuntime;
 
@@ -12,7 +14,10 @@ public static class RuntimeComposition
     public static IServiceCollection AddBuildingBlocks(this IServiceCollection services)
     {
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<ISidecarFeatureFactory, StateApiFactory>();
+        services.AddSingleton<ISidecarFeatureFactory, PubSub.PubSubFeatureFactory>();
         services.AddActors();
+        services.AddBindings();
         return services;
     }
 

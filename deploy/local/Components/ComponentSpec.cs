@@ -16,6 +16,9 @@ public sealed record ComponentSpec(
     bool IgnoreErrors,
     string SourceFile)
 {
+    /// <summary><c>spec.initTimeout</c>: how long opening the component may take (daprd's default 5 s).</summary>
+    public TimeSpan InitTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>The building block: the part of <see cref="Type"/> before the first dot (<c>state</c>, <c>pubsub</c>, <c>bindings</c>).</summary>
     public string Kind => Type.Split('.', 2)[0];
 

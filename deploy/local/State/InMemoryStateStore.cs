@@ -20,7 +20,7 @@ public sealed class InMemoryStateStore(string name, TimeProvider clock) : IState
         lock (_gate)
         {
             return Task.FromResult(Live(key) is { } entry
-                ? new StateItem(entry.Value, entry.Version.ToString(CultureInfo.InvariantCulture))
+                ? new StateItem(entry.Value, entry.Version.ToString(CultureInfo.InvariantCulture), entry.ExpiresAt)
                 : null);
         }
     }
@@ -35,19 +35,35 @@ public sealed class InMemoryStateStore(string name, TimeProvider clock) : IState
     {
         lock (_gate)
         {
-            foreach (var operation in operations) Check(operation);
-            foreach (var operation in operations)
+            // Operations apply in order; on a mismatch the touched keys are put back as they were.
+            var before = new Dictionary<string, Entry?>(StringComparer.Ordinal);
+            try
             {
-                switch (operation)
+                foreach (var operation in operations)
                 {
-                    case StateSet set:
-                        var version = (Live(set.Key)?.Version ?? 0) + 1;
-                        _entries[set.Key] = new Entry(set.Value, version, set.Ttl is { } ttl ? clock.GetUtcNow() + ttl : null);
-                        break;
-                    case StateDelete delete:
-                        _entries.Remove(delete.Key);
-                        break;
+                    var current = Live(operation.Key);
+                    before.TryAdd(operation.Key, current);
+                    Check(operation, current);
+                    switch (operation)
+                    {
+                        case StateSet set:
+                            var expiresAt = set.Ttl is { } ttl && ttl > TimeSpan.Zero ? clock.GetUtcNow() + ttl : (DateTimeOffset?)null;
+                            _entries[set.Key] = new Entry(set.Value, (current?.Version ?? 0) + 1, expiresAt);
+                            break;
+                        case StateDelete delete:
+                            _entries.Remove(delete.Key);
+                            break;
+                    }
                 }
+            }
+            catch
+            {
+                foreach (var (key, entry) in before)
+                {
+                    if (entry is null) _entries.Remove(key);
+                    else _entries[key] = entry;
+                }
+                throw;
             }
         }
         return Task.CompletedTask;
@@ -55,9 +71,8 @@ public sealed class InMemoryStateStore(string name, TimeProvider clock) : IState
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    private void Check(StateOperation operation)
+    private static void Check(StateOperation operation, Entry? current)
     {
-        var current = Live(operation.Key);
         var etag = string.IsNullOrEmpty(operation.ETag) ? null : operation.ETag;
         var matches = etag switch
         {

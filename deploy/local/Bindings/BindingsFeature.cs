@@ -1,0 +1,257 @@
+using System.Net.Http.Headers;
+using System.Text.Json.Nodes;
+using DaprIoT.LocalRuntime.Bindings.Mqtt;
+using DaprIoT.LocalRuntime.Components;
+using DaprIoT.LocalRuntime.Configuration;
+using DaprIoT.LocalRuntime.Sidecar;
+
+namespace DaprIoT.LocalRuntime.Bindings;
+
+/// <summary>
+/// The bindings building block of one sidecar, following daprd's <c>processor/binding</c>: the output binding
+/// API (<c>POST|PUT /v1.0/bindings/{name}</c>) and, once the app is up, the input bindings it wants — probed with
+/// <c>OPTIONS /{route}</c> unless <c>direction</c> names input — delivering each event as <c>POST /{route}</c>.
+/// </summary>
+public sealed partial class BindingsFeature : ISidecarFeature
+{
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly SidecarContext _sidecar;
+    private readonly ILogger _logger;
+    private readonly Dictionary<string, Binding> _bindings = new(StringComparer.Ordinal);
+    private readonly Lock _readingLock = new();
+    private readonly List<Binding> _reading = [];
+
+    public BindingsFeature(SidecarContext sidecar)
+    {
+        _sidecar = sidecar;
+        _logger = sidecar.LoggerFactory.CreateLogger("DaprIoT.LocalRuntime.Bindings");
+        var clientIds = sidecar.Services.GetService<MqttClientIdRegistry>();
+        foreach (var declared in sidecar.Components)
+        {
+            if (declared.Kind != "bindings" || !declared.IsVisibleTo(sidecar.AppId)) continue;
+            try
+            {
+                var component = MetadataTemplates.Expand(declared, sidecar);
+                var direction = BindingDirection.Parse(component);
+                var routeKey = component.Metadata.Keys.FirstOrDefault(k => k == "route");
+                var route = (routeKey is null ? null : component.GetString(routeKey)) ?? component.Name;
+                var instance = Create(component, clientIds);
+                _bindings[component.Name] = new Binding(component, direction, "/" + route.TrimStart('/'), instance);
+                Log.Initialized(_logger, component.Name, component.Type, direction.Input, direction.Output);
+            }
+            catch (ConfigurationException e) when (declared.IgnoreErrors)
+            {
+                Log.IgnoredBrokenComponent(_logger, declared.Name, e.Message);
+            }
+        }
+    }
+
+    /// <summary>Counters of an input binding of this sidecar, or null when there is no such binding.</summary>
+    public InputBindingCounters? CountersOf(string bindingName) =>
+        _bindings.TryGetValue(bindingName, out var binding) ? binding.Instance.Counters : null;
+
+    internal MosquittoClient? ConsumerOf(string bindingName) =>
+        _bindings.TryGetValue(bindingName, out var binding) ? (binding.Instance as MqttBinding)?.Consumer : null;
+
+    /// <summary>Whether the input binding is reading for the app (false when the probe said no).</summary>
+    public bool IsReading(string bindingName)
+    {
+        lock (_readingLock) return _reading.Any(b => b.Component.Name == bindingName);
+    }
+
+    public void MapRoutes(IEndpointRouteBuilder routes) =>
+        routes.MapMethods("/v1.0/bindings/{name}", [HttpMethods.Post, HttpMethods.Put], InvokeOutputBindingAsync);
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (_sidecar.App.AppPort is null)
+        {
+            if (_bindings.Values.Any(b => b.Direction.Input)) Log.NoAppChannel(_logger, _sidecar.AppId);
+            return;
+        }
+        foreach (var binding in _bindings.Values.Where(b => b.Direction.Input))
+        {
+            if (!binding.Direction.Explicit && !await AppWantsAsync(binding, cancellationToken).ConfigureAwait(false))
+                continue;
+            await binding.Instance.StartReadingAsync((e, ct) => SendEventToAppAsync(binding, e, ct), cancellationToken)
+                .ConfigureAwait(false);
+            lock (_readingLock) _reading.Add(binding);
+        }
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        Binding[] reading;
+        lock (_readingLock)
+        {
+            reading = [.. _reading];
+            _reading.Clear();
+        }
+        await Task.WhenAll(reading.Select(b => b.Instance.StopReadingAsync(cancellationToken))).ConfigureAwait(false);
+    }
+
+    public void DescribeMetadata(JsonObject metadata)
+    {
+        if (_bindings.Count == 0) return;
+        if (metadata["components"] is not JsonArray components)
+            metadata["components"] = components = [];
+        foreach (var binding in _bindings.Values)
+        {
+            var entry = components.OfType<JsonObject>().FirstOrDefault(c => (string?)c["name"] == binding.Component.Name);
+            if (entry is null)
+            {
+                entry = new JsonObject
+                {
+                    ["name"] = binding.Component.Name,
+                    ["type"] = binding.Component.Type,
+                    ["version"] = binding.Component.Version,
+                };
+                components.Add(entry);
+            }
+            if (entry["capabilities"] is not JsonArray capabilities)
+                entry["capabilities"] = capabilities = [];
+            var present = capabilities.Select(c => (string?)c).ToHashSet();
+            if (binding.Direction.Input && present.Add("INPUT_BINDING")) capabilities.Add("INPUT_BINDING");
+            if (binding.Direction.Output && present.Add("OUTPUT_BINDING")) capabilities.Add("OUTPUT_BINDING");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(CancellationToken.None).ConfigureAwait(false);
+        foreach (var binding in _bindings.Values) await binding.Instance.DisposeAsync().ConfigureAwait(false);
+        _bindings.Clear();
+    }
+
+    private IBindingComponent Create(ComponentSpec component, MqttClientIdRegistry? clientIds)
+    {
+        if (component.Type != "bindings.mqtt3")
+            throw new ConfigurationException(component.SourceFile, $"component '{component.Name}' spec.type",
+                $"'{component.Type}' is not a binding this runtime provides; it provides bindings.mqtt3");
+        if (component.Version is not ("v1" or ""))
+            throw new ConfigurationException(component.SourceFile, $"component '{component.Name}' spec.version",
+                $"'{component.Version}' is not a version of bindings.mqtt3; use v1");
+        var metadata = MqttBindingMetadata.Parse(component);
+        return new MqttBinding(component.Name, _sidecar.InstanceId, metadata, _logger, clientIds);
+    }
+
+    private async Task<IResult> InvokeOutputBindingAsync(HttpContext http, string name)
+    {
+        var cancellationToken = http.RequestAborted;
+        using var body = new MemoryStream();
+        await http.Request.Body.CopyToAsync(body, cancellationToken).ConfigureAwait(false);
+        var request = OutputBindingRequest.Parse(body.GetBuffer().AsMemory(0, (int)body.Length), out var error);
+        if (request is null)
+            return Error(StatusCodes.Status400BadRequest, "ERR_MALFORMED_REQUEST", $"failed deserializing HTTP body: {error}");
+        try
+        {
+            await SendToOutputBindingAsync(name, request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OutputBindingException or TimeoutException)
+        {
+            Log.OutputFailed(_logger, name, e.Message);
+            return Error(StatusCodes.Status500InternalServerError, "ERR_INVOKE_OUTPUT_BINDING",
+                $"error invoking output binding {name}: {e.Message}");
+        }
+        // bindings.mqtt3 answers nothing, which daprd returns as 204.
+        return Results.NoContent();
+    }
+
+    private async Task SendToOutputBindingAsync(string name, OutputBindingRequest request, CancellationToken cancellationToken)
+    {
+        // The checks and their order are daprd's (SendToOutputBinding).
+        if (request.Operation.Length == 0)
+            throw new OutputBindingException("operation field is missing from request");
+        if (!_bindings.TryGetValue(name, out var binding) || !binding.Direction.Output)
+            throw new OutputBindingException($"couldn't find output binding {name}");
+        var operations = binding.Instance.Operations;
+        if (!operations.Contains(request.Operation))
+            throw new OutputBindingException(
+                $"binding {name} does not support operation {request.Operation}. supported operations:{string.Join(" ", operations)}");
+        var invocation = new OutputBindingInvocation(request.Operation, GoJson.Marshal(request.Data), request.Metadata);
+        await ResiliencyRunner.RunAsync(
+            _sidecar.Resiliency.ForComponentOutbound(name),
+            async ct =>
+            {
+                await binding.Instance.InvokeAsync(invocation, ct).ConfigureAwait(false);
+                return true;
+            },
+            _ => false,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<bool> AppWantsAsync(Binding binding, CancellationToken cancellationToken)
+    {
+        using var probe = new HttpRequestMessage(HttpMethod.Options, new Uri(binding.Route, UriKind.Relative));
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(ProbeTimeout);
+        try
+        {
+            using var response = await _sidecar.App.SendAsync(probe, timeout.Token).ConfigureAwait(false);
+            var code = (int)response.StatusCode;
+            // ASP.NET Core answers 405 for a path mapped only for POST: that app does want the binding.
+            if (code / 100 == 2 || code == StatusCodes.Status405MethodNotAllowed) return true;
+            Log.AppNotSubscribed(_logger, binding.Component.Name, code);
+            return false;
+        }
+        catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            Log.ProbeFailed(_logger, binding.Component.Name, binding.Route, e.Message);
+            return false;
+        }
+    }
+
+    private async Task SendEventToAppAsync(Binding binding, InputBindingEvent bindingEvent, CancellationToken cancellationToken)
+    {
+        using var response = await ResiliencyRunner.RunAsync(
+            _sidecar.Resiliency.ForComponentInbound(binding.Component.Name),
+            async ct =>
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(binding.Route, UriKind.Relative))
+                {
+                    Content = new ByteArrayContent(bindingEvent.Data),
+                };
+                // daprd says application/json whatever the payload is.
+                request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+                foreach (var (key, value) in bindingEvent.Metadata) request.Headers.TryAddWithoutValidation(key, value);
+                return await _sidecar.App.SendAsync(request, ct).ConfigureAwait(false);
+            },
+            // Under a retry policy daprd counts anything but 200 as a failed attempt; the final answer is judged on 2xx.
+            response => response.StatusCode != System.Net.HttpStatusCode.OK,
+            cancellationToken).ConfigureAwait(false);
+        var code = (int)response.StatusCode;
+        if (code is < 200 or > 299)
+        {
+            var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            throw new HttpRequestException(
+                $"fails to send binding event to http app channel, status code: {code} body: {body}", null, response.StatusCode);
+        }
+    }
+
+    private static IResult Error(int status, string code, string message) =>
+        Results.Json(new DaprErrorBody(code, message), statusCode: status);
+
+    private sealed record Binding(ComponentSpec Component, BindingDirection Direction, string Route, IBindingComponent Instance);
+
+    private static partial class Log
+    {
+        [LoggerMessage(Level = LogLevel.Information, Message = "Successful init for binding {Name} ({Type}; input: {Input}, output: {Output})")]
+        public static partial void Initialized(ILogger logger, string name, string type, bool input, bool output);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Binding {Name} not loaded, ignoreErrors is set: {Problem}")]
+        public static partial void IgnoredBrokenComponent(ILogger logger, string name, string problem);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "App {AppId} has no app port: input bindings are not started")]
+        public static partial void NoAppChannel(ILogger logger, string appId);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "app has not subscribed to binding {Name} (OPTIONS answered {Status}).")]
+        public static partial void AppNotSubscribed(ILogger logger, string name, int status);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Binding {Name} not started: could not invoke OPTIONS method on input binding subscription endpoint {Route}: {Reason}")]
+        public static partial void ProbeFailed(ILogger logger, string name, string route, string reason);
+
+        [LoggerMessage(Level = LogLevel.Debug, Message = "Output binding {Name} failed: {Reason}")]
+        public static partial void OutputFailed(ILogger logger, string name, string reason);
+    }
+}

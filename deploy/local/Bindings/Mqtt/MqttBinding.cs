@@ -1,0 +1,325 @@
+using System.Text;
+
+namespace DaprIoT.LocalRuntime.Bindings.Mqtt;
+
+/// <summary>
+/// <c>bindings.mqtt3</c> for one sidecar, following components-contrib's <c>bindings/mqtt3/mqtt.go</c>: a producer
+/// connection (<c>{consumerID}-producer</c>, opened on the first publish) and a consumer connection
+/// (<c>{consumerID}-consumer</c>) subscribed to <c>topic</c> with QoS 1. Publishing waits for the PUBACK, 10 s per
+/// attempt, 3 retries 200 ms apart. Each received message goes to the app with its topic as metadata; a refused
+/// delivery is retried every 5 s up to <c>backOffMaxRetries</c> times (-1: forever), then logged and counted.
+/// Deliveries run concurrently, up to mosquitto's default in-flight window.
+/// </summary>
+internal sealed partial class MqttBinding : IBindingComponent
+{
+    /// <summary>mosquitto's default <c>max_inflight_messages</c>: the most unacknowledged messages daprd's consumer is handed at once.</summary>
+    public const int MaxConcurrentDeliveries = 20;
+
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan PublishAttemptTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan PublishRetryInterval = TimeSpan.FromMilliseconds(200);
+    private const int PublishRetries = 3;
+    private static readonly TimeSpan DeliveryRetryInterval = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(5);
+
+    private readonly string _name;
+    private readonly string _owner;
+    private readonly MqttBindingMetadata _metadata;
+    private readonly ILogger _logger;
+    private readonly MqttClientIdRegistry? _clientIds;
+    private readonly MosquittoTlsOptions? _tls;
+    private readonly string? _tlsDirectory;
+    private readonly SemaphoreSlim _producerLock = new(1, 1);
+    private readonly Lock _readLock = new();
+    private MosquittoClient? _producer;
+    private MosquittoClient? _consumer;
+    private Task? _dispatch;
+    private CancellationTokenSource? _readStop;
+
+    public MqttBinding(string name, string owner, MqttBindingMetadata metadata, ILogger logger, MqttClientIdRegistry? clientIds)
+    {
+        _name = name;
+        _owner = owner;
+        _metadata = metadata;
+        _logger = logger;
+        _clientIds = clientIds;
+        if (metadata.QosGiven) Log.QosIgnored(logger, name);
+        if (metadata.UseTls)
+        {
+            // libmosquitto reads certificates from files; daprd takes them inline.
+            _tlsDirectory = Directory.CreateTempSubdirectory("dapr-local-mqtt-").FullName;
+            _tls = new MosquittoTlsOptions(
+                WritePem("ca.pem", metadata.CaCert), WritePem("client.pem", metadata.ClientCert), WritePem("client.key", metadata.ClientKey));
+        }
+    }
+
+    public IReadOnlyList<string> Operations { get; } = ["create"];
+
+    public InputBindingCounters Counters { get; } = new();
+
+    /// <summary>The consumer connection while reading (for diagnostics and tests).</summary>
+    public MosquittoClient? Consumer => _consumer;
+
+    public async Task InvokeAsync(OutputBindingInvocation invocation, CancellationToken cancellationToken)
+    {
+        var producer = await GetProducerAsync(cancellationToken).ConfigureAwait(false);
+        var topic = invocation.Metadata.TryGetValue("topic", out var requested) && requested.Length > 0 ? requested : _metadata.Topic;
+        string? lastError = null;
+        for (var attempt = 0; attempt <= PublishRetries; attempt++)
+        {
+            if (attempt > 0) await Task.Delay(PublishRetryInterval, cancellationToken).ConfigureAwait(false);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(PublishAttemptTimeout);
+            try
+            {
+                // QoS is always 1 and retain always the component's: per-request retain is not implemented by daprd.
+                await producer.PublishAsync(topic, invocation.Data, 1, _metadata.Retain, timeout.Token).ConfigureAwait(false);
+                return;
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                lastError = "mqtt client timeout";
+            }
+            catch (MosquittoException e)
+            {
+                lastError = e.Message;
+            }
+            Log.PublishRetry(_logger, _name, topic, lastError);
+        }
+        throw new OutputBindingException($"failed to publish: {lastError}");
+    }
+
+    public async Task StartReadingAsync(Func<InputBindingEvent, CancellationToken, Task> handler, CancellationToken cancellationToken)
+    {
+        MosquittoClient consumer;
+        lock (_readLock)
+        {
+            if (_consumer is not null) return;
+            consumer = new MosquittoClient(ClientOptions(_metadata.ConsumerClientId, [_metadata.Topic]), _logger);
+            _consumer = consumer;
+            _readStop = new CancellationTokenSource();
+            var stop = _readStop.Token;
+            _dispatch = Task.Run(() => DispatchAsync(consumer, handler, stop), CancellationToken.None);
+        }
+        if (_clientIds?.Claim(_metadata.ConsumerClientId, _owner) is { } other)
+            Log.SharedClientId(_logger, _name, _metadata.ConsumerClientId, other);
+        Log.Subscribing(_logger, _name, _metadata.Topic);
+        try
+        {
+            await consumer.ConnectAsync(ConnectTimeout, cancellationToken).ConfigureAwait(false);
+            await consumer.Subscribed.WaitAsync(ConnectTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is MosquittoException or TimeoutException)
+        {
+            // daprd logs this too; its client, like ours, keeps retrying and subscribes once the broker answers.
+            Log.ReadNotStarted(_logger, _name, e.Message);
+        }
+    }
+
+    public async Task StopReadingAsync(CancellationToken cancellationToken)
+    {
+        MosquittoClient? consumer;
+        Task? dispatch;
+        CancellationTokenSource? readStop;
+        lock (_readLock)
+        {
+            (consumer, dispatch, readStop) = (_consumer, _dispatch, _readStop);
+            (_consumer, _dispatch, _readStop) = (null, null, null);
+        }
+        if (consumer is null) return;
+        Log.Unsubscribing(_logger, _name, _metadata.Topic);
+        _clientIds?.Release(_metadata.ConsumerClientId, _owner);
+        // Closing the connection ends the message stream; what was already received is still delivered,
+        // within a grace period, because the broker already considers it handed over.
+        await consumer.DisposeAsync().ConfigureAwait(false);
+        readStop!.CancelAfter(StopGrace);
+        await using (cancellationToken.Register(readStop.Cancel))
+            await dispatch!.ConfigureAwait(false);
+        readStop.Dispose();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopReadingAsync(CancellationToken.None).ConfigureAwait(false);
+        await _producerLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_producer is not null) await _producer.DisposeAsync().ConfigureAwait(false);
+            _producer = null;
+        }
+        finally
+        {
+            _producerLock.Release();
+        }
+        if (_tlsDirectory is not null) Directory.Delete(_tlsDirectory, recursive: true);
+    }
+
+    private async Task<MosquittoClient> GetProducerAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _producer) is { } existing) return existing;
+        await _producerLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_producer is not null) return _producer;
+            var producer = new MosquittoClient(ClientOptions(_metadata.ProducerClientId, []), _logger);
+            try
+            {
+                await producer.ConnectAsync(ConnectTimeout, cancellationToken).ConfigureAwait(false);
+            }
+            catch (MosquittoException e)
+            {
+                await producer.DisposeAsync().ConfigureAwait(false);
+                // Like daprd, a failed connection is not kept: the next request tries again.
+                throw new OutputBindingException($"failed to create producer connection: failed to connect: {e.Message}", e);
+            }
+            catch
+            {
+                await producer.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+            Volatile.Write(ref _producer, producer);
+            return producer;
+        }
+        finally
+        {
+            _producerLock.Release();
+        }
+    }
+
+    private async Task DispatchAsync(MosquittoClient consumer, Func<InputBindingEvent, CancellationToken, Task> handler, CancellationToken stop)
+    {
+        using var slots = new SemaphoreSlim(MaxConcurrentDeliveries, MaxConcurrentDeliveries);
+        var abandonedInBuffer = 0;
+        await foreach (var message in consumer.Messages.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+        {
+            if (stop.IsCancellationRequested)
+            {
+                abandonedInBuffer++;
+                Counters.CountAbandoned();
+                continue;
+            }
+            try
+            {
+                await slots.WaitAsync(stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                abandonedInBuffer++;
+                Counters.CountAbandoned();
+                continue;
+            }
+            _ = Task.Run(async () =>
+            {
+                try { await DeliverAsync(message, handler, stop).ConfigureAwait(false); }
+                finally { slots.Release(); }
+            }, CancellationToken.None);
+        }
+        // Every slot back means every delivery finished; they all watch `stop`.
+        for (var i = 0; i < MaxConcurrentDeliveries; i++) await slots.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        if (abandonedInBuffer > 0) Log.AbandonedOnStop(_logger, _name, abandonedInBuffer);
+    }
+
+    private async Task DeliverAsync(MqttMessage message, Func<InputBindingEvent, CancellationToken, Task> handler, CancellationToken stop)
+    {
+        var bindingEvent = new InputBindingEvent(message.Payload, new Dictionary<string, string> { ["topic"] = message.Topic });
+        for (var retries = 0; ; retries++)
+        {
+            try
+            {
+                await handler(bindingEvent, stop).ConfigureAwait(false);
+                Counters.CountDelivered();
+                if (retries > 0) Log.DeliveredAfterRetry(_logger, _name, message.Topic, retries);
+                return;
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                Counters.CountAbandoned();
+                Log.AbandonedDelivery(_logger, _name, message.Topic);
+                return;
+            }
+            // Whatever made the delivery fail (status, connection, timeout), daprd's answer is the same: retry, then give up.
+            catch (Exception e)
+            {
+                if (_metadata.BackOffMaxRetries >= 0 && retries >= _metadata.BackOffMaxRetries)
+                {
+                    Counters.CountRejected();
+                    Log.Rejected(_logger, _name, message.Topic, Counters.Rejected, e.Message);
+                    return;
+                }
+                Log.DeliveryRetry(_logger, _name, message.Topic, e.Message);
+                Counters.CountRetry();
+            }
+            try
+            {
+                await Task.Delay(DeliveryRetryInterval, stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                Counters.CountAbandoned();
+                Log.AbandonedDelivery(_logger, _name, message.Topic);
+                return;
+            }
+        }
+    }
+
+    private MosquittoClientOptions ClientOptions(string clientId, IReadOnlyList<string> subscriptions) => new()
+    {
+        // The consumer acknowledges on receipt (libmosquitto cannot defer a PUBACK), so it can take the broker's
+        // whole backlog at once; MQTT 5's Receive Maximum lets it, where 3.1.1 would leave bursts in the
+        // broker's bounded queue. The producer publishes only and stays on 3.1.1, as daprd's paho client does.
+        Mqtt5 = subscriptions.Count > 0,
+        Host = _metadata.Host,
+        Port = _metadata.Port,
+        ClientId = clientId,
+        CleanSession = _metadata.CleanSession,
+        Username = _metadata.Username,
+        Password = _metadata.Password,
+        Tls = _tls,
+        Subscriptions = subscriptions,
+    };
+
+    private string? WritePem(string fileName, string? pem)
+    {
+        if (pem is null) return null;
+        var path = Path.Combine(_tlsDirectory!, fileName);
+        File.WriteAllText(path, pem, Encoding.ASCII);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        return path;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Binding {Name}: metadata property 'qos' has been deprecated and is ignored; qos is set to 1")]
+        public static partial void QosIgnored(ILogger logger, string name);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Binding {Name}: subscribing to topic {Topic} (qos: 1)")]
+        public static partial void Subscribing(ILogger logger, string name, string topic);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Binding {Name}: disconnecting and stopping subscription to topic {Topic}")]
+        public static partial void Unsubscribing(ILogger logger, string name, string topic);
+
+        [LoggerMessage(Level = LogLevel.Error, Message = "Error reading from input binding {Name}: {Reason}; the client keeps retrying and will subscribe once connected")]
+        public static partial void ReadNotStarted(ILogger logger, string name, string reason);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Binding {Name}: MQTT client id {ClientId} is also used by {OtherOwner}; the broker allows one connection per client id, so they will disconnect each other. Give each replica its own consumerID, e.g. \"{{uuid}}\"")]
+        public static partial void SharedClientId(ILogger logger, string name, string clientId, string otherOwner);
+
+        [LoggerMessage(Level = LogLevel.Debug, Message = "Binding {Name}: could not publish to {Topic} ({Reason}); retrying")]
+        public static partial void PublishRetry(ILogger logger, string name, string topic, string reason);
+
+        [LoggerMessage(Level = LogLevel.Error, Message = "Binding {Name}: error processing MQTT message on {Topic} ({Reason}); retrying in 5 s")]
+        public static partial void DeliveryRetry(ILogger logger, string name, string topic, string reason);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Binding {Name}: successfully processed MQTT message on {Topic} after {Retries} retries")]
+        public static partial void DeliveredAfterRetry(ILogger logger, string name, string topic, int retries);
+
+        [LoggerMessage(Level = LogLevel.Error, Message = "Binding {Name}: failed processing MQTT message on {Topic}, giving up ({Rejected} rejected so far): {Reason}")]
+        public static partial void Rejected(ILogger logger, string name, string topic, long rejected, string reason);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Binding {Name}: stopped while delivering a message on {Topic}; it was not delivered")]
+        public static partial void AbandonedDelivery(ILogger logger, string name, string topic);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Binding {Name}: stopped with {Count} received messages not yet delivered; they were dropped")]
+        public static partial void AbandonedOnStop(ILogger logger, string name, int count);
+    }
+}

@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using System.Globalization;
+using DaprIoT.LocalRuntime.Configuration;
+
+namespace DaprIoT.LocalRuntime.Hosting;
+
+/// <summary>
+/// One run of an app's <c>command</c> in its <c>appDirPath</c>. Output is streamed line by line to the console
+/// with the CLI's <c>== APP - {appId} ==</c> prefix and, per <c>appLogDestination</c>, to
+/// <c>&lt;appDirPath&gt;/.dapr/logs/{appId}_app_{yyyyMMddHHmmss}.log</c>.
+/// </summary>
+public sealed partial class AppProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StreamWriter? _logFile;
+    private readonly string _prefix;
+    private readonly bool _toConsole;
+    private readonly Lock _logGate = new();
+    private readonly ILogger _logger;
+
+    private AppProcess(Process process, string prefix, bool toConsole, StreamWriter? logFile, ILogger logger)
+    {
+        _process = process;
+        _prefix = prefix;
+        _toConsole = toConsole;
+        _logFile = logFile;
+        _logger = logger;
+        Exited = WaitForExitAsync();
+    }
+
+    public int Pid => _process.Id;
+
+    public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
+
+    /// <summary>Completes with the exit code when the process has exited and its output is drained.</summary>
+    public Task<int> Exited { get; }
+
+    public static AppProcess Start(AppDefinition app, string displayName, IReadOnlyDictionary<string, string> env, ILogger logger)
+    {
+        var file = app.Command[0];
+        if (file.Contains('/') && !Path.IsPathRooted(file)) file = Path.GetFullPath(Path.Combine(app.AppDirPath, file));
+        var info = new ProcessStartInfo(file)
+        {
+            WorkingDirectory = app.AppDirPath,
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = false,
+        };
+        foreach (var arg in app.Command.Skip(1)) info.ArgumentList.Add(arg);
+        foreach (var (key, value) in env) info.Environment[key] = value;
+
+        StreamWriter? logFile = null;
+        if (app.AppLogDestination is "file" or "fileAndConsole")
+        {
+            var folder = Path.Combine(app.AppDirPath, ".dapr", "logs");
+            Directory.CreateDirectory(folder);
+            var stamp = DateTime.Now.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
+            logFile = new StreamWriter(Path.Combine(folder, $"{displayName}_app_{stamp}.log"), append: true) { AutoFlush = true };
+        }
+
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        try
+        {
+            process.Start();
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            logFile?.Dispose();
+            process.Dispose();
+            throw new AppStartException($"app '{displayName}': cannot start '{string.Join(' ', app.Command)}' in {app.AppDirPath}: {e.Message}");
+        }
+        var result = new AppProcess(process, $"== APP - {displayName} == ", app.AppLogDestination != "file", logFile, logger);
+        process.OutputDataReceived += (_, e) => result.Write(e.Data, Console.Out);
+        process.ErrorDataReceived += (_, e) => result.Write(e.Data, Console.Error);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return result;
+    }
+
+    /// <summary>SIGTERM, then SIGKILL (whole tree) when the app has not exited within <paramref name="grace"/>.</summary>
+    public async Task StopAsync(TimeSpan grace)
+    {
+        if (_process.HasExited) return;
+        ProcessSignals.Terminate(_process.Id);
+        using var timeout = new CancellationTokenSource(grace);
+        try
+        {
+            await Exited.WaitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Killed(_logger, _prefix.Trim(), _process.Id, grace.TotalSeconds);
+            try { _process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+            await Exited;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(TimeSpan.FromSeconds(5));
+        _process.Dispose();
+        lock (_logGate) _logFile?.Dispose();
+    }
+
+    private async Task<int> WaitForExitAsync()
+    {
+        await _process.WaitForExitAsync();
+        return _process.ExitCode;
+    }
+
+    private void Write(string? line, TextWriter console)
+    {
+        if (line is null) return;
+        lock (_logGate)
+        {
+            if (_toConsole) console.WriteLine(_prefix + line);
+            _logFile?.WriteLine(line);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{App} (pid {Pid}) did not exit within {Seconds} s of SIGTERM; killing it")]
+    private static partial void Killed(ILogger logger, string app, int pid, double seconds);
+}

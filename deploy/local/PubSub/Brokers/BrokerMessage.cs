@@ -1,0 +1,7 @@
+namespace DaprIoT.LocalRuntime.PubSub.Brokers;
+
+/// <summary>
+/// One message as a broker stores it: the bytes daprd wrote (a CloudEvent, or the raw payload) and the
+/// publish metadata the broker carries alongside (Redis round-trips it; it becomes delivery headers).
+/// </summary>
+public sealed record BrokerMessage(string Topic, byte[] Data, IReadOnlyDictionary<string, string> Metadata);

@@ -1,0 +1,67 @@
+using System.Text.Json;
+using DaprIoT.LocalRuntime.Configuration;
+
+namespace DaprIoT.LocalRuntime.PubSub;
+
+/// <summary>
+/// Reads the app's <c>GET /dapr/subscribe</c> answer: a JSON array of daprd's <c>SubscriptionJSON</c>, v1
+/// (<c>route</c>) or v2 (<c>routes.rules</c> + <c>routes.default</c>; the default wins over <c>route</c>).
+/// </summary>
+public static class ProgrammaticSubscriptions
+{
+    public const string Source = "GET /dapr/subscribe";
+
+    /// <summary>Parses the answer; an element that is not a usable subscription fails with the field at fault.</summary>
+    public static IReadOnlyList<SubscriptionSpec> Parse(JsonElement answer)
+    {
+        if (answer.ValueKind != JsonValueKind.Array)
+            throw new ConfigurationException(Source, "(body)", $"expected a JSON array of subscriptions, got {answer.ValueKind}");
+        var subscriptions = new List<SubscriptionSpec>();
+        var index = 0;
+        foreach (var item in answer.EnumerateArray())
+        {
+            var field = $"[{index++}]";
+            if (item.ValueKind != JsonValueKind.Object)
+                throw new ConfigurationException(Source, field, $"expected an object, got {item.ValueKind}");
+            var pubsub = String(item, "pubsubname", field)
+                ?? throw new ConfigurationException(Source, field + ".pubsubname", "is required");
+            var topic = String(item, "topic", field)
+                ?? throw new ConfigurationException(Source, field + ".topic", "is required");
+            var defaultPath = String(item, "route", field);
+            var rules = new List<SubscriptionRule>();
+            if (item.TryGetProperty("routes", out var routes) && routes.ValueKind == JsonValueKind.Object)
+            {
+                if (String(routes, "default", field + ".routes") is { } routesDefault) defaultPath = routesDefault;
+                if (routes.TryGetProperty("rules", out var ruleArray) && ruleArray.ValueKind == JsonValueKind.Array)
+                {
+                    var ruleIndex = 0;
+                    foreach (var rule in ruleArray.EnumerateArray())
+                    {
+                        var ruleField = $"{field}.routes.rules[{ruleIndex++}]";
+                        var path = String(rule, "path", ruleField)
+                            ?? throw new ConfigurationException(Source, ruleField + ".path", "is required");
+                        rules.Add(new SubscriptionRule(String(rule, "match", ruleField) ?? "", path));
+                    }
+                }
+            }
+            var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (item.TryGetProperty("metadata", out var meta) && meta.ValueKind == JsonValueKind.Object)
+                foreach (var entry in meta.EnumerateObject())
+                    metadata[entry.Name] = entry.Value.ValueKind == JsonValueKind.String ? entry.Value.GetString()! : entry.Value.GetRawText();
+            subscriptions.Add(new SubscriptionSpec(SubscriptionKind.Programmatic, pubsub, topic, defaultPath, rules,
+                String(item, "deadLetterTopic", field), metadata, [], Source));
+        }
+        return subscriptions;
+    }
+
+    private static string? String(JsonElement element, string name, string field)
+    {
+        if (element.ValueKind != JsonValueKind.Object || !element.TryGetProperty(name, out var value)) return null;
+        return value.ValueKind switch
+        {
+            JsonValueKind.String => value.GetString() is { Length: > 0 } text ? text : null,
+            JsonValueKind.Null => null,
+            _ => throw new ConfigurationException(Source, $"{field}.{name}", $"expected a string, got {value.ValueKind}"),
+        };
+    }
+}

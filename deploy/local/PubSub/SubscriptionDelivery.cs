@@ -1,0 +1,242 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using DaprIoT.LocalRuntime.Configuration;
+using DaprIoT.LocalRuntime.PubSub.Brokers;
+using DaprIoT.LocalRuntime.Resiliency;
+using DaprIoT.LocalRuntime.Sidecar;
+
+namespace DaprIoT.LocalRuntime.PubSub;
+
+/// <summary>
+/// Delivers one subscription's messages to the app as daprd's HTTP postman does: builds the CloudEvent body, picks
+/// the route, POSTs it, and reads the answer (§4.5). Retriable failures are retried by the component's inbound
+/// resiliency policy from this sidecar; when that is exhausted (at once without a policy) the message goes to the
+/// dead-letter topic if there is one, otherwise the failure goes back to the broker. DROP, 404, expired and
+/// unroutable events are acknowledged, counted and logged (and copied to the dead-letter topic if there is one).
+/// </summary>
+internal sealed class SubscriptionDelivery
+{
+    private readonly SidecarContext _sidecar;
+    private readonly IPubSubBroker _broker;
+    private readonly IReadOnlyList<(RouteExpression? Match, string Path)> _routes;
+    private readonly PubSubStatistics _statistics;
+    private readonly TimeProvider _clock;
+    private readonly ILogger _logger;
+
+    public SubscriptionDelivery(SubscriptionSpec spec, SidecarContext sidecar, IPubSubBroker broker,
+        PubSubStatistics statistics, TimeProvider clock, ILogger logger)
+    {
+        Spec = spec;
+        _sidecar = sidecar;
+        _broker = broker;
+        _statistics = statistics;
+        _clock = clock;
+        _logger = logger;
+        _routes = CompileRoutes(spec);
+    }
+
+    public SubscriptionSpec Spec { get; }
+
+    /// <summary>Compiles the rules in order, then the default route; a rule without <c>match</c> always matches.</summary>
+    public static IReadOnlyList<(RouteExpression? Match, string Path)> CompileRoutes(SubscriptionSpec spec)
+    {
+        var routes = new List<(RouteExpression?, string)>();
+        for (var i = 0; i < spec.Rules.Count; i++)
+        {
+            var rule = spec.Rules[i];
+            try
+            {
+                routes.Add((string.IsNullOrWhiteSpace(rule.Match) ? null : RouteExpression.Parse(rule.Match), Normalize(rule.Path)));
+            }
+            catch (FormatException e)
+            {
+                throw new ConfigurationException(spec.Source,
+                    $"subscription to '{spec.Topic}' on '{spec.PubsubName}' routes.rules[{i}].match",
+                    $"'{rule.Match}' cannot be used: {e.Message}");
+            }
+        }
+        if (spec.DefaultPath is { } path) routes.Add((null, Normalize(path)));
+        return routes;
+    }
+
+    public async Task HandleAsync(BrokerMessage message, CancellationToken cancellationToken)
+    {
+        JsonObject envelope;
+        byte[] body;
+        if (Spec.RawPayload)
+        {
+            envelope = CloudEvents.FromRawPayload(message.Data, Spec.PubsubName, message.Topic, message.Metadata);
+            body = CloudEvents.Serialize(envelope);
+        }
+        else if (CloudEvents.Parse(message.Data) is { } parsed)
+        {
+            envelope = parsed;
+            body = message.Data;
+            if (CloudEvents.HasExpired(envelope, _clock.GetUtcNow()))
+            {
+                await DropAsync(message, envelope, $"expired at {envelope["expiration"]}", cancellationToken);
+                return;
+            }
+        }
+        else
+        {
+            await FailAsync(message, "?", "the message is not a CloudEvent (not a JSON object); subscribe with rawPayload to receive raw payloads", cancellationToken);
+            return;
+        }
+
+        string? path;
+        try
+        {
+            path = _routes.FirstOrDefault(r => r.Match is null || r.Match.Matches(envelope)).Path;
+        }
+        catch (RouteEvaluationException e)
+        {
+            await FailAsync(message, EventId(envelope), $"routing rule failed: {e.Message}", cancellationToken);
+            return;
+        }
+        if (path is null)
+        {
+            await DropAsync(message, envelope, "no routing rule matched and there is no default route", cancellationToken);
+            return;
+        }
+        await DeliverAsync(message, envelope, body, path, cancellationToken);
+    }
+
+    private async Task DeliverAsync(BrokerMessage message, JsonObject envelope, byte[] body, string path, CancellationToken cancellationToken)
+    {
+        var policies = _sidecar.Resiliency.ForComponentInbound(Spec.PubsubName);
+        var retry = policies?.Retry ?? RetryPolicy.None;
+        for (var retries = 0; ; retries++)
+        {
+            var (outcome, reason) = await SendAsync(message, envelope, body, path, policies?.Timeout, cancellationToken);
+            switch (outcome)
+            {
+                case Outcome.Success:
+                    _statistics.CountDelivered();
+                    return;
+                case Outcome.Drop:
+                    await DropAsync(message, envelope, reason, cancellationToken);
+                    return;
+            }
+            if (!retry.AllowsRetry(retries))
+            {
+                await FailAsync(message, EventId(envelope), reason, cancellationToken);
+                return;
+            }
+            PubSubLog.Retrying(_logger, Spec.PubsubName, message.Topic, EventId(envelope), retries + 1, reason);
+            await Task.Delay(retry.DelayBefore(retries + 1), _clock, cancellationToken);
+        }
+    }
+
+    private enum Outcome { Success, Retry, Drop }
+
+    private async Task<(Outcome, string)> SendAsync(BrokerMessage message, JsonObject envelope, byte[] body, string path,
+        TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue(CloudEvents.ContentType);
+        foreach (var (key, value) in message.Metadata)
+            request.Headers.TryAddWithoutValidation(key.ToLowerInvariant(), value);
+        Replace(request, "pubsubname", Spec.PubsubName);
+        var trace = TraceContext.ChildOf(Text(envelope, "traceparent"), Text(envelope, "tracestate"));
+        Replace(request, "traceparent", trace.Traceparent);
+        if (trace.Tracestate.Length > 0) Replace(request, "tracestate", trace.Tracestate);
+
+        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (timeout is { } limit) attempt.CancelAfter(limit);
+        try
+        {
+            using var response = await _sidecar.App.SendAsync(request, attempt.Token);
+            if (response.StatusCode == HttpStatusCode.NotFound) return (Outcome.Drop, "the app answered 404");
+            if (!response.IsSuccessStatusCode) return (Outcome.Retry, $"the app answered {(int)response.StatusCode}");
+            var answer = await response.Content.ReadAsByteArrayAsync(attempt.Token);
+            return StatusOf(answer) switch
+            {
+                null or "" or "SUCCESS" => (Outcome.Success, ""),
+                "RETRY" => (Outcome.Retry, "the app answered RETRY"),
+                "DROP" => (Outcome.Drop, "the app answered DROP"),
+                // Status strings are case-sensitive in daprd: anything else, "success" included, is a retriable failure.
+                var other => (Outcome.Retry, $"the app answered the unknown status '{other}'"),
+            };
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return (Outcome.Retry, $"the app did not answer within {timeout}");
+        }
+        catch (HttpRequestException e)
+        {
+            return (Outcome.Retry, $"the app could not be reached: {e.Message}");
+        }
+    }
+
+    /// <summary>The <c>status</c> of a 2xx answer; null when the body is empty, not JSON or has no string status (all success).</summary>
+    private static string? StatusOf(byte[] answer)
+    {
+        if (answer.Length == 0) return null;
+        try
+        {
+            using var document = JsonDocument.Parse(answer);
+            return document.RootElement.ValueKind == JsonValueKind.Object
+                && document.RootElement.TryGetProperty("status", out var status) && status.ValueKind == JsonValueKind.String
+                ? status.GetString()
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private async Task DropAsync(BrokerMessage message, JsonObject envelope, string reason, CancellationToken cancellationToken)
+    {
+        _statistics.CountDropped();
+        PubSubLog.Dropped(_logger, Spec.PubsubName, message.Topic, EventId(envelope), reason);
+        if (Spec.DeadLetterTopic is not null) await DeadLetterAsync(message, EventId(envelope), reason, cancellationToken);
+    }
+
+    /// <summary>A retriable failure with no retries left: dead-letter it if possible, else hand it back to the broker.</summary>
+    private async Task FailAsync(BrokerMessage message, string eventId, string reason, CancellationToken cancellationToken)
+    {
+        if (Spec.DeadLetterTopic is not null)
+        {
+            await DeadLetterAsync(message, eventId, reason, cancellationToken);
+            return;
+        }
+        _statistics.CountReturnedToBroker();
+        PubSubLog.ReturnedToBroker(_logger, Spec.PubsubName, message.Topic, eventId, reason);
+        throw new DeliveryFailedException(reason);
+    }
+
+    private async Task DeadLetterAsync(BrokerMessage message, string eventId, string reason, CancellationToken cancellationToken)
+    {
+        try
+        {
+            // The original broker bytes: the CloudEvent still names the original topic.
+            await _broker.PublishAsync(Spec.DeadLetterTopic!, message.Data, message.Metadata, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _statistics.CountReturnedToBroker();
+            PubSubLog.ReturnedToBroker(_logger, Spec.PubsubName, message.Topic, eventId,
+                $"{reason}; publishing to dead-letter topic {Spec.DeadLetterTopic} failed: {e.Message}");
+            throw new DeliveryFailedException(reason);
+        }
+        _statistics.CountDeadLettered();
+        PubSubLog.DeadLettered(_logger, Spec.PubsubName, message.Topic, eventId, Spec.DeadLetterTopic!, reason);
+    }
+
+    private static void Replace(HttpRequestMessage request, string header, string value)
+    {
+        request.Headers.Remove(header);
+        request.Headers.TryAddWithoutValidation(header, value);
+    }
+
+    private static string? Text(JsonObject envelope, string key) =>
+        envelope[key] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
+
+    private static string EventId(JsonObject envelope) => Text(envelope, "id") ?? "?";
+
+    private static string Normalize(string path) => path.StartsWith('/') ? path : "/" + path;
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Starts (or stops) Redis, Mosquitto and RabbitMQ on loopback with their data under .dapr-local/infra,
+# the way `dapr init` provides Redis. A server already listening on its port is used as it is.
+#   deploy/local/infra.sh start|stop
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+data="$root/.dapr-local/infra"
+mkdir -p "$data"
+
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+wait_for() { # port name seconds
+  for _ in $(seq 1 $(($3 * 10))); do listening "$1" && return 0; sleep 0.1; done
+  echo "$2 did not start listening on 127.0.0.1:$1 within $3 s; see $data/$2.log" >&2; return 1
+}
+
+start() {
+  if ! listening 6379; then
+    redis-server --port 6379 --bind 127.0.0.1 --daemonize yes --save '' --appendonly no \
+      --dir "$data" --pidfile "$data/redis.pid" --logfile "$data/redis.log"
+    wait_for 6379 redis 10
+  fi
+  if ! listening 1883; then
+    printf 'listener 1883 127.0.0.1\nallow_anonymous true\nmax_connections -1\npid_file %s\n' "$data/mosquitto.pid" \
+      > "$data/mosquitto.conf"
+    mosquitto -c "$data/mosquitto.conf" -d
+    wait_for 1883 mosquitto 10
+  fi
+  if ! listening 5672; then
+    export RABBITMQ_NODENAME=dapriot@localhost RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODE_PORT=5672 \
+      RABBITMQ_MNESIA_BASE="$data/rabbitmq/mnesia" RABBITMQ_LOG_BASE="$data/rabbitmq/log" \
+      RABBITMQ_PID_FILE="$data/rabbitmq.pid"
+    mkdir -p "$data/rabbitmq"
+    rabbitmq-server > "$data/rabbitmq.log" 2>&1 &
+    wait_for 5672 rabbitmq 90
+  fi
+  echo "infra: redis 127.0.0.1:6379, mosquitto 127.0.0.1:1883, rabbitmq 127.0.0.1:5672"
+}
+
+stop() {
+  [ -f "$data/redis.pid" ] && kill "$(cat "$data/redis.pid")" 2>/dev/null || true
+  [ -f "$data/mosquitto.pid" ] && kill "$(cat "$data/mosquitto.pid")" 2>/dev/null || true
+  if [ -f "$data/rabbitmq.pid" ]; then
+    RABBITMQ_NODENAME=dapriot@localhost rabbitmqctl stop >/dev/null 2>&1 || kill "$(cat "$data/rabbitmq.pid")" 2>/dev/null || true
+  fi
+  rm -f "$data"/*.pid
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+esac

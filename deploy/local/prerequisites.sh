@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the Debian packages DaprIoT needs to build, run and test locally; skips what is already there.
+# Needs root (or sudo). The .NET SDK itself is expected on PATH (see global.json for the version).
+set -euo pipefail
+
+packages=(
+  redis-server mosquitto mosquitto-clients libmosquitto1 libmosquitto-dev libcjson-dev rabbitmq-server
+  build-essential cmake clang libclang-rt-14-dev gcc-xtensa-lx106 picolibc-xtensa-lx106-elf
+)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if ((${#missing[@]})); then
+  echo "Installing: ${missing[*]}"
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+command -v dotnet >/dev/null || { echo "The .NET SDK 10 is required: https://dotnet.microsoft.com/download" >&2; exit 1; }

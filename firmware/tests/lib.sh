@@ -1,0 +1,66 @@
+# Helpers for the broker-backed tests. Every broker listens on 127.0.0.1 only, on a free port,
+# with its files in a temporary directory that the caller removes.
+
+# A TCP port on 127.0.0.1 that nothing listens on.
+free_port() {
+    local p
+    for _ in $(seq 1 200); do
+        p=$((20000 + RANDOM % 30000))
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+            echo "$p"
+            return 0
+        fi
+    done
+    return 1
+}
+
+# start_broker DIR PORT [extra config lines...]: starts mosquitto, sets BROKER_PID.
+start_broker() {
+    local dir=$1 port=$2
+    shift 2
+    {
+        echo "listener $port 127.0.0.1"
+        echo "max_connections -1"
+        echo "persistence false"
+        echo "log_dest stderr"
+        echo "log_type error"
+        echo "log_type warning"
+        echo "user $(id -un)" # run as the caller: started as root it would switch to "mosquitto"
+        if [ $# -eq 0 ]; then echo "allow_anonymous true"; fi
+        for line in "$@"; do echo "$line"; done
+    } > "$dir/mosquitto-$port.conf"
+    mosquitto -c "$dir/mosquitto-$port.conf" 2>>"$dir/mosquitto.log" &
+    BROKER_PID=$!
+    for _ in $(seq 1 50); do
+        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
+        sleep 0.1
+    done
+    echo "mosquitto did not start on port $port" >&2
+    cat "$dir/mosquitto.log" >&2
+    return 1
+}
+
+stop_broker() {
+    if [ -n "${BROKER_PID:-}" ]; then
+        kill "$BROKER_PID" 2>/dev/null || true
+        wait "$BROKER_PID" 2>/dev/null || true
+        BROKER_PID=
+    fi
+}
+
+# wait_for FILE PATTERN SECONDS [MIN_COUNT]: waits until PATTERN occurs MIN_COUNT times in FILE.
+wait_for() {
+    local file=$1 pattern=$2 secs=$3 min=${4:-1}
+    local tries=$((secs * 10))
+    for _ in $(seq 1 "$tries"); do
+        if [ "$(grep -c -- "$pattern" "$file" 2>/dev/null || true)" -ge "$min" ]; then return 0; fi
+        sleep 0.1
+    done
+    echo "timed out after ${secs}s waiting for '$pattern' in $file" >&2
+    return 1
+}
+
+# json_field JSON NAME: a number or string field of a flat JSON object.
+json_field() {
+    echo "$1" | grep -o "\"$2\":[^,}]*" | head -1 | cut -d: -f2 | tr -d '"'
+}

@@ -1,0 +1,3 @@
+namespace DaprIoT.Dapr.Actors;
+
+internal sealed record ActorTypeRegistration(string TypeName, Type ClrType, ActorTypeOptions Options);

@@ -1,0 +1,3 @@
+namespace DaprIoT.Dapr.Client;
+
+public sealed record ActiveActorsCount(string Type, int Count);

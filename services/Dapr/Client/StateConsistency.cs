@@ -1,0 +1,7 @@
+namespace DaprIoT.Dapr.Client;
+
+public enum StateConsistency
+{
+    Eventual,
+    Strong,
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Runs every DaprIoT test suite against real infrastructure on loopback and ends with one line:
+#   N passed, N failed
+# .NET: unit, integration and end-to-end conformance tests (dotnet test on DaprIoT.sln).
+# Firmware: CTest (plain and sanitized builds), contract vectors, fuzzing, cross-compile size, device load.
+set -uo pipefail
+cd "$(dirname "$0")"
+
+deploy/local/prerequisites.sh
+deploy/local/infra.sh start || exit 1
+
+passed=0
+failed=0
+log="$(mktemp)"
+
+echo "== .NET build"
+if dotnet build DaprIoT.sln -c Release -nologo -clp:ErrorsOnly; then
+  echo "== .NET tests"
+  dotnet test DaprIoT.sln -c Release --no-build -nologo 2>&1 | tee "$log"
+  dotnet_status=${PIPESTATUS[0]}
+  while read -r f p; do
+    passed=$((passed + p)); failed=$((failed + f))
+  done < <(sed -nE 's/.*Failed: +([0-9]+), Passed: +([0-9]+),.*/\1 \2/p' "$log")
+  # A test host that crashed prints no summary: count the run as a failure rather than lose it.
+  if [ "$dotnet_status" -ne 0 ] && ! grep -qE 'Failed: +[1-9]' "$log"; then failed=$((failed + 1)); fi
+else
+  echo "The .NET build failed" >&2
+  failed=$((failed + 1))
+fi
+
+if [ -x firmware/test.sh ]; then
+  echo "== firmware"
+  firmware/test.sh 2>&1 | tee "$log"
+  firmware_status=${PIPESTATUS[0]}
+  if read -r p f < <(sed -nE 's/^firmware: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/p' "$log" | tail -1); then
+    passed=$((passed + p)); failed=$((failed + f))
+    if [ "$firmware_status" -ne 0 ] && [ "$f" -eq 0 ]; then failed=$((failed + 1)); fi
+  else
+    failed=$((failed + 1))
+  fi
+fi
+
+rm -f "$log"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,137 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace DaprIoT.Benchmarks.RuntimeLatency;
+
+/// <summary>
+/// A dapr-local process running one app (the in-process <see cref="BenchmarkApp"/>, declared without a command)
+/// on the chosen bus, with an in-memory actor state store so only the hop itself is measured.
+/// </summary>
+public sealed class RuntimeUnderTest : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly string _folder;
+
+    private RuntimeUnderTest(Process process, string folder, int sidecarPort)
+    {
+        _process = process;
+        _folder = folder;
+        SidecarPort = sidecarPort;
+    }
+
+    public int SidecarPort { get; }
+
+    public static async Task<RuntimeUnderTest> StartAsync(int appPort, string bus, string runtimePath)
+    {
+        if (!File.Exists(runtimePath))
+            throw new FileNotFoundException($"dapr-local was not found at {runtimePath}; build deploy/local first or pass --runtime", runtimePath);
+        var folder = Directory.CreateTempSubdirectory("dapr-local-bench-").FullName;
+        var sidecarPort = FreePort();
+        Directory.CreateDirectory(Path.Combine(folder, "resources"));
+        await File.WriteAllTextAsync(Path.Combine(folder, "dapr.yaml"), $"""
+            version: 1
+            common:
+              resourcesPaths: [./resources]
+            apps:
+              - appID: bench
+                appDirPath: .
+                appPort: {appPort}
+                daprHTTPPort: {sidecarPort}
+            """);
+        await File.WriteAllTextAsync(Path.Combine(folder, "resources", "statestore.yaml"), """
+            apiVersion: dapr.io/v1alpha1
+            kind: Component
+            metadata: { name: statestore }
+            spec:
+              type: state.in-memory
+              version: v1
+              metadata:
+                - { name: actorStateStore, value: "true" }
+            """);
+        await File.WriteAllTextAsync(Path.Combine(folder, "resources", "pubsub.yaml"), bus switch
+        {
+            "redis" => $"""
+                apiVersion: dapr.io/v1alpha1
+                kind: Component
+                metadata: {"{"} name: pubsub {"}"}
+                spec:
+                  type: pubsub.redis
+                  version: v1
+                  metadata:
+                    - {"{"} name: redisHost, value: "127.0.0.1:6379" {"}"}
+                    - {"{"} name: consumerID, value: "bench-{Guid.NewGuid():N}" {"}"}
+                """,
+            "rabbitmq" => $"""
+                apiVersion: dapr.io/v1alpha1
+                kind: Component
+                metadata: {"{"} name: pubsub {"}"}
+                spec:
+                  type: pubsub.rabbitmq
+                  version: v1
+                  metadata:
+                    - {"{"} name: connectionString, value: "amqp://guest:guest@127.0.0.1:5672" {"}"}
+                    - {"{"} name: consumerID, value: "bench-{Guid.NewGuid():N}" {"}"}
+                    - {"{"} name: deliveryMode, value: "2" {"}"}
+                    - {"{"} name: publisherConfirm, value: "true" {"}"}
+                """,
+            _ => throw new ArgumentException($"Unknown bus '{bus}': use redis or rabbitmq"),
+        });
+
+        var start = new ProcessStartInfo("dotnet", [runtimePath, "-f", folder, "--infra", "none"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        var process = Process.Start(start) ?? throw new InvalidOperationException("dapr-local did not start");
+        var output = new System.Text.StringBuilder();
+        process.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        var runtime = new RuntimeUnderTest(process, folder, sidecarPort);
+        using var http = new HttpClient();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            if (process.HasExited)
+            {
+                lock (output) throw new InvalidOperationException($"dapr-local exited with {process.ExitCode}:\n{output}");
+            }
+            try
+            {
+                var health = await http.GetAsync($"http://127.0.0.1:{sidecarPort}/v1.0/healthz");
+                if (health.StatusCode == HttpStatusCode.NoContent) return runtime;
+            }
+            catch (HttpRequestException)
+            {
+                // The sidecar is not listening yet.
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                await runtime.DisposeAsync();
+                lock (output) throw new TimeoutException($"The sidecar was not healthy within 60 s:\n{output}");
+            }
+            await Task.Delay(50);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+        Directory.Delete(_folder, recursive: true);
+    }
+}

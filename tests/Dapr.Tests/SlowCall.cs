@@ -1,0 +1,3 @@
+namespace DaprIoT.Dapr.Tests;
+
+public sealed record SlowCall(string Label, int DelayMs);

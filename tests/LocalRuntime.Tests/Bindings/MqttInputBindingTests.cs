@@ -1,0 +1,169 @@
+using System.Diagnostics;
+using System.Text;
+using DaprIoT.LocalRuntime.Bindings.Mqtt;
+using Microsoft.Extensions.Logging.Abstractions;
+using Xunit;
+
+namespace DaprIoT.LocalRuntime.Tests.Bindings;
+
+/// <summary>Input bindings against the shared mosquitto on 127.0.0.1:1883 and a real in-process app.</summary>
+public sealed class MqttInputBindingTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
+    private static async Task<MosquittoClient> PublisherAsync(CancellationToken ct, int port = 1883)
+    {
+        var client = new MosquittoClient(new MosquittoClientOptions
+        {
+            Host = "127.0.0.1", Port = port, ClientId = $"device-{Guid.NewGuid():N}", CleanSession = true,
+        }, NullLogger.Instance);
+        await client.ConnectAsync(Timeout, ct);
+        return client;
+    }
+
+    [Fact]
+    public async Task A_wildcard_binding_delivers_each_device_message_with_its_own_topic_header_and_the_raw_payload()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var prefix = $"dapriot-test/{Guid.NewGuid():N}/lightbulb";
+        await using var app = await BindingTestApp.StartAsync([("/bulbs", AppRoute.PostOnly)], ct);
+        await using var sidecar = await BindingsSidecar.StartAsync([BindingsSidecar.Mqtt("bulbs", $"{prefix}/+/state")], app, ct);
+        await using var device = await PublisherAsync(ct);
+
+        await device.PublishAsync($"{prefix}/bulb-1/state", Encoding.UTF8.GetBytes("{\"on\":true,\"seq\":1}"), 1, false, ct);
+        await device.PublishAsync($"{prefix}/bulb-2/state", Encoding.UTF8.GetBytes("{\"on\":false,\"seq\":7}"), 1, false, ct);
+        await device.PublishAsync($"{prefix}/bulb-3/state", new byte[] { 0xff, 0x00, 0x7b }, 1, false, ct);
+        await device.PublishAsync($"{prefix}/bulb-1/telemetry", Encoding.UTF8.GetBytes("not for this binding"), 1, false, ct);
+
+        await Eventually.HoldsAsync(() => app.Accepted.Count >= 3, Timeout, ct, "three state messages delivered");
+        var byTopic = app.Accepted.ToDictionary(e => e.Topic);
+        Assert.Equal("{\"on\":true,\"seq\":1}", byTopic[$"{prefix}/bulb-1/state"].Text);
+        Assert.Equal("{\"on\":false,\"seq\":7}", byTopic[$"{prefix}/bulb-2/state"].Text);
+        Assert.Equal([0xff, 0x00, 0x7b], byTopic[$"{prefix}/bulb-3/state"].Body);
+        Assert.All(app.Accepted, e => Assert.Equal("/bulbs", e.Path));
+        // daprd says application/json whatever the payload is, even for the binary one.
+        Assert.All(app.Accepted, e => Assert.Equal("application/json", e.ContentType));
+        Assert.Equal(3, sidecar.Feature.CountersOf("bulbs")!.Delivered);
+    }
+
+    [Fact]
+    public async Task An_app_answering_404_to_the_OPTIONS_probe_does_not_get_the_binding_started()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var topic = $"dapriot-test/{Guid.NewGuid():N}/state";
+        await using var app = await BindingTestApp.StartAsync([("/something-else", AppRoute.PostOnly)], ct);
+        await using var sidecar = await BindingsSidecar.StartAsync([BindingsSidecar.Mqtt("bulbs", topic)], app, ct);
+
+        Assert.False(sidecar.Feature.IsReading("bulbs"));
+        Assert.Equal(["OPTIONS /bulbs"], app.Requests);
+        Assert.Contains(sidecar.Log.Lines, l => l.Contains("app has not subscribed to binding bulbs"));
+    }
+
+    [Fact]
+    public async Task An_app_answering_405_to_the_probe_gets_the_binding_and_direction_input_skips_the_probe()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var topic = $"dapriot-test/{Guid.NewGuid():N}";
+        await using var app = await BindingTestApp.StartAsync(
+            [("/probed", AppRoute.PostOnly), ("/explicit", AppRoute.PostOnly), ("/routed-here", AppRoute.OptionsAndPost)], ct);
+        await using var sidecar = await BindingsSidecar.StartAsync(
+        [
+            BindingsSidecar.Mqtt("probed", $"{topic}/a"),
+            BindingsSidecar.Mqtt("explicit", $"{topic}/b", ("direction", "input")),
+            BindingsSidecar.Mqtt("routed", $"{topic}/c", ("route", "/routed-here")),
+            BindingsSidecar.Mqtt("sender", $"{topic}/d", ("direction", "output")),
+        ], app, ct);
+
+        Assert.True(sidecar.Feature.IsReading("probed"));
+        Assert.True(sidecar.Feature.IsReading("explicit"));
+        Assert.True(sidecar.Feature.IsReading("routed"));
+        Assert.False(sidecar.Feature.IsReading("sender"));
+        Assert.Equal(["OPTIONS /probed", "OPTIONS /routed-here"], app.Requests);
+
+        await using var device = await PublisherAsync(ct);
+        await device.PublishAsync($"{topic}/c", "{}"u8.ToArray(), 1, false, ct);
+        await Eventually.HoldsAsync(() => app.Accepted.Count == 1, Timeout, ct, "delivery to the route");
+        Assert.Equal("/routed-here", app.Accepted.Single().Path);
+    }
+
+    [Fact]
+    public async Task A_refused_message_is_not_retried_by_default_and_is_counted_while_later_messages_still_flow()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var topic = $"dapriot-test/{Guid.NewGuid():N}/state";
+        await using var app = await BindingTestApp.StartAsync([("/bulbs", AppRoute.PostOnly)], ct);
+        app.Respond = e => e.Text == "poison" ? 500 : 200;
+        await using var sidecar = await BindingsSidecar.StartAsync([BindingsSidecar.Mqtt("bulbs", topic)], app, ct);
+        await using var device = await PublisherAsync(ct);
+
+        await device.PublishAsync(topic, "poison"u8.ToArray(), 1, false, ct);
+        await device.PublishAsync(topic, "fine"u8.ToArray(), 1, false, ct);
+
+        var counters = sidecar.Feature.CountersOf("bulbs")!;
+        await Eventually.HoldsAsync(() => counters.Rejected == 1 && counters.Delivered == 1, Timeout, ct, "one rejected, one delivered");
+        Assert.Equal(2, app.Requests.Count(r => r == "POST /bulbs")); // one attempt at each message
+        Assert.Equal(0, counters.Retries);
+        Assert.Contains(sidecar.Log.Lines, l => l.Contains("failed processing MQTT message") && l.Contains("status code: 500"));
+    }
+
+    [Fact]
+    public async Task With_backOffMaxRetries_a_refused_message_is_retried_after_five_seconds_and_then_delivered()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var topic = $"dapriot-test/{Guid.NewGuid():N}/state";
+        await using var app = await BindingTestApp.StartAsync([("/bulbs", AppRoute.PostOnly)], ct);
+        var attempts = 0;
+        app.Respond = _ => Interlocked.Increment(ref attempts) == 1 ? 503 : 200;
+        await using var sidecar = await BindingsSidecar.StartAsync(
+            [BindingsSidecar.Mqtt("bulbs", topic, ("backOffMaxRetries", "2"))], app, ct);
+        await using var device = await PublisherAsync(ct);
+
+        var published = Stopwatch.StartNew();
+        await device.PublishAsync(topic, "{\"seq\":1}"u8.ToArray(), 1, false, ct);
+
+        await Eventually.HoldsAsync(() => app.Accepted.Count == 1, TimeSpan.FromSeconds(15), ct, "delivery after one retry");
+        Assert.InRange(published.Elapsed, TimeSpan.FromSeconds(4.5), TimeSpan.FromSeconds(12));
+        var counters = sidecar.Feature.CountersOf("bulbs")!;
+        Assert.Equal((1, 1, 0), (counters.Delivered, counters.Retries, counters.Rejected));
+    }
+
+    [Fact]
+    public async Task An_unreachable_app_counts_as_a_refusal()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var topic = $"dapriot-test/{Guid.NewGuid():N}/state";
+        var app = await BindingTestApp.StartAsync([("/bulbs", AppRoute.PostOnly)], ct);
+        await using var sidecar = await BindingsSidecar.StartAsync([BindingsSidecar.Mqtt("bulbs", topic)], app, ct);
+        await app.DisposeAsync();
+        await using var device = await PublisherAsync(ct);
+
+        await device.PublishAsync(topic, "{}"u8.ToArray(), 1, false, ct);
+
+        var counters = sidecar.Feature.CountersOf("bulbs")!;
+        await Eventually.HoldsAsync(() => counters.Rejected == 1, Timeout, ct, "the delivery was given up");
+        Assert.Equal(0, counters.Delivered);
+    }
+
+    [Fact]
+    public async Task A_burst_of_two_thousand_messages_arrives_completely()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        const int count = 2000;
+        var prefix = $"dapriot-test/{Guid.NewGuid():N}";
+        await using var app = await BindingTestApp.StartAsync([("/telemetry", AppRoute.PostOnly)], ct);
+        await using var sidecar = await BindingsSidecar.StartAsync([BindingsSidecar.Mqtt("telemetry", $"{prefix}/#")], app, ct);
+        await using var device = await PublisherAsync(ct);
+
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, count).Select(i =>
+            device.PublishAsync($"{prefix}/d{i % 10}/telemetry", Encoding.UTF8.GetBytes($"{{\"seq\":{i}}}"), 1, false, ct)));
+        await Eventually.HoldsAsync(() => app.Accepted.Count >= count, TimeSpan.FromSeconds(30), ct,
+            $"{count} deliveries; accepted {app.Accepted.Count}, received {sidecar.Feature.ConsumerOf("telemetry")?.ReceivedCount}, published in {clock.ElapsedMilliseconds} ms");
+        clock.Stop();
+
+        Assert.Equal(count, app.Accepted.Select(e => e.Text).Distinct().Count());
+        Assert.Equal(count, sidecar.Feature.CountersOf("telemetry")!.Delivered);
+        TestContext.Current.TestOutputHelper?.WriteLine(
+            $"input binding throughput: {count} messages in {clock.Elapsed.TotalMilliseconds:0} ms = {count / clock.Elapsed.TotalSeconds:0} msg/s (publish + broker + HTTP delivery)");
+    }
+}

@@ -1,0 +1,98 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using Xunit;
+
+namespace DaprIoT.LocalRuntime.Tests.Hosting;
+
+public sealed class AppSupervisorTests
+{
+    [Fact]
+    public async Task An_app_is_started_in_its_folder_with_the_environment_dapr_run_gives_it()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var appPort = DaprIoT.LocalRuntime.Hosting.FreePorts.Next();
+        await using var runtime = await InProcessRuntime.StartAsync($$"""
+            version: 1
+            common:
+              env: { SHARED: from-common, OVERRIDDEN: common }
+            apps:
+              - appID: envapp
+                appDirPath: ./apps/envapp
+                appPort: {{appPort}}
+                command: ["sh", "-c", "env > env.txt; exec sleep 60"]
+                env: { OVERRIDDEN: app, DAPR_API_TOKEN: tok, APP_API_TOKEN: apptok }
+            """, cancellationToken: ct);
+        var envFile = Path.Combine(runtime.Folder, "apps", "envapp", "env.txt");
+        await Poll.UntilAsync(() => File.Exists(envFile) && File.ReadAllText(envFile).Contains("DAPR_HTTP_PORT", StringComparison.Ordinal), TimeSpan.FromSeconds(10), ct);
+
+        var env = File.ReadAllLines(envFile).Where(l => l.Contains('=')).Select(l => l.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+        var sidecar = runtime.Sidecar("envapp");
+
+        Assert.Equal("envapp", env["APP_ID"]);
+        Assert.Equal(appPort.ToString(CultureInfo.InvariantCulture), env["APP_PORT"]);
+        Assert.Equal("http", env["APP_PROTOCOL"]);
+        Assert.Equal("127.0.0.1", env["APP_CHANNEL_ADDRESS"]);
+        Assert.Equal(sidecar.Context.HttpPort.ToString(CultureInfo.InvariantCulture), env["DAPR_HTTP_PORT"]);
+        Assert.Equal(sidecar.Settings.GrpcPort.ToString(CultureInfo.InvariantCulture), env["DAPR_GRPC_PORT"]);
+        Assert.Equal(sidecar.Settings.MetricsPort.ToString(CultureInfo.InvariantCulture), env["DAPR_METRICS_PORT"]);
+        Assert.Equal("from-common", env["SHARED"]);
+        Assert.Equal("app", env["OVERRIDDEN"]);
+        Assert.Equal("tok", env["DAPR_API_TOKEN"]);
+        Assert.Equal("apptok", env["APP_API_TOKEN"]);
+        Assert.NotEqual(sidecar.Context.HttpPort, sidecar.Settings.GrpcPort);
+        Assert.True(Directory.EnumerateFiles(Path.Combine(runtime.Folder, "apps", "envapp", ".dapr", "logs"), "envapp_app_*.log").Any());
+    }
+
+    [Fact]
+    public async Task A_crashing_app_is_restarted_with_growing_backoff_and_its_sidecar_becomes_healthy_again()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var appPort = DaprIoT.LocalRuntime.Hosting.FreePorts.Next();
+        // The app listens (python's http.server) but the first two runs die after a moment.
+        await using var runtime = await InProcessRuntime.StartAsync($$"""
+            version: 1
+            apps:
+              - appID: crashy
+                appDirPath: ./apps/crashy
+                appPort: {{appPort}}
+                command: ["sh", "-c", "date +%s.%N >> runs.txt; n=$(wc -l < runs.txt); if [ $n -le 2 ]; then exit 3; fi; exec python3 -m http.server {{appPort}} --bind 127.0.0.1"]
+            """, cancellationToken: ct);
+        await runtime.WaitHealthyAsync(ct, TimeSpan.FromSeconds(20));
+
+        var runs = File.ReadAllLines(Path.Combine(runtime.Folder, "apps", "crashy", "runs.txt"))
+            .Select(l => double.Parse(l, CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(3, runs.Count);
+        var firstGap = runs[1] - runs[0];
+        var secondGap = runs[2] - runs[1];
+        Assert.InRange(firstGap, 0.9, 1.9);
+        Assert.InRange(secondGap, 1.9, 2.9);
+
+        var metadata = JsonDocument.Parse(await runtime.Client.GetStringAsync($"{runtime.Url("crashy")}/v1.0/metadata", ct)).RootElement;
+        Assert.Equal("2", metadata.GetProperty("extended").GetProperty("appRestarts").GetString());
+        var pid = int.Parse(metadata.GetProperty("extended").GetProperty("appPID").GetString()!, CultureInfo.InvariantCulture);
+        Assert.False(System.Diagnostics.Process.GetProcessById(pid).HasExited);
+        using var health = await runtime.Client.GetAsync($"{runtime.Url("crashy")}/v1.0/healthz", ct);
+        Assert.Equal(HttpStatusCode.NoContent, health.StatusCode);
+    }
+
+    [Fact]
+    public async Task Stopping_the_runtime_terminates_the_app()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var runtime = await InProcessRuntime.StartAsync("""
+            version: 1
+            apps:
+              - appID: sleeper
+                appDirPath: ./apps/sleeper
+                command: ["sleep", "300"]
+            """, cancellationToken: ct);
+        await runtime.WaitHealthyAsync(ct);
+        await Poll.UntilAsync(() => runtime.Sidecar("sleeper").Extended.ContainsKey("appPID"), TimeSpan.FromSeconds(5), ct);
+        var process = System.Diagnostics.Process.GetProcessById(int.Parse(runtime.Sidecar("sleeper").Extended["appPID"], CultureInfo.InvariantCulture));
+
+        await runtime.DisposeAsync();
+
+        Assert.True(process.HasExited);
+    }
+}

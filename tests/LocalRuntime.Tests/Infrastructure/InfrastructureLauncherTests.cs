@@ -1,0 +1,70 @@
+using DaprIoT.LocalRuntime.Components;
+using DaprIoT.LocalRuntime.Hosting;
+using DaprIoT.LocalRuntime.Infrastructure;
+using DaprIoT.LocalRuntime.Tests.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
+using Xunit;
+
+namespace DaprIoT.LocalRuntime.Tests.Infrastructure;
+
+public sealed class InfrastructureLauncherTests : IDisposable
+{
+    private readonly TempFolder _data = new();
+
+    public void Dispose() => _data.Dispose();
+
+    private static ComponentSpec Component(string type, params (string Key, string Value)[] metadata) =>
+        new($"c-{Guid.NewGuid():N}", type, "v1", metadata.ToDictionary(m => m.Key, m => m.Value, StringComparer.OrdinalIgnoreCase), [], false, "test.yaml");
+
+    [Fact]
+    public async Task Redis_and_mosquitto_are_started_on_free_loopback_ports_and_stopped_on_dispose()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var redisPort = FreePorts.Next();
+        var mqttPort = FreePorts.Next();
+        var launcher = new InfrastructureLauncher(_data.Path, NullLogger.Instance);
+
+        await launcher.EnsureAsync([
+            Component("state.redis", ("redisHost", $"127.0.0.1:{redisPort}")),
+            Component("pubsub.redis", ("redisHost", $"localhost:{redisPort}")),
+            Component("bindings.mqtt3", ("url", $"tcp://127.0.0.1:{mqttPort}"), ("topic", "t"), ("consumerID", "c")),
+        ], ct);
+
+        Assert.True(await FreePorts.IsListeningAsync("127.0.0.1", redisPort, ct));
+        Assert.True(await FreePorts.IsListeningAsync("127.0.0.1", mqttPort, ct));
+        Assert.Equal(2, launcher.StartedPorts.Count);
+        Assert.True(Directory.Exists(Path.Combine(_data.Path, $"redis-{redisPort}")));
+
+        await launcher.DisposeAsync();
+
+        Assert.False(await FreePorts.IsListeningAsync("127.0.0.1", redisPort, ct));
+        Assert.False(await FreePorts.IsListeningAsync("127.0.0.1", mqttPort, ct));
+    }
+
+    [Fact]
+    public async Task Servers_already_listening_or_on_other_hosts_are_left_alone()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var app = await RecordingApp.StartAsync(cancellationToken: ct);
+        await using var launcher = new InfrastructureLauncher(_data.Path, NullLogger.Instance);
+
+        await launcher.EnsureAsync([
+            Component("state.redis", ("redisHost", $"127.0.0.1:{app.Port}")),
+            Component("pubsub.rabbitmq", ("connectionString", "amqp://guest:guest@rabbit.example:5672")),
+        ], ct);
+
+        Assert.Empty(launcher.StartedPorts);
+    }
+
+    [Fact]
+    public void The_server_a_component_needs_is_read_from_its_metadata()
+    {
+        Assert.Equal(("redis", "127.0.0.1", 6380), Need(Component("pubsub.redis", ("redisHost", "127.0.0.1:6380"))));
+        Assert.Equal(("redis", "localhost", 6379), Need(Component("state.redis", ("redisHost", "localhost"))));
+        Assert.Equal(("mosquitto", "localhost", 1884), Need(Component("bindings.mqtt3", ("url", "tcp://user:pw@localhost:1884"))));
+        Assert.Equal(("rabbitmq", "127.0.0.1", 5673), Need(Component("pubsub.rabbitmq", ("connectionString", "amqp://guest:guest@127.0.0.1:5673/"))));
+        Assert.Null(InfrastructureLauncher.NeedOf(Component("state.in-memory")));
+
+        static (string, string, int) Need(ComponentSpec c) => InfrastructureLauncher.NeedOf(c) is { } n ? (n.Kind, n.Host, n.Port) : default;
+    }
+}

@@ -1,0 +1,183 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using DaprIoT.LocalRuntime.Components;
+using Microsoft.AspNetCore.Http;
+using RabbitMQ.Client;
+
+namespace DaprIoT.LocalRuntime.Tests.PubSub;
+
+/// <summary>Behaviour specific to one broker's component settings.</summary>
+public sealed class BrokerBehaviourTests : IAsyncLifetime
+{
+    private readonly List<string> _topics = [];
+    private readonly List<string> _queues = [];
+    private readonly List<IAsyncDisposable> _owned = [];
+    private readonly string _appId = $"app-{Guid.NewGuid():N}";
+
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    public async ValueTask DisposeAsync()
+    {
+        for (var i = _owned.Count - 1; i >= 0; i--) await _owned[i].DisposeAsync();
+        await Brokers.CleanUpAsync(_topics, _queues);
+    }
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private string NewTopic()
+    {
+        var topic = $"topic-{Guid.NewGuid():N}";
+        _topics.Add(topic);
+        _queues.AddRange([$"{_appId}-{topic}", $"dlq-{_appId}-{topic}"]);
+        _topics.Add($"dlx-{_appId}-{topic}");
+        return topic;
+    }
+
+    private async Task<(SubscriberApp App, PubSubSidecar Sidecar)> StartAsync(ComponentSpec component, string topic)
+    {
+        var app = await SubscriberApp.StartAsync(Ct);
+        _owned.Add(app);
+        var sidecar = await PubSubSidecar.StartAsync(_appId, [component], app, declarative: [Brokers.Subscription(topic)]);
+        _owned.Add(sidecar);
+        return (app, sidecar);
+    }
+
+    private static async Task PublishAsync(PubSubSidecar sidecar, string topic, int n)
+    {
+        using var content = new StringContent($"{{\"n\":{n}}}", Encoding.UTF8, "application/json");
+        using var response = await sidecar.Client.PostAsync($"/v1.0/publish/pubsub/{topic}", content, Ct);
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task RabbitMQ_defaults_discard_a_failed_message_but_count_and_log_it()
+    {
+        var topic = NewTopic();
+        var (app, sidecar) = await StartAsync(Brokers.Component(BrokerKind.RabbitMq, extra: ("requeueInFailure", "false")), topic);
+        app.Handle("/events", _ => Results.StatusCode(500));
+
+        await PublishAsync(sidecar, topic, 1);
+        await Poll.UntilAsync(() => sidecar.Feature.Statistics.ReturnedToBroker == 1, Ct);
+        await Task.Delay(TimeSpan.FromMilliseconds(800), Ct);
+
+        Assert.Single(app.Received);
+    }
+
+    [Fact]
+    public async Task RabbitMQ_enableDeadLetter_keeps_a_discarded_message_in_the_dlq_queue()
+    {
+        var topic = NewTopic();
+        var (app, sidecar) = await StartAsync(Brokers.Component(BrokerKind.RabbitMq,
+            extra: [("requeueInFailure", "false"), ("enableDeadLetter", "true"), ("deletedWhenUnused", "false")]), topic);
+        app.Handle("/events", _ => Results.StatusCode(500));
+
+        await PublishAsync(sidecar, topic, 1);
+
+        await using var connection = await new ConnectionFactory { Uri = new Uri("amqp://guest:guest@127.0.0.1:5672") }.CreateConnectionAsync(Ct);
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: Ct);
+        BasicGetResult? dead = null;
+        await Poll.UntilAsync(async () => (dead = await channel.BasicGetAsync($"dlq-{_appId}-{topic}", true, Ct)) is not null, Ct);
+        Assert.Contains(topic, Encoding.UTF8.GetString(dead!.Body.Span));
+    }
+
+    [Fact]
+    public async Task RabbitMQ_deliveryMode_2_publishes_persistent_messages_with_publisher_confirms()
+    {
+        var topic = NewTopic();
+        var component = Brokers.Component(BrokerKind.RabbitMq,
+            extra: [("deliveryMode", "2"), ("publisherConfirm", "true"), ("deletedWhenUnused", "false")]);
+        var (_, sidecar) = await StartAsync(component, topic);
+        await sidecar.Feature.StopAsync(Ct); // the queue stays; the message waits there
+
+        await PublishAsync(sidecar, topic, 1);
+
+        await using var connection = await new ConnectionFactory { Uri = new Uri("amqp://guest:guest@127.0.0.1:5672") }.CreateConnectionAsync(Ct);
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: Ct);
+        BasicGetResult? message = null;
+        await Poll.UntilAsync(async () => (message = await channel.BasicGetAsync($"{_appId}-{topic}", true, Ct)) is not null, Ct);
+        Assert.Equal(DeliveryModes.Persistent, message!.BasicProperties.DeliveryMode);
+    }
+
+    [Theory]
+    [InlineData(BrokerKind.Redis)]
+    [InlineData(BrokerKind.RabbitMq)]
+    public async Task Parallel_delivery_has_several_events_in_flight_at_once(BrokerKind kind)
+    {
+        var topic = NewTopic();
+        var (app, sidecar) = await StartAsync(Brokers.Component(kind), topic);
+        var bothArrived = new TaskCompletionSource();
+        app.Handle("/events", async _ =>
+        {
+            if (app.Received.Count >= 2) bothArrived.TrySetResult();
+            await bothArrived.Task.WaitAsync(TimeSpan.FromSeconds(5));
+            return Results.Ok();
+        });
+
+        await PublishAsync(sidecar, topic, 1);
+        await PublishAsync(sidecar, topic, 2);
+
+        await Poll.UntilAsync(() => sidecar.Feature.Statistics.Delivered == 2, Ct);
+        Assert.True(bothArrived.Task.IsCompletedSuccessfully);
+    }
+
+    [Theory]
+    [InlineData(BrokerKind.Redis, "concurrency", "1")]
+    [InlineData(BrokerKind.RabbitMq, "concurrencyMode", "single")]
+    public async Task Single_concurrency_delivers_one_event_at_a_time_in_order(BrokerKind kind, string key, string value)
+    {
+        var topic = NewTopic();
+        var (app, sidecar) = await StartAsync(Brokers.Component(kind, extra: (key, value)), topic);
+        var inFlight = 0;
+        var maxInFlight = 0;
+        app.Handle("/events", async _ =>
+        {
+            var now = Interlocked.Increment(ref inFlight);
+            InterlockedMax(ref maxInFlight, now);
+            await Task.Delay(20);
+            Interlocked.Decrement(ref inFlight);
+            return Results.Ok();
+        });
+
+        for (var n = 0; n < 5; n++) await PublishAsync(sidecar, topic, n);
+
+        await Poll.UntilAsync(() => sidecar.Feature.Statistics.Delivered == 5, Ct);
+        Assert.Equal(1, maxInFlight);
+        Assert.Equal([0, 1, 2, 3, 4], app.Received.Select(d => (int)d.Event["data"]!["n"]!));
+    }
+
+    [Theory]
+    [InlineData(BrokerKind.Redis)]
+    [InlineData(BrokerKind.RabbitMq)]
+    public async Task Publish_to_deliver_latency_is_reported(BrokerKind kind)
+    {
+        var topic = NewTopic();
+        var (app, sidecar) = await StartAsync(Brokers.Component(kind), topic);
+        TaskCompletionSource<long> arrived = new();
+        app.Handle("/events", _ =>
+        {
+            arrived.TrySetResult(Stopwatch.GetTimestamp());
+            return Results.Ok();
+        });
+        var latencies = new List<double>();
+        for (var n = 0; n < 50; n++)
+        {
+            arrived = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var started = Stopwatch.GetTimestamp();
+            await PublishAsync(sidecar, topic, n);
+            var at = await arrived.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+            latencies.Add(Stopwatch.GetElapsedTime(started, at).TotalMilliseconds);
+        }
+
+        latencies.Sort();
+        TestContext.Current.TestOutputHelper?.WriteLine(
+            $"{kind}: publish→deliver p50 {latencies[latencies.Count / 2]:F2} ms, p99 {latencies[(int)(latencies.Count * 0.99)]:F2} ms (50 events, one at a time)");
+        await Poll.UntilAsync(() => sidecar.Feature.Statistics.Delivered == 50, Ct);
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        int current;
+        while ((current = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, current) != current) { }
+    }
+}

@@ -1,0 +1,102 @@
+using System.Text;
+using DaprIoT.LocalRuntime.Components;
+using DaprIoT.LocalRuntime.PubSub;
+using DaprIoT.LocalRuntime.Resiliency;
+using DaprIoT.LocalRuntime.Sidecar;
+using DaprIoT.LocalRuntime.State;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace DaprIoT.LocalRuntime.Tests.PubSub;
+
+/// <summary>Pure parts of the pub/sub block: consumer id templates, topic scopes, CloudEvent details.</summary>
+public sealed class PubSubPartsTests
+{
+    private static SidecarContext Sidecar(string appId, string instanceId, string? ns = null) => new()
+    {
+        AppId = appId,
+        InstanceId = instanceId,
+        HttpPort = 3500,
+        Namespace = ns,
+        Components = [],
+        StateStores = new Dictionary<string, IStateStore>(),
+        DeclarativeSubscriptions = [],
+        Resiliency = ResiliencySpec.Empty,
+        App = null!,
+        LoggerFactory = NullLoggerFactory.Instance,
+        Services = new ServiceCollection().BuildServiceProvider(),
+    };
+
+    private static ComponentSpec Component(params (string Key, string Value)[] metadata) =>
+        new("pubsub", "pubsub.redis", "v1", metadata.ToDictionary(m => m.Key, m => m.Value), [], false, "pubsub.yaml");
+
+    [Theory]
+    [InlineData(null, "orders")]
+    [InlineData("{appID}", "orders")]
+    [InlineData("{podName}", "orders-1")]
+    [InlineData("{appID}-{podName}", "orders-orders-1")]
+    [InlineData("{namespace}", "prod.orders")]
+    [InlineData("fixed", "fixed")]
+    public void Consumer_id_templates_resolve_per_sidecar(string? template, string expected)
+    {
+        var component = template is null ? Component() : Component(("consumerID", template));
+
+        Assert.Equal(expected, ConsumerId.Resolve(component, Sidecar("orders", "orders-1", "prod")));
+    }
+
+    [Fact]
+    public void A_uuid_consumer_id_is_new_for_every_sidecar_start()
+    {
+        var component = Component(("consumerID", "{appID}-{uuid}"));
+        var sidecar = Sidecar("orders", "orders-0");
+
+        var first = ConsumerId.Resolve(component, sidecar);
+        var second = ConsumerId.Resolve(component, sidecar);
+
+        Assert.StartsWith("orders-", first);
+        Assert.True(Guid.TryParse(first["orders-".Length..], out _));
+        Assert.NotEqual(first, second);
+    }
+
+    [Fact]
+    public void Protected_topics_need_an_explicit_grant()
+    {
+        var component = Component(("protectedTopics", "secret"), ("publishingScopes", "granted=secret,open"));
+
+        Assert.False(new TopicScopes(component, "other").MayPublish("secret"));
+        Assert.True(new TopicScopes(component, "other").MayPublish("open"));
+        Assert.True(new TopicScopes(component, "granted").MayPublish("secret"));
+        Assert.True(new TopicScopes(component, "granted").MaySubscribe("open"));
+    }
+
+    [Fact]
+    public void Time_is_RFC3339_to_the_second_with_Z_for_UTC_and_an_offset_otherwise()
+    {
+        Assert.Equal("2024-09-23T06:23:21Z", CloudEvents.FormatTime(new DateTimeOffset(2024, 9, 23, 6, 23, 21, 500, TimeSpan.Zero)));
+        Assert.Equal("2024-09-23T08:23:21+02:00", CloudEvents.FormatTime(new DateTimeOffset(2024, 9, 23, 8, 23, 21, TimeSpan.FromHours(2))));
+    }
+
+    [Fact]
+    public void Invalid_JSON_sent_as_application_json_is_embedded_as_a_string_and_keys_are_written_in_order()
+    {
+        var envelope = CloudEvents.Wrap(Encoding.UTF8.GetBytes("{oops"), "application/json; charset=utf-8", "app", "ps", "t",
+            new TraceContext("", ""), new Dictionary<string, string>(), DateTimeOffset.UnixEpoch);
+
+        Assert.Equal("{oops", (string?)envelope["data"]);
+        Assert.Equal("application/json; charset=utf-8", (string?)envelope["datacontenttype"]);
+        var json = Encoding.UTF8.GetString(CloudEvents.Serialize(envelope));
+        Assert.StartsWith("{\"data\":\"{oops\",\"datacontenttype\":", json);
+    }
+
+    [Fact]
+    public void A_new_trace_starts_without_a_valid_parent_and_a_child_keeps_the_trace_id()
+    {
+        var fresh = TraceContext.ChildOf("garbage", null);
+        var child = TraceContext.ChildOf(fresh.Traceparent, "k=v");
+
+        Assert.Matches("^00-[0-9a-f]{32}-[0-9a-f]{16}-00$", fresh.Traceparent);
+        Assert.Equal(fresh.Traceparent[..36], child.Traceparent[..36]);
+        Assert.NotEqual(fresh.Traceparent, child.Traceparent);
+        Assert.Equal("k=v", child.Tracestate);
+    }
+}

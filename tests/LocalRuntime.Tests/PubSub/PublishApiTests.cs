@@ -1,0 +1,167 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json.Nodes;
+using DaprIoT.LocalRuntime.Components;
+using DaprIoT.LocalRuntime.PubSub;
+
+namespace DaprIoT.LocalRuntime.Tests.PubSub;
+
+/// <summary>The publish API's answers (§3.1): status codes and daprd's error codes.</summary>
+public sealed class PublishApiTests : IAsyncLifetime
+{
+    private readonly List<IAsyncDisposable> _owned = [];
+    private readonly string _appId = $"app-{Guid.NewGuid():N}";
+    private readonly string _topic = $"topic-{Guid.NewGuid():N}";
+
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    public async ValueTask DisposeAsync()
+    {
+        for (var i = _owned.Count - 1; i >= 0; i--) await _owned[i].DisposeAsync();
+        await Brokers.CleanUpAsync([_topic, "allowed", "other"], []);
+    }
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private async Task<PubSubSidecar> SidecarAsync(params ComponentSpec[] components)
+    {
+        var sidecar = await PubSubSidecar.StartAsync(_appId, components);
+        _owned.Add(sidecar);
+        return sidecar;
+    }
+
+    private static async Task<(HttpStatusCode Status, DaprError? Error)> PostAsync(PubSubSidecar sidecar, string path,
+        string body = "{}", string contentType = "application/json", HttpMethod? method = null)
+    {
+        using var request = new HttpRequestMessage(method ?? HttpMethod.Post, path)
+        {
+            Content = new StringContent(body, Encoding.UTF8, contentType),
+        };
+        using var response = await sidecar.Client.SendAsync(request, Ct);
+        var error = response.Content.Headers.ContentLength > 0 ? await response.Content.ReadFromJsonAsync<DaprError>(Ct) : null;
+        return (response.StatusCode, error);
+    }
+
+    [Fact]
+    public async Task Publishing_without_any_pubsub_component_is_400_not_configured()
+    {
+        var sidecar = await SidecarAsync();
+
+        var (status, error) = await PostAsync(sidecar, $"/v1.0/publish/pubsub/{_topic}");
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("ERR_PUBSUB_NOT_CONFIGURED", error?.ErrorCode);
+    }
+
+    [Fact]
+    public async Task An_unknown_pubsub_is_404_and_a_missing_topic_or_name_is_404_with_its_own_code()
+    {
+        var sidecar = await SidecarAsync(Brokers.Component(BrokerKind.InMemory));
+
+        Assert.Equal((HttpStatusCode.NotFound, "ERR_PUBSUB_NOT_FOUND"), Code(await PostAsync(sidecar, $"/v1.0/publish/nope/{_topic}")));
+        Assert.Equal((HttpStatusCode.NotFound, "ERR_TOPIC_NAME_EMPTY"), Code(await PostAsync(sidecar, "/v1.0/publish/pubsub")));
+        Assert.Equal((HttpStatusCode.NotFound, "ERR_TOPIC_NAME_EMPTY"), Code(await PostAsync(sidecar, "/v1.0/publish/pubsub/")));
+        Assert.Equal((HttpStatusCode.NotFound, "ERR_PUBSUB_EMPTY"), Code(await PostAsync(sidecar, "/v1.0/publish")));
+    }
+
+    [Fact]
+    public async Task Bad_rawPayload_or_ttl_metadata_is_400_request_metadata()
+    {
+        var sidecar = await SidecarAsync(Brokers.Component(BrokerKind.InMemory));
+
+        Assert.Equal((HttpStatusCode.BadRequest, "ERR_PUBSUB_REQUEST_METADATA"),
+            Code(await PostAsync(sidecar, $"/v1.0/publish/pubsub/{_topic}?metadata.rawPayload=maybe")));
+        Assert.Equal((HttpStatusCode.BadRequest, "ERR_PUBSUB_REQUEST_METADATA"),
+            Code(await PostAsync(sidecar, $"/v1.0/publish/pubsub/{_topic}?metadata.ttlInSeconds=soon")));
+    }
+
+    [Fact]
+    public async Task A_cloudevents_body_that_is_not_a_JSON_object_is_500_cloud_events_ser()
+    {
+        var sidecar = await SidecarAsync(Brokers.Component(BrokerKind.InMemory));
+
+        var result = await PostAsync(sidecar, $"/v1.0/publish/pubsub/{_topic}", "[1,2]", "application/cloudevents+json");
+
+        Assert.Equal((HttpStatusCode.InternalServerError, "ERR_PUBSUB_CLOUD_EVENTS_SER"), Code(result));
+    }
+
+    [Fact]
+    public async Task A_broker_that_cannot_be_reached_is_500_publish_message()
+    {
+        var closedPort = ClosedPort();
+        var sidecar = await SidecarAsync(Brokers.Component(BrokerKind.Redis, extra: ("redisHost", $"127.0.0.1:{closedPort}")));
+
+        var (status, error) = await PostAsync(sidecar, $"/v1.0/publish/pubsub/{_topic}");
+
+        Assert.Equal(HttpStatusCode.InternalServerError, status);
+        Assert.Equal("ERR_PUBSUB_PUBLISH_MESSAGE", error?.ErrorCode);
+        Assert.Contains(_topic, error!.Message);
+    }
+
+    [Fact]
+    public async Task Publishing_scopes_allow_listed_topics_and_forbid_the_rest_with_403()
+    {
+        var sidecar = await SidecarAsync(Brokers.Component(BrokerKind.Redis, extra: ("publishingScopes", $"{_appId}=allowed;someone-else=other")));
+
+        Assert.Equal(HttpStatusCode.NoContent, (await PostAsync(sidecar, "/v1.0/publish/pubsub/allowed")).Status);
+        var forbidden = await PostAsync(sidecar, "/v1.0/publish/pubsub/other");
+        Assert.Equal((HttpStatusCode.Forbidden, "ERR_PUBSUB_FORBIDDEN"), Code(forbidden));
+        Assert.Contains(_appId, forbidden.Error!.Message);
+    }
+
+    [Fact]
+    public async Task An_app_listed_with_no_topics_may_publish_nothing_and_allowedTopics_limits_everyone()
+    {
+        var denied = await SidecarAsync(Brokers.Component(BrokerKind.InMemory, extra: ("publishingScopes", $"{_appId}=")));
+        var limited = await PubSubSidecar.StartAsync($"other-{Guid.NewGuid():N}", [Brokers.Component(BrokerKind.InMemory, extra: ("allowedTopics", "allowed"))]);
+        _owned.Add(limited);
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await PostAsync(denied, "/v1.0/publish/pubsub/allowed")).Status);
+        Assert.Equal(HttpStatusCode.NoContent, (await PostAsync(limited, "/v1.0/publish/pubsub/allowed")).Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await PostAsync(limited, "/v1.0/publish/pubsub/other")).Status);
+    }
+
+    [Fact]
+    public async Task PUT_publishes_too_and_a_topic_may_contain_slashes()
+    {
+        var app = await SubscriberApp.StartAsync(Ct);
+        _owned.Add(app);
+        var sidecar = await PubSubSidecar.StartAsync(_appId, [Brokers.Component(BrokerKind.InMemory)], app,
+            declarative: [Brokers.Subscription("devices/42/telemetry")]);
+        _owned.Add(sidecar);
+
+        var (status, _) = await PostAsync(sidecar, "/v1.0/publish/pubsub/devices/42/telemetry", method: HttpMethod.Put);
+
+        Assert.Equal(HttpStatusCode.NoContent, status);
+        await Poll.UntilAsync(() => app.Received.Count == 1, Ct);
+        Assert.Equal("devices/42/telemetry", (string?)app.Received.Single().Event["topic"]);
+    }
+
+    [Fact]
+    public async Task Redis_entries_carry_the_envelope_in_data_and_the_publish_metadata_as_JSON_trimmed_by_maxLenApprox()
+    {
+        var sidecar = await SidecarAsync(Brokers.Component(BrokerKind.Redis, extra: ("maxLenApprox", "5")));
+
+        for (var i = 0; i < 300; i++)
+            Assert.Equal(HttpStatusCode.NoContent, (await PostAsync(sidecar, $"/v1.0/publish/pubsub/{_topic}?metadata.note=x")).Status);
+
+        await using var redis = new LocalRuntime.Redis.RedisClient(new("127.0.0.1", 6379));
+        Assert.True((await redis.ExecuteAsync(["XLEN", _topic], Ct)).AsInt64() < 300);
+        var entry = (await redis.ExecuteAsync(["XREVRANGE", _topic, "+", "-", "COUNT", "1"], Ct)).AsArray()[0].AsArray()[1].AsArray();
+        Assert.Equal("data", entry[0].AsString());
+        Assert.Equal("metadata", entry[2].AsString());
+        Assert.Equal(_topic, (string?)JsonNode.Parse(entry[1].AsString()!)!["topic"]);
+        Assert.Equal("{\"note\":\"x\"}", entry[3].AsString());
+    }
+
+    private static (HttpStatusCode, string?) Code((HttpStatusCode Status, DaprError? Error) result) => (result.Status, result.Error?.ErrorCode);
+
+    private static int ClosedPort()
+    {
+        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

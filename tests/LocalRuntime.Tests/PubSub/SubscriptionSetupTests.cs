@@ -1,0 +1,114 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using DaprIoT.LocalRuntime.Configuration;
+using DaprIoT.LocalRuntime.PubSub;
+
+namespace DaprIoT.LocalRuntime.Tests.PubSub;
+
+/// <summary>Which subscriptions a sidecar starts: programmatic and declarative, scopes, and what it reports in metadata.</summary>
+public sealed class SubscriptionSetupTests : IAsyncLifetime
+{
+    private readonly List<IAsyncDisposable> _owned = [];
+    private readonly string _appId = $"app-{Guid.NewGuid():N}";
+    private readonly string _topic = $"topic-{Guid.NewGuid():N}";
+
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    public async ValueTask DisposeAsync()
+    {
+        for (var i = _owned.Count - 1; i >= 0; i--) await _owned[i].DisposeAsync();
+    }
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private async Task<SubscriberApp> AppAsync()
+    {
+        var app = await SubscriberApp.StartAsync(Ct);
+        _owned.Add(app);
+        return app;
+    }
+
+    [Fact]
+    public async Task Programmatic_v1_and_v2_subscriptions_from_dapr_subscribe_are_delivered_and_described()
+    {
+        var app = await AppAsync();
+        var answer = $$"""
+            [ { "pubsubname": "pubsub", "topic": "{{_topic}}-v1", "route": "orders" },
+              { "pubsubname": "pubsub", "topic": "{{_topic}}-v2", "route": "/ignored",
+                "routes": { "rules": [ { "match": "event.type == \"alarm\"", "path": "/alarms" } ], "default": "/v2" },
+                "metadata": { "rawPayload": "false" }, "deadLetterTopic": "dead" } ]
+            """;
+        var sidecar = await PubSubSidecar.StartAsync(_appId, [Brokers.Component(BrokerKind.InMemory)], app, subscribeAnswer: answer);
+        _owned.Add(sidecar);
+
+        foreach (var topic in (string[])[$"{_topic}-v1", $"{_topic}-v2"])
+        {
+            using var content = new StringContent("{}", Encoding.UTF8, "application/json");
+            (await sidecar.Client.PostAsync($"/v1.0/publish/pubsub/{topic}", content, Ct)).EnsureSuccessStatusCode();
+        }
+        await Poll.UntilAsync(() => app.At("/orders").Count == 1 && app.At("/v2").Count == 1, Ct);
+
+        var metadata = new JsonObject();
+        sidecar.Feature.DescribeMetadata(metadata);
+        var v2 = metadata["subscriptions"]!.AsArray().Single(s => (string?)s!["topic"] == $"{_topic}-v2")!;
+        Assert.Equal("PROGRAMMATIC", (string?)v2["type"]);
+        Assert.Equal("pubsub", (string?)v2["pubsubname"]);
+        Assert.Equal("dead", (string?)v2["deadLetterTopic"]);
+        Assert.Equal("false", (string?)v2["metadata"]!["rawPayload"]);
+        Assert.Equal("""[{"match":"event.type == \u0022alarm\u0022","path":"/alarms"},{"match":"","path":"/v2"}]""",
+            v2["rules"]!.ToJsonString());
+    }
+
+    [Fact]
+    public async Task Declarative_subscriptions_scoped_to_another_app_and_topics_outside_subscriptionScopes_are_not_consumed()
+    {
+        var app = await AppAsync();
+        var component = Brokers.Component(BrokerKind.InMemory, extra: ("subscriptionScopes", $"{_appId}={_topic}"));
+        var sidecar = await PubSubSidecar.StartAsync(_appId, [component], app, declarative:
+        [
+            Brokers.Subscription(_topic),
+            Brokers.Subscription($"{_topic}-unscoped"),
+            Brokers.Subscription($"{_topic}-theirs", scopes: ["another-app"]),
+            Brokers.Subscription($"{_topic}-nowhere", pubsub: "missing"),
+        ]);
+        _owned.Add(sidecar);
+
+        Assert.Equal([_topic], sidecar.Feature.Subscriptions.Select(s => s.Topic));
+    }
+
+    [Fact]
+    public async Task A_sidecar_without_an_app_port_consumes_nothing()
+    {
+        var sidecar = await PubSubSidecar.StartAsync(_appId, [Brokers.Component(BrokerKind.InMemory)], app: null,
+            declarative: [Brokers.Subscription(_topic)]);
+        _owned.Add(sidecar);
+
+        Assert.Empty(sidecar.Feature.Subscriptions);
+    }
+
+    [Fact]
+    public async Task A_routing_rule_outside_the_supported_CEL_fails_the_start_naming_the_rule()
+    {
+        var app = await AppAsync();
+
+        var error = await Assert.ThrowsAsync<ConfigurationException>(() => PubSubSidecar.StartAsync(_appId,
+            [Brokers.Component(BrokerKind.InMemory)], app,
+            declarative: [Brokers.Subscription(_topic, rules: [new SubscriptionRule("event.type + 1 == 2", "/x")])]));
+
+        Assert.Equal("subscription.yaml", error.File);
+        Assert.Contains("routes.rules[0].match", error.Field);
+        Assert.Contains("'+'", error.Problem);
+    }
+
+    [Fact]
+    public async Task A_dapr_subscribe_answer_without_a_topic_fails_the_start_naming_the_element()
+    {
+        var app = await AppAsync();
+
+        var error = await Assert.ThrowsAsync<ConfigurationException>(() => PubSubSidecar.StartAsync(_appId,
+            [Brokers.Component(BrokerKind.InMemory)], app, subscribeAnswer: """[{"pubsubname":"pubsub","route":"/x"}]"""));
+
+        Assert.Equal("GET /dapr/subscribe", error.File);
+        Assert.Equal("[0].topic", error.Field);
+    }
+}

@@ -1,0 +1,67 @@
+using System.Globalization;
+
+namespace DaprIoT.ConformanceApp;
+
+/// <summary>The app's behaviour, read once from environment variables (see Program.cs for the reference).</summary>
+public sealed record ConformanceSettings(
+    int AppPort,
+    string Instance,
+    IReadOnlyList<SubscriptionSetting> Subscriptions,
+    IReadOnlyList<string> Bindings,
+    bool Actors,
+    TimeSpan? ActorIdleTimeout,
+    bool ActorAppTurnLock)
+{
+    public static ConformanceSettings Read(IConfiguration configuration)
+    {
+        var portText = configuration["APP_PORT"];
+        if (!int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
+        {
+            throw new InvalidOperationException($"APP_PORT must be a TCP port number (1-65535), but it is '{portText ?? "(unset)"}'. The runtime sets it from appPort in dapr.yaml.");
+        }
+
+        var instance = configuration["INSTANCE_ID"] is { Length: > 0 } named ? named : $"{configuration["APP_ID"] ?? "app"}-{Environment.ProcessId}";
+        var actors = configuration["ACTORS"] is { } actorsText && bool.TryParse(actorsText, out var enabled) && enabled;
+        TimeSpan? idle = null;
+        if (configuration["ACTOR_IDLE_TIMEOUT_SECONDS"] is { Length: > 0 } idleText)
+        {
+            idle = double.TryParse(idleText, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds > 0
+                ? TimeSpan.FromSeconds(seconds)
+                : throw new InvalidOperationException($"ACTOR_IDLE_TIMEOUT_SECONDS must be a positive number of seconds, but it is '{idleText}'.");
+        }
+
+        var turnLockText = configuration["ACTOR_APP_TURN_LOCK"];
+        var turnLock = turnLockText is { Length: > 0 }
+            && (bool.TryParse(turnLockText, out var locked) ? locked : throw new InvalidOperationException($"ACTOR_APP_TURN_LOCK must be true or false, but it is '{turnLockText}'."));
+
+        return new ConformanceSettings(port, instance, ParseSubscriptions(configuration["SUBSCRIPTIONS"]), ParseList(configuration["BINDINGS"]), actors, idle, turnLock);
+    }
+
+    /// <summary><c>pubsub:topic[:deadLetterTopic][:raw]</c> entries separated by <c>;</c>.</summary>
+    private static List<SubscriptionSetting> ParseSubscriptions(string? text)
+    {
+        var result = new List<SubscriptionSetting>();
+        foreach (var entry in ParseList(text))
+        {
+            var parts = entry.Split(':').ToList();
+            var raw = parts.Count > 2 && parts[^1] == "raw";
+            if (raw)
+            {
+                parts.RemoveAt(parts.Count - 1);
+            }
+
+            if (parts.Count is < 2 or > 3 || parts.Any(part => part.Length == 0 && parts.IndexOf(part) < 2))
+            {
+                throw new InvalidOperationException(
+                    $"SUBSCRIPTIONS entry '{entry}' is not 'pubsub:topic[:deadLetterTopic][:raw]' (entries are separated by ';').");
+            }
+
+            result.Add(new SubscriptionSetting(parts[0], parts[1], parts.Count == 3 && parts[2].Length > 0 ? parts[2] : null, raw));
+        }
+
+        return result;
+    }
+
+    private static List<string> ParseList(string? text) =>
+        (text ?? "").Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+}
