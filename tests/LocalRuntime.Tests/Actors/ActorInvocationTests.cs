@@ -212,7 +212,7 @@ public sealed class ActorInvocationTests
 
         using var response = await host.Client.PostAsync("v1.0/actors/Device/a/method/flaky", null, Ct);
 
-        Assert.Contains("(503) not yet", await Poll.ErrorAsync(response, 500, "ERR_ACTOR_INVOKE_METHOD"));
+        Assert.Contains("(503) not yet", await ActorTestHttp.ErrorAsync(response, 500, "ERR_ACTOR_INVOKE_METHOD"));
         Assert.Single(host.App.Calls);
     }
 
@@ -226,7 +226,7 @@ public sealed class ActorInvocationTests
         using var slow = await host.Client.PostAsync("v1.0/actors/Device/a/method/slow", new StringContent("2500"), Ct);
         using var next = await host.Client.PostAsync("v1.0/actors/Device/a/method/Hello", null, Ct);
 
-        Assert.Equal("error invoke actor method: context deadline exceeded", await Poll.ErrorAsync(slow, 500, "ERR_ACTOR_INVOKE_METHOD"));
+        Assert.Equal("error invoke actor method: context deadline exceeded", await ActorTestHttp.ErrorAsync(slow, 500, "ERR_ACTOR_INVOKE_METHOD"));
         Assert.Equal(HttpStatusCode.OK, next.StatusCode);
     }
 }
