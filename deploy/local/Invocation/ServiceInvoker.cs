@@ -162,7 +162,7 @@ public sealed partial class ServiceInvoker(AppRegistry registry, ILogger logger)
         headers.TryAddWithoutValidation("X-Forwarded-For", remote);
         headers.TryAddWithoutValidation("X-Forwarded-Host", host);
         headers.TryAddWithoutValidation("Forwarded", $"for={remote};by={context.Connection.LocalIpAddress};host={host}");
-        headers.TryAddWithoutValidation(TraceHeaders.Header, TraceHeaders.Child(incoming.Headers[TraceHeaders.Header].ToString()));
+        headers.TryAddWithoutValidation(TraceContext.Header, TraceContext.Child(incoming.Headers[TraceContext.Header].ToString()));
         headers.Host = target.Channel.BaseAddress?.Authority;
         return request;
     }
@@ -171,10 +171,10 @@ public sealed partial class ServiceInvoker(AppRegistry registry, ILogger logger)
     {
         var outgoing = context.Response;
         outgoing.StatusCode = (int)response.StatusCode;
-        var traceparent = outgoing.Headers[TraceHeaders.Header];
+        var traceparent = outgoing.Headers[TraceContext.Header];
         Copy(outgoing, response.Headers);
         Copy(outgoing, response.Content.Headers);
-        if (!response.Headers.Contains(TraceHeaders.Header)) outgoing.Headers[TraceHeaders.Header] = traceparent;
+        if (!response.Headers.Contains(TraceContext.Header)) outgoing.Headers[TraceContext.Header] = traceparent;
         await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
         await body.CopyToAsync(outgoing.Body, cancellationToken);
     }

@@ -174,7 +174,7 @@ public sealed partial class SidecarHost : IAsyncDisposable
             {
                 using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(path, UriKind.Relative));
                 request.Headers.TryAddWithoutValidation("dapr-app-id", Context.AppId);
-                request.Headers.TryAddWithoutValidation(TraceHeaders.Header, TraceHeaders.Child(NewTraceparent()));
+                request.Headers.TryAddWithoutValidation(TraceContext.Header, TraceContext.NewTraceparent());
                 using var response = await _channel.SendAsync(request, cancellationToken);
                 if (!response.IsSuccessStatusCode)
                 {
@@ -239,9 +239,6 @@ public sealed partial class SidecarHost : IAsyncDisposable
         }
     }
 
-    private static string NewTraceparent() =>
-        $"00-{System.Diagnostics.ActivityTraceId.CreateRandom().ToHexString()}-{System.Diagnostics.ActivitySpanId.CreateRandom().ToHexString()}-00";
-
     private WebApplication BuildWebApplication()
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
@@ -266,7 +263,7 @@ public sealed partial class SidecarHost : IAsyncDisposable
         web.Use(async (context, next) =>
         {
             StripTrailingSlash(context);
-            TraceHeaders.Apply(context, Settings.Configuration.SamplingRate);
+            TraceContext.Apply(context, Settings.Configuration.SamplingRate);
             if (_tokenCheck is not null && !await _tokenCheck.AuthorizeAsync(context)) return;
             await next(context);
         });
