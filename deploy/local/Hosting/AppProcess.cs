@@ -28,6 +28,9 @@ public sealed partial class AppProcess : IAsyncDisposable
         Exited = WaitForExitAsync();
     }
 
+    /// <summary>How long an app may take to exit after SIGTERM (daprd's graceful shutdown default).</summary>
+    public static readonly TimeSpan GracePeriod = TimeSpan.FromSeconds(5);
+
     public int Pid => _process.Id;
 
     public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
@@ -98,7 +101,7 @@ public sealed partial class AppProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await StopAsync(TimeSpan.FromSeconds(5));
+        await StopAsync(GracePeriod);
         _process.Dispose();
         lock (_logGate)
         {

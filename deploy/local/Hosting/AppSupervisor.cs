@@ -14,9 +14,6 @@ public sealed partial class AppSupervisor(SidecarHost sidecar, IReadOnlyDictiona
     public static readonly TimeSpan InitialBackoff = TimeSpan.FromSeconds(1);
     public static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
     public static readonly TimeSpan HealthyRun = TimeSpan.FromMinutes(1);
-    public static readonly TimeSpan GracePeriod = TimeSpan.FromSeconds(5);
-
-    private AppProcess? _current;
 
     public int Restarts { get; private set; }
 
@@ -55,7 +52,6 @@ public sealed partial class AppSupervisor(SidecarHost sidecar, IReadOnlyDictiona
                 backoff = Next(backoff);
                 continue;
             }
-            _current = process;
             sidecar.Extended["appPID"] = process.Pid.ToString(CultureInfo.InvariantCulture);
             sidecar.Extended["appRestarts"] = Restarts.ToString(CultureInfo.InvariantCulture);
             AppStarted(logger, displayName, process.Pid, string.Join(' ', app.Command));
@@ -81,19 +77,12 @@ public sealed partial class AppSupervisor(SidecarHost sidecar, IReadOnlyDictiona
             var exitCode = await process.Exited;
             var ranFor = DateTimeOffset.UtcNow - process.StartedAt;
             await process.DisposeAsync();
-            _current = null;
             if (ranFor >= HealthyRun) backoff = InitialBackoff;
             AppExited(logger, displayName, exitCode, backoff.TotalSeconds);
             if (!await DelayAsync(backoff, token)) break;
             backoff = Next(backoff);
             Restarts++;
         }
-    }
-
-    /// <summary>Stops the app if it is still running (SIGTERM, then kill after the grace period).</summary>
-    public async Task StopAppAsync()
-    {
-        if (_current is { } process) await process.StopAsync(GracePeriod);
     }
 
     private async Task StartupAsync(CancellationToken appLifetime)

@@ -21,7 +21,6 @@ public sealed partial class RuntimeHost : IAsyncDisposable
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private readonly List<SidecarHost> _sidecars = [];
-    private readonly List<AppSupervisor> _supervisors = [];
     private readonly List<Task> _running = [];
     private readonly List<IStateStore> _stores = [];
     private readonly CancellationTokenSource _stopping = new();
@@ -134,7 +133,6 @@ public sealed partial class RuntimeHost : IAsyncDisposable
             var replicas = _runFile.Apps.Count(a => a.AppId == app.AppId);
             var supervisor = new AppSupervisor(sidecar, AppEnvironment(sidecar.Settings),
                 replicas > 1 ? app.InstanceId : app.AppId, _loggerFactory.CreateLogger("dapr-local.apps"));
-            _supervisors.Add(supervisor);
             _running.Add(Task.Run(() => supervisor.RunAsync(_stopping.Token), CancellationToken.None));
         }
     }

@@ -56,8 +56,6 @@ public sealed partial class SidecarHost : IAsyncDisposable
     /// <summary>Whether invocations may be forwarded to this replica's app: its port opened and it is not failing health probes.</summary>
     public bool AcceptsInvocations => _appReachable && _appHealthy && _channel.AppPort is not null;
 
-    public bool AppHealthy => _appHealthy;
-
     /// <summary><c>extended</c> metadata: the CLI's attributes (appPID, appCommand, cliPID) and PUT /v1.0/metadata values.</summary>
     public ConcurrentDictionary<string, string> Extended { get; } = new(StringComparer.Ordinal);
 
