@@ -29,6 +29,7 @@ RuntimeHost? runtime = null;
 try
 {
     var runFile = RunFileLoader.Load(commandLine.RunFile);
+    foreach (var warning in runFile.Warnings) Console.Error.WriteLine($"dapr-local: warning: {warning}");
     var dataDir = commandLine.DataDirectory ?? Path.Combine(runFile.Directory, ".dapr-local");
     runtime = new RuntimeHost(runFile, new RuntimeOptions(Path.GetFullPath(dataDir), commandLine.Infrastructure), loggerFactory);
     await runtime.StartAsync(stop.Token);

@@ -227,4 +227,17 @@ public sealed class RunFileLoaderTests : IDisposable
         Assert.Equal("apps[0].enableAppHealthCheck", error.Field);
         Assert.Contains("true or false", error.Problem);
     }
+
+    [Fact]
+    public void Keys_the_cli_would_ignore_are_reported_as_warnings()
+    {
+        _folder.Folder("a");
+        _folder.Write("dapr.yaml", "version: 1\ncommon: { resourcePaths: [./r] }\napps:\n  - { appID: a, appDirPath: ./a, appPorts: 5000, containerImage: x }\n");
+
+        var run = RunFileLoader.Load(_folder.Path);
+
+        Assert.Equal(2, run.Warnings.Count);
+        Assert.Contains(run.Warnings, w => w.EndsWith("common.resourcePaths: unknown key, ignored", StringComparison.Ordinal));
+        Assert.Contains(run.Warnings, w => w.EndsWith("apps[0].appPorts: unknown key, ignored", StringComparison.Ordinal));
+    }
 }
