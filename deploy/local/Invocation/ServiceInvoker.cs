@@ -92,6 +92,11 @@ public sealed partial class ServiceInvoker(AppRegistry registry, ILogger logger)
                 using var request = BuildRequest(context, caller, target, targetAppId, relative, buffered);
                 response = await target.Channel.SendAsync(request, token);
             }
+            catch (HttpRequestException e) when (e.InnerException is BadHttpRequestException tooLargeOrMalformed)
+            {
+                // Reading the caller's body failed (e.g. over maxBodySize): the caller's fault, not the target's.
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(tooLargeOrMalformed);
+            }
             catch (HttpRequestException e)
             {
                 error = e.Message;

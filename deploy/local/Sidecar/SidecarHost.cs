@@ -263,7 +263,20 @@ public sealed partial class SidecarHost : IAsyncDisposable
             StripTrailingSlash(context);
             TraceContext.Apply(context, Settings.Configuration.SamplingRate);
             if (_tokenCheck is not null && !await _tokenCheck.AuthorizeAsync(context)) return;
-            await next(context);
+            try
+            {
+                await next(context);
+            }
+            catch (BadHttpRequestException e)
+            {
+                // Kestrel's own limits (maxBodySize, malformed requests) answer in Dapr's error shape.
+                await DaprErrors.WriteAsync(context, e.StatusCode, "ERR_MALFORMED_REQUEST", e.Message);
+            }
+            catch (Exception e) when (!context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted)
+            {
+                RequestFailed(_logger, e, Context.InstanceId, context.Request.Method, context.Request.Path.Value ?? "");
+                await DaprErrors.WriteAsync(context, 500, "ERR_INTERNAL", $"{context.Request.Method} {context.Request.Path} failed in the local runtime: {e.Message}");
+            }
         });
 
         web.MapGet("/v1.0/healthz", HealthAsync);
@@ -402,6 +415,9 @@ public sealed partial class SidecarHost : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Instance}: app is {State}")]
     private static partial void AppHealthChanged(ILogger logger, string instance, string state);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Instance}: {Method} {Path} failed")]
+    private static partial void RequestFailed(ILogger logger, Exception exception, string instance, string method, string path);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Instance}: shutdown requested through POST /v1.0/shutdown")]
     private static partial void ShutdownByApi(ILogger logger, string instance);
