@@ -25,12 +25,12 @@ public sealed partial class AppSupervisor(SidecarHost sidecar, IReadOnlyDictiona
         var app = sidecar.Settings.App;
         if (app.Command.Count == 0)
         {
+            await StartupAsync(token);
             try
             {
-                await sidecar.RunStartupSequenceAsync(token);
                 await Task.Delay(Timeout.Infinite, token);
             }
-            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            catch (OperationCanceledException)
             {
             }
             await sidecar.AppStoppedAsync(CancellationToken.None);
@@ -94,6 +94,11 @@ public sealed partial class AppSupervisor(SidecarHost sidecar, IReadOnlyDictiona
         catch (OperationCanceledException) when (appLifetime.IsCancellationRequested)
         {
         }
+        catch (Exception e)
+        {
+            // The sidecar stays up (outbound health, its APIs); only this app run never becomes ready.
+            StartupFailed(logger, e, displayName);
+        }
     }
 
     private static TimeSpan Next(TimeSpan backoff) => TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
@@ -116,6 +121,9 @@ public sealed partial class AppSupervisor(SidecarHost sidecar, IReadOnlyDictiona
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "App {App} exited with code {ExitCode}; restarting in {Seconds} s")]
     private static partial void AppExited(ILogger logger, string app, int exitCode, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The sidecar of {App} could not complete its startup sequence")]
+    private static partial void StartupFailed(ILogger logger, Exception exception, string app);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Problem}; retrying in {Seconds} s")]
     private static partial void AppCannotStart(ILogger logger, string problem, double seconds);

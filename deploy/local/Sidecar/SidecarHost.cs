@@ -74,6 +74,8 @@ public sealed partial class SidecarHost : IAsyncDisposable
     /// </summary>
     public async Task RunStartupSequenceAsync(CancellationToken appLifetime)
     {
+        // With health checks the app counts as unhealthy until its first successful probe, as in daprd.
+        _appHealthy = Settings.App.HealthCheck is null;
         if (_channel.AppPort is { } port)
         {
             while (!await FreePorts.IsListeningAsync(Settings.App.AppChannelAddress, port, appLifetime))
@@ -109,12 +111,12 @@ public sealed partial class SidecarHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await AppStoppedAsync(CancellationToken.None);
+        await _web.StopAsync(CancellationToken.None);
         foreach (var feature in Features)
         {
             try { await feature.DisposeAsync(); }
             catch (Exception e) { FeatureFailed(_logger, e, Context.InstanceId, feature.GetType().Name, "dispose"); }
         }
-        await _web.StopAsync(CancellationToken.None);
         await _web.DisposeAsync();
         _channel.Dispose();
         _shutdown.Dispose();
