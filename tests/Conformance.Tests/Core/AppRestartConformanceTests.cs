@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Text.Json;
 using DaprIoT.Conformance.Tests.Harness;
 using Xunit;
 
@@ -9,12 +8,6 @@ namespace DaprIoT.Conformance.Tests.Core;
 
 public sealed class AppRestartConformanceTests
 {
-    private static async Task<int> AppPidAsync(LocalRuntimeHarness dapr, string appId, CancellationToken ct)
-    {
-        var metadata = JsonDocument.Parse(await dapr.Client.GetStringAsync($"{dapr.SidecarUrl(appId)}/v1.0/metadata", ct)).RootElement;
-        return int.Parse(metadata.GetProperty("extended").GetProperty("appPID").GetString()!, CultureInfo.InvariantCulture);
-    }
-
     [Fact]
     public async Task A_killed_app_is_restarted_with_backoff_and_its_sidecar_becomes_healthy_again()
     {
@@ -23,28 +16,26 @@ public sealed class AppRestartConformanceTests
         await using var dapr = await LocalRuntimeHarness.StartAsync(
             [HarnessApp.Conformance("web", appPort)],
             cancellationToken: ct);
-        var firstPid = await AppPidAsync(dapr, "web", ct);
-
-        Process.GetProcessById(firstPid).Kill();
+        var firstPid = await dapr.KillAppAsync("web", cancellationToken: ct);
         var killedAt = Stopwatch.StartNew();
         var secondPid = firstPid;
         while (secondPid == firstPid)
         {
             Assert.True(killedAt.Elapsed < TimeSpan.FromSeconds(15), "the app was not restarted");
             await Task.Delay(50, ct);
-            secondPid = await AppPidAsync(dapr, "web", ct);
+            secondPid = await dapr.AppPidAsync("web", cancellationToken: ct);
         }
         await dapr.WaitHealthyAsync(ct);
         var firstDelay = killedAt.Elapsed;
 
-        Process.GetProcessById(secondPid).Kill();
+        Assert.Equal(secondPid, await dapr.KillAppAsync("web", cancellationToken: ct));
         killedAt.Restart();
         var thirdPid = secondPid;
         while (thirdPid == secondPid)
         {
             Assert.True(killedAt.Elapsed < TimeSpan.FromSeconds(15), "the app was not restarted a second time");
             await Task.Delay(50, ct);
-            thirdPid = await AppPidAsync(dapr, "web", ct);
+            thirdPid = await dapr.AppPidAsync("web", cancellationToken: ct);
         }
         await dapr.WaitHealthyAsync(ct);
         var secondDelay = killedAt.Elapsed;
@@ -63,14 +54,14 @@ public sealed class AppRestartConformanceTests
         await using var dapr = await LocalRuntimeHarness.StartAsync(
             [HarnessApp.Conformance("web", appPort)],
             cancellationToken: ct);
-        var firstPid = await AppPidAsync(dapr, "web", ct);
+        var firstPid = await dapr.AppPidAsync("web", cancellationToken: ct);
 
         var exitCode = await dapr.StopAsync();
         Assert.Equal(0, exitCode);
         Assert.True(HasExited(firstPid), "the app is stopped with the runtime");
         await dapr.RestartAsync(ct);
 
-        Assert.NotEqual(firstPid, await AppPidAsync(dapr, "web", ct));
+        Assert.NotEqual(firstPid, await dapr.AppPidAsync("web", cancellationToken: ct));
     }
 
     [Fact]
@@ -81,7 +72,7 @@ public sealed class AppRestartConformanceTests
         await using var dapr = await LocalRuntimeHarness.StartAsync(
             [HarnessApp.Conformance("job", appPort)],
             cancellationToken: ct);
-        var pid = await AppPidAsync(dapr, "job", ct);
+        var pid = await dapr.AppPidAsync("job", cancellationToken: ct);
 
         using var response = await dapr.Client.PostAsync($"{dapr.SidecarUrl("job")}/v1.0/shutdown", null, ct);
 
