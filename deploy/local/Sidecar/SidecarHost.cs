@@ -281,6 +281,9 @@ public sealed partial class SidecarHost : IAsyncDisposable
             }
         });
 
+        // Routing runs after the middleware above, so it matches the path with trailing slashes stripped.
+        web.UseRouting();
+
         web.MapGet("/v1.0/healthz", HealthAsync);
         web.MapGet("/v1.0/healthz/outbound", context => OutboundReady
             ? NoContent(context)

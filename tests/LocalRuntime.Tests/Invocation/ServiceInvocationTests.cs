@@ -214,6 +214,22 @@ public sealed class ServiceInvocationTests
     }
 
     [Fact]
+    public async Task Trailing_slashes_are_stripped_as_daprds_router_does()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var target = await RecordingApp.StartAsync(cancellationToken: ct);
+        await using var runtime = await InProcessRuntime.StartAsync(TwoApps(target.Port), cancellationToken: ct);
+        await runtime.WaitHealthyAsync(ct);
+
+        using var invoked = await runtime.Client.GetAsync($"{runtime.Url("caller")}/v1.0/invoke/target/method/items/?page=2", ct);
+        using var health = await runtime.Client.GetAsync($"{runtime.Url("caller")}/v1.0/healthz/", ct);
+
+        Assert.Equal(HttpStatusCode.OK, invoked.StatusCode);
+        Assert.Equal("/items?page=2", Assert.Single(target.To("/items")).PathAndQuery);
+        Assert.Equal(HttpStatusCode.NoContent, health.StatusCode);
+    }
+
+    [Fact]
     public async Task A_body_over_max_body_size_is_refused_with_413()
     {
         var ct = TestContext.Current.CancellationToken;
