@@ -54,9 +54,8 @@ public sealed class PubSubFeature : ISidecarFeature
             var running = new CancellationTokenSource();
             try
             {
-                foreach (var delivery in deliveries)
+                foreach (var (delivery, component) in deliveries)
                 {
-                    var component = _components.TryGet(delivery.Spec.PubsubName, out var found) ? found : throw new InvalidOperationException();
                     var consumer = await component.Broker.SubscribeAsync(
                         new BrokerSubscription(delivery.Spec.Topic, delivery.Spec.Metadata),
                         (message, stop) => delivery.HandleAsync(message, stop), cancellationToken);
@@ -81,14 +80,14 @@ public sealed class PubSubFeature : ISidecarFeature
     }
 
     /// <summary>Chooses what to consume: every subscription is validated (routes compiled) before any is started.</summary>
-    private List<SubscriptionDelivery> Plan()
+    private List<(SubscriptionDelivery Delivery, PubSubComponent Component)> Plan()
     {
         var candidates = _sidecar.DeclarativeSubscriptions
             .Where(s => s.Scopes.Count == 0 || s.Scopes.Contains(_sidecar.AppId))
             .ToList();
         if (_sidecar.Discovery.Subscriptions is { } answer) candidates.AddRange(ProgrammaticSubscriptions.Parse(answer));
 
-        var deliveries = new List<SubscriptionDelivery>();
+        var deliveries = new List<(SubscriptionDelivery, PubSubComponent)>();
         var seen = new HashSet<(string, string)>();
         foreach (var spec in candidates)
         {
@@ -109,7 +108,7 @@ public sealed class PubSubFeature : ISidecarFeature
             }
             if (spec.BulkSubscribeEnabled)
                 PubSubLog.BulkSubscribeUnsupported(_logger, spec.PubsubName, spec.Topic);
-            deliveries.Add(new SubscriptionDelivery(spec, _sidecar, component.Broker, Statistics, _clock, _logger));
+            deliveries.Add((new SubscriptionDelivery(spec, _sidecar, component.Broker, Statistics, _clock, _logger), component));
         }
         return deliveries;
     }

@@ -163,7 +163,7 @@ internal sealed class SubscriptionDelivery
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return (Outcome.Retry, $"the app did not answer within {timeout}");
+            return (Outcome.Retry, timeout is { } allowed ? $"the app did not answer within {allowed}" : "the request to the app was cancelled");
         }
         catch (HttpRequestException e)
         {

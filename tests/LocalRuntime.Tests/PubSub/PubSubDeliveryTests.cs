@@ -407,6 +407,24 @@ public sealed class PubSubDeliveryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_rule_that_cannot_be_evaluated_for_an_event_fails_its_delivery_like_daprd()
+    {
+        var app = await AppAsync();
+        var topic = NewTopic();
+        var deadLetters = NewTopic();
+        var sidecar = await SidecarAsync(BrokerKind.Redis, app,
+            Brokers.Subscription(topic, "/all", deadLetterTopic: deadLetters, rules: [new SubscriptionRule("event.data.level > 5.0", "/high")]),
+            Brokers.Subscription(deadLetters, "/dead"));
+
+        await PublishAsync(sidecar, topic, "{\"kind\":\"no level\"}");
+
+        await Until(() => app.At("/dead").Count == 1);
+        Assert.Empty(app.At("/all"));
+        Assert.Empty(app.At("/high"));
+        Assert.Equal(1, sidecar.Feature.Statistics.DeadLettered);
+    }
+
+    [Fact]
     public async Task An_expired_event_is_dropped_by_the_subscribing_sidecar_and_dead_lettered()
     {
         var app = await AppAsync();
