@@ -140,9 +140,10 @@ internal sealed class SubscriptionDelivery
         foreach (var (key, value) in message.Metadata)
             request.Headers.TryAddWithoutValidation(key.ToLowerInvariant(), value);
         Replace(request, "pubsubname", Spec.PubsubName);
-        var trace = EventTrace.ChildOf(Text(envelope, "traceparent"), Text(envelope, "tracestate"));
+        var trace = EventTrace.ChildOf(Text(envelope, "traceparent") ?? Text(envelope, "traceid"), Text(envelope, "tracestate"));
         Replace(request, "traceparent", trace.Traceparent);
         if (trace.Tracestate.Length > 0) Replace(request, "tracestate", trace.Tracestate);
+        if (Text(envelope, "baggage") is { Length: > 0 } baggage) Replace(request, "baggage", baggage);
 
         using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         if (timeout is { } limit) attempt.CancelAfter(limit);
@@ -171,17 +172,23 @@ internal sealed class SubscriptionDelivery
         }
     }
 
-    /// <summary>The <c>status</c> of a 2xx answer; null when the body is empty, not JSON or has no string status (all success).</summary>
+    /// <summary>
+    /// The <c>status</c> of a 2xx answer, read as Go's encoding/json fills daprd's <c>AppResponse</c>: the key matches
+    /// case-insensitively and the last match wins. Null when the body is empty, not a JSON object, or its status is
+    /// not a string: all of which daprd treats as success.
+    /// </summary>
     private static string? StatusOf(byte[] answer)
     {
         if (answer.Length == 0) return null;
         try
         {
             using var document = JsonDocument.Parse(answer);
-            return document.RootElement.ValueKind == JsonValueKind.Object
-                && document.RootElement.TryGetProperty("status", out var status) && status.ValueKind == JsonValueKind.String
-                ? status.GetString()
-                : null;
+            if (document.RootElement.ValueKind != JsonValueKind.Object) return null;
+            JsonElement? status = null;
+            foreach (var property in document.RootElement.EnumerateObject())
+                if (property.Name.Equals("status", StringComparison.OrdinalIgnoreCase)) status = property.Value;
+            // A non-string status fails Go's decoding and a null leaves it empty: both count as success in daprd.
+            return status is { ValueKind: JsonValueKind.String } text ? text.GetString() : null;
         }
         catch (JsonException)
         {

@@ -262,19 +262,24 @@ public sealed class PubSubDeliveryTests : IAsyncLifetime
     {
         var app = await AppAsync();
         var topic = NewTopic();
-        var lowerCaseCalls = 0;
+        var calls = 0;
         app.Handle("/events", d => (int)d.Event["data"]!["n"]! == 1
             ? Results.Text("<html>not json</html>", "text/html")
-            : Interlocked.Increment(ref lowerCaseCalls) == 1 ? Results.Json(new { status = "success" }) : Results.Ok());
+            : Interlocked.Increment(ref calls) switch
+            {
+                1 => Results.Json(new { status = "success" }),                  // values are case-sensitive: a retry
+                2 => Results.Text("{\"Status\":\"RETRY\"}", "application/json"), // keys are not (Go's decoder): a retry
+                _ => Results.Ok(),
+            });
         var sidecar = await SidecarAsync(kind, app, Brokers.Subscription(topic));
 
         await PublishAsync(sidecar, topic, "{\"n\":1}");
         await PublishAsync(sidecar, topic, "{\"n\":2}");
 
         await Until(() => sidecar.Feature.Statistics.Delivered == 2);
-        Assert.Equal(1, sidecar.Feature.Statistics.ReturnedToBroker);
+        Assert.Equal(2, sidecar.Feature.Statistics.ReturnedToBroker);
         Assert.Single(app.At("/events"), d => (int)d.Event["data"]!["n"]! == 1);
-        Assert.Equal(2, app.At("/events").Count(d => (int)d.Event["data"]!["n"]! == 2));
+        Assert.Equal(3, app.At("/events").Count(d => (int)d.Event["data"]!["n"]! == 2));
     }
 
     [Theory]
