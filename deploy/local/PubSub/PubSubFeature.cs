@@ -17,7 +17,10 @@ public sealed class PubSubFeature : ISidecarFeature
     private readonly PubSubComponents _components;
     private readonly PublishEndpoint _publish;
     private readonly SemaphoreSlim _lifecycle = new(1, 1);
+    private static readonly TimeSpan SubscribeTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan ResubscribeDelay = TimeSpan.FromSeconds(2);
     private readonly List<(SubscriptionDelivery Delivery, IAsyncDisposable Consumer)> _active = [];
+    private readonly List<Task> _resubscribing = [];
     private CancellationTokenSource? _running;
 
     public PubSubFeature(SidecarContext sidecar, TimeProvider clock)
@@ -51,31 +54,69 @@ public sealed class PubSubFeature : ISidecarFeature
             // daprd without an app port has no app channel and therefore no subscriptions at all.
             if (_sidecar.App.AppPort is null) return;
             var deliveries = Plan();
-            var running = new CancellationTokenSource();
-            try
-            {
-                foreach (var (delivery, component) in deliveries)
-                {
-                    var consumer = await component.Broker.SubscribeAsync(
-                        new BrokerSubscription(delivery.Spec.Topic, delivery.Spec.Metadata),
-                        (message, stop) => delivery.HandleAsync(message, stop), cancellationToken);
-                    lock (_active) _active.Add((delivery, consumer));
-                    PubSubLog.Subscribed(_logger, delivery.Spec.PubsubName, delivery.Spec.Topic, delivery.Spec.Kind.ToString(),
-                        component.Broker is RedisStreamsBroker redis ? redis.ConsumerId
-                        : component.Broker is RabbitMqBroker rabbit ? rabbit.ConsumerId : _sidecar.InstanceId);
-                }
-            }
-            catch
-            {
-                await StopConsumersAsync();
-                running.Dispose();
-                throw;
-            }
-            _running = running;
+            _running = new CancellationTokenSource();
+            foreach (var (delivery, component) in deliveries)
+                if (!await TrySubscribeAsync(delivery, component, _running.Token))
+                    _resubscribing.Add(KeepSubscribingAsync(delivery, component, _running.Token));
         }
         finally
         {
             _lifecycle.Release();
+        }
+    }
+
+    /// <summary>
+    /// Subscribes one topic. A broker that cannot be reached (not started yet, restarting) does not cost the app its
+    /// subscription: the failure is logged and <see cref="KeepSubscribingAsync"/> tries again until it works.
+    /// </summary>
+    private async Task<bool> TrySubscribeAsync(SubscriptionDelivery delivery, PubSubComponent component, CancellationToken running)
+    {
+        var spec = delivery.Spec;
+        IAsyncDisposable? consumer;
+        try
+        {
+            using var attempt = CancellationTokenSource.CreateLinkedTokenSource(running);
+            attempt.CancelAfter(SubscribeTimeout);
+            consumer = await component.Broker.SubscribeAsync(new BrokerSubscription(spec.Topic, spec.Metadata),
+                (message, stop) => delivery.HandleAsync(message, stop), attempt.Token);
+        }
+        catch (Exception e) when (!running.IsCancellationRequested)
+        {
+            PubSubLog.SubscribeFailed(_logger, spec.PubsubName, spec.Topic, ResubscribeDelay.TotalSeconds, e.Message);
+            return false;
+        }
+        lock (_active)
+        {
+            if (!running.IsCancellationRequested)
+            {
+                _active.Add((delivery, consumer));
+                consumer = null;
+            }
+        }
+        if (consumer is not null)
+        {
+            await consumer.DisposeAsync(); // stopped while subscribing
+            return true;
+        }
+        PubSubLog.Subscribed(_logger, spec.PubsubName, spec.Topic, spec.Kind.ToString(), component.Broker switch
+        {
+            RedisStreamsBroker redis => redis.ConsumerId,
+            RabbitMqBroker rabbit => rabbit.ConsumerId,
+            _ => _sidecar.InstanceId,
+        });
+        return true;
+    }
+
+    private async Task KeepSubscribingAsync(SubscriptionDelivery delivery, PubSubComponent component, CancellationToken running)
+    {
+        try
+        {
+            do await Task.Delay(ResubscribeDelay, _clock, running);
+            while (!await TrySubscribeAsync(delivery, component, running));
+        }
+        catch (Exception) when (running.IsCancellationRequested)
+        {
+            // Stopped before the broker came back.
         }
     }
 
@@ -120,6 +161,8 @@ public sealed class PubSubFeature : ISidecarFeature
         {
             if (_running is null) return;
             await _running.CancelAsync();
+            await Task.WhenAll(_resubscribing);
+            _resubscribing.Clear();
             await StopConsumersAsync();
             _running.Dispose();
             _running = null;

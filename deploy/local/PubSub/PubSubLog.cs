@@ -6,6 +6,9 @@ internal static partial class PubSubLog
     [LoggerMessage(Level = LogLevel.Information, Message = "Subscribed to topic {Topic} on pubsub {Pubsub} ({Kind}, consumer id {ConsumerId})")]
     public static partial void Subscribed(ILogger logger, string pubsub, string topic, string kind, string consumerId);
 
+    [LoggerMessage(Level = LogLevel.Error, Message = "Subscribing to topic {Topic} on pubsub {Pubsub} failed; trying again every {Seconds} s: {Reason}")]
+    public static partial void SubscribeFailed(ILogger logger, string pubsub, string topic, double seconds, string reason);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Subscription to topic {Topic} on pubsub {Pubsub} ignored: {Reason}")]
     public static partial void SubscriptionIgnored(ILogger logger, string pubsub, string topic, string reason);
 
