@@ -11,14 +11,14 @@ namespace DaprIoT.LocalRuntime.PubSub;
 /// </summary>
 public sealed class PubSubFeature : ISidecarFeature
 {
+    private static readonly TimeSpan SubscribeTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan ResubscribeDelay = TimeSpan.FromSeconds(2);
     private readonly SidecarContext _sidecar;
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
     private readonly PubSubComponents _components;
     private readonly PublishEndpoint _publish;
     private readonly SemaphoreSlim _lifecycle = new(1, 1);
-    private static readonly TimeSpan SubscribeTimeout = TimeSpan.FromSeconds(10);
-    private static readonly TimeSpan ResubscribeDelay = TimeSpan.FromSeconds(2);
     private readonly List<(SubscriptionDelivery Delivery, IAsyncDisposable Consumer)> _active = [];
     private readonly List<Task> _resubscribing = [];
     private CancellationTokenSource? _running;
