@@ -55,9 +55,9 @@ public sealed class PubSubFeature : ISidecarFeature
             if (_sidecar.App.AppPort is null) return;
             var deliveries = Plan();
             _running = new CancellationTokenSource();
-            foreach (var (delivery, component) in deliveries)
-                if (!await TrySubscribeAsync(delivery, component, _running.Token))
-                    _resubscribing.Add(KeepSubscribingAsync(delivery, component, _running.Token));
+            foreach (var (delivery, handler, component) in deliveries)
+                if (!await TrySubscribeAsync(delivery, handler, component, _running.Token))
+                    _resubscribing.Add(KeepSubscribingAsync(delivery, handler, component, _running.Token));
         }
         finally
         {
@@ -69,7 +69,8 @@ public sealed class PubSubFeature : ISidecarFeature
     /// Subscribes one topic. A broker that cannot be reached (not started yet, restarting) does not cost the app its
     /// subscription: the failure is logged and <see cref="KeepSubscribingAsync"/> tries again until it works.
     /// </summary>
-    private async Task<bool> TrySubscribeAsync(SubscriptionDelivery delivery, PubSubComponent component, CancellationToken running)
+    private async Task<bool> TrySubscribeAsync(SubscriptionDelivery delivery, MessageHandler handler, PubSubComponent component,
+        CancellationToken running)
     {
         var spec = delivery.Spec;
         IAsyncDisposable? consumer;
@@ -77,8 +78,7 @@ public sealed class PubSubFeature : ISidecarFeature
         {
             using var attempt = CancellationTokenSource.CreateLinkedTokenSource(running);
             attempt.CancelAfter(SubscribeTimeout);
-            consumer = await component.Broker.SubscribeAsync(new BrokerSubscription(spec.Topic, spec.Metadata),
-                (message, stop) => delivery.HandleAsync(message, stop), attempt.Token);
+            consumer = await component.Broker.SubscribeAsync(new BrokerSubscription(spec.Topic, spec.Metadata), handler, attempt.Token);
         }
         catch (Exception e) when (!running.IsCancellationRequested)
         {
@@ -107,12 +107,13 @@ public sealed class PubSubFeature : ISidecarFeature
         return true;
     }
 
-    private async Task KeepSubscribingAsync(SubscriptionDelivery delivery, PubSubComponent component, CancellationToken running)
+    private async Task KeepSubscribingAsync(SubscriptionDelivery delivery, MessageHandler handler, PubSubComponent component,
+        CancellationToken running)
     {
         try
         {
             do await Task.Delay(ResubscribeDelay, _clock, running);
-            while (!await TrySubscribeAsync(delivery, component, running));
+            while (!await TrySubscribeAsync(delivery, handler, component, running));
         }
         catch (Exception) when (running.IsCancellationRequested)
         {
@@ -121,14 +122,14 @@ public sealed class PubSubFeature : ISidecarFeature
     }
 
     /// <summary>Chooses what to consume: every subscription is validated (routes compiled) before any is started.</summary>
-    private List<(SubscriptionDelivery Delivery, PubSubComponent Component)> Plan()
+    private List<(SubscriptionDelivery Delivery, MessageHandler Handler, PubSubComponent Component)> Plan()
     {
         var candidates = _sidecar.DeclarativeSubscriptions
             .Where(s => s.Scopes.Count == 0 || s.Scopes.Contains(_sidecar.AppId))
             .ToList();
         if (_sidecar.Discovery.Subscriptions is { } answer) candidates.AddRange(ProgrammaticSubscriptions.Parse(answer));
 
-        var deliveries = new List<(SubscriptionDelivery, PubSubComponent)>();
+        var deliveries = new List<(SubscriptionDelivery, MessageHandler, PubSubComponent)>();
         var seen = new HashSet<(string, string)>();
         foreach (var spec in candidates)
         {
@@ -147,9 +148,11 @@ public sealed class PubSubFeature : ISidecarFeature
                 PubSubLog.SubscriptionIgnored(_logger, spec.PubsubName, spec.Topic, $"the app already subscribes to it; this one from {spec.Source} is a duplicate");
                 continue;
             }
-            if (spec.BulkSubscribeEnabled)
-                PubSubLog.BulkSubscribeUnsupported(_logger, spec.PubsubName, spec.Topic);
-            deliveries.Add((new SubscriptionDelivery(spec, _sidecar, component.Broker, Statistics, _clock, _logger), component));
+            var single = new SubscriptionDelivery(spec, _sidecar, component.Broker, Statistics, _clock, _logger);
+            MessageHandler handler = spec.BulkSubscribeEnabled
+                ? new BulkSubscriptionDelivery(single, _sidecar, Statistics, _clock, _logger).HandleAsync
+                : single.HandleAsync;
+            deliveries.Add((single, handler, component));
         }
         return deliveries;
     }

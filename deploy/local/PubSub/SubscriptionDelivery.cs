@@ -89,7 +89,7 @@ internal sealed class SubscriptionDelivery
         string? path;
         try
         {
-            path = _routes.FirstOrDefault(r => r.Match is null || r.Match.Matches(envelope)).Path;
+            path = Route(envelope);
         }
         catch (RouteEvaluationException e)
         {
@@ -103,6 +103,9 @@ internal sealed class SubscriptionDelivery
         }
         await DeliverAsync(message, envelope, body, path, cancellationToken);
     }
+
+    /// <summary>The path of the first matching rule, else the default; null when nothing matches. Throws <see cref="RouteEvaluationException"/>.</summary>
+    public string? Route(JsonObject envelope) => _routes.FirstOrDefault(r => r.Match is null || r.Match.Matches(envelope)).Path;
 
     private async Task DeliverAsync(BrokerMessage message, JsonObject envelope, byte[] body, string path, CancellationToken cancellationToken)
     {
@@ -196,7 +199,8 @@ internal sealed class SubscriptionDelivery
         }
     }
 
-    private async Task DropAsync(BrokerMessage message, JsonObject envelope, string reason, CancellationToken cancellationToken)
+    /// <summary>Acknowledges without delivery: counted, logged, and copied to the dead-letter topic if there is one.</summary>
+    public async Task DropAsync(BrokerMessage message, JsonObject envelope, string reason, CancellationToken cancellationToken)
     {
         _statistics.CountDropped();
         PubSubLog.Dropped(_logger, Spec.PubsubName, message.Topic, EventId(envelope), reason);
@@ -204,7 +208,7 @@ internal sealed class SubscriptionDelivery
     }
 
     /// <summary>A retriable failure with no retries left: dead-letter it if possible, else hand it back to the broker.</summary>
-    private async Task FailAsync(BrokerMessage message, string eventId, string reason, CancellationToken cancellationToken)
+    public async Task FailAsync(BrokerMessage message, string eventId, string reason, CancellationToken cancellationToken)
     {
         if (Spec.DeadLetterTopic is not null)
         {
@@ -240,10 +244,10 @@ internal sealed class SubscriptionDelivery
         request.Headers.TryAddWithoutValidation(header, value);
     }
 
-    private static string? Text(JsonObject envelope, string key) =>
+    public static string? Text(JsonObject envelope, string key) =>
         envelope[key] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
 
-    private static string EventId(JsonObject envelope) => Text(envelope, "id") ?? "?";
+    public static string EventId(JsonObject envelope) => Text(envelope, "id") ?? "?";
 
     private static string Normalize(string path) => path.StartsWith('/') ? path : "/" + path;
 }
