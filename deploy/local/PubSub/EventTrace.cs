@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using DaprIoT.LocalRuntime.Sidecar;
 
 namespace DaprIoT.LocalRuntime.PubSub;
 
@@ -11,13 +12,10 @@ public sealed record EventTrace(string Traceparent, string Tracestate)
     /// trace starts.
     /// </summary>
     public static EventTrace FromRequest(string? traceparent, string? tracestate) =>
-        new(ActivityContext.TryParse(traceparent, null, isRemote: true, out _) ? traceparent! : NewTrace(), tracestate ?? "");
+        new(ActivityContext.TryParse(traceparent, null, isRemote: true, out _) ? traceparent! : TraceContext.NewTraceparent(),
+            tracestate ?? "");
 
     /// <summary>The context for delivering an event: a child span in the event's trace, as daprd starts one per delivery.</summary>
     public static EventTrace ChildOf(string? traceparent, string? tracestate) =>
-        new(ActivityContext.TryParse(traceparent, null, isRemote: true, out var parent) ? Sidecar.TraceContext.Child(parent) : NewTrace(),
-            tracestate ?? "");
-
-    private static string NewTrace() =>
-        $"00-{ActivityTraceId.CreateRandom().ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-00";
+        new(TraceContext.ChildOrNew(traceparent), tracestate ?? "");
 }
