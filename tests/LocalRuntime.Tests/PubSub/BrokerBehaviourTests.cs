@@ -62,6 +62,7 @@ public sealed class BrokerBehaviourTests : IAsyncLifetime
         await Task.Delay(TimeSpan.FromMilliseconds(800), Ct);
 
         Assert.Single(app.Received);
+        await Poll.UntilAsync(() => sidecar.Logs.Any(l => l.StartsWith("Error:") && l.Contains("NACKed without requeue")), Ct);
     }
 
     [Fact]

@@ -236,6 +236,7 @@ public sealed class PubSubDeliveryTests : IAsyncLifetime
         await RedeliveryWindow();
 
         Assert.Single(app.At("/events"));
+        Assert.Contains(sidecar.Logs, l => l.StartsWith("Error:") && l.Contains("in-memory pub/sub never redelivers"));
     }
 
     [Theory]
@@ -254,6 +255,8 @@ public sealed class PubSubDeliveryTests : IAsyncLifetime
 
         Assert.Equal(2, app.At("/events").Count);
         Assert.Equal(0, sidecar.Feature.Statistics.ReturnedToBroker);
+        Assert.Contains(sidecar.Logs, l => l.StartsWith("Warning: Dropped event") && l.EndsWith("the app answered DROP"));
+        Assert.Contains(sidecar.Logs, l => l.StartsWith("Warning: Dropped event") && l.EndsWith("the app answered 404"));
     }
 
     [Theory]
@@ -301,6 +304,7 @@ public sealed class PubSubDeliveryTests : IAsyncLifetime
         Assert.Equal(original.Id, (string?)dead["id"]);
         Assert.Equal(topic, (string?)dead["topic"]);
         Assert.Equal(1, sidecar.Feature.Statistics.DeadLettered);
+        Assert.Contains(sidecar.Logs, l => l.Contains($"sent to dead-letter topic {deadLetters}: the app answered 503"));
         await RedeliveryWindow();
         Assert.Single(app.At("/events"));
     }
