@@ -166,19 +166,19 @@ public sealed class BrokerBehaviourTests : IAsyncLifetime
             return Results.Ok();
         });
         var latencies = new List<double>();
-        for (var n = 0; n < 50; n++)
+        for (var n = 0; n < 55; n++)
         {
             arrived = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
             var started = Stopwatch.GetTimestamp();
             await PublishAsync(sidecar, topic, n);
             var at = await arrived.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
-            latencies.Add(Stopwatch.GetElapsedTime(started, at).TotalMilliseconds);
+            if (n >= 5) latencies.Add(Stopwatch.GetElapsedTime(started, at).TotalMilliseconds); // 5 to warm up (JIT, connections)
         }
 
         latencies.Sort();
         TestContext.Current.TestOutputHelper?.WriteLine(
-            $"{kind}: publish→deliver p50 {latencies[latencies.Count / 2]:F2} ms, p99 {latencies[(int)(latencies.Count * 0.99)]:F2} ms (50 events, one at a time)");
-        await Poll.UntilAsync(() => sidecar.Feature.Statistics.Delivered == 50, Ct);
+            $"{kind}: publish→deliver p50 {latencies[latencies.Count / 2]:F2} ms, p99 {latencies[(int)(latencies.Count * 0.99)]:F2} ms (50 events after 5 warm-up ones, one at a time)");
+        await Poll.UntilAsync(() => sidecar.Feature.Statistics.Delivered == 55, Ct);
     }
 
     private static void InterlockedMax(ref int target, int value)
