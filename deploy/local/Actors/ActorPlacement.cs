@@ -43,11 +43,6 @@ internal sealed partial class ActorPlacement : IAsyncDisposable
 
     public ReminderTable? RemindersOf(string actorType) => _reminders.GetValueOrDefault(actorType);
 
-    public IReadOnlyList<ActorHost> HostsOf(string actorType)
-    {
-        lock (TableLock) return _rings.TryGetValue(actorType, out var ring) ? ring.Hosts : [];
-    }
-
     /// <summary>Adds a sidecar as host of its <see cref="ActorHost.Types"/>; loads and starts the reminders of types new to the runtime.</summary>
     public async Task RegisterAsync(ActorHost host, CancellationToken cancellationToken)
     {
@@ -65,7 +60,7 @@ internal sealed partial class ActorPlacement : IAsyncDisposable
                 fresh.Add(table);
             }
             _hosts.Add(host);
-            await RebalanceAsync(departing: null);
+            await RebalanceAsync(departing: null, cancellationToken);
             foreach (var table in fresh) table.Start();
             Log.Registered(_logger, host.InstanceId, string.Join(", ", host.Types.Keys));
         }
@@ -75,14 +70,17 @@ internal sealed partial class ActorPlacement : IAsyncDisposable
         }
     }
 
-    /// <summary>Removes a sidecar: its actors are deactivated (drained as configured) and placed elsewhere on their next call.</summary>
-    public async Task UnregisterAsync(ActorHost host)
+    /// <summary>
+    /// Removes a sidecar: its actors are deactivated (drained as configured, or at once when
+    /// <paramref name="cancellationToken"/> fires) and placed elsewhere on their next call.
+    /// </summary>
+    public async Task UnregisterAsync(ActorHost host, CancellationToken cancellationToken)
     {
-        await _membership.WaitAsync();
+        await _membership.WaitAsync(CancellationToken.None);
         try
         {
             if (!_hosts.Remove(host)) return;
-            await RebalanceAsync(departing: host);
+            await RebalanceAsync(departing: host, cancellationToken);
             foreach (var type in host.Types.Keys)
             {
                 if (!_reminders.TryGetValue(type, out var table)) continue;
@@ -147,7 +145,7 @@ internal sealed partial class ActorPlacement : IAsyncDisposable
         {
             _membership.Release();
         }
-        foreach (var host in hosts) await UnregisterAsync(host);
+        foreach (var host in hosts) await UnregisterAsync(host, CancellationToken.None);
         foreach (var table in _reminders.Values) table.Dispose();
         _reminders.Clear();
     }
@@ -183,7 +181,7 @@ internal sealed partial class ActorPlacement : IAsyncDisposable
         }
     }
 
-    private async Task RebalanceAsync(ActorHost? departing)
+    private async Task RebalanceAsync(ActorHost? departing, CancellationToken cancellationToken)
     {
         var rings = _hosts
             .SelectMany(host => host.Types.Keys.Select(type => (type, host)))
@@ -215,7 +213,7 @@ internal sealed partial class ActorPlacement : IAsyncDisposable
             {
                 var settings = move.Actor.Settings;
                 await move.Host.DeactivateAsync(move.Actor,
-                    settings.DrainRebalancedActors ? settings.DrainOngoingCallTimeout : null, onlyIfIdle: false);
+                    settings.DrainRebalancedActors ? settings.DrainOngoingCallTimeout : null, onlyIfIdle: false, cancellationToken);
             }
             finally
             {

@@ -47,7 +47,7 @@ internal sealed partial class ActorsFeature : ISidecarFeature
         await _placement.RegisterAsync(_host, cancellationToken);
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => _placement.UnregisterAsync(_host);
+    public Task StopAsync(CancellationToken cancellationToken) => _placement.UnregisterAsync(_host, cancellationToken);
 
     public void DescribeMetadata(JsonObject metadata)
     {
