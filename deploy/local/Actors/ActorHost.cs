@@ -228,7 +228,7 @@ internal sealed partial class ActorHost
                 if (result.Status != StatusCodes.Status200OK || result.HasHeader(ActorCallResult.ErrorResponseHeader))
                     Log.TimerFailed(_logger, actor.ActorType, actor.ActorId, timer.Name, $"the app answered {result.Status}");
             }
-            catch (ActorApiException e)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
                 Log.TimerFailed(_logger, actor.ActorType, actor.ActorId, timer.Name, e.Message);
             }

@@ -89,9 +89,9 @@ internal sealed partial class ReminderTable : IDisposable
         }
     }
 
-    public StoredReminder? Get(string actorId, string name)
+    public async Task<StoredReminder?> GetAsync(string actorId, string name, CancellationToken cancellationToken)
     {
-        _gate.Wait();
+        await _gate.WaitAsync(cancellationToken);
         try
         {
             return _entries.TryGetValue($"{actorId}||{name}", out var entry) ? entry.Reminder : null;
@@ -211,6 +211,11 @@ internal sealed partial class ReminderTable : IDisposable
             catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
             {
                 return;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Whatever went wrong, the reminder must keep its schedule: count it as a failed delivery.
+                failure = e.Message;
             }
             if (permanent || attempt >= MaxRetries)
             {
