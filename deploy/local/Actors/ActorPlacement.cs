@@ -197,7 +197,8 @@ internal sealed partial class ActorPlacement : IAsyncDisposable
             {
                 foreach (var actor in host.ActiveUnderTableLock)
                 {
-                    if (actor.Deactivated || Owner(actor.ActorType, actor.ActorId) == host || _handoffs.ContainsKey(actor.Key)) continue;
+                    // An actor already being deactivated (idle) is handed over too, so its new owner waits for the DELETE.
+                    if (Owner(actor.ActorType, actor.ActorId) == host || _handoffs.ContainsKey(actor.Key)) continue;
                     var done = NewSignal();
                     _handoffs[actor.Key] = done;
                     moving.Add((host, actor, done));
