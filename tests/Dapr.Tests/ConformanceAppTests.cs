@@ -28,6 +28,7 @@ public sealed class ConformanceAppTests : IAsyncLifetime
             builder.UseSetting("INSTANCE_ID", "conformance-0");
             builder.UseSetting("DAPR_HTTP_PORT", _sidecar.Port.ToString());
             builder.UseSetting("SUBSCRIPTIONS", "pubsub:orders:orders-dead;pubsub:orders-dead;pubsub:raw-in::raw");
+            builder.UseSetting("SUBSCRIPTION_RULES", """[{"pubsubname":"pubsub","topic":"orders","match":"event.type == \"alarm\"","path":"/alarms"}]""");
             builder.UseSetting("BINDINGS", "mqtt-in");
             builder.UseSetting("ACTORS", "true");
             builder.UseSetting("ACTOR_IDLE_TIMEOUT_SECONDS", "5");
@@ -57,6 +58,20 @@ public sealed class ConformanceAppTests : IAsyncLifetime
         Assert.Equal("/subscriptions/1", subscriptions[1].GetProperty("routes").GetProperty("default").GetString());
         Assert.Equal("true", subscriptions[2].GetProperty("metadata").GetProperty("rawPayload").GetString());
         Assert.False(subscriptions[2].TryGetProperty("deadLetterTopic", out _));
+        var rule = subscriptions[0].GetProperty("routes").GetProperty("rules")[0];
+        Assert.Equal(("event.type == \"alarm\"", "/alarms"), (rule.GetProperty("match").GetString(), rule.GetProperty("path").GetString()));
+    }
+
+    [Fact]
+    public async Task A_delivery_on_a_rule_path_is_recorded_with_that_route()
+    {
+        var id = Guid.NewGuid().ToString("N");
+
+        await _client.PostAsync("/alarms", new StringContent($$"""{"data":{},"id":"{{id}}","specversion":"1.0","type":"alarm","topic":"orders"}""",
+            Encoding.UTF8, CloudEventParser.CloudEventContentType), Ct);
+
+        var deliveries = await _client.GetFromJsonAsync<JsonElement>("/deliveries?topic=orders", Ct);
+        Assert.Equal("/alarms", deliveries.EnumerateArray().Single(d => d.GetProperty("id").GetString() == id).GetProperty("route").GetString());
     }
 
     [Fact]
@@ -120,6 +135,7 @@ public sealed class ConformanceAppTests : IAsyncLifetime
 
         Assert.Equal([1, 2], deliveries.EnumerateArray().Select(d => d.GetProperty("deliveryCount").GetInt32()));
         Assert.Equal(21.5, deliveries[0].GetProperty("data").GetProperty("temp").GetDouble());
+        Assert.Equal(payload, deliveries[0].GetProperty("dataBase64").GetString());
     }
 
     [Fact]
@@ -135,6 +151,17 @@ public sealed class ConformanceAppTests : IAsyncLifetime
         Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (probe.StatusCode, response.StatusCode));
         Assert.Equal("dapriot/bulb/1/state", events[0].GetProperty("metadata").GetProperty("topic").GetString());
         Assert.Equal("""{"on":true}""", events[0].GetProperty("body").GetString());
+    }
+
+    [Theory]
+    [InlineData("/echo")]
+    [InlineData("/echo/deep/path")]
+    public async Task Echo_answers_any_verb_on_its_own_path_and_below(string path)
+    {
+        var response = await _client.DeleteAsync(path, Ct);
+
+        var echo = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal(("DELETE", path), (echo.GetProperty("method").GetString(), echo.GetProperty("path").GetString()));
     }
 
     [Fact]

@@ -2,10 +2,12 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using DaprIoT.Dapr.Client;
 using DaprIoT.Dapr.CloudEvents;
 using DaprIoT.Dapr.PubSub;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DaprIoT.Dapr.Tests;
 
@@ -117,6 +119,26 @@ public sealed class TopicHandlerTests
         await host.Client.PostAsync("/orders", CloudEventBody("""{"id":"x","specversion":"1.0","data":{"a":1}}"""), ct);
 
         Assert.Equal(("x", "orders", "pubsub"), (received!.Id, received.Topic, received.PubSubName));
+    }
+
+    [Fact]
+    public async Task A_handler_that_calls_the_sidecar_continues_the_trace_of_the_delivery()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var sidecar = await FakeSidecar.StartAsync();
+        await using var host = await TestHost.StartAsync(builder => builder.Services.AddDaprSidecarClient(), app =>
+            app.MapTopicHandler("pubsub", "in", "/in", async (cloudEvent, context) =>
+            {
+                await context.RequestServices.GetRequiredService<DaprSidecarClient>().PublishEventAsync("pubsub", "out", new { forwarded = cloudEvent.Id }, cancellationToken: context.RequestAborted);
+                return TopicResponse.Success;
+            }), new Dictionary<string, string?> { ["DAPR_HTTP_PORT"] = sidecar.Port.ToString() });
+        using var delivery = new HttpRequestMessage(HttpMethod.Post, "/in") { Content = CloudEventBody("""{"id":"t1","specversion":"1.0","data":{}}""") };
+        delivery.Headers.Add("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+
+        var response = await host.Client.SendAsync(delivery, ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("4bf92f3577b34da6a3ce929d0e0e4736", sidecar.Single(r => r.Path == "/v1.0/publish/pubsub/out").Headers["traceparent"]);
     }
 
     [Fact]

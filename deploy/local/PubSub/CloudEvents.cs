@@ -18,7 +18,7 @@ public static class CloudEvents
 
     /// <summary>Builds the envelope for a payload published with <paramref name="contentType"/> (null = none sent).</summary>
     public static JsonObject Wrap(byte[] body, string? contentType, string appId, string pubsubName, string topic,
-        TraceContext trace, IReadOnlyDictionary<string, string> overrides, DateTimeOffset now)
+        EventTrace trace, IReadOnlyDictionary<string, string> overrides, DateTimeOffset now)
     {
         contentType = string.IsNullOrWhiteSpace(contentType) ? "text/plain" : contentType;
         var traceparent = Override(overrides, "traceparent") ?? trace.Traceparent;
@@ -44,7 +44,7 @@ public static class CloudEvents
     }
 
     /// <summary>Completes an app's own CloudEvent; null when the body is not a JSON object.</summary>
-    public static JsonObject? Complete(byte[] body, string pubsubName, string topic, TraceContext trace, DateTimeOffset now)
+    public static JsonObject? Complete(byte[] body, string pubsubName, string topic, EventTrace trace, DateTimeOffset now)
     {
         if (Parse(body) is not { } envelope) return null;
         envelope.TryAdd("time", FormatTime(now));

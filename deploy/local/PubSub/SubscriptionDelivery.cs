@@ -140,7 +140,7 @@ internal sealed class SubscriptionDelivery
         foreach (var (key, value) in message.Metadata)
             request.Headers.TryAddWithoutValidation(key.ToLowerInvariant(), value);
         Replace(request, "pubsubname", Spec.PubsubName);
-        var trace = TraceContext.ChildOf(Text(envelope, "traceparent"), Text(envelope, "tracestate"));
+        var trace = EventTrace.ChildOf(Text(envelope, "traceparent"), Text(envelope, "tracestate"));
         Replace(request, "traceparent", trace.Traceparent);
         if (trace.Tracestate.Length > 0) Replace(request, "tracestate", trace.Tracestate);
 

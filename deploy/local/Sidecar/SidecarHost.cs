@@ -174,7 +174,7 @@ public sealed partial class SidecarHost : IAsyncDisposable
             {
                 using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(path, UriKind.Relative));
                 request.Headers.TryAddWithoutValidation("dapr-app-id", Context.AppId);
-                request.Headers.TryAddWithoutValidation(TraceContext.Header, TraceContext.Child(NewTraceparent()));
+                request.Headers.TryAddWithoutValidation(TraceContext.Header, TraceContext.NewTraceparent());
                 using var response = await _channel.SendAsync(request, cancellationToken);
                 if (!response.IsSuccessStatusCode)
                 {
@@ -239,9 +239,6 @@ public sealed partial class SidecarHost : IAsyncDisposable
         }
     }
 
-    private static string NewTraceparent() =>
-        $"00-{System.Diagnostics.ActivityTraceId.CreateRandom().ToHexString()}-{System.Diagnostics.ActivitySpanId.CreateRandom().ToHexString()}-00";
-
     private WebApplication BuildWebApplication()
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
@@ -302,6 +299,13 @@ public sealed partial class SidecarHost : IAsyncDisposable
 
     private async Task MetadataAsync(HttpContext context)
     {
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(DescribeMetadata().ToJsonString());
+    }
+
+    /// <summary>The body of <c>GET /v1.0/metadata</c>: identity, components, each building block's part, extended attributes.</summary>
+    public JsonObject DescribeMetadata()
+    {
         var metadata = new JsonObject
         {
             ["id"] = Context.AppId,
@@ -339,8 +343,7 @@ public sealed partial class SidecarHost : IAsyncDisposable
             }
             metadata["appConnectionProperties"] = connection;
         }
-        context.Response.ContentType = "application/json";
-        await context.Response.WriteAsync(metadata.ToJsonString());
+        return metadata;
     }
 
     private async Task SetMetadataAsync(HttpContext context)

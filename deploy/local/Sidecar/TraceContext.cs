@@ -21,8 +21,7 @@ public static class TraceContext
         }
         else
         {
-            var sampled = samplingRate > 0 && Random.Shared.NextDouble() < samplingRate;
-            traceparent = $"00-{ActivityTraceId.CreateRandom().ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-{(sampled ? "01" : "00")}";
+            traceparent = NewTraceparent(sampled: samplingRate > 0 && Random.Shared.NextDouble() < samplingRate);
         }
         context.Request.Headers[Header] = traceparent;
         context.Response.Headers[Header] = traceparent;
@@ -32,6 +31,14 @@ public static class TraceContext
     /// <summary>A new span in the same trace, with the parent's sampling flag.</summary>
     public static string Child(ActivityContext parent) =>
         $"00-{parent.TraceId.ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-{((parent.TraceFlags & ActivityTraceFlags.Recorded) != 0 ? "01" : "00")}";
+
+    /// <summary>The first span of a new trace.</summary>
+    public static string NewTraceparent(bool sampled = false) =>
+        $"00-{ActivityTraceId.CreateRandom().ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-{(sampled ? "01" : "00")}";
+
+    /// <summary>A child of <paramref name="traceparent"/>, or a new unsampled trace when it is missing or invalid.</summary>
+    public static string ChildOrNew(string? traceparent) =>
+        ActivityContext.TryParse(traceparent, null, isRemote: true, out var parent) ? Child(parent) : NewTraceparent();
 
     public static string Child(string traceparent) =>
         ActivityContext.TryParse(traceparent, null, isRemote: true, out var parent) ? Child(parent) : traceparent;

@@ -30,12 +30,6 @@ internal sealed class ActorRuntime
 
     public ActorRuntimeOptions Options { get; }
 
-    public IReadOnlyCollection<string> ActorTypes => _types.Keys;
-
-    /// <summary>The ids currently active in this process, per type.</summary>
-    public IReadOnlyList<(string Type, string Id)> ActiveActors =>
-        _slots.Where(pair => pair.Value.Actor is not null && !pair.Value.Removed).Select(pair => pair.Key).ToList();
-
     /// <summary>The body of <c>GET /dapr/config</c>.</summary>
     public Dictionary<string, object> BuildConfig()
     {

@@ -28,7 +28,11 @@ public sealed class DaprApiException : Exception
     /// <summary>True for the 409 daprd returns when an ETag does not match on save or delete.</summary>
     public bool IsETagMismatch => StatusCode == HttpStatusCode.Conflict;
 
-    internal static async Task<DaprApiException> FromResponseAsync(HttpResponseMessage response, string operation, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads a failed response (Dapr's <c>{"errorCode","message"}</c>, a ProblemDetails, or plain text) into an exception;
+    /// useful after a pass-through <see cref="DaprSidecarClient.InvokeMethodAsync(HttpMethod, string, string, HttpContent?, IEnumerable{KeyValuePair{string, string}}?, CancellationToken)"/>.
+    /// </summary>
+    public static async Task<DaprApiException> FromResponseAsync(HttpResponseMessage response, string operation, CancellationToken cancellationToken)
     {
         var body = await response.Content.ReadAsStringAsync(cancellationToken);
         string? errorCode = null;

@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using DaprIoT.Dapr.Internal;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 
 namespace DaprIoT.Dapr.Client;
@@ -18,11 +19,13 @@ public sealed partial class DaprSidecarClient
     private const string ApiTokenHeader = "dapr-api-token";
     private readonly HttpClient _http;
     private readonly SidecarClientOptions _options;
+    private readonly IHttpContextAccessor? _httpContextAccessor;
 
-    public DaprSidecarClient(HttpClient http, IOptions<SidecarClientOptions> options)
+    public DaprSidecarClient(HttpClient http, IOptions<SidecarClientOptions> options, IHttpContextAccessor? httpContextAccessor = null)
     {
         _http = http;
         _options = options.Value;
+        _httpContextAccessor = httpContextAccessor;
         _http.BaseAddress ??= _options.BaseAddress;
     }
 
@@ -34,7 +37,8 @@ public sealed partial class DaprSidecarClient
     // ---- Service invocation -------------------------------------------------------------------------------------
 
     /// <summary>
-    /// Invokes <paramref name="methodPath"/> (may contain slashes and a <c>?query</c>) on app <paramref name="appId"/>
+    /// Invokes <paramref name="methodPath"/> (used as given: it may contain slashes and a <c>?query</c>, so escape its
+    /// segments yourself) on app <paramref name="appId"/>
     /// through the sidecar. The target's status, headers and body come back unchanged, including 4xx/5xx; the
     /// caller owns (and disposes) the response.
     /// </summary>
@@ -231,12 +235,24 @@ public sealed partial class DaprSidecarClient
             request.Headers.TryAddWithoutValidation(ApiTokenHeader, _options.ApiToken);
         }
 
-        if (Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity && !request.Headers.Contains("traceparent"))
+        if (!request.Headers.Contains("traceparent"))
         {
-            request.Headers.TryAddWithoutValidation("traceparent", activity.Id);
-            if (!string.IsNullOrEmpty(activity.TraceStateString))
+            if (Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity)
             {
-                request.Headers.TryAddWithoutValidation("tracestate", activity.TraceStateString);
+                request.Headers.TryAddWithoutValidation("traceparent", activity.Id);
+                if (!string.IsNullOrEmpty(activity.TraceStateString))
+                {
+                    request.Headers.TryAddWithoutValidation("tracestate", activity.TraceStateString);
+                }
+            }
+            else if (_httpContextAccessor?.HttpContext?.Request.Headers is { } incoming && incoming.TryGetValue("traceparent", out var traceParent))
+            {
+                // No activity (no listener, logging off): still continue the caller's trace, as Dapr expects apps to.
+                request.Headers.TryAddWithoutValidation("traceparent", traceParent.ToString());
+                if (incoming.TryGetValue("tracestate", out var traceState))
+                {
+                    request.Headers.TryAddWithoutValidation("tracestate", traceState.ToString());
+                }
             }
         }
 

@@ -39,6 +39,7 @@ public static class SidecarClientRegistration
             services.PostConfigure(configure);
         }
 
+        services.AddHttpContextAccessor();
         return services.AddHttpClient<DaprSidecarClient>((provider, http) =>
         {
             http.BaseAddress = provider.GetRequiredService<IOptions<SidecarClientOptions>>().Value.BaseAddress;

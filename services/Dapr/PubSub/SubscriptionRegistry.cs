@@ -9,10 +9,21 @@ internal sealed class SubscriptionRegistry
     private readonly List<DeclaredSubscription> _subscriptions = [];
     private readonly Lock _gate = new();
 
-    public bool EndpointMapped { get; set; }
+    private bool _endpointMapped;
 
     /// <summary>One registry per application (keyed by its root service provider), so route groups share it.</summary>
     public static SubscriptionRegistry For(IServiceProvider services) => Registries.GetValue(services, _ => new SubscriptionRegistry());
+
+    /// <summary>True exactly once: for the caller that should map <c>GET /dapr/subscribe</c>.</summary>
+    public bool ClaimSubscribeEndpoint()
+    {
+        lock (_gate)
+        {
+            var first = !_endpointMapped;
+            _endpointMapped = true;
+            return first;
+        }
+    }
 
     public void Add(DeclaredSubscription subscription)
     {

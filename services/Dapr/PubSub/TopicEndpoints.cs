@@ -47,14 +47,9 @@ public static class TopicEndpoints
 
     private static void MapSubscribeEndpoint(IEndpointRouteBuilder endpoints, SubscriptionRegistry registry)
     {
-        lock (registry)
+        if (!registry.ClaimSubscribeEndpoint())
         {
-            if (registry.EndpointMapped)
-            {
-                return;
-            }
-
-            registry.EndpointMapped = true;
+            return;
         }
 
         // Built when daprd asks (once, at startup), so it lists every handler mapped before the app started listening.

@@ -93,7 +93,7 @@ public sealed class ActorInvocationTests
 
         using var response = await host.Client.PostAsync($"v1.0/actors/Device/a/method/{method}", null, Ct);
 
-        Assert.Equal(message, await Poll.ErrorAsync(response, 500, "ERR_ACTOR_INVOKE_METHOD"));
+        Assert.Equal(message, await ActorTestHttp.ErrorAsync(response, 500, "ERR_ACTOR_INVOKE_METHOD"));
     }
 
     [Fact]
@@ -117,7 +117,7 @@ public sealed class ActorInvocationTests
 
         using var response = await caller.Client.PostAsync("v1.0/actors/Nobody/a/method/Hello", null, Ct);
 
-        Assert.Contains("did not find address for actor Nobody/a", await Poll.ErrorAsync(response, 404, "ERR_ACTOR_NO_ADDRESS"));
+        Assert.Contains("did not find address for actor Nobody/a", await ActorTestHttp.ErrorAsync(response, 404, "ERR_ACTOR_NO_ADDRESS"));
     }
 
     [Fact]
@@ -142,7 +142,7 @@ public sealed class ActorInvocationTests
 
         using var response = await host.Client.PostAsync("v1.0/actors/Device/a/method/Hello", null, Ct);
 
-        await Poll.ErrorAsync(response, 404, "ERR_ACTOR_NO_ADDRESS");
+        await ActorTestHttp.ErrorAsync(response, 404, "ERR_ACTOR_NO_ADDRESS");
         Assert.Empty(host.App.Calls);
     }
 
@@ -234,7 +234,7 @@ public sealed class ActorInvocationTests
 
         using var response = await host.Client.PostAsync("v1.0/actors/Device/a/method/flaky", null, Ct);
 
-        Assert.Contains("(503) not yet", await Poll.ErrorAsync(response, 500, "ERR_ACTOR_INVOKE_METHOD"));
+        Assert.Contains("(503) not yet", await ActorTestHttp.ErrorAsync(response, 500, "ERR_ACTOR_INVOKE_METHOD"));
         Assert.Single(host.App.Calls);
     }
 
@@ -248,7 +248,7 @@ public sealed class ActorInvocationTests
         using var slow = await host.Client.PostAsync("v1.0/actors/Device/a/method/slow", new StringContent("2500"), Ct);
         using var next = await host.Client.PostAsync("v1.0/actors/Device/a/method/Hello", null, Ct);
 
-        Assert.Equal("error invoke actor method: context deadline exceeded", await Poll.ErrorAsync(slow, 500, "ERR_ACTOR_INVOKE_METHOD"));
+        Assert.Equal("error invoke actor method: context deadline exceeded", await ActorTestHttp.ErrorAsync(slow, 500, "ERR_ACTOR_INVOKE_METHOD"));
         Assert.Equal(HttpStatusCode.OK, next.StatusCode);
     }
 }

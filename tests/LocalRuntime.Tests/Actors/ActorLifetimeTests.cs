@@ -119,7 +119,7 @@ public sealed class ActorLifetimeTests
 
         using var response = await host.Client.PostJsonAsync("v1.0/actors/Device/never/timers/t", """{"dueTime":"1s"}""");
 
-        Assert.Contains("actor not activated", await Poll.ErrorAsync(response, 500, "ERR_ACTOR_TIMER_CREATE"));
+        Assert.Contains("actor not activated", await ActorTestHttp.ErrorAsync(response, 500, "ERR_ACTOR_TIMER_CREATE"));
     }
 
     [Theory]
@@ -133,6 +133,6 @@ public sealed class ActorLifetimeTests
 
         using var response = await host.Client.PostJsonAsync("v1.0/actors/Device/a/timers/t", body);
 
-        Assert.Equal(message, await Poll.ErrorAsync(response, 500, "ERR_ACTOR_TIMER_CREATE"));
+        Assert.Equal(message, await ActorTestHttp.ErrorAsync(response, 500, "ERR_ACTOR_TIMER_CREATE"));
     }
 }

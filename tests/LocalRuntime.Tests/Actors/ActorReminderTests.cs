@@ -50,7 +50,7 @@ public sealed class ActorReminderTests
         Assert.Equal("""{"data":{"heater":"off"},"dueTime":"","period":""}""", call.Body);
         await Poll.UntilAsync(() => store.GetAsync("actors||cookers||Cooker", Ct).Result is null, "the one-shot reminder is deleted");
         using var gone = await restarted.Client.GetAsync("v1.0/actors/Cooker/c1/reminders/stop", Ct);
-        Assert.Equal("actor reminder not found: stop", await Poll.ErrorAsync(gone, 404, "ERR_ACTOR_REMINDER_NOT_FOUND"));
+        Assert.Equal("actor reminder not found: stop", await ActorTestHttp.ErrorAsync(gone, 404, "ERR_ACTOR_REMINDER_NOT_FOUND"));
     }
 
     [Fact]
@@ -146,7 +146,7 @@ public sealed class ActorReminderTests
 
         using var response = await caller.Client.PostJsonAsync("v1.0/actors/Cooker/c1/reminders/r", """{"dueTime":"1m"}""");
 
-        await Poll.ErrorAsync(response, 403, "ERR_ACTOR_REMINDER_NON_HOSTED");
+        await ActorTestHttp.ErrorAsync(response, 403, "ERR_ACTOR_REMINDER_NON_HOSTED");
     }
 
     [Theory]
@@ -166,7 +166,7 @@ public sealed class ActorReminderTests
         using var response = await host.Client.PostAsync("v1.0/actors/Cooker/c1/reminders/r",
             new StringContent(body, Encoding.UTF8, "application/json"), Ct);
 
-        await Poll.ErrorAsync(response, status, errorCode);
+        await ActorTestHttp.ErrorAsync(response, status, errorCode);
         Assert.Null(await store.GetAsync("actors||cookers||Cooker", Ct));
     }
 
@@ -179,7 +179,7 @@ public sealed class ActorReminderTests
 
         using var again = await host.Client.PostJsonAsync("v1.0/actors/Cooker/c1/reminders/r", """{"dueTime":"2h","overwrite":false}""");
 
-        await Poll.ErrorAsync(again, 409, "ERR_ACTOR_REMINDER_ALREADY_EXISTS");
+        await ActorTestHttp.ErrorAsync(again, 409, "ERR_ACTOR_REMINDER_ALREADY_EXISTS");
         using var current = await host.Client.GetAsync("v1.0/actors/Cooker/c1/reminders/r", Ct);
         Assert.Equal("1h", (await current.ReadJsonAsync()).GetProperty("dueTime").GetString());
     }

@@ -82,7 +82,7 @@ public sealed class ActorStateApiTests
         using var response = await host.Client.PostJsonAsync("v1.0/actors/Device/never-called/state",
             """[{"operation":"upsert","request":{"key":"k","value":1}}]""");
 
-        Assert.Equal("actor instance is missing", await Poll.ErrorAsync(response, 400, "ERR_ACTOR_INSTANCE_MISSING"));
+        Assert.Equal("actor instance is missing", await ActorTestHttp.ErrorAsync(response, 400, "ERR_ACTOR_INSTANCE_MISSING"));
         Assert.Null(await store.GetAsync("devices||Device||never-called||k", Ct));
     }
 
@@ -103,7 +103,7 @@ public sealed class ActorStateApiTests
 
         using var response = await host.Client.PostJsonAsync("v1.0/actors/Device/a/state", withGood);
 
-        Assert.Contains(message, await Poll.ErrorAsync(response, status, errorCode));
+        Assert.Contains(message, await ActorTestHttp.ErrorAsync(response, status, errorCode));
         Assert.Null(await store.GetAsync("devices||Device||a||good", Ct));
     }
 
@@ -117,7 +117,7 @@ public sealed class ActorStateApiTests
         using var response = await host.Client.PostJsonAsync("v1.0/actors/Device/a/state",
             """[{"operation":"upsert","request":{"key":"k","value":1,"etag":"999"}}]""");
 
-        await Poll.ErrorAsync(response, 500, "ERR_ACTOR_STATE_TRANSACTION_SAVE");
+        await ActorTestHttp.ErrorAsync(response, 500, "ERR_ACTOR_STATE_TRANSACTION_SAVE");
     }
 
     [Fact]
@@ -128,6 +128,6 @@ public sealed class ActorStateApiTests
 
         using var response = await caller.Client.GetAsync("v1.0/actors/Device/a/state/k", Ct);
 
-        Assert.Contains("actorStateStore", await Poll.ErrorAsync(response, 500, "ERR_ACTOR_RUNTIME_NOT_FOUND"));
+        Assert.Contains("actorStateStore", await ActorTestHttp.ErrorAsync(response, 500, "ERR_ACTOR_RUNTIME_NOT_FOUND"));
     }
 }

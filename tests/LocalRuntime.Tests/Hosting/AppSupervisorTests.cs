@@ -24,7 +24,7 @@ public sealed class AppSupervisorTests
                 env: { OVERRIDDEN: app, DAPR_API_TOKEN: tok, APP_API_TOKEN: apptok }
             """, cancellationToken: ct);
         var envFile = Path.Combine(runtime.Folder, "apps", "envapp", "env.txt");
-        await Poll.UntilAsync(() => File.Exists(envFile) && File.ReadAllText(envFile).Contains("DAPR_HTTP_PORT", StringComparison.Ordinal), TimeSpan.FromSeconds(10), ct);
+        await Poll.UntilAsync(() => File.Exists(envFile) && File.ReadAllText(envFile).Contains("DAPR_HTTP_PORT", StringComparison.Ordinal), ct, TimeSpan.FromSeconds(10));
 
         var env = File.ReadAllLines(envFile).Where(l => l.Contains('=')).Select(l => l.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
         var sidecar = runtime.Sidecar("envapp");
@@ -88,7 +88,7 @@ public sealed class AppSupervisorTests
                 command: ["sleep", "300"]
             """, cancellationToken: ct);
         await runtime.WaitHealthyAsync(ct);
-        await Poll.UntilAsync(() => runtime.Sidecar("sleeper").Extended.ContainsKey("appPID"), TimeSpan.FromSeconds(5), ct);
+        await Poll.UntilAsync(() => runtime.Sidecar("sleeper").Extended.ContainsKey("appPID"), ct, TimeSpan.FromSeconds(5));
         var process = System.Diagnostics.Process.GetProcessById(int.Parse(runtime.Sidecar("sleeper").Extended["appPID"], CultureInfo.InvariantCulture));
 
         await runtime.DisposeAsync();

@@ -167,10 +167,10 @@ public sealed class SidecarStartupTests
         await runtime.WaitHealthyAsync(ct);
 
         Volatile.Write(ref healthy, false);
-        await Poll.UntilAsync(() => feature.Events.Any(e => e.Kind == "stop"), TimeSpan.FromSeconds(10), ct);
+        await Poll.UntilAsync(() => feature.Events.Any(e => e.Kind == "stop"), ct, TimeSpan.FromSeconds(10));
         Assert.False(runtime.Sidecar("orders").AcceptsInvocations);
         Volatile.Write(ref healthy, true);
-        await Poll.UntilAsync(() => feature.Events.Count(e => e.Kind == "start") == 2, TimeSpan.FromSeconds(10), ct);
+        await Poll.UntilAsync(() => feature.Events.Count(e => e.Kind == "start") == 2, ct, TimeSpan.FromSeconds(10));
 
         Assert.Equal(["start", "stop", "start"], feature.Events.Select(e => e.Kind));
         Assert.DoesNotContain(app.To("/healthz"), r => r.Headers.ContainsKey("dapr-api-token"));

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 
 namespace DaprIoT.ConformanceApp;
 
@@ -34,7 +35,8 @@ public sealed record ConformanceSettings(
         var turnLock = turnLockText is { Length: > 0 }
             && (bool.TryParse(turnLockText, out var locked) ? locked : throw new InvalidOperationException($"ACTOR_APP_TURN_LOCK must be true or false, but it is '{turnLockText}'."));
 
-        return new ConformanceSettings(port, instance, ParseSubscriptions(configuration["SUBSCRIPTIONS"]), ParseList(configuration["BINDINGS"]), actors, idle, turnLock);
+        var subscriptions = WithRules(ParseSubscriptions(configuration["SUBSCRIPTIONS"]), configuration["SUBSCRIPTION_RULES"]);
+        return new ConformanceSettings(port, instance, subscriptions, ParseList(configuration["BINDINGS"]), actors, idle, turnLock);
     }
 
     /// <summary><c>pubsub:topic[:deadLetterTopic][:raw]</c> entries separated by <c>;</c>.</summary>
@@ -60,6 +62,35 @@ public sealed record ConformanceSettings(
         }
 
         return result;
+    }
+
+    /// <summary>SUBSCRIPTION_RULES: a JSON array of <c>{"pubsubname","topic","match","path"}</c> attached to SUBSCRIPTIONS entries.</summary>
+    private static List<SubscriptionSetting> WithRules(List<SubscriptionSetting> subscriptions, string? json)
+    {
+        if (string.IsNullOrWhiteSpace(json))
+        {
+            return subscriptions;
+        }
+
+        List<SubscriptionRuleSetting> rules;
+        try
+        {
+            rules = JsonSerializer.Deserialize<List<SubscriptionRuleSetting>>(json, new JsonSerializerOptions(JsonSerializerDefaults.Web)) ?? [];
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidOperationException($"SUBSCRIPTION_RULES must be a JSON array of {{\"pubsubname\",\"topic\",\"match\",\"path\"}}: {ex.Message}", ex);
+        }
+
+        foreach (var rule in rules)
+        {
+            if (!subscriptions.Any(s => s.PubSubName == rule.PubSubName && s.Topic == rule.Topic))
+            {
+                throw new InvalidOperationException($"SUBSCRIPTION_RULES names {rule.PubSubName}:{rule.Topic}, which is not in SUBSCRIPTIONS.");
+            }
+        }
+
+        return subscriptions.Select(s => s with { Rules = rules.Where(r => r.PubSubName == s.PubSubName && r.Topic == s.Topic).ToList() }).ToList();
     }
 
     private static List<string> ParseList(string? text) =>

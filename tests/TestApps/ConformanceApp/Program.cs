@@ -16,7 +16,12 @@
 //                                        deliveries get a fresh id each time, so give them a key)
 //                   No outcome (or data that is not a JSON object) means success.
 //                   GET /deliveries?topic=T lists what arrived: id, key, topic, pubsubname, type, source,
-//                   datacontenttype, data (as JSON), traceparent, deliveryCount, outcome, instance, receivedAt.
+//                   datacontenttype, route (the app path daprd posted to), data (as JSON: structured data, JSON inside string data of +json types or
+//                   inside data_base64), dataBase64 (raw bytes of data_base64 deliveries), traceparent,
+//                   deliveryCount, outcome, instance, receivedAt.
+//   SUBSCRIPTION_RULES  optional routing rules for those subscriptions, a JSON array of
+//                   {"pubsubname":"pubsub","topic":"orders","match":"event.type == \"alarm\"","path":"/alarms"};
+//                   the default route of subscription i is /subscriptions/{i}. Rule paths record deliveries too.
 //   BINDINGS        input bindings, ','- or ';'-separated names, e.g. "mqtt-in"; GET /binding-events?name=N lists
 //                   each delivery's body (text and base64), metadata headers (MQTT "topic" included), instance.
 //   ACTORS          "true" hosts actor type Probe (methods Enter, GetCallOrder, Count, GetActivations,

@@ -17,14 +17,19 @@ public static class SubscriptionsApi
         {
             var subscription = settings.Subscriptions[index];
             var options = new TopicHandlerOptions { DeadLetterTopic = subscription.DeadLetterTopic, RawPayload = subscription.RawPayload };
+            foreach (var rule in subscription.Rules)
+            {
+                options.Rules.Add(new TopicRule(rule.Match, rule.Path, (cloudEvent, context) => HandleAsync(cloudEvent, context, log, settings.Instance)));
+            }
+
             app.MapTopicHandler(subscription.PubSubName, subscription.Topic, $"/subscriptions/{index}",
-                (cloudEvent, context) => HandleAsync(cloudEvent, log, settings.Instance, context.RequestAborted), options);
+                (cloudEvent, context) => HandleAsync(cloudEvent, context, log, settings.Instance), options);
         }
 
         app.MapGet("/deliveries", (string? topic) => Results.Json(log.ForTopic(topic)));
     }
 
-    private static async Task<TopicResponse> HandleAsync(CloudEvent cloudEvent, DeliveryLog log, string instance, CancellationToken cancellationToken)
+    private static async Task<TopicResponse> HandleAsync(CloudEvent cloudEvent, HttpContext context, DeliveryLog log, string instance)
     {
         var data = cloudEvent.DataAsJson();
         var instruction = data is { ValueKind: JsonValueKind.Object } ? data.Value : default;
@@ -33,7 +38,7 @@ public static class SubscriptionsApi
         var key = Text(instruction, "key") ?? cloudEvent.Id ?? "";
         var count = log.CountDelivery(key);
         log.Add(new Delivery(cloudEvent.Id, key, cloudEvent.Topic, cloudEvent.PubSubName, cloudEvent.Type, cloudEvent.Source,
-            cloudEvent.DataContentType, data, cloudEvent.TraceParent, count, outcome, instance, DateTimeOffset.UtcNow));
+            cloudEvent.DataContentType, context.Request.Path.Value ?? "", data, cloudEvent.IsBase64Data ? Convert.ToBase64String(cloudEvent.DataBytes.Span) : null, cloudEvent.TraceParent, count, outcome, instance, DateTimeOffset.UtcNow));
 
         var retryTimes = Number(instruction, "retryTimes");
         if (retryTimes is { } times && count > times)
@@ -54,7 +59,7 @@ public static class SubscriptionsApi
             case "garbage-2xx":
                 return TopicResponse.Http(Results.Text("this is not json", "text/plain", statusCode: StatusCodes.Status200OK));
             case "slow":
-                await Task.Delay(TimeSpan.FromMilliseconds(Number(instruction, "slowMs") ?? 5000), cancellationToken);
+                await Task.Delay(TimeSpan.FromMilliseconds(Number(instruction, "slowMs") ?? 5000), context.RequestAborted);
                 return TopicResponse.Success;
             default:
                 return TopicResponse.Success;
