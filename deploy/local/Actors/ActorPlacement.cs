@@ -51,17 +51,24 @@ internal sealed partial class ActorPlacement : IAsyncDisposable
         {
             if (_hosts.Contains(host)) return;
             if (host.Store is not { } store) throw new InvalidOperationException("An actor host needs an actor state store.");
-            var fresh = new List<ReminderTable>();
-            foreach (var type in host.Types.Keys.Where(t => !_reminders.ContainsKey(t)))
+            var fresh = new Dictionary<string, ReminderTable>(StringComparer.Ordinal);
+            try
             {
-                var table = new ReminderTable(host.AppId, type, store, this, _clock, _loggerFactory.CreateLogger<ReminderTable>());
-                await table.LoadAsync(cancellationToken);
-                _reminders[type] = table;
-                fresh.Add(table);
+                foreach (var type in host.Types.Keys.Where(t => !_reminders.ContainsKey(t)))
+                {
+                    fresh[type] = new ReminderTable(host.AppId, type, store, this, _clock, _loggerFactory.CreateLogger<ReminderTable>());
+                    await fresh[type].LoadAsync(cancellationToken);
+                }
             }
+            catch
+            {
+                foreach (var table in fresh.Values) table.Dispose();
+                throw;
+            }
+            foreach (var (type, table) in fresh) _reminders[type] = table;
             _hosts.Add(host);
             await RebalanceAsync(departing: null, cancellationToken);
-            foreach (var table in fresh) table.Start();
+            foreach (var table in fresh.Values) table.Start();
             Log.Registered(_logger, host.InstanceId, string.Join(", ", host.Types.Keys));
         }
         finally

@@ -41,7 +41,10 @@ internal sealed class ActorTestRuntime : IAsyncDisposable
     public static string HostConfig(string actorTypes, string extra = "") =>
         $$"""{"entities":[{{string.Join(",", actorTypes.Split(',').Select(t => $"\"{t}\""))}}]{{extra}}}""";
 
-    /// <summary>Starts a sidecar and its app replica; <paramref name="config"/> is what the app answers on /dapr/config.</summary>
+    /// <summary>
+    /// Starts a sidecar and its app replica; <paramref name="config"/> is what the app answers on /dapr/config. When the
+    /// feature fails to start, the exception comes out here, and the sidecar is still disposed with the runtime.
+    /// </summary>
     public async Task<TestSidecar> AddSidecarAsync(string appId, string instanceId, string? config, IStateStore? actorStore,
         CancellationToken cancellationToken, ResiliencySpec? resiliency = null)
     {
@@ -77,11 +80,10 @@ internal sealed class ActorTestRuntime : IAsyncDisposable
             context.Discovery = new AppDiscovery(
                 config0.IsSuccessStatusCode ? await config0.Content.ReadFromJsonAsync<JsonElement>(cancellationToken) : null, null);
         }
-        await feature.StartAsync(cancellationToken);
-
         var sidecar = new TestSidecar(app, api, feature, channel, context, new HttpClient { BaseAddress = new Uri(api.Urls.First() + "/") });
         app.Sidecar = sidecar.Client.BaseAddress;
         _sidecars.Add(sidecar);
+        await feature.StartAsync(cancellationToken);
         return sidecar;
     }
 
