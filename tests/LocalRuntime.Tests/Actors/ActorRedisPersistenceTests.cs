@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using DaprIoT.LocalRuntime.Actors;
 using DaprIoT.LocalRuntime.Components;
 using DaprIoT.LocalRuntime.State;
 using Xunit;
@@ -22,7 +23,7 @@ public sealed class ActorRedisPersistenceTests
     {
         var clock = new ManualClock();
         var appId = $"cookers-{Guid.NewGuid():N}";
-        var reminderKey = $"actors||{appId}||Cooker";
+        var reminderKey = StoredReminder.StoreKey(appId, "Cooker", StoredReminder.PartitionOf("c1"));
         try
         {
             await using (var firstStore = await OpenRedisAsync(clock))

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using DaprIoT.LocalRuntime.Actors;
 using DaprIoT.LocalRuntime.State;
 using Xunit;
 
@@ -27,7 +28,7 @@ public sealed class ActorStoreFailureTests
     public async Task Unreadable_stored_reminders_are_left_untouched_and_changes_to_them_are_refused()
     {
         var store = new InMemoryStateStore("actorstore", TimeProvider.System);
-        await store.SetAsync(new StateSet("actors||cookers||Cooker", Encoding.UTF8.GetBytes("{not json")), Ct);
+        await store.SetAsync(new StateSet(StoredReminder.StoreKey("cookers", "Cooker", 0), Encoding.UTF8.GetBytes("{not json")), Ct);
         await using var runtime = new ActorTestRuntime();
         var host = await runtime.AddSidecarAsync("cookers", "cookers-0", ActorTestRuntime.HostConfig("Cooker"), store, Ct);
 
@@ -36,7 +37,7 @@ public sealed class ActorStoreFailureTests
 
         Assert.Contains("cannot be read", await ActorTestHttp.ErrorAsync(created, 500, "ERR_ACTOR_REMINDER_CREATE"));
         Assert.Equal(HttpStatusCode.OK, called.StatusCode);
-        Assert.Equal("{not json", Encoding.UTF8.GetString((await store.GetAsync("actors||cookers||Cooker", Ct))!.Value));
+        Assert.Equal("{not json", Encoding.UTF8.GetString((await store.GetAsync(StoredReminder.StoreKey("cookers", "Cooker", 0), Ct))!.Value));
     }
 
     [Fact]
