@@ -15,6 +15,8 @@ internal static class ActorsApi
     private static readonly HashSet<string> NotRelayed = new(StringComparer.OrdinalIgnoreCase)
     {
         "Connection", "Keep-Alive", "Transfer-Encoding", "Content-Length", "Content-Type", "Upgrade", "Trailer", "Date", "Server",
+        // The sidecar answers with its own trace context (§1.7).
+        "traceparent",
     };
 
     public static void MapActorsApi(this IEndpointRouteBuilder routes, ActorHost host, ActorPlacement placement, TimeProvider clock)
