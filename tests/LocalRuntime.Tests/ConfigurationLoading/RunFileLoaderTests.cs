@@ -2,7 +2,7 @@ using Xunit;
 using DaprIoT.LocalRuntime.Configuration;
 using DaprIoT.LocalRuntime.Tests.Hosting;
 
-namespace DaprIoT.LocalRuntime.Tests.Configuration;
+namespace DaprIoT.LocalRuntime.Tests.ConfigurationLoading;
 
 public sealed class RunFileLoaderTests : IDisposable
 {
@@ -183,5 +183,61 @@ public sealed class RunFileLoaderTests : IDisposable
         var error = Assert.Throws<ConfigurationException>(() => RunFileLoader.Load(_folder.Path));
 
         Assert.Contains("no dapr.yaml", error.Problem);
+    }
+
+    [Fact]
+    public void An_app_protocol_other_than_http_is_rejected_with_what_is_supported()
+    {
+        _folder.Folder("a");
+        var error = LoadFails("version: 1\napps:\n  - { appID: a, appDirPath: ./a, appProtocol: grpc }\n");
+
+        Assert.Equal("apps[0].appProtocol", error.Field);
+        Assert.Contains("http only", error.Problem);
+    }
+
+    [Fact]
+    public void Two_replicas_on_the_same_app_port_are_rejected()
+    {
+        _folder.Folder("a");
+        var error = LoadFails("""
+            version: 1
+            apps:
+              - { appID: a, appDirPath: ./a, appPort: 5000 }
+              - { appID: a, appDirPath: ./a, appPort: 5000 }
+            """);
+
+        Assert.Equal("apps[a #1].appPort", error.Field);
+    }
+
+    [Fact]
+    public void A_health_check_threshold_of_zero_is_rejected()
+    {
+        _folder.Folder("a");
+        var error = LoadFails("version: 1\napps:\n  - { appID: a, appDirPath: ./a, enableAppHealthCheck: true, appHealthThreshold: 0 }\n");
+
+        Assert.Equal("apps[0].appHealthThreshold", error.Field);
+    }
+
+    [Fact]
+    public void An_enable_flag_that_is_not_a_boolean_is_rejected()
+    {
+        _folder.Folder("a");
+        var error = LoadFails("version: 1\napps:\n  - { appID: a, appDirPath: ./a, enableAppHealthCheck: sometimes }\n");
+
+        Assert.Equal("apps[0].enableAppHealthCheck", error.Field);
+        Assert.Contains("true or false", error.Problem);
+    }
+
+    [Fact]
+    public void Keys_the_cli_would_ignore_are_reported_as_warnings()
+    {
+        _folder.Folder("a");
+        _folder.Write("dapr.yaml", "version: 1\ncommon: { resourcePaths: [./r] }\napps:\n  - { appID: a, appDirPath: ./a, appPorts: 5000, containerImage: x }\n");
+
+        var run = RunFileLoader.Load(_folder.Path);
+
+        Assert.Equal(2, run.Warnings.Count);
+        Assert.Contains(run.Warnings, w => w.EndsWith("common.resourcePaths: unknown key, ignored", StringComparison.Ordinal));
+        Assert.Contains(run.Warnings, w => w.EndsWith("apps[0].appPorts: unknown key, ignored", StringComparison.Ordinal));
     }
 }

@@ -5,7 +5,7 @@ using DaprIoT.LocalRuntime.Tests.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit;
 
-namespace DaprIoT.LocalRuntime.Tests.Configuration;
+namespace DaprIoT.LocalRuntime.Tests.ConfigurationLoading;
 
 public sealed class ResourceLoaderTests : IDisposable
 {
