@@ -29,7 +29,8 @@ start_broker() {
         if [ $# -eq 0 ]; then echo "allow_anonymous true"; fi
         for line in "$@"; do echo "$line"; done
     } > "$dir/mosquitto-$port.conf"
-    mosquitto -c "$dir/mosquitto-$port.conf" 2>>"$dir/mosquitto.log" &
+    # as many descriptors as allowed: a load test connects thousands of clients
+    (ulimit -n "$(ulimit -Hn)" 2>/dev/null || true; exec mosquitto -c "$dir/mosquitto-$port.conf") 2>>"$dir/mosquitto.log" &
     BROKER_PID=$!
     for _ in $(seq 1 50); do
         if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
