@@ -72,6 +72,11 @@ if step "ASan+UBSan build" build build-asan -DFW_SANITIZE=ON -DCMAKE_BUILD_TYPE=
     run_ctest build-asan "ASan+UBSan"
 fi
 step "fuzz the command decoder for ${FUZZ_SECONDS}s" fuzz
+if python3 -c 'import jsonschema' 2>/dev/null; then
+    step "contract vectors agree with the JSON Schemas" python3 ../tests/contracts/validate.py
+else
+    echo "== skipped: vectors against the JSON Schemas (needs python3-jsonschema)"
+fi
 step "ESP8266 cross-compiled size within budget" bash ports/esp8266/size-check.sh build-xtensa
 if [ $HOST_OK = 1 ]; then
     step "load benchmark ($LOAD_ARGS)" bash bench/load.sh build/ports/host/dapriot-devices $LOAD_ARGS

@@ -54,7 +54,9 @@ wait_for() {
     local file=$1 pattern=$2 secs=$3 min=${4:-1}
     local tries=$((secs * 10))
     for _ in $(seq 1 "$tries"); do
-        if [ "$(grep -c -- "$pattern" "$file" 2>/dev/null || true)" -ge "$min" ]; then return 0; fi
+        local n
+        n=$(grep -c -- "$pattern" "$file" 2>/dev/null || true)
+        if [ "${n:-0}" -ge "$min" ]; then return 0; fi
         sleep 0.1
     done
     echo "timed out after ${secs}s waiting for '$pattern' in $file" >&2
