@@ -295,9 +295,7 @@ static void lose(sim_dev_t *d, const char *why)
         s->online--;
         s->lost_count++;
         fw_device_on_disconnect(&d->dev);
-        if (s->all_online_at) {
-            s->all_online_at = 0;
-        }
+        s->all_online_at = 0; /* the rate is measured only while every device is online */
     } else if (d->conn == CONNECTING) {
         s->connecting--;
         s->connect_failures++;
@@ -370,7 +368,6 @@ static void settle(sim_dev_t *d, int rc)
 
 static void tick(sim_dev_t *d, uint32_t now, uint32_t *tokens)
 {
-    sim_t *s = d->sim;
     if (d->conn == IDLE) {
         if ((int32_t)(now - d->retry_at) >= 0 && *tokens > 0) {
             (*tokens)--;
@@ -384,9 +381,7 @@ static void tick(sim_dev_t *d, uint32_t now, uint32_t *tokens)
         return;
     }
     fw_device_tick(&d->dev, &d->port);
-    int rc = mosquitto_loop_misc(d->mosq);
-    settle(d, rc);
-    (void)s;
+    settle(d, mosquitto_loop_misc(d->mosq)); /* keepalive pings */
 }
 
 /* ---- options ---- */
