@@ -71,8 +71,10 @@ B=$("$BIN" --broker "127.0.0.1:$PORT" --type sousvide --count "$DEVICES_B" --id-
 cat "$DIR/b.log" >&2
 echo "$B"
 ONLINE=$(json_field "$B" online); RATE_GOT=$(json_field "$B" telemetryPerS); STEADY=$(json_field "$B" steadyS)
-MB=$(json_field "$B" rssMbPer1000Devices); RSS=$(json_field "$B" rssKb)
+MB=$(json_field "$B" rssMbPer1000Devices); RSS=$(json_field "$B" rssKb); CPU=$(json_field "$B" cpuS)
+ELAPSED=$(json_field "$B" elapsedS)
 echo "devices online: ${ONLINE:-?}/$DEVICES_B; achieved ${RATE_GOT:-?} telemetry msg/s over ${STEADY:-?} s (target $RATE)"
+echo "simulator CPU: ${CPU:-?} s in ${ELAPSED:-?} s"
 echo "memory: VmRSS ${RSS:-?} kB = ${MB:-?} MB per 1000 devices"
 if [ "${ONLINE:-0}" != "$DEVICES_B" ]; then echo "FAIL: not all devices online"; FAIL=1; fi
 if ! awk -v r="${RATE_GOT:-0}" -v t="$RATE" 'BEGIN { exit !(r >= 0.95 * t) }'; then
