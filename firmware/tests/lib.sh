@@ -1,12 +1,16 @@
 # Helpers for the broker-backed tests. Every broker listens on 127.0.0.1 only, on a free port,
 # with its files in a temporary directory that the caller removes.
 
-# A TCP port on 127.0.0.1 that nothing listens on.
+# A TCP port that no socket uses (in any state, IPv4 or IPv6), below the kernel's ephemeral
+# range so that no outgoing connection can take it meanwhile.
 free_port() {
-    local p
-    for _ in $(seq 1 200); do
-        p=$((20000 + RANDOM % 30000))
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+    local low used p
+    low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+    [ "$low" -gt 12000 ] || low=60000
+    used=$(cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk 'NR > 1 { split($2, a, ":"); print a[2] }' | sort -u)
+    for _ in $(seq 1 500); do
+        p=$((10000 + RANDOM % (low - 10000)))
+        if ! echo "$used" | grep -qx "$(printf '%04X' "$p")"; then
             echo "$p"
             return 0
         fi
