@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using DaprIoT.LocalRuntime.Resiliency;
 using DaprIoT.LocalRuntime.Sidecar;
 using DaprIoT.LocalRuntime.State;
 
@@ -44,6 +45,9 @@ internal sealed partial class ActorHost
         _sidecar.ActorStateStoreName is { } name && _sidecar.StateStores.TryGetValue(name, out var store) ? store : null;
 
     public bool Hosts(string actorType) => Types.ContainsKey(actorType);
+
+    /// <summary>The Resiliency policies this sidecar applies to calls it makes to actors of the type, or null.</summary>
+    public TargetPolicies? PoliciesFor(string actorType) => _sidecar.Resiliency.ForActorType(actorType);
 
     public void Configure(IReadOnlyDictionary<string, ActorTypeSettings> types) => Types = types;
 

@@ -59,7 +59,7 @@ internal sealed partial class ActorPlacement : IAsyncDisposable
             var fresh = new List<ReminderTable>();
             foreach (var type in host.Types.Keys.Where(t => !_reminders.ContainsKey(t)))
             {
-                var table = new ReminderTable(type, store, this, _clock, _loggerFactory.CreateLogger<ReminderTable>());
+                var table = new ReminderTable(host.AppId, type, store, this, _clock, _loggerFactory.CreateLogger<ReminderTable>());
                 await table.LoadAsync(cancellationToken);
                 _reminders[type] = table;
                 fresh.Add(table);

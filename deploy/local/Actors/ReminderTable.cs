@@ -20,6 +20,7 @@ internal sealed partial class ReminderTable : IDisposable
     }
 
     private readonly string _actorType;
+    private readonly string _key;
     private readonly ActorPlacement _placement;
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
@@ -30,9 +31,10 @@ internal sealed partial class ReminderTable : IDisposable
     private bool _started;
     private string? _unreadable;
 
-    public ReminderTable(string actorType, IStateStore store, ActorPlacement placement, TimeProvider clock, ILogger logger)
+    public ReminderTable(string appId, string actorType, IStateStore store, ActorPlacement placement, TimeProvider clock, ILogger logger)
     {
         _actorType = actorType;
+        _key = StoredReminder.StoreKey(appId, actorType);
         _store = store;
         _placement = placement;
         _clock = clock;
@@ -46,7 +48,7 @@ internal sealed partial class ReminderTable : IDisposable
 
     public async Task LoadAsync(CancellationToken cancellationToken)
     {
-        var item = await _store.GetAsync(StoredReminder.StoreKey(_actorType), cancellationToken);
+        var item = await _store.GetAsync(_key, cancellationToken);
         if (item is null) return;
         IReadOnlyList<StoredReminder> reminders;
         try
@@ -56,8 +58,8 @@ internal sealed partial class ReminderTable : IDisposable
         catch (FormatException e)
         {
             // Never overwrite what cannot be read: changes are refused until the developer fixes or removes the key.
-            _unreadable = $"the reminders stored under key '{StoredReminder.StoreKey(_actorType)}' in state store '{_store.Name}' cannot be read: {e.Message}";
-            Log.UnreadableReminders(_logger, StoredReminder.StoreKey(_actorType), _store.Name, e.Message);
+            _unreadable = $"the reminders stored under key '{_key}' in state store '{_store.Name}' cannot be read: {e.Message}";
+            Log.UnreadableReminders(_logger, _key, _store.Name, e.Message);
             return;
         }
         await _gate.WaitAsync(cancellationToken);
@@ -267,13 +269,10 @@ internal sealed partial class ReminderTable : IDisposable
         }
     }
 
-    private Task PersistAsync(CancellationToken cancellationToken)
-    {
-        var key = StoredReminder.StoreKey(_actorType);
-        return _entries.Count == 0
-            ? _store.DeleteAsync(new StateDelete(key), cancellationToken)
-            : _store.SetAsync(new StateSet(key, StoredReminder.Serialize(_entries.Values.Select(e => e.Reminder))), cancellationToken);
-    }
+    private Task PersistAsync(CancellationToken cancellationToken) =>
+        _entries.Count == 0
+            ? _store.DeleteAsync(new StateDelete(_key), cancellationToken)
+            : _store.SetAsync(new StateSet(_key, StoredReminder.Serialize(_entries.Values.Select(e => e.Reminder))), cancellationToken);
 
     private static partial class Log
     {

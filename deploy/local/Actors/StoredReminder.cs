@@ -5,8 +5,10 @@ using System.Text.Json;
 namespace DaprIoT.LocalRuntime.Actors;
 
 /// <summary>
-/// A reminder as persisted in the actor state store. All reminders of one actor type live under one key,
-/// <c>actors||{actorType}</c>, as a JSON array, as daprd ≤1.14 stored them. Each entry keeps the registered
+/// A reminder as persisted in the actor state store. All reminders of one actor type live under one key as a JSON
+/// array, as daprd ≤1.14 stored them (<c>actors||{actorType}</c>), but scoped by app id,
+/// <c>actors||{appId}||{actorType}</c>, as the Scheduler scopes them, so apps sharing a store (or runtimes sharing
+/// a Redis) never overwrite each other's reminders. Apps cannot observe the difference. Each entry keeps the registered
 /// strings (returned by <c>GET …/reminders/{name}</c>) and its progress: the next due time
 /// (<c>registeredTime</c>, as daprd's field) and the firings left, so a restart neither repeats nor loses one.
 /// </summary>
@@ -29,7 +31,7 @@ internal sealed record StoredReminder(
     public StoredReminder WithSchedule(ActorSchedule schedule) =>
         this with { NextDue = schedule.NextDue, ExpiresAt = schedule.ExpiresAt, RepeatsLeft = schedule.Period.Repeats };
 
-    public static string StoreKey(string actorType) => $"actors||{actorType}";
+    public static string StoreKey(string appId, string actorType) => $"actors||{appId}||{actorType}";
 
     public static byte[] Serialize(IEnumerable<StoredReminder> reminders)
     {

@@ -1,14 +1,21 @@
+using System.Diagnostics;
 using DaprIoT.LocalRuntime.Sidecar;
 
 namespace DaprIoT.LocalRuntime.PubSub;
 
-/// <summary>W3C trace context of a publish or a delivery (<c>traceparent</c> may be empty, <c>tracestate</c> usually is).</summary>
+/// <summary>The W3C trace context an event carries (<c>traceparent</c> may be empty, <c>tracestate</c> usually is).</summary>
 public sealed record EventTrace(string Traceparent, string Tracestate)
 {
     /// <summary>
-    /// A span for work done on behalf of <paramref name="parent"/>: same trace id and flags, new span id, as daprd
-    /// starts a child span for a publish or a delivery. Without a valid parent a new (unsampled) trace starts.
+    /// The publish request's context. The sidecar's middleware has already made the request's traceparent the
+    /// sidecar's own span (daprd's publish span), so it is used as it is; without a valid one a new, unsampled
+    /// trace starts.
     /// </summary>
-    public static EventTrace ChildOf(string? parent, string? tracestate) =>
-        new(TraceContext.ChildOrNew(parent), tracestate ?? "");
+    public static EventTrace FromRequest(string? traceparent, string? tracestate) =>
+        new(ActivityContext.TryParse(traceparent, null, isRemote: true, out _) ? traceparent! : TraceContext.NewTraceparent(),
+            tracestate ?? "");
+
+    /// <summary>The context for delivering an event: a child span in the event's trace, as daprd starts one per delivery.</summary>
+    public static EventTrace ChildOf(string? traceparent, string? tracestate) =>
+        new(TraceContext.ChildOrNew(traceparent), tracestate ?? "");
 }

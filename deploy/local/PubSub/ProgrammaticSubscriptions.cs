@@ -48,8 +48,10 @@ public static class ProgrammaticSubscriptions
             if (item.TryGetProperty("metadata", out var meta) && meta.ValueKind == JsonValueKind.Object)
                 foreach (var entry in meta.EnumerateObject())
                     metadata[entry.Name] = entry.Value.ValueKind == JsonValueKind.String ? entry.Value.GetString()! : entry.Value.GetRawText();
+            var bulk = item.TryGetProperty("bulkSubscribe", out var bulkSubscribe) && bulkSubscribe.ValueKind == JsonValueKind.Object
+                && bulkSubscribe.TryGetProperty("enabled", out var enabled) && enabled.ValueKind == JsonValueKind.True;
             subscriptions.Add(new SubscriptionSpec(SubscriptionKind.Programmatic, pubsub, topic, defaultPath, rules,
-                String(item, "deadLetterTopic", field), metadata, [], Source));
+                String(item, "deadLetterTopic", field), metadata, [], Source) { BulkSubscribeEnabled = bulk });
         }
         return subscriptions;
     }

@@ -24,7 +24,7 @@ public sealed class PubSubFeature : ISidecarFeature
     {
         _sidecar = sidecar;
         _clock = clock;
-        _logger = sidecar.LoggerFactory.CreateLogger("DaprIoT.LocalRuntime.PubSub");
+        _logger = sidecar.LoggerFactory.CreateLogger($"dapr-local.pubsub.{sidecar.InstanceId}");
         _components = new PubSubComponents(sidecar, _logger);
         _publish = new PublishEndpoint(sidecar, _components, clock, _logger);
     }
@@ -107,6 +107,8 @@ public sealed class PubSubFeature : ISidecarFeature
                 PubSubLog.SubscriptionIgnored(_logger, spec.PubsubName, spec.Topic, $"the app already subscribes to it; this one from {spec.Source} is a duplicate");
                 continue;
             }
+            if (spec.BulkSubscribeEnabled)
+                PubSubLog.BulkSubscribeUnsupported(_logger, spec.PubsubName, spec.Topic);
             deliveries.Add(new SubscriptionDelivery(spec, _sidecar, component.Broker, Statistics, _clock, _logger));
         }
         return deliveries;

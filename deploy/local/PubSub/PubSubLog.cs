@@ -9,6 +9,9 @@ internal static partial class PubSubLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "Subscription to topic {Topic} on pubsub {Pubsub} ignored: {Reason}")]
     public static partial void SubscriptionIgnored(ILogger logger, string pubsub, string topic, string reason);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Subscription to topic {Topic} on pubsub {Pubsub} asks for bulkSubscribe, which this runtime does not provide: events are delivered one at a time as single CloudEvents")]
+    public static partial void BulkSubscribeUnsupported(ILogger logger, string pubsub, string topic);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Pub/sub component {Pubsub} not loaded (ignoreErrors is true): {Reason}")]
     public static partial void ComponentIgnored(ILogger logger, string pubsub, string reason);
 

@@ -23,5 +23,8 @@ public sealed record SubscriptionSpec(
 {
     /// <summary>Whether the app wants raw payloads (<c>metadata.rawPayload: "true"</c>).</summary>
     public bool RawPayload =>
-        Metadata.TryGetValue("rawPayload", out var raw) && bool.TryParse(raw, out var value) && value;
+        Metadata.TryGetValue("rawPayload", out var raw) && GoBool.TryParse(raw, out var value) && value;
+
+    /// <summary>Whether the app asked for <c>bulkSubscribe.enabled: true</c> (not provided by this runtime; logged).</summary>
+    public bool BulkSubscribeEnabled { get; init; }
 }

@@ -320,7 +320,7 @@ public sealed partial class StateApi : ISidecarFeature
         TimeSpan? ttl = null;
         if (!string.IsNullOrEmpty(ttlText))
         {
-            ttl = long.TryParse(ttlText, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var seconds)
+            ttl = int.TryParse(ttlText, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var seconds)
                 ? TimeSpan.FromSeconds(seconds)
                 : throw failure($"failed to parse ttl from metadata: ttlInSeconds '{ttlText}' is not a whole number of seconds");
         }

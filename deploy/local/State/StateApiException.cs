@@ -27,9 +27,6 @@ public sealed class StateApiException(HttpStatusCode status, string errorCode, s
     public static StateApiException Get(string key, string store, string detail) =>
         new(HttpStatusCode.InternalServerError, "ERR_STATE_GET", $"fail to get {key} from state store {store}: {detail}");
 
-    public static StateApiException BulkGet(string detail) =>
-        new(HttpStatusCode.InternalServerError, "ERR_STATE_BULK_GET", detail);
-
     public static StateApiException Save(string store, string detail, HttpStatusCode status = HttpStatusCode.InternalServerError) =>
         new(status, "ERR_STATE_SAVE", $"failed saving state in state store {store}: {detail}");
 

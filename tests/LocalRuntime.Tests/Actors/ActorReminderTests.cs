@@ -12,7 +12,7 @@ public sealed class ActorReminderTests
 
     private static async Task<JsonElement[]> StoredAsync(IStateStore store, string type)
     {
-        var item = await store.GetAsync($"actors||{type}", Ct);
+        var item = await store.GetAsync($"actors||cookers||{type}", Ct);
         return item is null ? [] : [.. JsonDocument.Parse(item.Value).RootElement.EnumerateArray()];
     }
 
@@ -48,7 +48,7 @@ public sealed class ActorReminderTests
         var call = restarted.App.Calls.Single(c => c.Method == "remind/stop");
         Assert.Equal("PUT", call.Verb);
         Assert.Equal("""{"data":{"heater":"off"},"dueTime":"","period":""}""", call.Body);
-        await Poll.UntilAsync(() => store.GetAsync("actors||Cooker", Ct).Result is null, "the one-shot reminder is deleted");
+        await Poll.UntilAsync(() => store.GetAsync("actors||cookers||Cooker", Ct).Result is null, "the one-shot reminder is deleted");
         using var gone = await restarted.Client.GetAsync("v1.0/actors/Cooker/c1/reminders/stop", Ct);
         Assert.Equal("actor reminder not found: stop", await ActorTestHttp.ErrorAsync(gone, 404, "ERR_ACTOR_REMINDER_NOT_FOUND"));
     }
@@ -91,7 +91,7 @@ public sealed class ActorReminderTests
         clock.Advance(TimeSpan.FromSeconds(3));
 
         await Poll.UntilAsync(() => Fired(host, "twice") == 2, "the second firing");
-        await Poll.UntilAsync(() => store.GetAsync("actors||Cooker", Ct).Result is null, "the finished reminder is deleted");
+        await Poll.UntilAsync(() => store.GetAsync("actors||cookers||Cooker", Ct).Result is null, "the finished reminder is deleted");
     }
 
     [Fact]
@@ -109,7 +109,7 @@ public sealed class ActorReminderTests
 
         using var deleted = await host.Client.DeleteAsync("v1.0/actors/Cooker/c1/reminders/check", Ct);
         Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
-        Assert.Null(await store.GetAsync("actors||Cooker", Ct));
+        Assert.Null(await store.GetAsync("actors||cookers||Cooker", Ct));
 
         // A later reminder of the same actor: had "check" still been armed, its firing would have taken the turn first.
         (await host.Client.PostJsonAsync("v1.0/actors/Cooker/c1/reminders/probe", """{"dueTime":"3s"}""")).Dispose();
@@ -167,7 +167,7 @@ public sealed class ActorReminderTests
             new StringContent(body, Encoding.UTF8, "application/json"), Ct);
 
         await ActorTestHttp.ErrorAsync(response, status, errorCode);
-        Assert.Null(await store.GetAsync("actors||Cooker", Ct));
+        Assert.Null(await store.GetAsync("actors||cookers||Cooker", Ct));
     }
 
     [Fact]

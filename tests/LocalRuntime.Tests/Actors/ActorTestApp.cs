@@ -55,13 +55,14 @@ internal sealed class ActivationLedger
 
 /// <summary>
 /// A tiny app implementing the app side of Dapr's actor protocol on Kestrel (port 0). Methods:
-/// (for reminder and timer callbacks, the last path segment) <c>slow</c> waits the number of milliseconds in the body, <c>fail</c> answers 500 <c>boom</c>,
+/// (for reminder and timer callbacks, the last path segment) <c>slow</c> waits the number of milliseconds in the body, <c>fail</c> answers 500 <c>boom</c>, <c>flaky</c> answers 503 to its first two calls per actor,
 /// <c>empty</c> answers 204, <c>reenter</c> calls <c>Hello</c> on the same actor through the sidecar, <c>apperror</c> answers 200 with <c>X-Daprerrorresponseheader</c>,
 /// anything else 200 <c>{replica}:{method}:{body}</c> with header <c>X-Echo</c>.
 /// </summary>
 internal sealed class ActorTestApp : IAsyncDisposable
 {
     private readonly WebApplication _web;
+    private readonly ConcurrentDictionary<string, int> _flakyAttempts = new();
 
     private ActorTestApp(WebApplication web, string replica)
     {
@@ -105,6 +106,9 @@ internal sealed class ActorTestApp : IAsyncDisposable
                     case "slow":
                         await Task.Delay(int.Parse(body, System.Globalization.CultureInfo.InvariantCulture));
                         return Results.Text($"{replica}:{method}:{body}");
+                    case "flaky":
+                        var attempt = app._flakyAttempts.AddOrUpdate(key, 1, (_, n) => n + 1);
+                        return attempt < 3 ? Results.Text("not yet", statusCode: 503) : Results.Text($"{replica}:flaky:{attempt}");
                     case "fail":
                         return Results.Text("boom", statusCode: 500);
                     case "empty":

@@ -43,7 +43,7 @@ internal sealed class ActorTestRuntime : IAsyncDisposable
 
     /// <summary>Starts a sidecar and its app replica; <paramref name="config"/> is what the app answers on /dapr/config.</summary>
     public async Task<TestSidecar> AddSidecarAsync(string appId, string instanceId, string? config, IStateStore? actorStore,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, ResiliencySpec? resiliency = null)
     {
         var app = await ActorTestApp.StartAsync(instanceId, Ledger, config, cancellationToken);
         var channel = new TestAppChannel(app.BaseAddress);
@@ -58,7 +58,7 @@ internal sealed class ActorTestRuntime : IAsyncDisposable
             StateStores = stores,
             ActorStateStoreName = actorStore?.Name,
             DeclarativeSubscriptions = [],
-            Resiliency = ResiliencySpec.Empty,
+            Resiliency = resiliency ?? ResiliencySpec.Empty,
             App = channel,
             LoggerFactory = NullLoggerFactory.Instance,
             Services = _services,

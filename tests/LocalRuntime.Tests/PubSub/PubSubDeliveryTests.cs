@@ -97,7 +97,7 @@ public sealed class PubSubDeliveryTests : IAsyncLifetime
         Assert.Null(ce["data_base64"]);
         var traceparent = (string)ce["traceparent"]!;
         Assert.Equal(traceparent, (string?)ce["traceid"]);
-        Assert.StartsWith("00-0af7651916cd43dd8448eb211c80319c-", traceparent);
+        Assert.Equal(parent, traceparent); // the sidecar's publish span; its middleware makes it a child of the caller's
         Assert.Equal("", (string?)ce["tracestate"]);
         Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d)$", (string)ce["time"]!);
         Assert.Equal("application/cloudevents+json", delivery.Headers["content-type"]);
@@ -320,6 +320,30 @@ public sealed class PubSubDeliveryTests : IAsyncLifetime
 
         await Until(() => app.At("/dead").Count == 1);
         Assert.Equal(3, app.At("/events").Count); // the first attempt and two retries
+    }
+
+    [Fact]
+    public async Task An_app_slower_than_the_inbound_timeout_counts_as_a_failure_and_is_dead_lettered()
+    {
+        var app = await AppAsync();
+        var topic = NewTopic();
+        var deadLetters = NewTopic();
+        app.Handle("/events", async _ =>
+        {
+            await Task.Delay(TimeSpan.FromSeconds(5), Ct);
+            return Results.Ok();
+        });
+        var resiliency = ResiliencySpec.Empty with
+        {
+            ComponentInbound = new Dictionary<string, TargetPolicies> { ["pubsub"] = new(null, TimeSpan.FromMilliseconds(200)) },
+        };
+        var sidecar = await SidecarAsync(Brokers.Component(BrokerKind.Redis), app,
+            [Brokers.Subscription(topic, deadLetterTopic: deadLetters), Brokers.Subscription(deadLetters, "/dead")], resiliency: resiliency);
+
+        await PublishAsync(sidecar, topic, "{\"n\":1}");
+
+        await Until(() => app.At("/dead").Count == 1, seconds: 3);
+        Assert.Equal(1, sidecar.Feature.Statistics.DeadLettered);
     }
 
     [Theory]

@@ -89,12 +89,14 @@ public sealed class PubSubPartsTests
     }
 
     [Fact]
-    public void A_new_trace_starts_without_a_valid_parent_and_a_child_keeps_the_trace_id()
+    public void A_publish_keeps_the_sidecars_span_and_a_delivery_is_a_child_in_the_same_trace()
     {
-        var fresh = EventTrace.ChildOf("garbage", null);
-        var child = EventTrace.ChildOf(fresh.Traceparent, "k=v");
+        var fresh = EventTrace.FromRequest("garbage", null);
+        var kept = EventTrace.FromRequest(fresh.Traceparent, "k=v");
+        var child = EventTrace.ChildOf(kept.Traceparent, kept.Tracestate);
 
         Assert.Matches("^00-[0-9a-f]{32}-[0-9a-f]{16}-00$", fresh.Traceparent);
+        Assert.Equal(fresh.Traceparent, kept.Traceparent);
         Assert.Equal(fresh.Traceparent[..36], child.Traceparent[..36]);
         Assert.NotEqual(fresh.Traceparent, child.Traceparent);
         Assert.Equal("k=v", child.Tracestate);

@@ -156,6 +156,51 @@ public sealed class PublishApiTests : IAsyncLifetime
         Assert.Equal("{\"note\":\"x\"}", entry[3].AsString());
     }
 
+    [Theory]
+    [InlineData("/v1.0-alpha1/publish/bulk")]
+    [InlineData("/v1.0/publish/bulk")]
+    public async Task Bulk_publish_wraps_every_entry_like_a_single_publish(string prefix)
+    {
+        var app = await SubscriberApp.StartAsync(Ct);
+        _owned.Add(app);
+        var sidecar = await PubSubSidecar.StartAsync(_appId, [Brokers.Component(BrokerKind.Redis)], app,
+            declarative: [Brokers.Subscription(_topic)]);
+        _owned.Add(sidecar);
+        var body = """
+            [ { "entryId": "1", "event": { "n": 1 }, "contentType": "application/json" },
+              { "entryId": "2", "event": "hello", "contentType": "text/plain", "metadata": { "cloudevent.type": "greeting" } },
+              { "entryId": "3", "event": { "id": "own", "source": "s", "type": "t", "specversion": "1.0" }, "contentType": "application/cloudevents+json" } ]
+            """;
+
+        var (status, _) = await PostAsync(sidecar, $"{prefix}/pubsub/{_topic}", body);
+
+        Assert.Equal(HttpStatusCode.NoContent, status);
+        await Poll.UntilAsync(() => app.Received.Count == 3, Ct);
+        var events = app.Received.Select(d => d.Event).ToList();
+        Assert.Equal(1, (int)events.Single(e => (string?)e["datacontenttype"] == "application/json")["data"]!["n"]!);
+        Assert.Equal("hello", (string?)events.Single(e => (string?)e["type"] == "greeting")["data"]);
+        Assert.Equal(_topic, (string?)events.Single(e => (string?)e["id"] == "own")["topic"]);
+    }
+
+    [Fact]
+    public async Task Bulk_publish_rejects_duplicate_entry_ids_and_lists_the_entries_a_broker_failed()
+    {
+        var sidecar = await SidecarAsync(Brokers.Component(BrokerKind.InMemory));
+        var down = await PubSubSidecar.StartAsync(_appId, [Brokers.Component(BrokerKind.Redis, extra: ("redisHost", $"127.0.0.1:{ClosedPort()}"))]);
+        _owned.Add(down);
+
+        var duplicate = await PostAsync(sidecar, $"/v1.0-alpha1/publish/bulk/pubsub/{_topic}",
+            """[{"entryId":"a","event":1},{"entryId":"a","event":2}]""");
+        using var response = await down.Client.PostAsync($"/v1.0-alpha1/publish/bulk/pubsub/{_topic}",
+            new StringContent("""[{"entryId":"a","event":1},{"entryId":"b","event":2}]""", Encoding.UTF8, "application/json"), Ct);
+
+        Assert.Equal((HttpStatusCode.BadRequest, "ERR_PUBSUB_EVENTS_SER"), Code(duplicate));
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        var failure = JsonNode.Parse(await response.Content.ReadAsStringAsync(Ct))!;
+        Assert.Equal("ERR_PUBSUB_PUBLISH_MESSAGE", (string?)failure["errorCode"]);
+        Assert.Equal(["a", "b"], failure["failedEntries"]!.AsArray().Select(e => (string)e!["entryId"]!));
+    }
+
     private static (HttpStatusCode, string?) Code((HttpStatusCode Status, DaprError? Error) result) => (result.Status, result.Error?.ErrorCode);
 
     private static int ClosedPort()

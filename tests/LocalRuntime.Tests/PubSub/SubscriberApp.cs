@@ -66,7 +66,9 @@ public sealed class SubscriberApp : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
+        // Handlers a test left waiting must not hold up the next test: a short grace period, then abort.
+        using var grace = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+        await _app.StopAsync(grace.Token);
         await _app.DisposeAsync();
     }
 }

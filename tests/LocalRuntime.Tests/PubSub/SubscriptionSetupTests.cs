@@ -36,7 +36,8 @@ public sealed class SubscriptionSetupTests : IAsyncLifetime
             [ { "pubsubname": "pubsub", "topic": "{{_topic}}-v1", "route": "orders" },
               { "pubsubname": "pubsub", "topic": "{{_topic}}-v2", "route": "/ignored",
                 "routes": { "rules": [ { "match": "event.type == \"alarm\"", "path": "/alarms" } ], "default": "/v2" },
-                "metadata": { "rawPayload": "false" }, "deadLetterTopic": "dead" } ]
+                "metadata": { "rawPayload": "false" }, "deadLetterTopic": "dead",
+                "bulkSubscribe": { "enabled": true, "maxMessagesCount": 10 } } ]
             """;
         var sidecar = await PubSubSidecar.StartAsync(_appId, [Brokers.Component(BrokerKind.InMemory)], app, subscribeAnswer: answer);
         _owned.Add(sidecar);
@@ -52,6 +53,7 @@ public sealed class SubscriptionSetupTests : IAsyncLifetime
         sidecar.Feature.DescribeMetadata(metadata);
         var v2 = metadata["subscriptions"]!.AsArray().Single(s => (string?)s!["topic"] == $"{_topic}-v2")!;
         Assert.Equal("PROGRAMMATIC", (string?)v2["type"]);
+        Assert.True(sidecar.Feature.Subscriptions.Single(s => s.Topic == $"{_topic}-v2").BulkSubscribeEnabled);
         Assert.Equal("pubsub", (string?)v2["pubsubname"]);
         Assert.Equal("dead", (string?)v2["deadLetterTopic"]);
         Assert.Equal("false", (string?)v2["metadata"]!["rawPayload"]);

@@ -1,5 +1,6 @@
 using System.Text;
 using DaprIoT.LocalRuntime.Components;
+using DaprIoT.LocalRuntime.Configuration;
 using DaprIoT.LocalRuntime.Redis;
 using DaprIoT.LocalRuntime.State;
 
@@ -193,7 +194,7 @@ public sealed class RedisStateStoreTests : StateStoreContract
     [InlineData("failover", "true")]
     public async Task Redis_settings_the_local_runtime_cannot_honour_fail_at_open_naming_the_field(string field, string value)
     {
-        var error = await Assert.ThrowsAsync<DaprIoT.LocalRuntime.Configuration.ConfigurationException>(() =>
+        var error = await Assert.ThrowsAsync<ConfigurationException>(() =>
             StateStoreFactory.OpenAsync(Component("unsupported", (field, value)), TimeProvider.System, Ct));
 
         Assert.Contains(field, error.Message);

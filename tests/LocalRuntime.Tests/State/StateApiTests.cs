@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using DaprIoT.LocalRuntime.Components;
+using DaprIoT.LocalRuntime.Configuration;
 using DaprIoT.LocalRuntime.State;
 
 namespace DaprIoT.LocalRuntime.Tests.State;
@@ -72,6 +73,18 @@ public sealed class StateApiTests(StateApiHost host) : IClassFixture<StateApiHos
         var got = await Client.GetAsync($"/v1.0/state/{host.RedisStore}/{key}", Ct);
         Assert.Equal("\"héllo again\"", await got.Content.ReadAsStringAsync(Ct));
         Assert.Equal("2", got.Headers.ETag?.Tag ?? got.Headers.GetValues("ETag").Single());
+    }
+
+    [Fact]
+    public async Task A_key_with_spaces_and_unicode_reads_back_through_its_url_encoded_path()
+    {
+        var key = $"dévice one ☀ {host.Id}";
+
+        await SaveAsync(host.RedisStore, $$"""[{"key":"{{key}}","value":true}]""");
+        var got = await Client.GetAsync($"/v1.0/state/{host.RedisStore}/{Uri.EscapeDataString(key)}", Ct);
+
+        Assert.Equal("true", await got.Content.ReadAsStringAsync(Ct));
+        Assert.Equal("true", await RedisFieldAsync($"{host.AppId}||{key}", "data"));
     }
 
     [Fact]
@@ -351,12 +364,14 @@ public sealed class StateApiTests(StateApiHost host) : IClassFixture<StateApiHos
         Assert.InRange(expiresAt - DateTimeOffset.UtcNow, TimeSpan.FromSeconds(3500), TimeSpan.FromSeconds(3601));
     }
 
-    [Fact]
-    public async Task A_ttl_that_is_not_a_number_fails_the_save_like_daprd_and_writes_nothing()
+    [Theory]
+    [InlineData("soon")]
+    [InlineData("99999999999999")]
+    public async Task A_ttl_that_is_not_a_number_of_seconds_fails_the_save_like_daprd_and_writes_nothing(string ttl)
     {
         var key = NewKey();
 
-        var response = await SaveAsync(host.RedisStore, $$$"""[{"key":"{{{key}}}","value":1,"metadata":{"ttlInSeconds":"soon"}}]""");
+        var response = await SaveAsync(host.RedisStore, $$$"""[{"key":"{{{key}}}","value":1,"metadata":{"ttlInSeconds":"{{{ttl}}}"}}]""");
 
         Assert.Contains("failed to parse ttl", await AssertDaprErrorAsync(response, HttpStatusCode.InternalServerError, "ERR_STATE_SAVE"));
         Assert.Null(await RedisFieldAsync($"{host.AppId}||{key}", "data"));
@@ -406,7 +421,7 @@ public sealed class StateApiTests(StateApiHost host) : IClassFixture<StateApiHos
     {
         var component = RedisStateStoreTests.Component("bad", ("keyPrefix", "a||b"));
 
-        var error = Assert.Throws<DaprIoT.LocalRuntime.Configuration.ConfigurationException>(() => StateKeyPrefix.For(component, "app", null));
+        var error = Assert.Throws<ConfigurationException>(() => StateKeyPrefix.For(component, "app", null));
 
         Assert.Contains("components/statestore.yaml", error.Message);
         Assert.Contains("keyPrefix", error.Message);
