@@ -5,9 +5,9 @@ using System.Net.Sockets;
 namespace DaprIoT.Conformance.Tests.Harness;
 
 /// <summary>
-/// A redis-server of the test's own on a free port. Actor runs use it: daprd keeps all reminders of an actor type
-/// under the one store key <c>actors||{type}</c> (no app id in it), so runs sharing a Redis would load, fire and
-/// overwrite each other's reminders.
+/// A redis-server of the test's own on a free port. Actor runs use it: all reminders of an app's actor type live
+/// under one store key (<c>actors||{appId}||{type}</c>), so parallel runs with the same app id on a shared Redis
+/// would load, fire and overwrite each other's reminders.
 /// </summary>
 public sealed class PrivateRedisServer : IAsyncDisposable
 {
