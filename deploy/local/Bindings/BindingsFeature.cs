@@ -117,7 +117,7 @@ public sealed partial class BindingsFeature : ISidecarFeature
         var cancellationToken = http.RequestAborted;
         using var body = new MemoryStream();
         await http.Request.Body.CopyToAsync(body, cancellationToken).ConfigureAwait(false);
-        var request = OutputBindingRequest.Parse(body.GetBuffer().AsMemory(0, (int)body.Length), out var error);
+        var request = OutputBindingRequest.Parse(body.GetBuffer().AsSpan(0, (int)body.Length), out var error);
         if (request is null)
         {
             await DaprErrors.WriteAsync(http, StatusCodes.Status400BadRequest, "ERR_MALFORMED_REQUEST",

@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json;
 using DaprIoT.LocalRuntime.Bindings;
 
 namespace DaprIoT.LocalRuntime.Tests.Bindings;
@@ -27,11 +26,13 @@ public sealed class GoJsonTests
     [InlineData("\"<a href='x'>&</a>\"", "\"\\u003ca href='x'\\u003e\\u0026\\u003c/a\\u003e\"")]
     [InlineData("\"line\\nbreak\\ttab\\u0001\\b\\f\\/\"", "\"line\\nbreak\\ttab\\u0001\\b\\f/\"")]
     [InlineData("\"\\u2028\\u2029 ünï 😀\"", "\"\\u2028\\u2029 ünï 😀\"")]
+    [InlineData("\"a\\ud800b\"", "\"a\ufffdb\"")]
+    [InlineData("{\"\\udc00\":1}", "{\"\ufffd\":1}")]
     public void Values_are_re_encoded_like_go_encoding_json(string input, string expected)
     {
-        using var document = JsonDocument.Parse(input);
+        var value = GoJsonValue.Parse(Encoding.UTF8.GetBytes(input));
 
-        Assert.Equal(expected, Encoding.UTF8.GetString(GoJson.Marshal(document.RootElement)));
+        Assert.Equal(expected, Encoding.UTF8.GetString(GoJson.Marshal(value)));
     }
 
     [Fact]

@@ -15,7 +15,16 @@ public sealed class OutputBindingRequestTests
 
         Assert.Equal("create", request.Operation);
         Assert.Equal(new Dictionary<string, string> { ["topic"] = "a/b", ["x"] = "" }, request.Metadata);
-        Assert.Equal("[1]", request.Data!.Value.GetRawText());
+        Assert.Equal("[1]", Encoding.UTF8.GetString(GoJson.Marshal(request.Data)));
+    }
+
+    [Fact]
+    public void Escapes_are_decoded_and_a_lone_surrogate_becomes_a_replacement_character_as_with_go()
+    {
+        var request = Parse("{\"metadata\":{\"to\\u0070ic\":\"a\\ud800\\/b\"},\"operation\":\"cre\\u0061te\"}", out _)!;
+
+        Assert.Equal("create", request.Operation);
+        Assert.Equal("a\uFFFD/b", request.Metadata["topic"]);
     }
 
     [Fact]
@@ -35,6 +44,8 @@ public sealed class OutputBindingRequestTests
     [InlineData("{\"metadata\":[]}", "map[string]string")]
     [InlineData("{\"data\":1e999}", "cannot unmarshal number 1e999")]
     [InlineData("{\"data\":1} trailing", "")]
+    [InlineData("   ", "")]
+    [InlineData("{\"data\":[1,]}", "")]
     public void Bodies_go_would_reject_are_malformed(string body, string reason)
     {
         Assert.Null(Parse(body, out var error));
