@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using DaprIoT.Conformance.Tests.Harness;
@@ -27,7 +28,7 @@ public sealed class PubSubConformanceTests(PubSubRunsFixture runs) : IClassFixtu
 
         await run.PublishAsync(run.Topics.Envelope, new { orderId = 42, price = 9.5, tags = new[] { "a", "b" } }, ct, traceparent: traceparent);
 
-        var delivery = (await Eventually.UntilAsync(_ => Task.FromResult(run.EnvelopeDeliveries), d => d.Count > 0,
+        var delivery = (await Eventually.UntilAsync(_ => Task.FromResult(run.InspectorDeliveries("/envelope")), d => d.Count > 0,
             "the inspector app receives the event", d => $"{d.Count} deliveries", Patience, ct))[0];
         Assert.Equal("POST", delivery.Method);
         Assert.StartsWith("application/cloudevents+json", delivery.Headers["content-type"], StringComparison.Ordinal);
@@ -50,7 +51,56 @@ public sealed class PubSubConformanceTests(PubSubRunsFixture runs) : IClassFixtu
         var data = Assert.IsType<JsonObject>(cloudEvent["data"]);
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"orderId":42,"price":9.5,"tags":["a","b"]}"""), data), $"data: {data.ToJsonString()}");
         Assert.Null(cloudEvent["data_base64"]);
-        Assert.Single(run.EnvelopeDeliveries);
+        Assert.Single(run.InspectorDeliveries("/envelope"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Buses))]
+    public async Task Text_data_stays_a_string_and_a_publisher_cloudevent_keeps_its_attributes_except_topic_and_pubsubname(PubSubBus bus)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var run = await runs.RunAsync(bus);
+        var ownId = $"ce-{Guid.NewGuid():N}";
+
+        await run.PublishBytesAsync($"pubsub/{run.Topics.Variants}", "21.5 <C>"u8.ToArray(), "text/plain", ct);
+        await run.PublishBytesAsync($"pubsub/{run.Topics.Variants}", Encoding.UTF8.GetBytes($$$"""
+            {"specversion":"1.0","id":"{{{ownId}}}","source":"device-42","type":"com.dapriot.reading","datacontenttype":"application/json",
+             "topic":"spoofed","pubsubname":"spoofed","devicekind":"cooker","data":{"celsius":21.5}}
+            """), "application/cloudevents+json", ct);
+
+        var events = (await Eventually.UntilAsync(_ => Task.FromResult(run.InspectorDeliveries("/variants")), d => d.Count >= 2,
+            "the inspector app receives both events", d => $"{d.Count} deliveries", Patience, ct))
+            .Select(d => JsonNode.Parse(d.Body)!.AsObject()).ToList();
+        var text = Assert.Single(events, e => (string?)e["datacontenttype"] == "text/plain");
+        Assert.Equal("21.5 <C>", (string?)text["data"]);
+        Assert.Equal("publisher", (string?)text["source"]);
+        var own = Assert.Single(events, e => (string?)e["id"] == ownId);
+        Assert.Equal(("device-42", "com.dapriot.reading", "cooker"), ((string?)own["source"], (string?)own["type"], (string?)own["devicekind"]));
+        Assert.Equal((run.Topics.Variants, "pubsub"), ((string?)own["topic"], (string?)own["pubsubname"]));
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"celsius":21.5}"""), own["data"]), $"data: {own["data"]?.ToJsonString()}");
+        Assert.NotNull(own["time"]);
+        Assert.NotNull(own["traceparent"]);
+    }
+
+    [Theory]
+    [MemberData(nameof(Buses))]
+    public async Task A_raw_payload_reaches_a_raw_subscription_as_base64_in_a_synthetic_cloudevent(PubSubBus bus)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var run = await runs.RunAsync(bus);
+        byte[] payload = [0x01, 0xFF, .. """{"t":21.5}"""u8.ToArray()];
+
+        await run.PublishBytesAsync($"pubsub/{run.Topics.Raw}?metadata.rawPayload=true", payload, "application/octet-stream", ct);
+
+        var delivery = (await Eventually.UntilAsync(_ => Task.FromResult(run.InspectorDeliveries("/raw")), d => d.Count > 0,
+            "the inspector app receives the raw message", d => $"{d.Count} deliveries", Patience, ct))[0];
+        var cloudEvent = JsonNode.Parse(delivery.Body)!.AsObject();
+        Assert.Equal(Convert.ToBase64String(payload), (string?)cloudEvent["data_base64"]);
+        Assert.Null(cloudEvent["data"]);
+        Assert.Equal(("application/octet-stream", "Dapr", "com.dapr.event.sent"),
+            ((string?)cloudEvent["datacontenttype"], (string?)cloudEvent["source"], (string?)cloudEvent["type"]));
+        Assert.Equal((run.Topics.Raw, "pubsub"), ((string?)cloudEvent["topic"], (string?)cloudEvent["pubsubname"]));
+        Assert.True(Guid.TryParse((string?)cloudEvent["id"], out _), $"id is a fresh UUID: {delivery.Body}");
     }
 
     [Theory]
@@ -146,6 +196,35 @@ public sealed class PubSubConformanceTests(PubSubRunsFixture runs) : IClassFixtu
         Assert.Equal(onOrders[0].Id, dead.Id);
         Assert.Equal(run.Topics.Orders, dead.Topic);
         Assert.Equal(PubSubRun.AttemptsPerDelivery + 1, dead.DeliveryCount);
+    }
+
+    [Theory]
+    [MemberData(nameof(Buses))]
+    public async Task Dropped_and_not_found_messages_are_copied_to_the_dead_letter_topic_without_retries(PubSubBus bus)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var run = await runs.RunAsync(bus);
+        var dropped = $"dropped-{Guid.NewGuid():N}";
+        var notFound = $"not-found-{Guid.NewGuid():N}";
+        // The first delivery answers DROP or 404; the next one (the dead letter's) counts past 1 and succeeds.
+        await run.PublishAsync(run.Topics.Orders, new { outcome = "drop", retryTimes = 1, key = dropped }, ct);
+        await run.PublishAsync(run.Topics.Orders, new { outcome = "404", retryTimes = 1, key = notFound }, ct);
+
+        var seen = await Eventually.UntilAsync(
+            async token => (Deliveries: await run.Subscriber.DeliveriesAsync(run.Topics.Orders, token),
+                OrdersBacklog: await BrokerBacklog.CountAsync(bus, run.Topics.Orders, "subscriber", token),
+                DeadBacklog: await BrokerBacklog.CountAsync(bus, run.Topics.OrdersDead, "subscriber", token)),
+            s => s.OrdersBacklog == 0 && s.DeadBacklog == 0
+                && s.Deliveries.Any(d => d.Key == dropped && d.Route == "/subscriptions/2") && s.Deliveries.Any(d => d.Key == notFound && d.Route == "/subscriptions/2"),
+            "both messages reach the dead-letter subscription and both topics are acknowledged",
+            s => $"backlogs {s.OrdersBacklog}/{s.DeadBacklog}, deliveries {string.Join(", ", s.Deliveries.Where(d => d.Key == dropped || d.Key == notFound).Select(d => $"{d.Key}{d.Route}#{d.DeliveryCount}"))}",
+            Patience, ct);
+
+        foreach (var key in new[] { dropped, notFound })
+        {
+            Assert.Single(seen.Deliveries, d => d.Key == key && d.Route == "/subscriptions/1");
+            Assert.Single(seen.Deliveries, d => d.Key == key && d.Route == "/subscriptions/2");
+        }
     }
 
     [Theory]

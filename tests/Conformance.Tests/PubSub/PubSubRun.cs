@@ -65,8 +65,8 @@ public sealed class PubSubRun : IAsyncDisposable
     public ConformanceAppClient Victim { get; }
     public IReadOnlyList<ConformanceAppClient> Workers { get; }
 
-    /// <summary>The raw requests the inspector app received on its delivery route.</summary>
-    public IReadOnlyList<HostedApp.Request> EnvelopeDeliveries => _inspector.To("/envelope").ToList();
+    /// <summary>The raw requests the inspector app received on one delivery route (/envelope, /variants or /raw).</summary>
+    public IReadOnlyList<HostedApp.Request> InspectorDeliveries(string route) => _inspector.To(route).ToList();
 
     public static async Task<PubSubRun> StartAsync(PubSubBus bus, CancellationToken cancellationToken)
     {
@@ -77,7 +77,12 @@ public sealed class PubSubRun : IAsyncDisposable
             inspector.Handler = async context =>
             {
                 if (context.Request.Path != "/dapr/subscribe") return false;
-                await context.Response.WriteAsJsonAsync(new[] { new { pubsubname = "pubsub", topic = topics.Envelope, route = "/envelope" } }, cancellationToken);
+                await context.Response.WriteAsJsonAsync(new object[]
+                {
+                    new { pubsubname = "pubsub", topic = topics.Envelope, route = "/envelope" },
+                    new { pubsubname = "pubsub", topic = topics.Variants, route = "/variants" },
+                    new { pubsubname = "pubsub", topic = topics.Raw, route = "/raw", metadata = new { rawPayload = "true" } },
+                }, cancellationToken);
                 return true;
             };
             var subscriberPort = FreePort.Next();
@@ -116,17 +121,21 @@ public sealed class PubSubRun : IAsyncDisposable
     }
 
     /// <summary>Publishes <paramref name="data"/> as application/json through the publisher's sidecar and expects 204.</summary>
-    public async Task PublishAsync(string topic, object data, CancellationToken cancellationToken, string pubsub = "pubsub", string? traceparent = null)
+    public Task PublishAsync(string topic, object data, CancellationToken cancellationToken, string pubsub = "pubsub", string? traceparent = null) =>
+        // Exactly application/json (no charset): the content type daprd embeds as structured JSON data.
+        PublishBytesAsync($"{pubsub}/{topic}", JsonSerializer.SerializeToUtf8Bytes(data), "application/json", cancellationToken, traceparent);
+
+    /// <summary>Publishes a body as it is to <c>/v1.0/publish/{pubsubAndTopic}</c> (query string allowed) and expects 204.</summary>
+    public async Task PublishBytesAsync(string pubsubAndTopic, byte[] body, string contentType, CancellationToken cancellationToken, string? traceparent = null)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"{Dapr.SidecarUrl("publisher")}/v1.0/publish/{pubsub}/{topic}")
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"{Dapr.SidecarUrl("publisher")}/v1.0/publish/{pubsubAndTopic}")
         {
-            // Exactly application/json (no charset): the content type daprd embeds as structured JSON data.
-            Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(data)) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
+            Content = new ByteArrayContent(body) { Headers = { ContentType = MediaTypeHeaderValue.Parse(contentType) } },
         };
         if (traceparent is not null) request.Headers.Add("traceparent", traceparent);
         using var response = await Dapr.Client.SendAsync(request, cancellationToken);
         Assert.True(response.StatusCode == HttpStatusCode.NoContent,
-            $"publish to {pubsub}/{topic} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
+            $"publish to {pubsubAndTopic} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
     }
 
     public async ValueTask DisposeAsync()
@@ -135,7 +144,7 @@ public sealed class PubSubRun : IAsyncDisposable
         await _inspector.DisposeAsync();
         await BrokerCleanup.DeleteAsync(Bus, Topics.All,
         [
-            $"inspector-{Topics.Envelope}", $"subscriber-{Topics.Outcomes}", $"subscriber-{Topics.Orders}", $"subscriber-{Topics.OrdersDead}",
+            $"inspector-{Topics.Envelope}", $"inspector-{Topics.Variants}", $"inspector-{Topics.Raw}", $"subscriber-{Topics.Outcomes}", $"subscriber-{Topics.Orders}", $"subscriber-{Topics.OrdersDead}",
             $"victim-{Topics.Slow}", $"workers-{Topics.Compete}", $"workers-0-{Topics.Broadcast}", $"workers-1-{Topics.Broadcast}",
         ]);
     }

@@ -6,6 +6,12 @@ public sealed record PubSubTopics(string Suffix)
     /// <summary>Delivered to the inspector app, which records the raw request.</summary>
     public string Envelope => $"envelope-{Suffix}";
 
+    /// <summary>Delivered to the inspector app on /variants: other content types and the publisher's own CloudEvents.</summary>
+    public string Variants => $"variants-{Suffix}";
+
+    /// <summary>Delivered to the inspector app on /raw through a <c>rawPayload</c> subscription.</summary>
+    public string Raw => $"raw-{Suffix}";
+
     /// <summary>The subscriber's route /subscriptions/0; the message data picks the app's answer.</summary>
     public string Outcomes => $"outcomes-{Suffix}";
 
@@ -24,5 +30,5 @@ public sealed record PubSubTopics(string Suffix)
     /// <summary>Both workers replicas, component <c>broadcast</c> (<c>consumerID: "{podName}"</c>).</summary>
     public string Broadcast => $"broadcast-{Suffix}";
 
-    public IReadOnlyList<string> All => [Envelope, Outcomes, Orders, OrdersDead, Slow, Compete, Broadcast];
+    public IReadOnlyList<string> All => [Envelope, Variants, Raw, Outcomes, Orders, OrdersDead, Slow, Compete, Broadcast];
 }

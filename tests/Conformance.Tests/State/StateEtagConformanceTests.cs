@@ -25,7 +25,7 @@ public sealed class StateEtagConformanceTests
         """;
 
     [Fact]
-    public async Task Stale_and_wrong_etags_are_refused_and_leave_the_stored_value_unchanged()
+    public async Task Stale_and_wrong_etags_are_refused_and_leave_the_stored_value_unchanged_while_current_ones_succeed()
     {
         var ct = TestContext.Current.CancellationToken;
         await using var dapr = await LocalRuntimeHarness.StartAsync([new HarnessApp(AppId)], new Dictionary<string, string> { ["statestore.yaml"] = StateStore }, ct);
@@ -85,9 +85,27 @@ public sealed class StateEtagConformanceTests
             using (var missing = await dapr.Client.GetAsync($"{state}/{newcomer}", ct))
                 Assert.Equal(HttpStatusCode.NoContent, missing.StatusCode);
 
+            // The same transaction with the current ETags commits every operation.
+            var (_, freshEtag2) = await GetAsync(dapr, state, fresh, ct);
+            var committed = await PostJsonAsync(dapr, $"{state}/transaction", new
+            {
+                operations = new object[]
+                {
+                    new { operation = "upsert", request = new { key = newcomer, value = "created" } },
+                    new { operation = "delete", request = new { key = fresh, etag = freshEtag2 } },
+                    new { operation = "upsert", request = new { key, value = new { fw = "2.0" }, etag = etag2 } },
+                },
+            }, ct);
+            await ExpectAsync(HttpStatusCode.NoContent, committed);
+            Assert.Equal("\"created\"", (await GetAsync(dapr, state, newcomer, ct)).Value);
+            using (var gone = await dapr.Client.GetAsync($"{state}/{fresh}", ct))
+                Assert.Equal(HttpStatusCode.NoContent, gone.StatusCode);
+            var (upgraded, etag3) = await GetAsync(dapr, state, key, ct);
+            Assert.Equal("""{"fw":"2.0"}""", upgraded);
+
             using (var rightDelete = new HttpRequestMessage(HttpMethod.Delete, $"{state}/{key}"))
             {
-                rightDelete.Headers.TryAddWithoutValidation("If-Match", etag2);
+                rightDelete.Headers.TryAddWithoutValidation("If-Match", etag3);
                 await ExpectAsync(HttpStatusCode.NoContent, await dapr.Client.SendAsync(rightDelete, ct));
             }
             using var deleted = await dapr.Client.GetAsync($"{state}/{key}", ct);
