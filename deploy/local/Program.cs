@@ -2,6 +2,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using DaprIoT.LocalRuntime.Configuration;
+using DaprIoT.LocalRuntime.Dashboard;
 using DaprIoT.LocalRuntime.Hosting;
 using DaprIoT.LocalRuntime.Infrastructure;
 
@@ -26,6 +27,7 @@ using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context =>
 using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stop.Cancel(); });
 
 RuntimeHost? runtime = null;
+DashboardServer? dashboard = null;
 try
 {
     var runFile = RunFileLoader.Load(commandLine.RunFile);
@@ -38,6 +40,11 @@ try
         var s = sidecar.Settings;
         Console.WriteLine($"dapr-local: app '{s.App.AppId}' replica {s.App.Replica}: app port {s.App.AppPort?.ToString(CultureInfo.InvariantCulture) ?? "none"}, " +
             $"sidecar HTTP port {s.HttpPort}, gRPC port {s.GrpcPort} (reserved), metrics port {s.MetricsPort}");
+    }
+    if (commandLine.DashboardPort is { } dashboardPort)
+    {
+        dashboard = await DashboardServer.StartAsync(runtime.Sidecars, dashboardPort, stop.Token);
+        Console.WriteLine($"dapr-local: dashboard at {dashboard.Address}");
     }
     Console.WriteLine("dapr-local: all sidecars are listening; press Ctrl-C to stop");
     await Task.WhenAny(runtime.Completion, Task.Delay(Timeout.Infinite, stop.Token)).ContinueWith(_ => { }, CancellationToken.None);
@@ -65,5 +72,6 @@ catch (IOException e) when (e.InnerException is System.Net.Sockets.SocketExcepti
 }
 finally
 {
+    if (dashboard is not null) await dashboard.DisposeAsync();
     if (runtime is not null) await runtime.DisposeAsync();
 }

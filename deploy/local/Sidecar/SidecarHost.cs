@@ -315,6 +315,13 @@ public sealed partial class SidecarHost : IAsyncDisposable
 
     private async Task MetadataAsync(HttpContext context)
     {
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(DescribeMetadata().ToJsonString());
+    }
+
+    /// <summary>The body of <c>GET /v1.0/metadata</c>: identity, components, each building block's part, extended attributes.</summary>
+    public JsonObject DescribeMetadata()
+    {
         var metadata = new JsonObject
         {
             ["id"] = Context.AppId,
@@ -352,8 +359,7 @@ public sealed partial class SidecarHost : IAsyncDisposable
             }
             metadata["appConnectionProperties"] = connection;
         }
-        context.Response.ContentType = "application/json";
-        await context.Response.WriteAsync(metadata.ToJsonString());
+        return metadata;
     }
 
     private async Task SetMetadataAsync(HttpContext context)

@@ -1,0 +1,73 @@
+using System.Net;
+using System.Text.Json;
+using DaprIoT.Conformance.Tests.Harness;
+using Xunit;
+
+namespace DaprIoT.Conformance.Tests.Actors;
+
+/// <summary>
+/// Virtual-actor guarantees through the real dapr-local process: one activation per id across replicas, and
+/// turn-based concurrency kept by the sidecars alone (the Probe app has no turn lock of its own here).
+/// </summary>
+public sealed class ActorConformanceTests(ActorRunFixture fixture) : IClassFixture<ActorRunFixture>
+{
+    [Fact]
+    public async Task Concurrent_calls_from_every_sidecar_activate_an_actor_id_once_across_both_host_replicas()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var run = await fixture.RunAsync();
+        var actorId = $"single-{Guid.NewGuid():N}";
+        const int calls = 24;
+
+        // Count reads, increments and saves the actor's state in one turn: overlapping turns would lose updates.
+        var answers = await Task.WhenAll(Enumerable.Range(0, calls)
+            .Select(i => run.Actors.CallAsync(run.SidecarUrls[i % run.SidecarUrls.Count], actorId, "Count", null, ct)));
+
+        Assert.All(answers, a => Assert.True(a.Status == HttpStatusCode.OK, $"Count answered {(int)a.Status}: {a.Body}"));
+        Assert.Equal(Enumerable.Range(1, calls), answers.Select(a => int.Parse(a.Body, System.Globalization.CultureInfo.InvariantCulture)).Order());
+        var activations = await Task.WhenAll(run.Hosts.Select(h => h.ActivationsAsync(ct)));
+        var perReplica = activations.Select(a => a.GetValueOrDefault(actorId)).ToList();
+        Assert.True(perReplica.Sum() == 1, $"{actorId} must be activated exactly once in total; activations per replica: {string.Join(", ", perReplica)}");
+    }
+
+    [Fact]
+    public async Task Concurrent_calls_to_one_actor_id_never_overlap_inside_the_app()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var run = await fixture.RunAsync();
+        var actorId = $"turns-{Guid.NewGuid():N}";
+        const int calls = 16;
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, calls).Select(i =>
+            run.Actors.CallAsync(run.SidecarUrls[i % run.SidecarUrls.Count], actorId, "Enter", new { delayMs = 40, label = $"call-{i}" }, ct)));
+
+        // Probe.Enter fails with "Concurrent entry" (500) when another call is already inside the same id.
+        Assert.All(answers, a => Assert.True(a.Status == HttpStatusCode.OK, $"Enter answered {(int)a.Status}: {a.Body}"));
+        var order = await run.Actors.CallOkAsync(run.SidecarUrls[0], actorId, "GetCallOrder", null, ct);
+        Assert.Equal(calls, order.GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Calls_waiting_for_a_busy_actor_get_their_turns_in_arrival_order()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var run = await fixture.RunAsync();
+        var actorId = $"fifo-{Guid.NewGuid():N}";
+        var caller = run.SidecarUrls[0];
+        await run.Actors.CallOkAsync(caller, actorId, "Enter", new { delayMs = 0, label = "activate" }, ct);
+
+        // One call holds the turn; the others arrive one after another, well apart, while it is held.
+        var holder = run.Actors.CallAsync(caller, actorId, "Enter", new { delayMs = 2500, label = "holder" }, ct);
+        var waiters = new List<Task<ProbeActorClient.Answer>>();
+        for (var i = 0; i < 4; i++)
+        {
+            await Task.Delay(250, ct);
+            waiters.Add(run.Actors.CallAsync(caller, actorId, "Enter", new { delayMs = 10, label = $"waiter-{i}" }, ct));
+        }
+        var answers = await Task.WhenAll([holder, .. waiters]);
+
+        Assert.All(answers, a => Assert.True(a.Status == HttpStatusCode.OK, $"Enter answered {(int)a.Status}: {a.Body}"));
+        var order = (await run.Actors.CallOkAsync(caller, actorId, "GetCallOrder", null, ct)).EnumerateArray().Select(e => e.GetString()).ToList();
+        Assert.Equal(["activate", "holder", "waiter-0", "waiter-1", "waiter-2", "waiter-3"], order);
+    }
+}
