@@ -65,11 +65,6 @@ catch (OperationCanceledException) when (stop.IsCancellationRequested)
 {
     return 0;
 }
-catch (IOException e) when (e.InnerException is System.Net.Sockets.SocketException || e.Message.Contains("address", StringComparison.OrdinalIgnoreCase))
-{
-    Console.Error.WriteLine($"dapr-local: cannot listen: {e.Message}");
-    return 1;
-}
 finally
 {
     if (dashboard is not null) await dashboard.DisposeAsync();

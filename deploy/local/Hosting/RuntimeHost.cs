@@ -125,7 +125,19 @@ public sealed partial class RuntimeHost : IAsyncDisposable
             Registry.Add(sidecar);
         }
 
-        foreach (var sidecar in _sidecars) await sidecar.StartServerAsync(cancellationToken);
+        foreach (var sidecar in _sidecars)
+        {
+            try
+            {
+                await sidecar.StartServerAsync(cancellationToken);
+            }
+            catch (IOException e)
+            {
+                var app = sidecar.Settings.App;
+                throw new ConfigurationException(_runFile.FilePath, $"apps[{app.AppId} #{app.Replica}].daprHTTPPort",
+                    $"cannot listen on 127.0.0.1:{sidecar.Context.HttpPort}: {e.Message}");
+            }
+        }
 
         foreach (var sidecar in _sidecars)
         {
