@@ -48,6 +48,26 @@ public sealed class ActorConformanceTests(ActorRunFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task Timers_and_reminders_call_back_into_their_active_actor()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var run = await fixture.RunAsync();
+        var actorId = $"callbacks-{Guid.NewGuid():N}";
+        var host = run.SidecarUrls[1];
+
+        await run.Actors.CallOkAsync(run.SidecarUrls[0], actorId, "ScheduleTimer", new { name = "tick", dueTimeMs = 200 }, ct);
+        await run.Actors.CallOkAsync(run.SidecarUrls[0], actorId, "ScheduleReminder", new { name = "wake", dueTimeMs = 200 }, ct);
+
+        // Callbacks take turns like calls: each appends to the actor's state, read back through an actor method.
+        await Eventually.UntilAsync(
+            async token => (Timers: await run.Actors.CallOkAsync(host, actorId, "GetTimerFirings", null, token),
+                Reminders: await run.Actors.CallOkAsync(host, actorId, "GetReminderFirings", null, token)),
+            seen => seen.Timers.GetArrayLength() == 1 && seen.Reminders.GetArrayLength() == 1,
+            "the timer and the reminder fired once each", seen => $"timers {seen.Timers}, reminders {seen.Reminders}",
+            TimeSpan.FromSeconds(15), ct);
+    }
+
+    [Fact]
     public async Task Calls_waiting_for_a_busy_actor_get_their_turns_in_arrival_order()
     {
         var ct = TestContext.Current.CancellationToken;
