@@ -1,4 +1,5 @@
 // dapr-local: reads dapr.yaml like `dapr run -f`, starts every app and plays daprd's part for each of them.
+using System.Globalization;
 using System.Runtime.InteropServices;
 using DaprIoT.LocalRuntime.Configuration;
 using DaprIoT.LocalRuntime.Dashboard;
@@ -30,9 +31,16 @@ DashboardServer? dashboard = null;
 try
 {
     var runFile = RunFileLoader.Load(commandLine.RunFile);
+    foreach (var warning in runFile.Warnings) Console.Error.WriteLine($"dapr-local: warning: {warning}");
     var dataDir = commandLine.DataDirectory ?? Path.Combine(runFile.Directory, ".dapr-local");
     runtime = new RuntimeHost(runFile, new RuntimeOptions(Path.GetFullPath(dataDir), commandLine.Infrastructure), loggerFactory);
     await runtime.StartAsync(stop.Token);
+    foreach (var sidecar in runtime.Sidecars)
+    {
+        var s = sidecar.Settings;
+        Console.WriteLine($"dapr-local: app '{s.App.AppId}' replica {s.App.Replica}: app port {s.App.AppPort?.ToString(CultureInfo.InvariantCulture) ?? "none"}, " +
+            $"sidecar HTTP port {s.HttpPort}, gRPC port {s.GrpcPort} (reserved), metrics port {s.MetricsPort}");
+    }
     if (commandLine.DashboardPort is { } dashboardPort)
     {
         dashboard = await DashboardServer.StartAsync(runtime.Sidecars, dashboardPort, stop.Token);

@@ -15,6 +15,8 @@ internal static class ActorsApi
     private static readonly HashSet<string> NotRelayed = new(StringComparer.OrdinalIgnoreCase)
     {
         "Connection", "Keep-Alive", "Transfer-Encoding", "Content-Length", "Content-Type", "Upgrade", "Trailer", "Date", "Server",
+        // The sidecar answers with its own trace context (§1.7).
+        "traceparent",
     };
 
     public static void MapActorsApi(this IEndpointRouteBuilder routes, ActorHost host, ActorPlacement placement, TimeProvider clock)
@@ -37,8 +39,8 @@ internal static class ActorsApi
             }));
         actors.MapMethods("/reminders/{name}", ["POST", "PUT"], (HttpContext http, string actorType, string actorId, string name) =>
             Handle(() => CreateReminderAsync(http, host, placement, clock, actorType, actorId, name)));
-        actors.MapGet("/reminders/{name}", (string actorType, string actorId, string name) =>
-            Handle(() => Task.FromResult(GetReminder(host, placement, actorType, actorId, name))));
+        actors.MapGet("/reminders/{name}", (HttpContext http, string actorType, string actorId, string name) =>
+            Handle(() => GetReminderAsync(http, host, placement, actorType, actorId, name)));
         actors.MapDelete("/reminders/{name}", (HttpContext http, string actorType, string actorId, string name) =>
             Handle(() => DeleteReminderAsync(http, host, placement, actorType, actorId, name)));
     }
@@ -215,9 +217,11 @@ internal static class ActorsApi
         return Results.NoContent();
     }
 
-    private static IResult GetReminder(ActorHost host, ActorPlacement placement, string actorType, string actorId, string name)
+    private static async Task<IResult> GetReminderAsync(HttpContext http, ActorHost host, ActorPlacement placement,
+        string actorType, string actorId, string name)
     {
-        var reminder = Reminders(host, placement, actorType).Get(actorId, name) ?? throw ActorApiException.ReminderNotFound(name);
+        var reminder = await Reminders(host, placement, actorType).GetAsync(actorId, name, http.RequestAborted)
+            ?? throw ActorApiException.ReminderNotFound(name);
         var body = new JsonObject { ["actorID"] = reminder.ActorId, ["actorType"] = reminder.ActorType };
         if (reminder.Data is not null) body["data"] = JsonNode.Parse(reminder.Data);
         if (reminder.DueTime.Length > 0) body["dueTime"] = reminder.DueTime;

@@ -1,5 +1,4 @@
 using System.Net.Http.Headers;
-using System.Text.Json.Nodes;
 using DaprIoT.LocalRuntime.Bindings.Mqtt;
 using DaprIoT.LocalRuntime.Components;
 using DaprIoT.LocalRuntime.Configuration;
@@ -61,7 +60,8 @@ public sealed partial class BindingsFeature : ISidecarFeature
     }
 
     public void MapRoutes(IEndpointRouteBuilder routes) =>
-        routes.MapMethods("/v1.0/bindings/{name}", [HttpMethods.Post, HttpMethods.Put], InvokeOutputBindingAsync);
+        routes.MapMethods("/v1.0/bindings/{name}", [HttpMethods.Post, HttpMethods.Put],
+            (RequestDelegate)(http => InvokeOutputBindingAsync(http, (string)http.Request.RouteValues["name"]!)));
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -74,9 +74,11 @@ public sealed partial class BindingsFeature : ISidecarFeature
         {
             if (!binding.Direction.Explicit && !await AppWantsAsync(binding, cancellationToken).ConfigureAwait(false))
                 continue;
-            await binding.Instance.StartReadingAsync((e, ct) => SendEventToAppAsync(binding, e, ct), cancellationToken)
-                .ConfigureAwait(false);
-            lock (_readingLock) _reading.Add(binding);
+            if (await binding.Instance.StartReadingAsync((e, ct) => SendEventToAppAsync(binding, e, ct), cancellationToken)
+                    .ConfigureAwait(false))
+            {
+                lock (_readingLock) _reading.Add(binding);
+            }
         }
     }
 
@@ -89,32 +91,6 @@ public sealed partial class BindingsFeature : ISidecarFeature
             _reading.Clear();
         }
         await Task.WhenAll(reading.Select(b => b.Instance.StopReadingAsync(cancellationToken))).ConfigureAwait(false);
-    }
-
-    public void DescribeMetadata(JsonObject metadata)
-    {
-        if (_bindings.Count == 0) return;
-        if (metadata["components"] is not JsonArray components)
-            metadata["components"] = components = [];
-        foreach (var binding in _bindings.Values)
-        {
-            var entry = components.OfType<JsonObject>().FirstOrDefault(c => (string?)c["name"] == binding.Component.Name);
-            if (entry is null)
-            {
-                entry = new JsonObject
-                {
-                    ["name"] = binding.Component.Name,
-                    ["type"] = binding.Component.Type,
-                    ["version"] = binding.Component.Version,
-                };
-                components.Add(entry);
-            }
-            if (entry["capabilities"] is not JsonArray capabilities)
-                entry["capabilities"] = capabilities = [];
-            var present = capabilities.Select(c => (string?)c).ToHashSet();
-            if (binding.Direction.Input && present.Add("INPUT_BINDING")) capabilities.Add("INPUT_BINDING");
-            if (binding.Direction.Output && present.Add("OUTPUT_BINDING")) capabilities.Add("OUTPUT_BINDING");
-        }
     }
 
     public async ValueTask DisposeAsync()
@@ -133,32 +109,49 @@ public sealed partial class BindingsFeature : ISidecarFeature
             throw new ConfigurationException(component.SourceFile, $"component '{component.Name}' spec.version",
                 $"'{component.Version}' is not a version of bindings.mqtt3; use v1");
         var metadata = MqttBindingMetadata.Parse(component);
-        return new MqttBinding(component.Name, _sidecar.InstanceId, metadata, _logger, clientIds);
+        return new MqttBinding(component.Name, $"{_sidecar.InstanceId} (binding {component.Name})", metadata, _logger, clientIds);
     }
 
-    private async Task<IResult> InvokeOutputBindingAsync(HttpContext http, string name)
+    private async Task InvokeOutputBindingAsync(HttpContext http, string name)
     {
         var cancellationToken = http.RequestAborted;
         using var body = new MemoryStream();
         await http.Request.Body.CopyToAsync(body, cancellationToken).ConfigureAwait(false);
-        var request = OutputBindingRequest.Parse(body.GetBuffer().AsMemory(0, (int)body.Length), out var error);
+        var request = OutputBindingRequest.Parse(body.GetBuffer().AsSpan(0, (int)body.Length), out var error);
         if (request is null)
-            return Error(StatusCodes.Status400BadRequest, "ERR_MALFORMED_REQUEST", $"failed deserializing HTTP body: {error}");
+        {
+            await DaprErrors.WriteAsync(http, StatusCodes.Status400BadRequest, "ERR_MALFORMED_REQUEST",
+                $"failed deserializing HTTP body: {error}").ConfigureAwait(false);
+            return;
+        }
         try
         {
-            await SendToOutputBindingAsync(name, request, cancellationToken).ConfigureAwait(false);
+            await SendToOutputBindingAsync(name, request, TraceMetadata(http, request.Metadata), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is OutputBindingException or TimeoutException)
         {
             Log.OutputFailed(_logger, name, e.Message);
-            return Error(StatusCodes.Status500InternalServerError, "ERR_INVOKE_OUTPUT_BINDING",
-                $"error invoking output binding {name}: {e.Message}");
+            await DaprErrors.WriteAsync(http, StatusCodes.Status500InternalServerError, "ERR_INVOKE_OUTPUT_BINDING",
+                $"error invoking output binding {name}: {e.Message}").ConfigureAwait(false);
+            return;
         }
         // bindings.mqtt3 answers nothing, which daprd returns as 204.
-        return Results.NoContent();
+        http.Response.StatusCode = StatusCodes.Status204NoContent;
     }
 
-    private async Task SendToOutputBindingAsync(string name, OutputBindingRequest request, CancellationToken cancellationToken)
+    /// <summary>daprd hands the request's trace context to the component as metadata.</summary>
+    private static Dictionary<string, string> TraceMetadata(HttpContext http, IReadOnlyDictionary<string, string> metadata)
+    {
+        var withTrace = new Dictionary<string, string>(metadata);
+        foreach (var header in new[] { TraceContext.Header, "tracestate" })
+        {
+            if (http.Request.Headers[header].ToString() is { Length: > 0 } value) withTrace[header] = value;
+        }
+        return withTrace;
+    }
+
+    private async Task SendToOutputBindingAsync(
+        string name, OutputBindingRequest request, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
     {
         // The checks and their order are daprd's (SendToOutputBinding).
         if (request.Operation.Length == 0)
@@ -169,7 +162,7 @@ public sealed partial class BindingsFeature : ISidecarFeature
         if (!operations.Contains(request.Operation))
             throw new OutputBindingException(
                 $"binding {name} does not support operation {request.Operation}. supported operations:{string.Join(" ", operations)}");
-        var invocation = new OutputBindingInvocation(request.Operation, GoJson.Marshal(request.Data), request.Metadata);
+        var invocation = new OutputBindingInvocation(request.Operation, GoJson.Marshal(request.Data), metadata);
         await ResiliencyRunner.RunAsync(
             _sidecar.Resiliency.ForComponentOutbound(name),
             async ct =>
@@ -204,6 +197,8 @@ public sealed partial class BindingsFeature : ISidecarFeature
 
     private async Task SendEventToAppAsync(Binding binding, InputBindingEvent bindingEvent, CancellationToken cancellationToken)
     {
+        // daprd opens one span per event (a new trace unless the event carried one) and sends it on every attempt.
+        var traceparent = TraceContext.ChildOrNew(bindingEvent.Metadata.GetValueOrDefault(TraceContext.Header));
         using var response = await ResiliencyRunner.RunAsync(
             _sidecar.Resiliency.ForComponentInbound(binding.Component.Name),
             async ct =>
@@ -215,6 +210,8 @@ public sealed partial class BindingsFeature : ISidecarFeature
                 // daprd says application/json whatever the payload is.
                 request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
                 foreach (var (key, value) in bindingEvent.Metadata) request.Headers.TryAddWithoutValidation(key, value);
+                request.Headers.Remove(TraceContext.Header);
+                request.Headers.TryAddWithoutValidation(TraceContext.Header, traceparent);
                 return await _sidecar.App.SendAsync(request, ct).ConfigureAwait(false);
             },
             // Under a retry policy daprd counts anything but 200 as a failed attempt; the final answer is judged on 2xx.
@@ -228,9 +225,6 @@ public sealed partial class BindingsFeature : ISidecarFeature
                 $"fails to send binding event to http app channel, status code: {code} body: {body}", null, response.StatusCode);
         }
     }
-
-    private static IResult Error(int status, string code, string message) =>
-        Results.Json(new DaprErrorBody(code, message), statusCode: status);
 
     private sealed record Binding(ComponentSpec Component, BindingDirection Direction, string Route, IBindingComponent Instance);
 

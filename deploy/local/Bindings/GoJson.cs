@@ -15,25 +15,21 @@ public static class GoJson
 {
     private const string Hex = "0123456789abcdef";
 
-    public static byte[] Marshal(JsonElement? value)
+    public static byte[] Marshal(GoJsonValue? value)
     {
         var builder = new StringBuilder();
-        if (value is { } element) Write(builder, element);
-        else builder.Append("null");
+        if (value is null) builder.Append("null");
+        else Write(builder, value);
         return Encoding.UTF8.GetBytes(builder.ToString());
     }
 
-    /// <summary>Whether Go would decode this number into a float64 (it fails for values beyond ±1.8e308).</summary>
-    public static bool FitsFloat64(JsonElement number) =>
-        double.TryParse(number.GetRawText(), NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value);
-
-    private static void Write(StringBuilder builder, JsonElement element)
+    private static void Write(StringBuilder builder, GoJsonValue element)
     {
-        switch (element.ValueKind)
+        switch (element.Kind)
         {
             case JsonValueKind.Object:
-                var properties = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
-                foreach (var property in element.EnumerateObject()) properties[property.Name] = property.Value;
+                var properties = new Dictionary<string, GoJsonValue>(StringComparer.Ordinal);
+                foreach (var (name, value) in element.Members) properties[name] = value;
                 var keys = properties.Keys.ToArray();
                 Array.Sort(keys, CompareUtf8);
                 builder.Append('{');
@@ -49,7 +45,7 @@ public static class GoJson
             case JsonValueKind.Array:
                 builder.Append('[');
                 var first = true;
-                foreach (var item in element.EnumerateArray())
+                foreach (var item in element.Items)
                 {
                     if (!first) builder.Append(',');
                     first = false;
@@ -58,10 +54,10 @@ public static class GoJson
                 builder.Append(']');
                 break;
             case JsonValueKind.String:
-                WriteString(builder, element.GetString()!);
+                WriteString(builder, element.Text!);
                 break;
             case JsonValueKind.Number:
-                WriteFloat64(builder, double.Parse(element.GetRawText(), NumberStyles.Float, CultureInfo.InvariantCulture));
+                WriteFloat64(builder, double.Parse(element.Text!, NumberStyles.Float, CultureInfo.InvariantCulture));
                 break;
             case JsonValueKind.True:
                 builder.Append("true");

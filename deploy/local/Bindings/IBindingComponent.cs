@@ -16,8 +16,11 @@ internal interface IBindingComponent : IAsyncDisposable
     /// <summary>Performs one output operation; throws with daprd's error text on failure.</summary>
     Task InvokeAsync(OutputBindingInvocation invocation, CancellationToken cancellationToken);
 
-    /// <summary>Starts reading; every event goes to <paramref name="handler"/>, which throws when the app did not accept it.</summary>
-    Task StartReadingAsync(Func<InputBindingEvent, CancellationToken, Task> handler, CancellationToken cancellationToken);
+    /// <summary>
+    /// Starts reading; every event goes to <paramref name="handler"/>, which throws when the app did not accept it.
+    /// Returns false when the component cannot read at all (the reason is logged).
+    /// </summary>
+    Task<bool> StartReadingAsync(Func<InputBindingEvent, CancellationToken, Task> handler, CancellationToken cancellationToken);
 
     /// <summary>Stops reading and lets events already received finish, unless <paramref name="cancellationToken"/> fires. Idempotent.</summary>
     Task StopReadingAsync(CancellationToken cancellationToken);

@@ -7,77 +7,67 @@ namespace DaprIoT.LocalRuntime.Bindings;
 /// decoded with the rules of daprd's Go <c>encoding/json</c>: field names match case-insensitively, later
 /// duplicates win, <c>null</c> leaves a field empty, and a value of the wrong type fails the whole request.
 /// </summary>
-public sealed record OutputBindingRequest(JsonElement? Data, IReadOnlyDictionary<string, string> Metadata, string Operation)
+public sealed record OutputBindingRequest(GoJsonValue? Data, IReadOnlyDictionary<string, string> Metadata, string Operation)
 {
     /// <summary>Returns null and a reason (for <c>ERR_MALFORMED_REQUEST</c>) when the body is not such an object.</summary>
-    public static OutputBindingRequest? Parse(ReadOnlyMemory<byte> body, out string? error)
+    public static OutputBindingRequest? Parse(ReadOnlySpan<byte> body, out string? error)
     {
         error = null;
-        JsonDocument document;
+        GoJsonValue root;
         try
         {
-            document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 10_000 });
+            root = GoJsonValue.Parse(body);
         }
         catch (JsonException e)
         {
-            error = body.IsEmpty ? "unexpected end of JSON input" : e.Message;
+            error = e.Message;
             return null;
         }
-        using (document)
+        if (root.Kind == JsonValueKind.Null) return new OutputBindingRequest(null, new Dictionary<string, string>(), "");
+        if (root.Kind != JsonValueKind.Object)
         {
-            var root = document.RootElement;
-            if (root.ValueKind == JsonValueKind.Null) return new OutputBindingRequest(null, new Dictionary<string, string>(), "");
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                error = $"json: cannot unmarshal {GoKind(root)} into Go value of type http.OutputBindingRequest";
-                return null;
-            }
-            JsonElement? data = null;
-            var metadata = new Dictionary<string, string>();
-            var operation = "";
-            foreach (var property in root.EnumerateObject())
-            {
-                var value = property.Value;
-                switch (FieldOf(property.Name))
-                {
-                    case "data":
-                        if (FindOversizedNumber(value) is { } number)
-                        {
-                            error = $"json: cannot unmarshal number {number} into Go struct field OutputBindingRequest.data of type float64";
-                            return null;
-                        }
-                        data = value.ValueKind == JsonValueKind.Null ? null : value.Clone();
-                        break;
-                    case "metadata":
-                        if (value.ValueKind == JsonValueKind.Null) break;
-                        if (value.ValueKind != JsonValueKind.Object)
-                        {
-                            error = $"json: cannot unmarshal {GoKind(value)} into Go struct field OutputBindingRequest.metadata of type map[string]string";
-                            return null;
-                        }
-                        foreach (var entry in value.EnumerateObject())
-                        {
-                            if (entry.Value.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
-                            {
-                                error = $"json: cannot unmarshal {GoKind(entry.Value)} into Go struct field OutputBindingRequest.metadata of type string";
-                                return null;
-                            }
-                            metadata[entry.Name] = entry.Value.GetString() ?? "";
-                        }
-                        break;
-                    case "operation":
-                        if (value.ValueKind == JsonValueKind.Null) break;
-                        if (value.ValueKind != JsonValueKind.String)
-                        {
-                            error = $"json: cannot unmarshal {GoKind(value)} into Go struct field OutputBindingRequest.operation of type string";
-                            return null;
-                        }
-                        operation = value.GetString()!;
-                        break;
-                }
-            }
-            return new OutputBindingRequest(data, metadata, operation);
+            error = $"json: cannot unmarshal {GoKind(root)} into Go value of type http.OutputBindingRequest";
+            return null;
         }
+        GoJsonValue? data = null;
+        var metadata = new Dictionary<string, string>();
+        var operation = "";
+        foreach (var (name, value) in root.Members)
+        {
+            switch (FieldOf(name))
+            {
+                case "data":
+                    data = value.Kind == JsonValueKind.Null ? null : value;
+                    break;
+                case "metadata":
+                    if (value.Kind == JsonValueKind.Null) break;
+                    if (value.Kind != JsonValueKind.Object)
+                    {
+                        error = $"json: cannot unmarshal {GoKind(value)} into Go struct field OutputBindingRequest.metadata of type map[string]string";
+                        return null;
+                    }
+                    foreach (var (key, entry) in value.Members)
+                    {
+                        if (entry.Kind is not (JsonValueKind.String or JsonValueKind.Null))
+                        {
+                            error = $"json: cannot unmarshal {GoKind(entry)} into Go struct field OutputBindingRequest.metadata of type string";
+                            return null;
+                        }
+                        metadata[key] = entry.Text ?? "";
+                    }
+                    break;
+                case "operation":
+                    if (value.Kind == JsonValueKind.Null) break;
+                    if (value.Kind != JsonValueKind.String)
+                    {
+                        error = $"json: cannot unmarshal {GoKind(value)} into Go struct field OutputBindingRequest.operation of type string";
+                        return null;
+                    }
+                    operation = value.Text!;
+                    break;
+            }
+        }
+        return new OutputBindingRequest(data, metadata, operation);
     }
 
     private static string? FieldOf(string name) =>
@@ -86,26 +76,7 @@ public sealed record OutputBindingRequest(JsonElement? Data, IReadOnlyDictionary
         : name.Equals("operation", StringComparison.OrdinalIgnoreCase) ? "operation"
         : null;
 
-    private static string? FindOversizedNumber(JsonElement value)
-    {
-        switch (value.ValueKind)
-        {
-            case JsonValueKind.Number:
-                return GoJson.FitsFloat64(value) ? null : value.GetRawText();
-            case JsonValueKind.Array:
-                foreach (var item in value.EnumerateArray())
-                    if (FindOversizedNumber(item) is { } inArray) return inArray;
-                return null;
-            case JsonValueKind.Object:
-                foreach (var property in value.EnumerateObject())
-                    if (FindOversizedNumber(property.Value) is { } inObject) return inObject;
-                return null;
-            default:
-                return null;
-        }
-    }
-
-    private static string GoKind(JsonElement value) => value.ValueKind switch
+    private static string GoKind(GoJsonValue value) => value.Kind switch
     {
         JsonValueKind.Array => "array",
         JsonValueKind.Object => "object",

@@ -35,7 +35,7 @@ internal static class DashboardPage
         const list = (title, items) => items.length ? `<h3>${title}</h3><ul>${items.map(i => `<li>${i}</li>`).join("")}</ul>` : "";
         function card(app) {
           const m = app.metadata, ext = m.extended || {};
-          const state = app.ready ? "ready" : app.appHealthy ? "starting" : "down";
+          const state = app.ready ? "ready" : app.outboundReady ? "starting" : "down";
           return `<section class="app"><h2>${text(app.instanceId)}<span class="state ${state}">${state}</span></h2>
             <dl><dt>app id</dt><dd>${text(app.appId)}</dd>
             <dt>app port</dt><dd>${text(app.appPort ?? "none")}</dd>

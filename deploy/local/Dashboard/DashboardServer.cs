@@ -42,7 +42,7 @@ public sealed class DashboardServer : IAsyncDisposable
             ["appPort"] = sidecar.Settings.App.AppPort,
             ["httpPort"] = sidecar.Settings.HttpPort,
             ["ready"] = sidecar.Ready,
-            ["appHealthy"] = sidecar.AppHealthy,
+            ["outboundReady"] = sidecar.OutboundReady,
             ["metadata"] = sidecar.DescribeMetadata(),
         }).ToArray()),
     };

@@ -21,7 +21,7 @@ public sealed class AppRestartConformanceTests
         var ct = TestContext.Current.CancellationToken;
         var appPort = FreePort.Next();
         await using var dapr = await LocalRuntimeHarness.StartAsync(
-            [new HarnessApp("web", appPort, ["python3", "-m", "http.server", appPort.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1"])],
+            [HarnessApp.Conformance("web", appPort)],
             cancellationToken: ct);
         var firstPid = await AppPidAsync(dapr, "web", ct);
 
@@ -51,7 +51,7 @@ public sealed class AppRestartConformanceTests
 
         Assert.InRange(firstDelay, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(4));
         Assert.True(secondDelay > firstDelay + TimeSpan.FromSeconds(0.5), $"backoff grows: {firstDelay} then {secondDelay}");
-        using var response = await dapr.Client.GetAsync($"{dapr.SidecarUrl("web")}/v1.0/invoke/web/method/", ct);
+        using var response = await dapr.Client.GetAsync($"{dapr.SidecarUrl("web")}/v1.0/invoke/web/method/pid", ct);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
@@ -61,7 +61,7 @@ public sealed class AppRestartConformanceTests
         var ct = TestContext.Current.CancellationToken;
         var appPort = FreePort.Next();
         await using var dapr = await LocalRuntimeHarness.StartAsync(
-            [new HarnessApp("web", appPort, ["python3", "-m", "http.server", appPort.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1"])],
+            [HarnessApp.Conformance("web", appPort)],
             cancellationToken: ct);
         var firstPid = await AppPidAsync(dapr, "web", ct);
 
@@ -79,7 +79,7 @@ public sealed class AppRestartConformanceTests
         var ct = TestContext.Current.CancellationToken;
         var appPort = FreePort.Next();
         await using var dapr = await LocalRuntimeHarness.StartAsync(
-            [new HarnessApp("job", appPort, ["python3", "-m", "http.server", appPort.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1"])],
+            [HarnessApp.Conformance("job", appPort)],
             cancellationToken: ct);
         var pid = await AppPidAsync(dapr, "job", ct);
 

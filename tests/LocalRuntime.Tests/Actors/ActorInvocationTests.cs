@@ -171,6 +171,28 @@ public sealed class ActorInvocationTests
     }
 
     [Fact]
+    public async Task Actors_that_move_while_busy_finish_their_turn_before_the_new_replica_activates_them()
+    {
+        await using var runtime = new ActorTestRuntime();
+        var store = Store();
+        var host0 = await runtime.AddSidecarAsync("devices", "devices-0", ActorTestRuntime.HostConfig("Device"), store, Ct);
+        var ids = Enumerable.Range(0, 16).Select(i => $"d{i}").ToList();
+        var busy = ids.Select(id => host0.Client.PostAsync($"v1.0/actors/Device/{id}/method/slow", new StringContent("300"), Ct)).ToList();
+        await Poll.UntilAsync(() => host0.App.Calls.Count == ids.Count, "every actor is busy");
+
+        var joining = runtime.AddSidecarAsync("devices", "devices-1", ActorTestRuntime.HostConfig("Device"), store, Ct);
+        var next = ids.Select(id => host0.Client.PostAsync($"v1.0/actors/Device/{id}/method/Hello", null, Ct)).ToList();
+        var host1 = await joining;
+        var responses = await Task.WhenAll([.. busy, .. next]);
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.Empty(runtime.Ledger.Violations);
+        var moved = host1.App.Calls.Select(c => c.ActorId).ToHashSet();
+        Assert.NotEmpty(moved);
+        Assert.Equal(moved, host0.App.Calls.Where(c => c.Verb == "DELETE").Select(c => c.ActorId).ToHashSet());
+    }
+
+    [Fact]
     public async Task Metadata_lists_the_active_actors_per_hosted_type()
     {
         await using var runtime = new ActorTestRuntime();

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -66,40 +65,11 @@ public sealed class BindingTestApp : IAsyncDisposable
         var received = new ReceivedEvent(
             context.Request.Path,
             context.Request.Headers["topic"].ToString(),
+            context.Request.Headers["traceparent"].ToString(),
             context.Request.ContentType,
             body.ToArray());
         var status = Respond(received);
         if (status is >= 200 and < 300) _events.Enqueue(received);
         return Results.StatusCode(status);
-    }
-}
-
-public enum AppRoute { PostOnly, OptionsAndPost }
-
-public sealed record ReceivedEvent(string Path, string Topic, string? ContentType, byte[] Body)
-{
-    public string Text => System.Text.Encoding.UTF8.GetString(Body);
-}
-
-/// <summary>The test's side of daprd's app channel: plain HTTP to the test app.</summary>
-public sealed class TestAppChannel(int? port) : DaprIoT.LocalRuntime.Sidecar.IAppChannel, IDisposable
-{
-    private readonly HttpClient _http = new() { BaseAddress = new Uri($"http://127.0.0.1:{port ?? 0}") };
-
-    public int? AppPort => port;
-
-    public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-        _http.SendAsync(request, cancellationToken);
-
-    public void Dispose() => _http.Dispose();
-}
-
-internal static class FreeTcpPort
-{
-    public static int Next()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using DaprIoT.LocalRuntime.Bindings;
 using DaprIoT.LocalRuntime.Components;
+using DaprIoT.LocalRuntime.Hosting;
 using DaprIoT.LocalRuntime.PubSub;
 using DaprIoT.LocalRuntime.Resiliency;
 using DaprIoT.LocalRuntime.Sidecar;
@@ -22,17 +23,17 @@ public sealed class BindingsSidecar : IAsyncDisposable
     private readonly WebApplication _api;
     private readonly TestAppChannel _channel;
     private readonly ILoggerFactory _loggerFactory;
-    private readonly ServiceProvider _services;
+    private readonly ServiceProvider? _ownedServices;
 
     private BindingsSidecar(WebApplication api, BindingsFeature feature, TestAppChannel channel, TestLog log,
-        ILoggerFactory loggerFactory, ServiceProvider services, HttpClient client)
+        ILoggerFactory loggerFactory, ServiceProvider? ownedServices, HttpClient client)
     {
         _api = api;
         Feature = feature;
         _channel = channel;
         Log = log;
         _loggerFactory = loggerFactory;
-        _services = services;
+        _ownedServices = ownedServices;
         Client = client;
     }
 
@@ -65,14 +66,15 @@ public sealed class BindingsSidecar : IAsyncDisposable
 
     public static async Task<BindingsSidecar> StartAsync(
         IReadOnlyList<ComponentSpec> components, BindingTestApp? app, CancellationToken cancellationToken,
-        ResiliencySpec? resiliency = null, string appId = "test-app")
+        ResiliencySpec? resiliency = null, string appId = "test-app", int replica = 0, ServiceProvider? runtimeServices = null)
     {
         var log = new TestLog();
         var loggerFactory = log.CreateFactory();
-        var services = new ServiceCollection().AddBindings().BuildServiceProvider();
+        var ownedServices = runtimeServices is null ? new ServiceCollection().AddBindings().BuildServiceProvider() : null;
+        var services = runtimeServices ?? ownedServices!;
         var channel = new TestAppChannel(app?.Port);
-        var port = FreeTcpPort.Next();
-        var context = Context(components, appId, channel, resiliency ?? ResiliencySpec.Empty, loggerFactory, services, port);
+        var port = FreePorts.Next();
+        var context = Context(components, appId, channel, resiliency ?? ResiliencySpec.Empty, loggerFactory, services, port, replica);
         var feature = (BindingsFeature)services.GetServices<ISidecarFeatureFactory>()
             .OfType<BindingsFeatureFactory>().Single().Create(context);
 
@@ -84,7 +86,7 @@ public sealed class BindingsSidecar : IAsyncDisposable
         await api.StartAsync(cancellationToken);
         await feature.StartAsync(cancellationToken);
         var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-        return new BindingsSidecar(api, feature, channel, log, loggerFactory, services, client);
+        return new BindingsSidecar(api, feature, channel, log, loggerFactory, ownedServices, client);
     }
 
     /// <summary>POSTs an output binding request body as JSON.</summary>
@@ -105,14 +107,14 @@ public sealed class BindingsSidecar : IAsyncDisposable
         await _api.DisposeAsync();
         _channel.Dispose();
         _loggerFactory.Dispose();
-        await _services.DisposeAsync();
+        if (_ownedServices is not null) await _ownedServices.DisposeAsync();
     }
 
     private static SidecarContext Context(IReadOnlyList<ComponentSpec> components, string appId, IAppChannel channel,
-        ResiliencySpec resiliency, ILoggerFactory loggerFactory, IServiceProvider services, int port) => new()
+        ResiliencySpec resiliency, ILoggerFactory loggerFactory, IServiceProvider services, int port, int replica = 0) => new()
     {
         AppId = appId,
-        InstanceId = $"{appId}-0",
+        InstanceId = $"{appId}-{replica}",
         HttpPort = port,
         Components = components,
         StateStores = new Dictionary<string, IStateStore>(),

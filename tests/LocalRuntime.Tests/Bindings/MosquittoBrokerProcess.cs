@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using DaprIoT.LocalRuntime.Hosting;
 
 namespace DaprIoT.LocalRuntime.Tests.Bindings;
 
@@ -12,20 +13,27 @@ namespace DaprIoT.LocalRuntime.Tests.Bindings;
 public sealed class MosquittoBrokerProcess : IAsyncDisposable
 {
     private readonly string _configFile;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output = new();
     private Process? _process;
 
-    private MosquittoBrokerProcess(int port)
+    private MosquittoBrokerProcess(int port, string listenerConfig)
     {
         Port = port;
         _configFile = Path.Combine(Path.GetTempPath(), $"mosquitto-test-{Guid.NewGuid():N}.conf");
-        File.WriteAllText(_configFile, $"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n");
+        var anonymous = listenerConfig.Contains("allow_anonymous", StringComparison.Ordinal) ? "" : "allow_anonymous true\n";
+        File.WriteAllText(_configFile, $"listener {port} 127.0.0.1\n{listenerConfig}{anonymous}persistence false\n");
     }
 
     public int Port { get; }
 
-    public static async Task<MosquittoBrokerProcess> StartAsync(CancellationToken cancellationToken)
+    /// <summary>What mosquitto printed, for diagnosing a test.</summary>
+    public IReadOnlyCollection<string> Output => _output;
+
+    /// <param name="listenerConfig">mosquitto.conf lines for the listener, e.g. certfile/keyfile for TLS, or
+    /// allow_anonymous false with a password_file (anonymous clients are allowed otherwise).</param>
+    public static async Task<MosquittoBrokerProcess> StartAsync(CancellationToken cancellationToken, string listenerConfig = "")
     {
-        var broker = new MosquittoBrokerProcess(FreePort());
+        var broker = new MosquittoBrokerProcess(FreePorts.Next(), listenerConfig);
         await broker.RestartAsync(cancellationToken);
         return broker;
     }
@@ -42,15 +50,19 @@ public sealed class MosquittoBrokerProcess : IAsyncDisposable
                 RedirectStandardError = true,
                 RedirectStandardOutput = true,
             })!;
+            _process.ErrorDataReceived += (_, e) => { if (e.Data is { } line) _output.Enqueue(line); };
+            _process.OutputDataReceived += (_, e) => { if (e.Data is { } line) _output.Enqueue(line); };
             _process.BeginErrorReadLine();
             _process.BeginOutputReadLine();
             while (DateTime.UtcNow < deadline && !_process.HasExited)
             {
-                if (await AcceptsAsync(cancellationToken)) return;
+                // mosquitto listens before it loads certificates: make sure it is still running a moment later.
+                if (await AcceptsAsync(cancellationToken) && !_process.WaitForExit(100)) return;
                 await Task.Delay(20, cancellationToken);
             }
-            if (DateTime.UtcNow >= deadline)
-                throw new InvalidOperationException($"mosquitto did not start on port {Port}");
+            if (DateTime.UtcNow >= deadline || !_output.Any(line => line.Contains("Address already in use")))
+                throw new InvalidOperationException($"mosquitto did not start on port {Port}:\n{string.Join("\n", _output)}");
+            _output.Clear();
             await Task.Delay(100, cancellationToken);
         }
     }
@@ -82,12 +94,5 @@ public sealed class MosquittoBrokerProcess : IAsyncDisposable
         {
             return false;
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,7 +1,6 @@
 using System.Text;
 using DaprIoT.LocalRuntime.Bindings.Mqtt;
 using Microsoft.Extensions.Logging.Abstractions;
-using Xunit;
 
 namespace DaprIoT.LocalRuntime.Tests.Bindings;
 

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text;
 using DaprIoT.LocalRuntime.Bindings.Mqtt;
 using Microsoft.Extensions.Logging.Abstractions;
-using Xunit;
 
 namespace DaprIoT.LocalRuntime.Tests.Bindings;
 
@@ -35,7 +34,7 @@ public sealed class MqttInputBindingTests
         await device.PublishAsync($"{prefix}/bulb-3/state", new byte[] { 0xff, 0x00, 0x7b }, 1, false, ct);
         await device.PublishAsync($"{prefix}/bulb-1/telemetry", Encoding.UTF8.GetBytes("not for this binding"), 1, false, ct);
 
-        await Eventually.HoldsAsync(() => app.Accepted.Count >= 3, Timeout, ct, "three state messages delivered");
+        await Poll.UntilAsync(() => app.Accepted.Count >= 3, "three state messages delivered", Timeout);
         var byTopic = app.Accepted.ToDictionary(e => e.Topic);
         Assert.Equal("{\"on\":true,\"seq\":1}", byTopic[$"{prefix}/bulb-1/state"].Text);
         Assert.Equal("{\"on\":false,\"seq\":7}", byTopic[$"{prefix}/bulb-2/state"].Text);
@@ -43,6 +42,9 @@ public sealed class MqttInputBindingTests
         Assert.All(app.Accepted, e => Assert.Equal("/bulbs", e.Path));
         // daprd says application/json whatever the payload is, even for the binary one.
         Assert.All(app.Accepted, e => Assert.Equal("application/json", e.ContentType));
+        // Each event starts its own trace, as daprd's binding span does.
+        Assert.All(app.Accepted, e => Assert.Matches("^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$", e.Traceparent));
+        Assert.Equal(3, app.Accepted.Select(e => e.Traceparent[3..35]).Distinct().Count());
         Assert.Equal(3, sidecar.Feature.CountersOf("bulbs")!.Delivered);
     }
 
@@ -82,7 +84,7 @@ public sealed class MqttInputBindingTests
 
         await using var device = await PublisherAsync(ct);
         await device.PublishAsync($"{topic}/c", "{}"u8.ToArray(), 1, false, ct);
-        await Eventually.HoldsAsync(() => app.Accepted.Count == 1, Timeout, ct, "delivery to the route");
+        await Poll.UntilAsync(() => app.Accepted.Count == 1, "delivery to the route", Timeout);
         Assert.Equal("/routed-here", app.Accepted.Single().Path);
     }
 
@@ -100,7 +102,7 @@ public sealed class MqttInputBindingTests
         await device.PublishAsync(topic, "fine"u8.ToArray(), 1, false, ct);
 
         var counters = sidecar.Feature.CountersOf("bulbs")!;
-        await Eventually.HoldsAsync(() => counters.Rejected == 1 && counters.Delivered == 1, Timeout, ct, "one rejected, one delivered");
+        await Poll.UntilAsync(() => counters.Rejected == 1 && counters.Delivered == 1, "one rejected, one delivered", Timeout);
         Assert.Equal(2, app.Requests.Count(r => r == "POST /bulbs")); // one attempt at each message
         Assert.Equal(0, counters.Retries);
         Assert.Contains(sidecar.Log.Lines, l => l.Contains("failed processing MQTT message") && l.Contains("status code: 500"));
@@ -121,7 +123,7 @@ public sealed class MqttInputBindingTests
         var published = Stopwatch.StartNew();
         await device.PublishAsync(topic, "{\"seq\":1}"u8.ToArray(), 1, false, ct);
 
-        await Eventually.HoldsAsync(() => app.Accepted.Count == 1, TimeSpan.FromSeconds(15), ct, "delivery after one retry");
+        await Poll.UntilAsync(() => app.Accepted.Count == 1, "delivery after one retry", TimeSpan.FromSeconds(15));
         Assert.InRange(published.Elapsed, TimeSpan.FromSeconds(4.5), TimeSpan.FromSeconds(12));
         var counters = sidecar.Feature.CountersOf("bulbs")!;
         Assert.Equal((1, 1, 0), (counters.Delivered, counters.Retries, counters.Rejected));
@@ -140,7 +142,7 @@ public sealed class MqttInputBindingTests
         await device.PublishAsync(topic, "{}"u8.ToArray(), 1, false, ct);
 
         var counters = sidecar.Feature.CountersOf("bulbs")!;
-        await Eventually.HoldsAsync(() => counters.Rejected == 1, Timeout, ct, "the delivery was given up");
+        await Poll.UntilAsync(() => counters.Rejected == 1, "the delivery was given up", Timeout);
         Assert.Equal(0, counters.Delivered);
     }
 
@@ -157,8 +159,7 @@ public sealed class MqttInputBindingTests
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, count).Select(i =>
             device.PublishAsync($"{prefix}/d{i % 10}/telemetry", Encoding.UTF8.GetBytes($"{{\"seq\":{i}}}"), 1, false, ct)));
-        await Eventually.HoldsAsync(() => app.Accepted.Count >= count, TimeSpan.FromSeconds(30), ct,
-            $"{count} deliveries; accepted {app.Accepted.Count}, received {sidecar.Feature.ConsumerOf("telemetry")?.ReceivedCount}, published in {clock.ElapsedMilliseconds} ms");
+        await Poll.UntilAsync(() => app.Accepted.Count >= count, () => $"{count} deliveries; accepted {app.Accepted.Count}, received {sidecar.Feature.ConsumerOf("telemetry")?.ReceivedCount}, published in {clock.ElapsedMilliseconds} ms", TimeSpan.FromSeconds(30));
         clock.Stop();
 
         Assert.Equal(count, app.Accepted.Select(e => e.Text).Distinct().Count());

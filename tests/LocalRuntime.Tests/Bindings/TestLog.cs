@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
-using Xunit;
 
 namespace DaprIoT.LocalRuntime.Tests.Bindings;
 

@@ -101,4 +101,20 @@ public sealed class PubSubPartsTests
         Assert.NotEqual(fresh.Traceparent, child.Traceparent);
         Assert.Equal("k=v", child.Tracestate);
     }
+
+    [Theory]
+    [InlineData("redisType", "cluster")]
+    [InlineData("enableTLS", "true")]
+    [InlineData("concurrency", "0")]
+    [InlineData("processingTimeout", "soon")]
+    public void Redis_settings_the_runtime_cannot_honour_fail_naming_the_field(string key, string value)
+    {
+        var component = Component(("redisHost", "127.0.0.1:6379"), (key, value));
+
+        var error = Assert.Throws<LocalRuntime.Configuration.ConfigurationException>(() =>
+            LocalRuntime.PubSub.Brokers.PubSubBrokerFactory.Create(component, Sidecar("orders", "orders-0"), NullLogger.Instance));
+
+        Assert.Equal("pubsub.yaml", error.File);
+        Assert.EndsWith(key, error.Field);
+    }
 }

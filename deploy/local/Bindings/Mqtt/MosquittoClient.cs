@@ -14,6 +14,7 @@ namespace DaprIoT.LocalRuntime.Bindings.Mqtt;
 /// </summary>
 public sealed partial class MosquittoClient : IAsyncDisposable
 {
+    private const string SystemCaPath = "/etc/ssl/certs";
     private static readonly Lock InitLock = new();
     private static bool _initialized;
 
@@ -33,6 +34,7 @@ public sealed partial class MosquittoClient : IAsyncDisposable
     private volatile bool _connected;
     private long _connectCount;
     private long _receivedCount;
+    private long _subackCount;
 
     public unsafe MosquittoClient(MosquittoClientOptions options, ILogger logger)
     {
@@ -51,26 +53,34 @@ public sealed partial class MosquittoClient : IAsyncDisposable
             _self.Free();
             throw new MosquittoException($"mosquitto_new failed for client id '{options.ClientId}'");
         }
-        Check(LibMosquitto.IntOption(_handle, LibMosquitto.OptProtocolVersion,
-            options.Mqtt5 ? LibMosquitto.ProtocolV5 : LibMosquitto.ProtocolV311), "mosquitto_int_option");
-        if (options.Mqtt5)
-            Check(LibMosquitto.IntOption(_handle, LibMosquitto.OptReceiveMaximum, ushort.MaxValue), "mosquitto_int_option");
-        Check(LibMosquitto.IntOption(_handle, LibMosquitto.OptTcpNoDelay, 1), "mosquitto_int_option");
-        if (options.Username is not null)
-            Check(LibMosquitto.UsernamePwSet(_handle, options.Username, options.Password), "mosquitto_username_pw_set");
-        if (options.Tls is { } tls)
+        try
         {
-            if (tls.CaFile is null)
-                Check(LibMosquitto.IntOption(_handle, LibMosquitto.OptTlsUseOsCerts, 1), "mosquitto_int_option");
-            else
-                Check(LibMosquitto.TlsSet(_handle, tls.CaFile, null, tls.CertFile, tls.KeyFile, 0), "mosquitto_tls_set");
+            Check(LibMosquitto.IntOption(_handle, LibMosquitto.OptProtocolVersion,
+                options.Mqtt5 ? LibMosquitto.ProtocolV5 : LibMosquitto.ProtocolV311), "mosquitto_int_option");
+            if (options.Mqtt5)
+                Check(LibMosquitto.IntOption(_handle, LibMosquitto.OptReceiveMaximum, ushort.MaxValue), "mosquitto_int_option");
+            Check(LibMosquitto.IntOption(_handle, LibMosquitto.OptTcpNoDelay, 1), "mosquitto_int_option");
+            if (options.Username is not null)
+                Check(LibMosquitto.UsernamePwSet(_handle, options.Username, options.Password), "mosquitto_username_pw_set");
+            if (options.Tls is { } tls)
+            {
+                // Without a CA of its own the connection trusts the system's CAs, as Go's crypto/tls does in daprd.
+                Check(LibMosquitto.TlsSet(_handle, tls.CaFile, tls.CaFile is null ? SystemCaPath : null, tls.CertFile, tls.KeyFile, 0),
+                    "mosquitto_tls_set");
+            }
+            Check(LibMosquitto.ThreadedSet(_handle, true), "mosquitto_threaded_set");
+            LibMosquitto.ConnectCallbackSet(_handle, &OnConnect);
+            LibMosquitto.DisconnectCallbackSet(_handle, &OnDisconnect);
+            LibMosquitto.PublishCallbackSet(_handle, &OnPublish);
+            LibMosquitto.MessageCallbackSet(_handle, &OnMessage);
+            LibMosquitto.SubscribeCallbackSet(_handle, &OnSubscribe);
         }
-        Check(LibMosquitto.ThreadedSet(_handle, true), "mosquitto_threaded_set");
-        LibMosquitto.ConnectCallbackSet(_handle, &OnConnect);
-        LibMosquitto.DisconnectCallbackSet(_handle, &OnDisconnect);
-        LibMosquitto.PublishCallbackSet(_handle, &OnPublish);
-        LibMosquitto.MessageCallbackSet(_handle, &OnMessage);
-        LibMosquitto.SubscribeCallbackSet(_handle, &OnSubscribe);
+        catch
+        {
+            LibMosquitto.Destroy(_handle);
+            _self.Free();
+            throw;
+        }
     }
 
     public string ClientId => _options.ClientId;
@@ -81,6 +91,9 @@ public sealed partial class MosquittoClient : IAsyncDisposable
     public long ConnectCount => Interlocked.Read(ref _connectCount);
 
     public long ReceivedCount => Interlocked.Read(ref _receivedCount);
+
+    /// <summary>How many times the broker acknowledged the subscriptions: once per (re)connect when all is well.</summary>
+    public long SubscribeCount => Interlocked.Read(ref _subackCount);
 
     /// <summary>Messages on the subscribed topics, in the order the broker sent them.</summary>
     public ChannelReader<MqttMessage> Messages => _messages.Reader;
@@ -97,7 +110,7 @@ public sealed partial class MosquittoClient : IAsyncDisposable
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         if (Interlocked.Exchange(ref _started, 1) == 0)
         {
-            _networkThread = new Thread(RunNetworkLoop) { IsBackground = true, Name = $"mqtt {ClientId}" };
+            _networkThread = new Thread(RunNetworkThread) { IsBackground = true, Name = $"mqtt {ClientId}" };
             _networkThread.Start();
         }
         try
@@ -125,6 +138,8 @@ public sealed partial class MosquittoClient : IAsyncDisposable
         // the same lock on the network thread) can never look the id up before it is registered.
         lock (_publishLock)
         {
+            // Checked under the lock that DisposeAsync takes to destroy the handle: never a call on a freed client.
+            if (_handle == 0) throw new MosquittoException($"client '{ClientId}' is closed");
             var rc = PublishNative(topic, payload.Span, qos, retain, out mid);
             var queuedWhileOffline = rc == LibMosquitto.ErrNoConn && qos > 0;
             if (rc != LibMosquitto.Success && !queuedWhileOffline)
@@ -158,19 +173,34 @@ public sealed partial class MosquittoClient : IAsyncDisposable
         await _disposing.CancelAsync().ConfigureAwait(false);
         _messages.Writer.TryComplete();
         if (_networkThread is { } thread) await Task.Run(thread.Join).ConfigureAwait(false);
-        LibMosquitto.Destroy(_handle);
-        _handle = 0;
-        _self.Free();
         lock (_publishLock)
         {
+            LibMosquitto.Destroy(_handle);
+            _handle = 0;
             foreach (var pending in _pendingPublishes.Values)
                 pending.TrySetException(new MosquittoException($"client '{ClientId}' closed before the broker acknowledged"));
             _pendingPublishes.Clear();
         }
+        _self.Free();
         _firstConnect.TrySetException(new ObjectDisposedException(nameof(MosquittoClient)));
         _ = _firstConnect.Task.Exception;
         _firstSubscribe.TrySetCanceled();
         _disposing.Dispose();
+    }
+
+    private void RunNetworkThread()
+    {
+        try
+        {
+            RunNetworkLoop();
+        }
+        catch (Exception e)
+        {
+            // An exception escaping a thread would end the whole runtime; this client just stops instead.
+            Log.NetworkThreadFailed(_logger, ClientId, e);
+            _connected = false;
+            _firstConnect.TrySetException(new MosquittoException($"client '{ClientId}' stopped: {e.Message}"));
+        }
     }
 
     /// <summary>
@@ -187,7 +217,8 @@ public sealed partial class MosquittoClient : IAsyncDisposable
         var everConnected = false;
         while (!stop.IsCancellationRequested)
         {
-            // libmosquitto keeps the CONNECT properties of the first connect for every reconnect.
+            // libmosquitto sends the first connect's properties (the MQTT 5 session expiry) again on every reconnect;
+            // MqttBrokerRestartTests checks that a session made on a reconnect still outlives a disconnect.
             var rc = everConnected ? LibMosquitto.Reconnect(_handle) : FirstConnect();
             if (rc == LibMosquitto.Success)
             {
@@ -240,7 +271,15 @@ public sealed partial class MosquittoClient : IAsyncDisposable
         lock (InitLock)
         {
             if (_initialized) return;
-            Check(LibMosquitto.LibInit(), "mosquitto_lib_init");
+            try
+            {
+                Check(LibMosquitto.LibInit(), "mosquitto_lib_init");
+            }
+            catch (DllNotFoundException)
+            {
+                throw new MosquittoException(
+                    "libmosquitto.so.1 is not installed; MQTT bindings need it (Debian: apt-get install libmosquitto1, or run deploy/local/prerequisites.sh)");
+            }
             _initialized = true;
         }
     }
@@ -364,6 +403,7 @@ public sealed partial class MosquittoClient : IAsyncDisposable
             return;
         }
         Log.Subscribed(_logger, ClientId, string.Join(", ", _options.Subscriptions));
+        Interlocked.Increment(ref _subackCount);
         _firstSubscribe.TrySetResult();
     }
 
@@ -389,6 +429,9 @@ public sealed partial class MosquittoClient : IAsyncDisposable
 
         [LoggerMessage(Level = LogLevel.Error, Message = "MQTT client {ClientId} could not subscribe to {Filter}: {Reason}")]
         public static partial void SubscribeFailed(ILogger logger, string clientId, string filter, string reason);
+
+        [LoggerMessage(Level = LogLevel.Critical, Message = "MQTT client {ClientId}: network thread failed; the client is stopped")]
+        public static partial void NetworkThreadFailed(ILogger logger, string clientId, Exception exception);
 
         [LoggerMessage(Level = LogLevel.Error, Message = "MQTT client {ClientId}: {Callback} callback failed")]
         public static partial void CallbackFailed(ILogger logger, string clientId, string callback, Exception exception);

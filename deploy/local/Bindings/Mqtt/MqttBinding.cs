@@ -27,8 +27,9 @@ internal sealed partial class MqttBinding : IBindingComponent
     private readonly MqttBindingMetadata _metadata;
     private readonly ILogger _logger;
     private readonly MqttClientIdRegistry? _clientIds;
-    private readonly MosquittoTlsOptions? _tls;
-    private readonly string? _tlsDirectory;
+    private readonly Lock _tlsLock = new();
+    private MosquittoTlsOptions? _tls;
+    private string? _tlsDirectory;
     private readonly SemaphoreSlim _producerLock = new(1, 1);
     private readonly Lock _readLock = new();
     private MosquittoClient? _producer;
@@ -44,13 +45,6 @@ internal sealed partial class MqttBinding : IBindingComponent
         _logger = logger;
         _clientIds = clientIds;
         if (metadata.QosGiven) Log.QosIgnored(logger, name);
-        if (metadata.UseTls)
-        {
-            // libmosquitto reads certificates from files; daprd takes them inline.
-            _tlsDirectory = Directory.CreateTempSubdirectory("dapr-local-mqtt-").FullName;
-            _tls = new MosquittoTlsOptions(
-                WritePem("ca.pem", metadata.CaCert), WritePem("client.pem", metadata.ClientCert), WritePem("client.key", metadata.ClientKey));
-        }
     }
 
     public IReadOnlyList<string> Operations { get; } = ["create"];
@@ -89,20 +83,27 @@ internal sealed partial class MqttBinding : IBindingComponent
         throw new OutputBindingException($"failed to publish: {lastError}");
     }
 
-    public async Task StartReadingAsync(Func<InputBindingEvent, CancellationToken, Task> handler, CancellationToken cancellationToken)
+    public async Task<bool> StartReadingAsync(Func<InputBindingEvent, CancellationToken, Task> handler, CancellationToken cancellationToken)
     {
         MosquittoClient consumer;
         lock (_readLock)
         {
-            if (_consumer is not null) return;
-            consumer = new MosquittoClient(ClientOptions(_metadata.ConsumerClientId, [_metadata.Topic]), _logger);
+            if (_consumer is not null) return true;
+            try
+            {
+                consumer = new MosquittoClient(ClientOptions(_metadata.ConsumerClientId, [_metadata.Topic]), _logger);
+            }
+            catch (MosquittoException e)
+            {
+                Log.ReadImpossible(_logger, _name, e.Message);
+                return false;
+            }
             _consumer = consumer;
             _readStop = new CancellationTokenSource();
             var stop = _readStop.Token;
             _dispatch = Task.Run(() => DispatchAsync(consumer, handler, stop), CancellationToken.None);
         }
-        if (_clientIds?.Claim(_metadata.ConsumerClientId, _owner) is { } other)
-            Log.SharedClientId(_logger, _name, _metadata.ConsumerClientId, other);
+        ClaimClientId(_metadata.ConsumerClientId);
         Log.Subscribing(_logger, _name, _metadata.Topic);
         try
         {
@@ -114,6 +115,7 @@ internal sealed partial class MqttBinding : IBindingComponent
             // daprd logs this too; its client, like ours, keeps retrying and subscribes once the broker answers.
             Log.ReadNotStarted(_logger, _name, e.Message);
         }
+        return true;
     }
 
     public async Task StopReadingAsync(CancellationToken cancellationToken)
@@ -144,14 +146,22 @@ internal sealed partial class MqttBinding : IBindingComponent
         await _producerLock.WaitAsync().ConfigureAwait(false);
         try
         {
-            if (_producer is not null) await _producer.DisposeAsync().ConfigureAwait(false);
+            if (_producer is not null)
+            {
+                await _producer.DisposeAsync().ConfigureAwait(false);
+                _clientIds?.Release(_metadata.ProducerClientId, _owner);
+            }
             _producer = null;
         }
         finally
         {
             _producerLock.Release();
         }
-        if (_tlsDirectory is not null) Directory.Delete(_tlsDirectory, recursive: true);
+        lock (_tlsLock)
+        {
+            if (_tlsDirectory is not null) Directory.Delete(_tlsDirectory, recursive: true);
+            (_tlsDirectory, _tls) = (null, null);
+        }
     }
 
     private async Task<MosquittoClient> GetProducerAsync(CancellationToken cancellationToken)
@@ -161,7 +171,15 @@ internal sealed partial class MqttBinding : IBindingComponent
         try
         {
             if (_producer is not null) return _producer;
-            var producer = new MosquittoClient(ClientOptions(_metadata.ProducerClientId, []), _logger);
+            MosquittoClient producer;
+            try
+            {
+                producer = new MosquittoClient(ClientOptions(_metadata.ProducerClientId, []), _logger);
+            }
+            catch (MosquittoException e)
+            {
+                throw new OutputBindingException($"failed to create producer connection: {e.Message}", e);
+            }
             try
             {
                 await producer.ConnectAsync(ConnectTimeout, cancellationToken).ConfigureAwait(false);
@@ -177,6 +195,7 @@ internal sealed partial class MqttBinding : IBindingComponent
                 await producer.DisposeAsync().ConfigureAwait(false);
                 throw;
             }
+            ClaimClientId(_metadata.ProducerClientId);
             Volatile.Write(ref _producer, producer);
             return producer;
         }
@@ -262,6 +281,11 @@ internal sealed partial class MqttBinding : IBindingComponent
         }
     }
 
+    private void ClaimClientId(string clientId)
+    {
+        if (_clientIds?.Claim(clientId, _owner) is { } other) Log.SharedClientId(_logger, _name, clientId, other);
+    }
+
     private MosquittoClientOptions ClientOptions(string clientId, IReadOnlyList<string> subscriptions) => new()
     {
         // The consumer acknowledges on receipt (libmosquitto cannot defer a PUBACK), so it can take the broker's
@@ -274,14 +298,30 @@ internal sealed partial class MqttBinding : IBindingComponent
         CleanSession = _metadata.CleanSession,
         Username = _metadata.Username,
         Password = _metadata.Password,
-        Tls = _tls,
+        Tls = _metadata.UseTls ? TlsFiles() : null,
         Subscriptions = subscriptions,
     };
 
-    private string? WritePem(string fileName, string? pem)
+    /// <summary>libmosquitto reads certificates from files, daprd takes them inline: written once, when first needed.</summary>
+    private MosquittoTlsOptions TlsFiles()
+    {
+        lock (_tlsLock)
+        {
+            if (_tls is not null) return _tls;
+            var directory = Directory.CreateTempSubdirectory("dapr-local-mqtt-").FullName;
+            _tlsDirectory = directory;
+            _tls = new MosquittoTlsOptions(
+                WritePem(directory, "ca.pem", _metadata.CaCert),
+                WritePem(directory, "client.pem", _metadata.ClientCert),
+                WritePem(directory, "client.key", _metadata.ClientKey));
+            return _tls;
+        }
+    }
+
+    private static string? WritePem(string directory, string fileName, string? pem)
     {
         if (pem is null) return null;
-        var path = Path.Combine(_tlsDirectory!, fileName);
+        var path = Path.Combine(directory, fileName);
         File.WriteAllText(path, pem, Encoding.ASCII);
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         return path;
@@ -300,6 +340,9 @@ internal sealed partial class MqttBinding : IBindingComponent
 
         [LoggerMessage(Level = LogLevel.Error, Message = "Error reading from input binding {Name}: {Reason}; the client keeps retrying and will subscribe once connected")]
         public static partial void ReadNotStarted(ILogger logger, string name, string reason);
+
+        [LoggerMessage(Level = LogLevel.Error, Message = "Error reading from input binding {Name}: {Reason}")]
+        public static partial void ReadImpossible(ILogger logger, string name, string reason);
 
         [LoggerMessage(Level = LogLevel.Warning, Message = "Binding {Name}: MQTT client id {ClientId} is also used by {OtherOwner}; the broker allows one connection per client id, so they will disconnect each other. Give each replica its own consumerID, e.g. \"{{uuid}}\"")]
         public static partial void SharedClientId(ILogger logger, string name, string clientId, string otherOwner);

@@ -21,7 +21,6 @@ internal static unsafe partial class LibMosquitto
     public const int OptProtocolVersion = 1;
     public const int OptReceiveMaximum = 4;
     public const int OptTcpNoDelay = 11;
-    public const int OptTlsUseOsCerts = 13;
     public const int ProtocolV311 = 4;
     public const int ProtocolV5 = 5;
     public const int PropSessionExpiryInterval = 17;
