@@ -84,6 +84,20 @@ public sealed class PubSubConformanceTests(PubSubRunsFixture runs) : IClassFixtu
 
     [Theory]
     [MemberData(nameof(Buses))]
+    public async Task A_topic_with_slashes_is_published_and_delivered_under_its_full_name(PubSubBus bus)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var run = await runs.RunAsync(bus);
+
+        await run.PublishAsync(run.Topics.Nested, new { celsius = 21.5 }, ct);
+
+        var delivery = (await Eventually.UntilAsync(_ => Task.FromResult(run.InspectorDeliveries("/nested")), d => d.Count > 0,
+            "the inspector app receives the event", d => $"{d.Count} deliveries", Patience, ct))[0];
+        Assert.Equal(run.Topics.Nested, (string?)JsonNode.Parse(delivery.Body)!["topic"]);
+    }
+
+    [Theory]
+    [MemberData(nameof(Buses))]
     public async Task A_raw_payload_reaches_a_raw_subscription_as_base64_in_a_synthetic_cloudevent(PubSubBus bus)
     {
         var ct = TestContext.Current.CancellationToken;

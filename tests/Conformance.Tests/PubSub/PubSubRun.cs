@@ -65,7 +65,7 @@ public sealed class PubSubRun : IAsyncDisposable
     public ConformanceAppClient Victim { get; }
     public IReadOnlyList<ConformanceAppClient> Workers { get; }
 
-    /// <summary>The raw requests the inspector app received on one delivery route (/envelope, /variants or /raw).</summary>
+    /// <summary>The raw requests the inspector app received on one delivery route (/envelope, /variants, /nested or /raw).</summary>
     public IReadOnlyList<HostedApp.Request> InspectorDeliveries(string route) => _inspector.To(route).ToList();
 
     public static async Task<PubSubRun> StartAsync(PubSubBus bus, CancellationToken cancellationToken)
@@ -81,6 +81,7 @@ public sealed class PubSubRun : IAsyncDisposable
                 {
                     new { pubsubname = "pubsub", topic = topics.Envelope, route = "/envelope" },
                     new { pubsubname = "pubsub", topic = topics.Variants, route = "/variants" },
+                    new { pubsubname = "pubsub", topic = topics.Nested, route = "/nested" },
                     new { pubsubname = "pubsub", topic = topics.Raw, route = "/raw", metadata = new { rawPayload = "true" } },
                 }, cancellationToken);
                 return true;
@@ -144,7 +145,7 @@ public sealed class PubSubRun : IAsyncDisposable
         await _inspector.DisposeAsync();
         await BrokerCleanup.DeleteAsync(Bus, Topics.All,
         [
-            $"inspector-{Topics.Envelope}", $"inspector-{Topics.Variants}", $"inspector-{Topics.Raw}", $"subscriber-{Topics.Outcomes}", $"subscriber-{Topics.Orders}", $"subscriber-{Topics.OrdersDead}",
+            $"inspector-{Topics.Envelope}", $"inspector-{Topics.Variants}", $"inspector-{Topics.Nested}", $"inspector-{Topics.Raw}", $"subscriber-{Topics.Outcomes}", $"subscriber-{Topics.Orders}", $"subscriber-{Topics.OrdersDead}",
             $"victim-{Topics.Slow}", $"workers-{Topics.Compete}", $"workers-0-{Topics.Broadcast}", $"workers-1-{Topics.Broadcast}",
         ]);
     }

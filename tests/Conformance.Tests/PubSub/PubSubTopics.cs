@@ -9,6 +9,9 @@ public sealed record PubSubTopics(string Suffix)
     /// <summary>Delivered to the inspector app on /variants: other content types and the publisher's own CloudEvents.</summary>
     public string Variants => $"variants-{Suffix}";
 
+    /// <summary>A topic with slashes, as device topics are; delivered to the inspector app on /nested.</summary>
+    public string Nested => $"devices/{Suffix}/telemetry";
+
     /// <summary>Delivered to the inspector app on /raw through a <c>rawPayload</c> subscription.</summary>
     public string Raw => $"raw-{Suffix}";
 
@@ -30,5 +33,5 @@ public sealed record PubSubTopics(string Suffix)
     /// <summary>Both workers replicas, component <c>broadcast</c> (<c>consumerID: "{podName}"</c>).</summary>
     public string Broadcast => $"broadcast-{Suffix}";
 
-    public IReadOnlyList<string> All => [Envelope, Variants, Raw, Outcomes, Orders, OrdersDead, Slow, Compete, Broadcast];
+    public IReadOnlyList<string> All => [Envelope, Variants, Nested, Raw, Outcomes, Orders, OrdersDead, Slow, Compete, Broadcast];
 }
