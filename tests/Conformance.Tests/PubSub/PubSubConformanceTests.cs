@@ -184,6 +184,32 @@ public sealed class PubSubConformanceTests(PubSubRunsFixture runs) : IClassFixtu
 
     [Theory]
     [MemberData(nameof(Buses))]
+    public async Task A_message_whose_ttl_runs_out_while_the_subscriber_is_down_is_never_delivered(PubSubBus bus)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var run = await runs.RunAsync(bus);
+        var id = Guid.NewGuid().ToString("N")[..8];
+        var expiring = $"expiring-{id}";
+        var lasting = $"lasting-{id}";
+        var killedPid = await run.Dapr.KillAppAsync("victim", cancellationToken: ct);
+
+        // The app comes back after at least a second of backoff: the 1 s TTL has run out by then, the 120 s one has not.
+        // Redis has no native TTL (the sidecar checks the envelope's expiration); RabbitMQ expires it in the queue.
+        await run.PublishBytesAsync($"pubsub/{run.Topics.Slow}?metadata.ttlInSeconds=1", JsonSerializer.SerializeToUtf8Bytes(new { key = expiring }), "application/json", ct);
+        await run.PublishBytesAsync($"pubsub/{run.Topics.Slow}?metadata.ttlInSeconds=120", JsonSerializer.SerializeToUtf8Bytes(new { key = lasting }), "application/json", ct);
+
+        var seen = await Eventually.UntilAsync(
+            async token => (Pid: await run.Victim.PidAsync(token), Seen: await DeliveriesWhileRestartingAsync(run.Victim, run.Topics.Slow, token),
+                Backlog: await BrokerBacklog.CountAsync(bus, run.Topics.Slow, "victim", token)),
+            s => s.Pid is { } pid && pid != killedPid && s.Backlog == 0 && s.Seen.Any(d => d.Key == lasting),
+            "the restarted app got the message that had time left and the broker holds nothing more",
+            s => $"pid {s.Pid} (killed {killedPid}), backlog {s.Backlog}, counts {Counts(s.Seen)}", TimeSpan.FromSeconds(45), ct);
+
+        Assert.True(seen.Seen.All(d => d.Key != expiring), $"the expired message must not be delivered: {Counts(seen.Seen)}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Buses))]
     public async Task A_message_that_keeps_failing_lands_on_the_dead_letter_topic_once_the_retries_are_spent(PubSubBus bus)
     {
         var ct = TestContext.Current.CancellationToken;
