@@ -1,3 +1,4 @@
+using DaprIoT.LocalRuntime.Hosting;
 using DaprIoT.Conformance.Tests.Harness;
 
 namespace DaprIoT.Conformance.Tests.Actors;
@@ -36,7 +37,7 @@ public sealed class ActorRun : IAsyncDisposable
         var redis = await PrivateRedisServer.StartAsync(cancellationToken);
         try
         {
-            var ports = Enumerable.Range(0, hostReplicas).Select(_ => FreePort.Next()).ToList();
+            var ports = Enumerable.Range(0, hostReplicas).Select(_ => FreePorts.Next()).ToList();
             var dapr = await LocalRuntimeHarness.StartAsync(
                 [
                     new HarnessApp("caller"),

@@ -1,3 +1,4 @@
+using DaprIoT.LocalRuntime.Hosting;
 using System.Net;
 using System.Text;
 using DaprIoT.Conformance.Tests.Harness;
@@ -15,7 +16,7 @@ public sealed class MqttBindingConformanceTests
     {
         var ct = TestContext.Current.CancellationToken;
         var prefix = $"conformance/{Guid.NewGuid():N}";
-        var appPort = FreePort.Next();
+        var appPort = FreePorts.Next();
         await using var dapr = await LocalRuntimeHarness.StartAsync(
             [HarnessApp.Conformance("devices", appPort, new Dictionary<string, string> { ["BINDINGS"] = "mqtt-in" })],
             new Dictionary<string, string>

@@ -1,3 +1,4 @@
+using DaprIoT.LocalRuntime.Hosting;
 using System.Globalization;
 using System.Net;
 using System.Text;
@@ -17,8 +18,8 @@ public sealed class ConformanceAppInvocationTests
         await using var dapr = await LocalRuntimeHarness.StartAsync(
         [
             new HarnessApp("frontend"),
-            HarnessApp.Conformance("echo", FreePort.Next()),
-            HarnessApp.Conformance("echo", FreePort.Next()),
+            HarnessApp.Conformance("echo", FreePorts.Next()),
+            HarnessApp.Conformance("echo", FreePorts.Next()),
         ], cancellationToken: ct);
         var frontend = dapr.SidecarUrl("frontend");
 
@@ -55,7 +56,7 @@ public sealed class ConformanceAppInvocationTests
     {
         var ct = TestContext.Current.CancellationToken;
         var token = Guid.NewGuid().ToString("N");
-        var appPort = FreePort.Next();
+        var appPort = FreePorts.Next();
         await using var dapr = await LocalRuntimeHarness.StartAsync(
         [
             new HarnessApp("frontend"),

@@ -1,3 +1,4 @@
+using DaprIoT.LocalRuntime.Hosting;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -12,7 +13,7 @@ public sealed class InfrastructureConformanceTests
     public async Task With_infra_auto_the_runtime_starts_redis_for_a_component_keeps_its_data_across_restarts_and_stops_it()
     {
         var ct = TestContext.Current.CancellationToken;
-        var redisPort = FreePort.Next();
+        var redisPort = FreePorts.Next();
         await using var dapr = await LocalRuntimeHarness.StartAsync([new HarnessApp("keeper")], new Dictionary<string, string>
         {
             ["statestore.yaml"] = $"""

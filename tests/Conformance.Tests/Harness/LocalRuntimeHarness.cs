@@ -1,3 +1,4 @@
+using DaprIoT.LocalRuntime.Hosting;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
@@ -183,7 +184,7 @@ public sealed class LocalRuntimeHarness : IAsyncDisposable
         foreach (var app in apps)
         {
             var replica = sidecars.Count(s => s.Item1.AppId == app.AppId);
-            var port = FreePort.Next();
+            var port = FreePorts.Next();
             sidecars.Add((app, replica, port));
             Directory.CreateDirectory(Path.Combine(folder, "apps", app.AppId));
             yamlText.Append(CultureInfo.InvariantCulture, $"  - appID: {app.AppId}\n    appDirPath: ./apps/{app.AppId}\n    daprHTTPPort: {port}\n");

@@ -1,3 +1,4 @@
+using DaprIoT.LocalRuntime.Hosting;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
@@ -25,7 +26,7 @@ public sealed class PrivateRedisServer : IAsyncDisposable
 
     public static async Task<PrivateRedisServer> StartAsync(CancellationToken cancellationToken)
     {
-        var port = FreePort.Next();
+        var port = FreePorts.Next();
         var info = new ProcessStartInfo("redis-server",
             ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
         {

@@ -1,3 +1,4 @@
+using DaprIoT.LocalRuntime.Hosting;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
@@ -86,9 +87,9 @@ public sealed class PubSubRun : IAsyncDisposable
                 }, cancellationToken);
                 return true;
             };
-            var subscriberPort = FreePort.Next();
-            var victimPort = FreePort.Next();
-            var workerPorts = new[] { FreePort.Next(), FreePort.Next() };
+            var subscriberPort = FreePorts.Next();
+            var victimPort = FreePorts.Next();
+            var workerPorts = new[] { FreePorts.Next(), FreePorts.Next() };
             var dapr = await LocalRuntimeHarness.StartAsync(
                 [
                     new HarnessApp("publisher"),
