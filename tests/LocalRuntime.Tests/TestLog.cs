@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace DaprIoT.LocalRuntime.Tests.Bindings;
+namespace DaprIoT.LocalRuntime.Tests;
 
 /// <summary>Collects log lines (to assert on what the runtime says) and echoes them to the test's output.</summary>
 public sealed class TestLog : ILoggerProvider
