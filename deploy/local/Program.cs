@@ -1,6 +1,8 @@
 // dapr-local: reads dapr.yaml like `dapr run -f`, starts every app and plays daprd's part for each of them.
+using System.Globalization;
 using System.Runtime.InteropServices;
 using DaprIoT.LocalRuntime.Configuration;
+using DaprIoT.LocalRuntime.Dashboard;
 using DaprIoT.LocalRuntime.Hosting;
 using DaprIoT.LocalRuntime.Infrastructure;
 
@@ -25,12 +27,25 @@ using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context =>
 using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stop.Cancel(); });
 
 RuntimeHost? runtime = null;
+DashboardServer? dashboard = null;
 try
 {
     var runFile = RunFileLoader.Load(commandLine.RunFile);
+    foreach (var warning in runFile.Warnings) Console.Error.WriteLine($"dapr-local: warning: {warning}");
     var dataDir = commandLine.DataDirectory ?? Path.Combine(runFile.Directory, ".dapr-local");
     runtime = new RuntimeHost(runFile, new RuntimeOptions(Path.GetFullPath(dataDir), commandLine.Infrastructure), loggerFactory);
     await runtime.StartAsync(stop.Token);
+    foreach (var sidecar in runtime.Sidecars)
+    {
+        var s = sidecar.Settings;
+        Console.WriteLine($"dapr-local: app '{s.App.AppId}' replica {s.App.Replica}: app port {s.App.AppPort?.ToString(CultureInfo.InvariantCulture) ?? "none"}, " +
+            $"sidecar HTTP port {s.HttpPort}, gRPC port {s.GrpcPort} (reserved), metrics port {s.MetricsPort}");
+    }
+    if (commandLine.DashboardPort is { } dashboardPort)
+    {
+        dashboard = await DashboardServer.StartAsync(runtime.Sidecars, dashboardPort, stop.Token);
+        Console.WriteLine($"dapr-local: dashboard at {dashboard.Address}");
+    }
     Console.WriteLine("dapr-local: all sidecars are listening; press Ctrl-C to stop");
     await Task.WhenAny(runtime.Completion, Task.Delay(Timeout.Infinite, stop.Token)).ContinueWith(_ => { }, CancellationToken.None);
     Console.WriteLine("dapr-local: stopping");
@@ -50,12 +65,8 @@ catch (OperationCanceledException) when (stop.IsCancellationRequested)
 {
     return 0;
 }
-catch (IOException e) when (e.InnerException is System.Net.Sockets.SocketException || e.Message.Contains("address", StringComparison.OrdinalIgnoreCase))
-{
-    Console.Error.WriteLine($"dapr-local: cannot listen: {e.Message}");
-    return 1;
-}
 finally
 {
+    if (dashboard is not null) await dashboard.DisposeAsync();
     if (runtime is not null) await runtime.DisposeAsync();
 }

@@ -276,6 +276,7 @@ void fw_device_tick(fw_device_t *dev, const fw_port_t *port)
         if (relay != dev->model.sv.relay)
             apply_outputs(dev, port);
     }
+    flush(dev, port); /* reports first, so seq order is also publish order */
     if (due(now, dev->next_telemetry_ms)) {
         if (dev->connected)
             telemetry(dev, port, now);

@@ -138,6 +138,31 @@ static int parse_literal(parser_t *p, const char *word, json_type_t type)
 }
 
 static int parse_value(parser_t *p, int depth);
+static int32_t str_next(const char *js, const json_tok_t *t, size_t *pos);
+
+/* Two string tokens with the same decoded text. */
+static bool same_key(const char *js, const json_tok_t *a, const json_tok_t *b)
+{
+    size_t pa = 0, pb = 0;
+    for (;;) {
+        int32_t ca = str_next(js, a, &pa), cb = str_next(js, b, &pb);
+        if (ca != cb)
+            return false;
+        if (ca < 0)
+            return true;
+    }
+}
+
+/* Duplicate keys make an object ambiguous (decoders disagree on which wins): reject them. */
+static bool has_duplicate_keys(const parser_t *p, int obj)
+{
+    const json_tok_t *t = p->toks;
+    for (int a = obj + 1; a < p->count; a = t[a + 1].next)
+        for (int b = t[a + 1].next; b < p->count; b = t[b + 1].next)
+            if (same_key(p->js, &t[a], &t[b]))
+                return true;
+    return false;
+}
 
 static int parse_container(parser_t *p, int depth, bool object)
 {
@@ -181,6 +206,8 @@ static int parse_container(parser_t *p, int depth, bool object)
     }
     p->toks[i].len = (uint16_t)(p->pos - start);
     p->toks[i].next = (uint16_t)p->count;
+    if (object && has_duplicate_keys(p, i))
+        return FW_ERR_BAD_JSON;
     return i;
 }
 

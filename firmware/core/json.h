@@ -20,7 +20,7 @@ typedef struct {
     uint16_t next;  /* index of the token after this one's whole subtree */
 } json_tok_t;
 
-/* Tokenizes js[0..len). The top level must be one object.
+/* Tokenizes js[0..len). The top level must be one object; no object may repeat a key.
  * Returns the number of tokens, FW_ERR_BAD_JSON, or FW_ERR_TOO_LARGE if max_toks is not enough
  * (or len exceeds 65535). */
 int json_parse(const char *js, size_t len, json_tok_t *toks, int max_toks);

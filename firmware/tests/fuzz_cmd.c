@@ -5,11 +5,13 @@
  *  - a rejection is one of the wire error codes with a printable message;
  *  - a device fed the payload publishes only contract-valid messages, acks it, and keeps its
  *    model within the documented ranges;
- *  - the other decoders (state, telemetry, ack, presence) survive the same bytes. */
+ *  - the other decoders (state, telemetry, ack, presence) and the topic parser survive the
+ *    same bytes, and a topic that parses builds back to the same bytes. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "device.h"
+#include "topic.h"
 
 typedef struct {
     uint32_t now;
@@ -86,6 +88,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (*c < 0x20 || *c > 0x7e || *c == '"' || *c == '\\')
                 abort();
     }
+    fw_type_t ttype;
+    fw_kind_t tkind;
+    char id[FW_DEVICE_ID_MAX + 1], topic[FW_TOPIC_MAX];
+    if (fw_topic_parse(payload, len, &ttype, id, &tkind) == FW_OK) { /* the same bytes as a topic */
+        int n = fw_topic_build(topic, sizeof(topic), ttype, id, tkind);
+        if (n < 0 || (size_t)n != len || memcmp(topic, payload, len) != 0)
+            abort();
+    }
     for (int k = FW_KIND_STATE; k < FW_KIND_CMD; k++)
         fw_decode(type, (fw_kind_t)k, payload, len, &again, NULL);
 
@@ -102,8 +112,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fw_device_on_command(&dev, &port, payload, len); /* a re-send: acked again */
     if (fz.acks != 2)
         abort();
-    for (int i = 0; i < 20; i++) {
-        fz.now += 500;
+    for (int i = 0; i < 6; i++) {
+        fz.now += 2000;
         fw_device_tick(&dev, &port);
     }
     check_model(&dev);

@@ -1,12 +1,16 @@
 # Helpers for the broker-backed tests. Every broker listens on 127.0.0.1 only, on a free port,
 # with its files in a temporary directory that the caller removes.
 
-# A TCP port on 127.0.0.1 that nothing listens on.
+# A TCP port that no socket uses (in any state, IPv4 or IPv6), below the kernel's ephemeral
+# range so that no outgoing connection can take it meanwhile.
 free_port() {
-    local p
-    for _ in $(seq 1 200); do
-        p=$((20000 + RANDOM % 30000))
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+    local low used p
+    low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+    [ "$low" -gt 12000 ] || low=60000
+    used=$(cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk 'NR > 1 { split($2, a, ":"); print a[2] }' | sort -u)
+    for _ in $(seq 1 500); do
+        p=$((10000 + RANDOM % (low - 10000)))
+        if ! echo "$used" | grep -qx "$(printf '%04X' "$p")"; then
             echo "$p"
             return 0
         fi
@@ -29,7 +33,8 @@ start_broker() {
         if [ $# -eq 0 ]; then echo "allow_anonymous true"; fi
         for line in "$@"; do echo "$line"; done
     } > "$dir/mosquitto-$port.conf"
-    mosquitto -c "$dir/mosquitto-$port.conf" 2>>"$dir/mosquitto.log" &
+    # as many descriptors as allowed: a load test connects thousands of clients
+    (ulimit -n "$(ulimit -Hn)" 2>/dev/null || true; exec mosquitto -c "$dir/mosquitto-$port.conf") 2>>"$dir/mosquitto.log" &
     BROKER_PID=$!
     for _ in $(seq 1 50); do
         if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
@@ -53,7 +58,9 @@ wait_for() {
     local file=$1 pattern=$2 secs=$3 min=${4:-1}
     local tries=$((secs * 10))
     for _ in $(seq 1 "$tries"); do
-        if [ "$(grep -c -- "$pattern" "$file" 2>/dev/null || true)" -ge "$min" ]; then return 0; fi
+        local n
+        n=$(grep -c -- "$pattern" "$file" 2>/dev/null || true)
+        if [ "${n:-0}" -ge "$min" ]; then return 0; fi
         sleep 0.1
     done
     echo "timed out after ${secs}s waiting for '$pattern' in $file" >&2

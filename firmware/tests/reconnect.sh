@@ -62,6 +62,16 @@ sleep 1
 start_broker "$DIR" "$PORT"
 wait "$SIM"
 SIM=
+# a clean exit leaves a retained "offline" with a real seq
+RETAINED=$(timeout 5 mosquitto_sub -h 127.0.0.1 -p "$PORT" -t 'dapriot/sousvide/rc2-1/presence' -C 1 -W 3 || true)
+echo "retained presence after a clean exit: $RETAINED"
+case $RETAINED in
+*'"status":"offline"'*) ;;
+*) echo "FAIL: expected a retained offline presence" >&2; exit 1 ;;
+esac
+case $RETAINED in
+*'"seq":0,'*) echo "FAIL: the clean goodbye should not be the last will" >&2; exit 1 ;;
+esac
 REPORT=$(cat "$DIR/report.json")
 echo "report: $REPORT"
 [ "$(json_field "$REPORT" online)" = 50 ] || { echo "not all online at the end" >&2; exit 1; }

@@ -230,6 +230,29 @@ static void seq_grows_across_every_topic(void)
     CHECK(grows);
 }
 
+static void reports_go_out_before_the_telemetry_that_follows_them(void)
+{
+    fw_device_t dev;
+    fake_port_t fake;
+    start(&dev, &fake, FW_TYPE_SOUSVIDE, 1000);
+    dev.sim_speed = 600;
+    fw_device_on_connect(&dev, &fake.port);
+    cmd(&dev, &fake, "{\"id\":\"p\",\"cmd\":\"startProgram\",\"targetTempC\":30.0,\"durationS\":60}");
+    for (int i = 0; i < 30; i++) {
+        fake.now += 100;
+        fw_device_tick(&dev, &fake.port);
+    }
+    CHECK(dev.model.sv.phase == FW_PHASE_DONE);
+    uint32_t last = 0;
+    bool in_order = true;
+    for (int k = 0; k < fake.count && k < FAKE_MAX; k++) {
+        uint32_t seq = (uint32_t)strtoul(strstr(fake_msg(&fake, k)->payload, "\"seq\":") + 6, NULL, 10);
+        in_order = in_order && seq == last + 1;
+        last = seq;
+    }
+    CHECK(in_order);
+}
+
 static bool sensor_ok;
 static int32_t sensor_mc;
 static bool read_sensor(void *ctx, int32_t *mc)
@@ -275,5 +298,6 @@ int main(void)
     RUN(telemetry_follows_its_period_and_doubles_as_heartbeat);
     RUN(seq_grows_across_every_topic);
     RUN(a_failed_sensor_keeps_the_heater_off);
+    RUN(reports_go_out_before_the_telemetry_that_follows_them);
     return check_summary();
 }

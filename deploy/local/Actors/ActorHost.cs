@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using DaprIoT.LocalRuntime.Resiliency;
 using DaprIoT.LocalRuntime.Sidecar;
 using DaprIoT.LocalRuntime.State;
 
@@ -44,6 +45,9 @@ internal sealed partial class ActorHost
         _sidecar.ActorStateStoreName is { } name && _sidecar.StateStores.TryGetValue(name, out var store) ? store : null;
 
     public bool Hosts(string actorType) => Types.ContainsKey(actorType);
+
+    /// <summary>The Resiliency policies this sidecar applies to calls it makes to actors of the type, or null.</summary>
+    public TargetPolicies? PoliciesFor(string actorType) => _sidecar.Resiliency.ForActorType(actorType);
 
     public void Configure(IReadOnlyDictionary<string, ActorTypeSettings> types) => Types = types;
 
@@ -155,11 +159,12 @@ internal sealed partial class ActorHost
 
     /// <summary>
     /// Ends an activation: waits for the turn in progress (up to <paramref name="drainTimeout"/>, or not at all
-    /// when null), stops its timers, tells the app with <c>DELETE /actors/{type}/{id}</c> and forgets it.
+    /// when null, or until <paramref name="cancellationToken"/> fires), stops its timers, tells the app with
+    /// <c>DELETE /actors/{type}/{id}</c> and forgets it.
     /// </summary>
-    public async Task DeactivateAsync(ActiveActor actor, TimeSpan? drainTimeout, bool onlyIfIdle)
+    public async Task DeactivateAsync(ActiveActor actor, TimeSpan? drainTimeout, bool onlyIfIdle, CancellationToken cancellationToken)
     {
-        var entered = drainTimeout is { } timeout && await actor.Turn.TryEnterAsync(timeout, _clock);
+        var entered = drainTimeout is { } timeout && await actor.Turn.TryEnterAsync(timeout, _clock, cancellationToken);
         try
         {
             if (actor.Deactivated) return;
@@ -170,7 +175,7 @@ internal sealed partial class ActorHost
             }
             actor.Deactivated = true;
             actor.StopTimers();
-            await SendDeactivationAsync(actor);
+            await SendDeactivationAsync(actor, cancellationToken);
             lock (_placement.TableLock)
             {
                 if (_active.TryGetValue(actor.Key, out var current) && current == actor) _active.Remove(actor.Key);
@@ -185,7 +190,7 @@ internal sealed partial class ActorHost
     private void OnIdleDeadline(ActiveActor actor)
     {
         if (actor.Deactivated || actor.Pending > 0) return;
-        _ = DeactivateAsync(actor, actor.Settings.IdleTimeout, onlyIfIdle: true);
+        _ = DeactivateAsync(actor, actor.Settings.IdleTimeout, onlyIfIdle: true, CancellationToken.None);
     }
 
     private void ArmIdleDeadline(ActiveActor actor)
@@ -223,7 +228,7 @@ internal sealed partial class ActorHost
                 if (result.Status != StatusCodes.Status200OK || result.HasHeader(ActorCallResult.ErrorResponseHeader))
                     Log.TimerFailed(_logger, actor.ActorType, actor.ActorId, timer.Name, $"the app answered {result.Status}");
             }
-            catch (ActorApiException e)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
                 Log.TimerFailed(_logger, actor.ActorType, actor.ActorId, timer.Name, e.Message);
             }
@@ -302,14 +307,15 @@ internal sealed partial class ActorHost
         }
     }
 
-    private async Task SendDeactivationAsync(ActiveActor actor)
+    private async Task SendDeactivationAsync(ActiveActor actor, CancellationToken cancellationToken)
     {
         var path = $"/actors/{Uri.EscapeDataString(actor.ActorType)}/{Uri.EscapeDataString(actor.ActorId)}";
         try
         {
             using var request = new HttpRequestMessage(HttpMethod.Delete, new Uri(path, UriKind.Relative));
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30), _clock);
-            using var response = await _sidecar.App.SendAsync(request, timeout.Token);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
+            using var response = await _sidecar.App.SendAsync(request, stop.Token);
             if (response.StatusCode != System.Net.HttpStatusCode.OK)
                 Log.DeactivationFailed(_logger, actor.ActorType, actor.ActorId, $"the app answered {(int)response.StatusCode}");
             else

@@ -43,11 +43,6 @@ internal sealed partial class ActorPlacement : IAsyncDisposable
 
     public ReminderTable? RemindersOf(string actorType) => _reminders.GetValueOrDefault(actorType);
 
-    public IReadOnlyList<ActorHost> HostsOf(string actorType)
-    {
-        lock (TableLock) return _rings.TryGetValue(actorType, out var ring) ? ring.Hosts : [];
-    }
-
     /// <summary>Adds a sidecar as host of its <see cref="ActorHost.Types"/>; loads and starts the reminders of types new to the runtime.</summary>
     public async Task RegisterAsync(ActorHost host, CancellationToken cancellationToken)
     {
@@ -56,17 +51,24 @@ internal sealed partial class ActorPlacement : IAsyncDisposable
         {
             if (_hosts.Contains(host)) return;
             if (host.Store is not { } store) throw new InvalidOperationException("An actor host needs an actor state store.");
-            var fresh = new List<ReminderTable>();
-            foreach (var type in host.Types.Keys.Where(t => !_reminders.ContainsKey(t)))
+            var fresh = new Dictionary<string, ReminderTable>(StringComparer.Ordinal);
+            try
             {
-                var table = new ReminderTable(type, store, this, _clock, _loggerFactory.CreateLogger<ReminderTable>());
-                await table.LoadAsync(cancellationToken);
-                _reminders[type] = table;
-                fresh.Add(table);
+                foreach (var type in host.Types.Keys.Where(t => !_reminders.ContainsKey(t)))
+                {
+                    fresh[type] = new ReminderTable(host.AppId, type, store, this, _clock, _loggerFactory.CreateLogger<ReminderTable>());
+                    await fresh[type].LoadAsync(cancellationToken);
+                }
             }
+            catch
+            {
+                foreach (var table in fresh.Values) table.Dispose();
+                throw;
+            }
+            foreach (var (type, table) in fresh) _reminders[type] = table;
             _hosts.Add(host);
-            await RebalanceAsync(departing: null);
-            foreach (var table in fresh) table.Start();
+            await RebalanceAsync(departing: null, cancellationToken);
+            foreach (var table in fresh.Values) table.Start();
             Log.Registered(_logger, host.InstanceId, string.Join(", ", host.Types.Keys));
         }
         finally
@@ -75,14 +77,17 @@ internal sealed partial class ActorPlacement : IAsyncDisposable
         }
     }
 
-    /// <summary>Removes a sidecar: its actors are deactivated (drained as configured) and placed elsewhere on their next call.</summary>
-    public async Task UnregisterAsync(ActorHost host)
+    /// <summary>
+    /// Removes a sidecar: its actors are deactivated (drained as configured, or at once when
+    /// <paramref name="cancellationToken"/> fires) and placed elsewhere on their next call.
+    /// </summary>
+    public async Task UnregisterAsync(ActorHost host, CancellationToken cancellationToken)
     {
-        await _membership.WaitAsync();
+        await _membership.WaitAsync(CancellationToken.None);
         try
         {
             if (!_hosts.Remove(host)) return;
-            await RebalanceAsync(departing: host);
+            await RebalanceAsync(departing: host, cancellationToken);
             foreach (var type in host.Types.Keys)
             {
                 if (!_reminders.TryGetValue(type, out var table)) continue;
@@ -147,7 +152,7 @@ internal sealed partial class ActorPlacement : IAsyncDisposable
         {
             _membership.Release();
         }
-        foreach (var host in hosts) await UnregisterAsync(host);
+        foreach (var host in hosts) await UnregisterAsync(host, CancellationToken.None);
         foreach (var table in _reminders.Values) table.Dispose();
         _reminders.Clear();
     }
@@ -183,7 +188,7 @@ internal sealed partial class ActorPlacement : IAsyncDisposable
         }
     }
 
-    private async Task RebalanceAsync(ActorHost? departing)
+    private async Task RebalanceAsync(ActorHost? departing, CancellationToken cancellationToken)
     {
         var rings = _hosts
             .SelectMany(host => host.Types.Keys.Select(type => (type, host)))
@@ -199,7 +204,8 @@ internal sealed partial class ActorPlacement : IAsyncDisposable
             {
                 foreach (var actor in host.ActiveUnderTableLock)
                 {
-                    if (actor.Deactivated || Owner(actor.ActorType, actor.ActorId) == host || _handoffs.ContainsKey(actor.Key)) continue;
+                    // An actor already being deactivated (idle) is handed over too, so its new owner waits for the DELETE.
+                    if (Owner(actor.ActorType, actor.ActorId) == host || _handoffs.ContainsKey(actor.Key)) continue;
                     var done = NewSignal();
                     _handoffs[actor.Key] = done;
                     moving.Add((host, actor, done));
@@ -215,7 +221,7 @@ internal sealed partial class ActorPlacement : IAsyncDisposable
             {
                 var settings = move.Actor.Settings;
                 await move.Host.DeactivateAsync(move.Actor,
-                    settings.DrainRebalancedActors ? settings.DrainOngoingCallTimeout : null, onlyIfIdle: false);
+                    settings.DrainRebalancedActors ? settings.DrainOngoingCallTimeout : null, onlyIfIdle: false, cancellationToken);
             }
             finally
             {

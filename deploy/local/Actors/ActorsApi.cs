@@ -15,6 +15,8 @@ internal static class ActorsApi
     private static readonly HashSet<string> NotRelayed = new(StringComparer.OrdinalIgnoreCase)
     {
         "Connection", "Keep-Alive", "Transfer-Encoding", "Content-Length", "Content-Type", "Upgrade", "Trailer", "Date", "Server",
+        // The sidecar answers with its own trace context (§1.7).
+        "traceparent",
     };
 
     public static void MapActorsApi(this IEndpointRouteBuilder routes, ActorHost host, ActorPlacement placement, TimeProvider clock)
@@ -22,7 +24,7 @@ internal static class ActorsApi
         var actors = routes.MapGroup("/v1.0/actors/{actorType}/{actorId}");
         actors.MapMethods("/method/{**method}", ["GET", "POST", "PUT", "DELETE"],
             (HttpContext http, string actorType, string actorId, string method) =>
-                Handle(() => InvokeAsync(http, placement, actorType, actorId, method)));
+                Handle(() => InvokeAsync(http, host, placement, clock, actorType, actorId, method)));
         actors.MapGet("/state/{key}", (HttpContext http, string actorType, string actorId, string key) =>
             Handle(() => GetStateAsync(http, host, actorType, actorId, key)));
         actors.MapMethods("/state", ["POST", "PUT"], (HttpContext http, string actorType, string actorId) =>
@@ -37,8 +39,8 @@ internal static class ActorsApi
             }));
         actors.MapMethods("/reminders/{name}", ["POST", "PUT"], (HttpContext http, string actorType, string actorId, string name) =>
             Handle(() => CreateReminderAsync(http, host, placement, clock, actorType, actorId, name)));
-        actors.MapGet("/reminders/{name}", (string actorType, string actorId, string name) =>
-            Handle(() => Task.FromResult(GetReminder(host, placement, actorType, actorId, name))));
+        actors.MapGet("/reminders/{name}", (HttpContext http, string actorType, string actorId, string name) =>
+            Handle(() => GetReminderAsync(http, host, placement, actorType, actorId, name)));
         actors.MapDelete("/reminders/{name}", (HttpContext http, string actorType, string actorId, string name) =>
             Handle(() => DeleteReminderAsync(http, host, placement, actorType, actorId, name)));
     }
@@ -55,7 +57,8 @@ internal static class ActorsApi
         }
     }
 
-    private static async Task<IResult> InvokeAsync(HttpContext http, ActorPlacement placement, string actorType, string actorId, string method)
+    private static async Task<IResult> InvokeAsync(HttpContext http, ActorHost host, ActorPlacement placement, TimeProvider clock,
+        string actorType, string actorId, string method)
     {
         if (ValidateName(actorType) is { } badType) throw ActorApiException.BadRequest($"invalid actorType: {badType}");
         if (ValidateName(actorId) is { } badId) throw ActorApiException.BadRequest($"invalid actorId: {badId}");
@@ -68,15 +71,36 @@ internal static class ActorsApi
             .ToList();
         var call = new ActorCall(actorType, actorId, method, body, http.Request.ContentType, headers,
             http.Request.QueryString.Value ?? "", http.Request.Headers["Dapr-Reentrancy-Id"].FirstOrDefault());
-        var result = await placement.InvokeAsync(call, http.RequestAborted);
+        // The actor type's Resiliency policies wrap the whole call (lookup and turn), as daprd's pre-lock policy does.
+        var policies = host.PoliciesFor(actorType);
+        for (var retries = 0; ; retries++)
+        {
+            ActorCallResult? result = null;
+            ActorApiException? failure = null;
+            using var timeout = new CancellationTokenSource(policies?.Timeout ?? Timeout.InfiniteTimeSpan, clock);
+            using var attempt = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, timeout.Token);
+            try
+            {
+                result = await placement.InvokeAsync(call, attempt.Token);
+            }
+            catch (ActorApiException e) when (e.Status != StatusCodes.Status400BadRequest)
+            {
+                failure = e;
+            }
+            catch (OperationCanceledException) when (timeout.IsCancellationRequested && !http.RequestAborted.IsCancellationRequested)
+            {
+                failure = ActorApiException.Invoke("context deadline exceeded");
+            }
 
-        // As daprd's HTTP actor transport: 404 is "method not found", anything but 200 an error, and a 200
-        // carrying X-Daprerrorresponseheader an application error relayed as it is.
-        if (result.Status == StatusCodes.Status404NotFound)
-            throw ActorApiException.Invoke($"actor method not found: actors/{actorType}/{actorId}/method/{method}");
-        if (result.Status != StatusCodes.Status200OK)
-            throw ActorApiException.Invoke($"error from actor service: ({result.Status}) {Encoding.UTF8.GetString(result.Body)}");
-        return new RelayResult(result);
+            // As daprd's HTTP actor transport: 404 is "method not found" (never retried), anything but 200 an
+            // error, and a 200 carrying X-Daprerrorresponseheader an application error relayed as it is.
+            if (result?.Status == StatusCodes.Status404NotFound)
+                throw ActorApiException.Invoke($"actor method not found: actors/{actorType}/{actorId}/method/{method}");
+            if (result?.Status == StatusCodes.Status200OK) return new RelayResult(result);
+            failure ??= ActorApiException.Invoke($"error from actor service: ({result!.Status}) {Encoding.UTF8.GetString(result.Body)}");
+            if (policies?.Retry is not { } retry || !retry.AllowsRetry(retries)) throw failure;
+            await Task.Delay(retry.DelayBefore(retries + 1), clock, http.RequestAborted);
+        }
     }
 
     private static async Task<IResult> GetStateAsync(HttpContext http, ActorHost host, string actorType, string actorId, string key)
@@ -193,9 +217,11 @@ internal static class ActorsApi
         return Results.NoContent();
     }
 
-    private static IResult GetReminder(ActorHost host, ActorPlacement placement, string actorType, string actorId, string name)
+    private static async Task<IResult> GetReminderAsync(HttpContext http, ActorHost host, ActorPlacement placement,
+        string actorType, string actorId, string name)
     {
-        var reminder = Reminders(host, placement, actorType).Get(actorId, name) ?? throw ActorApiException.ReminderNotFound(name);
+        var reminder = await Reminders(host, placement, actorType).GetAsync(actorId, name, http.RequestAborted)
+            ?? throw ActorApiException.ReminderNotFound(name);
         var body = new JsonObject { ["actorID"] = reminder.ActorId, ["actorType"] = reminder.ActorType };
         if (reminder.Data is not null) body["data"] = JsonNode.Parse(reminder.Data);
         if (reminder.DueTime.Length > 0) body["dueTime"] = reminder.DueTime;

@@ -44,10 +44,19 @@ internal sealed partial class ActorsFeature : ISidecarFeature
             return;
         }
         _host.Configure(config.Types);
-        await _placement.RegisterAsync(_host, cancellationToken);
+        try
+        {
+            await _placement.RegisterAsync(_host, cancellationToken);
+        }
+        catch
+        {
+            // Not registered (e.g. the store could not be read): this sidecar hosts nothing, and says so in its metadata.
+            _host.Configure(new Dictionary<string, ActorTypeSettings>());
+            throw;
+        }
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => _placement.UnregisterAsync(_host);
+    public Task StopAsync(CancellationToken cancellationToken) => _placement.UnregisterAsync(_host, cancellationToken);
 
     public void DescribeMetadata(JsonObject metadata)
     {

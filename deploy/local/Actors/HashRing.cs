@@ -41,7 +41,10 @@ internal sealed class HashRing
     internal static ulong Hash(string value)
     {
         var hash = 14695981039346656037UL;
-        foreach (var b in Encoding.UTF8.GetBytes(value))
+        var length = Encoding.UTF8.GetMaxByteCount(value.Length);
+        Span<byte> bytes = length <= 1024 ? stackalloc byte[length] : new byte[length];
+        bytes = bytes[..Encoding.UTF8.GetBytes(value, bytes)];
+        foreach (var b in bytes)
         {
             hash ^= b;
             hash *= 1099511628211UL;

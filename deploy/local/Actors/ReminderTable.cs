@@ -19,6 +19,7 @@ internal sealed partial class ReminderTable : IDisposable
         public ITimer? Timer { get; set; }
     }
 
+    private readonly string _appId;
     private readonly string _actorType;
     private readonly ActorPlacement _placement;
     private readonly TimeProvider _clock;
@@ -30,8 +31,9 @@ internal sealed partial class ReminderTable : IDisposable
     private bool _started;
     private string? _unreadable;
 
-    public ReminderTable(string actorType, IStateStore store, ActorPlacement placement, TimeProvider clock, ILogger logger)
+    public ReminderTable(string appId, string actorType, IStateStore store, ActorPlacement placement, TimeProvider clock, ILogger logger)
     {
+        _appId = appId;
         _actorType = actorType;
         _store = store;
         _placement = placement;
@@ -46,19 +48,22 @@ internal sealed partial class ReminderTable : IDisposable
 
     public async Task LoadAsync(CancellationToken cancellationToken)
     {
-        var item = await _store.GetAsync(StoredReminder.StoreKey(_actorType), cancellationToken);
-        if (item is null) return;
-        IReadOnlyList<StoredReminder> reminders;
-        try
+        var reminders = new List<StoredReminder>();
+        for (var partition = 0; partition < StoredReminder.Partitions; partition++)
         {
-            reminders = StoredReminder.Deserialize(_actorType, item.Value);
-        }
-        catch (FormatException e)
-        {
-            // Never overwrite what cannot be read: changes are refused until the developer fixes or removes the key.
-            _unreadable = $"the reminders stored under key '{StoredReminder.StoreKey(_actorType)}' in state store '{_store.Name}' cannot be read: {e.Message}";
-            Log.UnreadableReminders(_logger, StoredReminder.StoreKey(_actorType), _store.Name, e.Message);
-            return;
+            var key = StoredReminder.StoreKey(_appId, _actorType, partition);
+            var item = await _store.GetAsync(key, cancellationToken);
+            if (item is null) continue;
+            try
+            {
+                reminders.AddRange(StoredReminder.Deserialize(_actorType, item.Value));
+            }
+            catch (FormatException e)
+            {
+                // Never overwrite what cannot be read: changes are refused until the developer fixes or removes the key.
+                _unreadable = $"the reminders stored under key '{key}' in state store '{_store.Name}' cannot be read: {e.Message}";
+                Log.UnreadableReminders(_logger, key, _store.Name, e.Message);
+            }
         }
         await _gate.WaitAsync(cancellationToken);
         try
@@ -87,9 +92,9 @@ internal sealed partial class ReminderTable : IDisposable
         }
     }
 
-    public StoredReminder? Get(string actorId, string name)
+    public async Task<StoredReminder?> GetAsync(string actorId, string name, CancellationToken cancellationToken)
     {
-        _gate.Wait();
+        await _gate.WaitAsync(cancellationToken);
         try
         {
             return _entries.TryGetValue($"{actorId}||{name}", out var entry) ? entry.Reminder : null;
@@ -115,7 +120,7 @@ internal sealed partial class ReminderTable : IDisposable
             _entries[reminder.Key] = entry;
             try
             {
-                await PersistAsync(cancellationToken);
+                await PersistAsync(reminder.Partition, cancellationToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -145,7 +150,7 @@ internal sealed partial class ReminderTable : IDisposable
             entry.Timer?.Dispose();
             try
             {
-                await PersistAsync(cancellationToken);
+                await PersistAsync(entry.Reminder.Partition, cancellationToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -210,6 +215,11 @@ internal sealed partial class ReminderTable : IDisposable
             {
                 return;
             }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Whatever went wrong, the reminder must keep its schedule: count it as a failed delivery.
+                failure = e.Message;
+            }
             if (permanent || attempt >= MaxRetries)
             {
                 Log.DeliveryFailed(_logger, reminder.Name, reminder.ActorType, reminder.ActorId, attempt + 1, failure);
@@ -250,7 +260,7 @@ internal sealed partial class ReminderTable : IDisposable
             }
             try
             {
-                await PersistAsync(_stopping.Token);
+                await PersistAsync(reminder.Partition, _stopping.Token);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -267,12 +277,14 @@ internal sealed partial class ReminderTable : IDisposable
         }
     }
 
-    private Task PersistAsync(CancellationToken cancellationToken)
+    /// <summary>Writes one partition's reminders (or removes its key when it has none left). Only under the gate.</summary>
+    private Task PersistAsync(int partition, CancellationToken cancellationToken)
     {
-        var key = StoredReminder.StoreKey(_actorType);
-        return _entries.Count == 0
+        var key = StoredReminder.StoreKey(_appId, _actorType, partition);
+        var reminders = _entries.Values.Select(e => e.Reminder).Where(r => r.Partition == partition).ToList();
+        return reminders.Count == 0
             ? _store.DeleteAsync(new StateDelete(key), cancellationToken)
-            : _store.SetAsync(new StateSet(key, StoredReminder.Serialize(_entries.Values.Select(e => e.Reminder))), cancellationToken);
+            : _store.SetAsync(new StateSet(key, StoredReminder.Serialize(reminders)), cancellationToken);
     }
 
     private static partial class Log

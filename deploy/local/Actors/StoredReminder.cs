@@ -5,10 +5,13 @@ using System.Text.Json;
 namespace DaprIoT.LocalRuntime.Actors;
 
 /// <summary>
-/// A reminder as persisted in the actor state store. All reminders of one actor type live under one key,
-/// <c>actors||{actorType}</c>, as a JSON array, as daprd ≤1.14 stored them. Each entry keeps the registered
-/// strings (returned by <c>GET …/reminders/{name}</c>) and its progress: the next due time
-/// (<c>registeredTime</c>, as daprd's field) and the firings left, so a restart neither repeats nor loses one.
+/// A reminder as persisted in the actor state store. Like daprd ≤1.14, reminders live in JSON arrays rather than a
+/// key each (a state store cannot list keys), but spread over <see cref="Partitions"/> keys per actor type by actor
+/// id, <c>actors||{appId}||{actorType}||{partition}</c>, so a change rewrites a small array, not every reminder of
+/// the type; and scoped by app id, as the Scheduler scopes them, so apps sharing a store (or runtimes sharing a
+/// Redis) never overwrite each other's reminders. Apps cannot observe the layout. Each entry keeps the registered
+/// strings (returned by <c>GET …/reminders/{name}</c>) and its progress: the next due time (<c>registeredTime</c>,
+/// as daprd's field) and the firings left, so a restart neither repeats nor loses one.
 /// </summary>
 internal sealed record StoredReminder(
     string ActorType,
@@ -29,7 +32,14 @@ internal sealed record StoredReminder(
     public StoredReminder WithSchedule(ActorSchedule schedule) =>
         this with { NextDue = schedule.NextDue, ExpiresAt = schedule.ExpiresAt, RepeatsLeft = schedule.Period.Repeats };
 
-    public static string StoreKey(string actorType) => $"actors||{actorType}";
+    public const int Partitions = 64;
+
+    /// <summary>Computed once: <c>with</c> never changes the actor id.</summary>
+    public int Partition { get; } = PartitionOf(ActorId);
+
+    public static int PartitionOf(string actorId) => (int)(HashRing.Hash(actorId) % Partitions);
+
+    public static string StoreKey(string appId, string actorType, int partition) => $"actors||{appId}||{actorType}||{partition}";
 
     public static byte[] Serialize(IEnumerable<StoredReminder> reminders)
     {

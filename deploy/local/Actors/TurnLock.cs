@@ -45,10 +45,11 @@ internal sealed class TurnLock
             CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).Unwrap();
     }
 
-    /// <summary>Waits for the turn for at most <paramref name="timeout"/>; false when it did not come in time.</summary>
-    public async Task<bool> TryEnterAsync(TimeSpan timeout, TimeProvider clock)
+    /// <summary>Waits for the turn for at most <paramref name="timeout"/> (or until cancelled); false when it did not come.</summary>
+    public async Task<bool> TryEnterAsync(TimeSpan timeout, TimeProvider clock, CancellationToken cancellationToken)
     {
-        using var cancel = new CancellationTokenSource(timeout, clock);
+        using var expiry = new CancellationTokenSource(timeout, clock);
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(expiry.Token, cancellationToken);
         try
         {
             await EnterAsync(null, int.MaxValue, cancel.Token);

@@ -273,7 +273,9 @@ public sealed partial class ResourceLoader(ILogger logger, string? @namespace = 
         if (spec?.Map("accessControl") is { } acl)
         {
             var policies = acl.Maps("policies").Select(p => new AccessControlSpec.AppPolicy(
-                p.RequiredString("appId"),
+                // Older configurations name the caller with 'app' instead of 'appId'.
+                p.String("appId") is { Length: > 0 } policyApp ? policyApp
+                    : p.String("app") is { Length: > 0 } legacyApp ? legacyApp : throw p.Error("appId", "is required"),
                 Action(p, "defaultAction", Action(acl, "defaultAction", true)),
                 p.Maps("operations").Select(o => new AccessControlSpec.Operation(
                     o.RequiredString("name"), o.StringList("httpVerb") ?? [], Action(o, "action", true))).ToList())).ToList();

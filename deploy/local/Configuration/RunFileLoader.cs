@@ -10,6 +10,19 @@ namespace DaprIoT.LocalRuntime.Configuration;
 /// </summary>
 public static class RunFileLoader
 {
+    /// <summary>The keys the Dapr CLI reads in <c>common</c> and <c>apps[]</c> (its run-file struct tags).</summary>
+    private static readonly HashSet<string> KnownAppKeys = new(StringComparer.Ordinal)
+    {
+        "appID", "appDirPath", "appPort", "appProtocol", "command", "env", "daprHTTPPort", "daprGRPCPort",
+        "daprInternalGRPCPort", "metricsPort", "profilePort", "enableProfiling", "unixDomainSocket", "resourcesPaths",
+        "resourcesPath", "configFilePath", "appLogDestination", "daprdLogDestination", "enableAppHealthCheck",
+        "appHealthCheckPath", "appHealthProbeInterval", "appHealthProbeTimeout", "appHealthThreshold", "maxBodySize",
+        "readBufferSize", "daprHTTPMaxRequestSize", "daprHTTPReadBufferSize", "apiListenAddresses", "logLevel",
+        "appMaxConcurrency", "placementHostAddress", "schedulerHostAddress", "enableApiLogging", "runtimePath",
+        "appChannelAddress", "enableMetrics", "appSSL", "daprPath", "containerImage", "containerImagePullPolicy",
+        "createService",
+    };
+
     /// <summary>Where the CLI looks when nothing else is configured (<c>dapr init</c>'s folders).</summary>
     private static readonly string DaprHome =
         Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".dapr");
@@ -51,7 +64,11 @@ public static class RunFileLoader
             apps.Add(definition with { Replica = replica });
         }
         CheckDuplicatePorts(file, apps);
-        return new RunFile(file, apps);
+        var warnings = new[] { common }.Concat(entries).OfType<YamlMap>()
+            .SelectMany(map => map.Keys.Where(k => !KnownAppKeys.Contains(k)).Select(k => $"{file}: {map.FieldPath(k)}: unknown key, ignored"))
+            .Concat(root.Keys.Where(k => k is not ("version" or "common" or "apps")).Select(k => $"{file}: {k}: unknown key, ignored"))
+            .ToList();
+        return new RunFile(file, apps, warnings);
     }
 
     private static AppDefinition ParseApp(YamlMap app, YamlMap? common, string baseDir)

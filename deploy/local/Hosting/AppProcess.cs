@@ -12,7 +12,7 @@ namespace DaprIoT.LocalRuntime.Hosting;
 public sealed partial class AppProcess : IAsyncDisposable
 {
     private readonly Process _process;
-    private readonly StreamWriter? _logFile;
+    private StreamWriter? _logFile;
     private readonly string _prefix;
     private readonly bool _toConsole;
     private readonly Lock _logGate = new();
@@ -27,6 +27,9 @@ public sealed partial class AppProcess : IAsyncDisposable
         _logger = logger;
         Exited = WaitForExitAsync();
     }
+
+    /// <summary>How long an app may take to exit after SIGTERM (daprd's graceful shutdown default).</summary>
+    public static readonly TimeSpan GracePeriod = TimeSpan.FromSeconds(5);
 
     public int Pid => _process.Id;
 
@@ -98,9 +101,13 @@ public sealed partial class AppProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await StopAsync(TimeSpan.FromSeconds(5));
+        await StopAsync(GracePeriod);
         _process.Dispose();
-        lock (_logGate) _logFile?.Dispose();
+        lock (_logGate)
+        {
+            _logFile?.Dispose();
+            _logFile = null;
+        }
     }
 
     private async Task<int> WaitForExitAsync()

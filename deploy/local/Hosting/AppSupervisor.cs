@@ -14,9 +14,6 @@ public sealed partial class AppSupervisor(SidecarHost sidecar, IReadOnlyDictiona
     public static readonly TimeSpan InitialBackoff = TimeSpan.FromSeconds(1);
     public static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
     public static readonly TimeSpan HealthyRun = TimeSpan.FromMinutes(1);
-    public static readonly TimeSpan GracePeriod = TimeSpan.FromSeconds(5);
-
-    private AppProcess? _current;
 
     public int Restarts { get; private set; }
 
@@ -28,12 +25,12 @@ public sealed partial class AppSupervisor(SidecarHost sidecar, IReadOnlyDictiona
         var app = sidecar.Settings.App;
         if (app.Command.Count == 0)
         {
+            await StartupAsync(token);
             try
             {
-                await sidecar.RunStartupSequenceAsync(token);
                 await Task.Delay(Timeout.Infinite, token);
             }
-            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            catch (OperationCanceledException)
             {
             }
             await sidecar.AppStoppedAsync(CancellationToken.None);
@@ -55,7 +52,6 @@ public sealed partial class AppSupervisor(SidecarHost sidecar, IReadOnlyDictiona
                 backoff = Next(backoff);
                 continue;
             }
-            _current = process;
             sidecar.Extended["appPID"] = process.Pid.ToString(CultureInfo.InvariantCulture);
             sidecar.Extended["appRestarts"] = Restarts.ToString(CultureInfo.InvariantCulture);
             AppStarted(logger, displayName, process.Pid, string.Join(' ', app.Command));
@@ -81,19 +77,12 @@ public sealed partial class AppSupervisor(SidecarHost sidecar, IReadOnlyDictiona
             var exitCode = await process.Exited;
             var ranFor = DateTimeOffset.UtcNow - process.StartedAt;
             await process.DisposeAsync();
-            _current = null;
             if (ranFor >= HealthyRun) backoff = InitialBackoff;
             AppExited(logger, displayName, exitCode, backoff.TotalSeconds);
             if (!await DelayAsync(backoff, token)) break;
             backoff = Next(backoff);
             Restarts++;
         }
-    }
-
-    /// <summary>Stops the app if it is still running (SIGTERM, then kill after the grace period).</summary>
-    public async Task StopAppAsync()
-    {
-        if (_current is { } process) await process.StopAsync(GracePeriod);
     }
 
     private async Task StartupAsync(CancellationToken appLifetime)
@@ -104,6 +93,11 @@ public sealed partial class AppSupervisor(SidecarHost sidecar, IReadOnlyDictiona
         }
         catch (OperationCanceledException) when (appLifetime.IsCancellationRequested)
         {
+        }
+        catch (Exception e)
+        {
+            // The sidecar stays up (outbound health, its APIs); only this app run never becomes ready.
+            StartupFailed(logger, e, displayName);
         }
     }
 
@@ -127,6 +121,9 @@ public sealed partial class AppSupervisor(SidecarHost sidecar, IReadOnlyDictiona
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "App {App} exited with code {ExitCode}; restarting in {Seconds} s")]
     private static partial void AppExited(ILogger logger, string app, int exitCode, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The sidecar of {App} could not complete its startup sequence")]
+    private static partial void StartupFailed(ILogger logger, Exception exception, string app);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Problem}; retrying in {Seconds} s")]
     private static partial void AppCannotStart(ILogger logger, string problem, double seconds);

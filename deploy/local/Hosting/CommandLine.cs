@@ -1,13 +1,13 @@
 namespace DaprIoT.LocalRuntime.Hosting;
 
 /// <summary>
-/// <c>dapr-local [run] -f &lt;dapr.yaml or folder&gt; [--infra auto|none] [--data-dir &lt;folder&gt;] [--log-level &lt;level&gt;]</c>,
+/// <c>dapr-local [run] -f &lt;dapr.yaml or folder&gt; [--infra auto|none] [--data-dir &lt;folder&gt;] [--log-level &lt;level&gt;] [--dashboard-port &lt;port&gt;]</c>,
 /// shaped like <c>dapr run -f</c>.
 /// </summary>
-public sealed record CommandLine(string RunFile, InfrastructureMode Infrastructure, string? DataDirectory, LogLevel LogLevel)
+public sealed record CommandLine(string RunFile, InfrastructureMode Infrastructure, string? DataDirectory, LogLevel LogLevel, int? DashboardPort)
 {
     public const string Usage =
-        "usage: dapr-local [run] -f <dapr.yaml or folder containing dapr.yaml> [--infra auto|none] [--data-dir <folder>] [--log-level debug|info|warn|error]";
+        "usage: dapr-local [run] -f <dapr.yaml or folder containing dapr.yaml> [--infra auto|none] [--data-dir <folder>] [--log-level debug|info|warn|error] [--dashboard-port <port>]";
 
     /// <summary>Parses the arguments, or returns null and an error to print with <see cref="Usage"/>.</summary>
     public static CommandLine? Parse(IReadOnlyList<string> args, out string? error)
@@ -16,6 +16,7 @@ public sealed record CommandLine(string RunFile, InfrastructureMode Infrastructu
         string? file = null, dataDir = null;
         var infra = InfrastructureMode.Auto;
         var level = LogLevel.Information;
+        int? dashboardPort = null;
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];
@@ -56,6 +57,15 @@ public sealed record CommandLine(string RunFile, InfrastructureMode Infrastructu
                     if (parsed is null) { error = $"--log-level must be debug, info, warn or error, not '{name}'"; return null; }
                     level = parsed.Value;
                     break;
+                case "--dashboard-port":
+                    var port = Value();
+                    if (!int.TryParse(port, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number) || number > 65535)
+                    {
+                        error = $"--dashboard-port must be a port number, not '{port}'";
+                        return null;
+                    }
+                    dashboardPort = number;
+                    break;
                 case "-h" or "--help":
                     error = "";
                     return null;
@@ -65,6 +75,6 @@ public sealed record CommandLine(string RunFile, InfrastructureMode Infrastructu
             }
         }
         if (file is null) { error = "-f is required"; return null; }
-        return new CommandLine(file, infra, dataDir, level);
+        return new CommandLine(file, infra, dataDir, level, dashboardPort);
     }
 }

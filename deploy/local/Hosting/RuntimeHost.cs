@@ -21,7 +21,6 @@ public sealed partial class RuntimeHost : IAsyncDisposable
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private readonly List<SidecarHost> _sidecars = [];
-    private readonly List<AppSupervisor> _supervisors = [];
     private readonly List<Task> _running = [];
     private readonly List<IStateStore> _stores = [];
     private readonly CancellationTokenSource _stopping = new();
@@ -128,9 +127,16 @@ public sealed partial class RuntimeHost : IAsyncDisposable
 
         foreach (var sidecar in _sidecars)
         {
-            await sidecar.StartServerAsync(cancellationToken);
-            var s = sidecar.Settings;
-            SidecarListening(_logger, s.App.AppId, s.App.Replica, s.App.AppPort?.ToString(CultureInfo.InvariantCulture) ?? "none", s.HttpPort, s.GrpcPort, s.MetricsPort);
+            try
+            {
+                await sidecar.StartServerAsync(cancellationToken);
+            }
+            catch (IOException e)
+            {
+                var app = sidecar.Settings.App;
+                throw new ConfigurationException(_runFile.FilePath, $"apps[{app.AppId} #{app.Replica}].daprHTTPPort",
+                    $"cannot listen on 127.0.0.1:{sidecar.Context.HttpPort}: {e.Message}");
+            }
         }
 
         foreach (var sidecar in _sidecars)
@@ -139,7 +145,6 @@ public sealed partial class RuntimeHost : IAsyncDisposable
             var replicas = _runFile.Apps.Count(a => a.AppId == app.AppId);
             var supervisor = new AppSupervisor(sidecar, AppEnvironment(sidecar.Settings),
                 replicas > 1 ? app.InstanceId : app.AppId, _loggerFactory.CreateLogger("dapr-local.apps"));
-            _supervisors.Add(supervisor);
             _running.Add(Task.Run(() => supervisor.RunAsync(_stopping.Token), CancellationToken.None));
         }
     }
@@ -202,9 +207,6 @@ public sealed partial class RuntimeHost : IAsyncDisposable
         }
         return stores;
     }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "App {AppId} (replica {Replica}): app port {AppPort}, sidecar HTTP port {HttpPort}, gRPC port {GrpcPort} (reserved), metrics port {MetricsPort}")]
-    private static partial void SidecarListening(ILogger logger, string appId, int replica, string appPort, int httpPort, int grpcPort, int metricsPort);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Component {Component} of app {AppId} failed to open; ignored (ignoreErrors: true)")]
     private static partial void ComponentIgnored(ILogger logger, Exception exception, string component, string appId);

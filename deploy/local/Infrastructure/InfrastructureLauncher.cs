@@ -12,12 +12,13 @@ namespace DaprIoT.LocalRuntime.Infrastructure;
 /// </summary>
 public sealed partial class InfrastructureLauncher(string dataDirectory, ILogger logger) : IAsyncDisposable
 {
-    private readonly List<(string Name, Process Process)> _started = [];
+    private readonly List<(Need Need, Process Process)> _started = [];
 
     /// <summary>A server a component needs: which kind, where.</summary>
     public sealed record Need(string Kind, string Host, int Port, ComponentSpec Component);
 
-    public IReadOnlyList<int> StartedPorts => _started.Select(s => int.Parse(s.Name.Split(':')[1], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+    /// <summary>The ports of the servers this launcher started (and will stop).</summary>
+    public IReadOnlyList<int> StartedPorts => _started.Select(s => s.Need.Port).ToList();
 
     public static Need? NeedOf(ComponentSpec component)
     {
@@ -55,7 +56,7 @@ public sealed partial class InfrastructureLauncher(string dataDirectory, ILogger
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var (name, process) in Enumerable.Reverse(_started))
+        foreach (var (need, process) in Enumerable.Reverse(_started))
         {
             if (!process.HasExited)
             {
@@ -64,7 +65,7 @@ public sealed partial class InfrastructureLauncher(string dataDirectory, ILogger
                 try { await process.WaitForExitAsync(timeout.Token); }
                 catch (OperationCanceledException) { process.Kill(entireProcessTree: true); }
             }
-            Stopped(logger, name);
+            Stopped(logger, need.Kind, need.Port);
             process.Dispose();
         }
         _started.Clear();
@@ -80,7 +81,10 @@ public sealed partial class InfrastructureLauncher(string dataDirectory, ILogger
             "mosquitto" => ("mosquitto", "mosquitto"),
             _ => ("rabbitmq-server", "rabbitmq-server"),
         };
-        var path = FindBinary(binary) ?? throw new InfrastructureException(
+        // As root, Debian's rabbitmq-server wrapper switches to the rabbitmq user, who cannot write our data folder;
+        // the script behind it runs the broker as the current user.
+        var direct = need.Kind == "rabbitmq" && File.Exists("/usr/lib/rabbitmq/bin/rabbitmq-server") ? "/usr/lib/rabbitmq/bin/rabbitmq-server" : null;
+        var path = direct ?? FindBinary(binary) ?? throw new InfrastructureException(
             $"component '{need.Component.Name}' ({need.Component.SourceFile}) needs {need.Kind} on {need.Host}:{need.Port}, nothing listens there, " +
             $"and '{binary}' is not installed: install the Debian package ({package}: sudo apt-get install {package}), start it yourself, or run with --infra none");
 
@@ -108,6 +112,7 @@ public sealed partial class InfrastructureLauncher(string dataDirectory, ILogger
                 var plugins = Path.Combine(folder, "enabled_plugins");
                 await File.WriteAllTextAsync(plugins, "[].\n", cancellationToken);
                 info.Environment["RABBITMQ_NODE_PORT"] = $"{need.Port}";
+                info.Environment["RABBITMQ_NODE_IP_ADDRESS"] = "127.0.0.1";
                 info.Environment["RABBITMQ_NODENAME"] = $"dapr-local-{need.Port}@localhost";
                 info.Environment["RABBITMQ_MNESIA_BASE"] = Path.Combine(folder, "mnesia");
                 info.Environment["RABBITMQ_LOG_BASE"] = Path.Combine(folder, "log");
@@ -122,7 +127,7 @@ public sealed partial class InfrastructureLauncher(string dataDirectory, ILogger
         process.ErrorDataReceived += (_, e) => { if (e.Data is { Length: > 0 } line) ServerOutput(logger, need.Kind, line); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        _started.Add(($"{need.Kind}:{need.Port}", process));
+        _started.Add((need, process));
 
         var deadline = DateTimeOffset.UtcNow + (need.Kind == "rabbitmq" ? TimeSpan.FromSeconds(90) : TimeSpan.FromSeconds(15));
         while (!await FreePorts.IsListeningAsync("127.0.0.1", need.Port, cancellationToken))
@@ -161,8 +166,8 @@ public sealed partial class InfrastructureLauncher(string dataDirectory, ILogger
     [LoggerMessage(Level = LogLevel.Information, Message = "{Kind} is accepting connections on 127.0.0.1:{Port}")]
     private static partial void Started(ILogger logger, string kind, int port);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Stopped {Name}")]
-    private static partial void Stopped(ILogger logger, string name);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stopped {Kind} on 127.0.0.1:{Port}")]
+    private static partial void Stopped(ILogger logger, string kind, int port);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "{Kind}: {Line}")]
     private static partial void ServerOutput(ILogger logger, string kind, string line);

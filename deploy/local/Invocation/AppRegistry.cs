@@ -21,11 +21,6 @@ public sealed class AppRegistry
         }
     }
 
-    public IReadOnlyList<SidecarHost> Replicas(string appId)
-    {
-        lock (_gate) return _apps.TryGetValue(appId, out var list) ? list.ToList() : [];
-    }
-
     /// <summary>The next replica of <paramref name="appId"/> that accepts invocations, or null when none does (or the app is unknown).</summary>
     public SidecarHost? Pick(string appId, out bool known)
     {

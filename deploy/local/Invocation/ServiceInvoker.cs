@@ -92,6 +92,11 @@ public sealed partial class ServiceInvoker(AppRegistry registry, ILogger logger)
                 using var request = BuildRequest(context, caller, target, targetAppId, relative, buffered);
                 response = await target.Channel.SendAsync(request, token);
             }
+            catch (HttpRequestException e) when (e.InnerException is BadHttpRequestException tooLargeOrMalformed)
+            {
+                // Reading the caller's body failed (e.g. over maxBodySize): the caller's fault, not the target's.
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(tooLargeOrMalformed);
+            }
             catch (HttpRequestException e)
             {
                 error = e.Message;
@@ -158,6 +163,7 @@ public sealed partial class ServiceInvoker(AppRegistry registry, ILogger logger)
         var headers = request.Headers;
         headers.TryAddWithoutValidation("dapr-caller-app-id", caller.AppId);
         headers.TryAddWithoutValidation("dapr-callee-app-id", targetAppId);
+        if (caller.Context.Namespace is { } callerNamespace) headers.TryAddWithoutValidation("dapr-caller-namespace", callerNamespace);
         headers.TryAddWithoutValidation("X-Forwarded-For", remote);
         headers.TryAddWithoutValidation("X-Forwarded-Host", host);
         headers.TryAddWithoutValidation("Forwarded", $"for={remote};by={context.Connection.LocalIpAddress};host={host}");
@@ -178,12 +184,13 @@ public sealed partial class ServiceInvoker(AppRegistry registry, ILogger logger)
         await body.CopyToAsync(outgoing.Body, cancellationToken);
     }
 
+    /// <summary>Copies headers as the target sent them (raw values: <c>Server: a b</c> stays one header).</summary>
     private static void Copy(HttpResponse outgoing, HttpHeaders headers)
     {
-        foreach (var (name, values) in headers)
+        foreach (var (name, values) in headers.NonValidated)
         {
             if (DroppedResponseHeaders.Contains(name)) continue;
-            outgoing.Headers[name] = values.ToArray();
+            outgoing.Headers[name] = values.Count == 1 ? values.ToString() : values.ToArray();
         }
     }
 

@@ -76,8 +76,10 @@ public static class CloudEvents
             ["pubsubname"] = pubsubName,
             ["data_base64"] = Convert.ToBase64String(payload),
         };
-        foreach (var key in (string[])["traceid", "traceparent", "tracestate"])
+        foreach (var key in (string[])["traceid", "traceparent", "tracestate", "baggage"])
             if (metadata.TryGetValue(key, out var value)) envelope[key] = value;
+        // As in daprd, traceparent supersedes traceid.
+        if (metadata.TryGetValue("traceparent", out var traceparent)) envelope["traceid"] = traceparent;
         return envelope;
     }
 

@@ -48,12 +48,28 @@ public static class ProgrammaticSubscriptions
             if (item.TryGetProperty("metadata", out var meta) && meta.ValueKind == JsonValueKind.Object)
                 foreach (var entry in meta.EnumerateObject())
                     metadata[entry.Name] = entry.Value.ValueKind == JsonValueKind.String ? entry.Value.GetString()! : entry.Value.GetRawText();
-            var bulk = item.TryGetProperty("bulkSubscribe", out var bulkSubscribe) && bulkSubscribe.ValueKind == JsonValueKind.Object
-                && bulkSubscribe.TryGetProperty("enabled", out var enabled) && enabled.ValueKind == JsonValueKind.True;
-            subscriptions.Add(new SubscriptionSpec(SubscriptionKind.Programmatic, pubsub, topic, defaultPath, rules,
-                String(item, "deadLetterTopic", field), metadata, [], Source) { BulkSubscribeEnabled = bulk });
+            var spec = new SubscriptionSpec(SubscriptionKind.Programmatic, pubsub, topic, defaultPath, rules,
+                String(item, "deadLetterTopic", field), metadata, [], Source);
+            if (item.TryGetProperty("bulkSubscribe", out var bulk) && bulk.ValueKind == JsonValueKind.Object)
+            {
+                spec = spec with
+                {
+                    BulkSubscribeEnabled = bulk.TryGetProperty("enabled", out var enabled) && enabled.ValueKind == JsonValueKind.True,
+                    BulkMaxMessagesCount = Positive(bulk, "maxMessagesCount", field + ".bulkSubscribe") ?? spec.BulkMaxMessagesCount,
+                    BulkMaxAwaitDurationMs = Positive(bulk, "maxAwaitDurationMs", field + ".bulkSubscribe") ?? spec.BulkMaxAwaitDurationMs,
+                };
+            }
+            subscriptions.Add(spec);
         }
         return subscriptions;
+    }
+
+    private static int? Positive(JsonElement element, string name, string field)
+    {
+        if (!element.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null) return null;
+        return value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var number) && number > 0
+            ? number
+            : throw new ConfigurationException(Source, $"{field}.{name}", $"expected a whole number above 0, got {value.GetRawText()}");
     }
 
     private static string? String(JsonElement element, string name, string field)

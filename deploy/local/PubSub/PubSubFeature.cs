@@ -11,6 +11,8 @@ namespace DaprIoT.LocalRuntime.PubSub;
 /// </summary>
 public sealed class PubSubFeature : ISidecarFeature
 {
+    private static readonly TimeSpan SubscribeTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan ResubscribeDelay = TimeSpan.FromSeconds(2);
     private readonly SidecarContext _sidecar;
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
@@ -18,6 +20,7 @@ public sealed class PubSubFeature : ISidecarFeature
     private readonly PublishEndpoint _publish;
     private readonly SemaphoreSlim _lifecycle = new(1, 1);
     private readonly List<(SubscriptionDelivery Delivery, IAsyncDisposable Consumer)> _active = [];
+    private readonly List<Task> _resubscribing = [];
     private CancellationTokenSource? _running;
 
     public PubSubFeature(SidecarContext sidecar, TimeProvider clock)
@@ -51,28 +54,10 @@ public sealed class PubSubFeature : ISidecarFeature
             // daprd without an app port has no app channel and therefore no subscriptions at all.
             if (_sidecar.App.AppPort is null) return;
             var deliveries = Plan();
-            var running = new CancellationTokenSource();
-            try
-            {
-                foreach (var delivery in deliveries)
-                {
-                    var component = _components.TryGet(delivery.Spec.PubsubName, out var found) ? found : throw new InvalidOperationException();
-                    var consumer = await component.Broker.SubscribeAsync(
-                        new BrokerSubscription(delivery.Spec.Topic, delivery.Spec.Metadata),
-                        (message, stop) => delivery.HandleAsync(message, stop), cancellationToken);
-                    lock (_active) _active.Add((delivery, consumer));
-                    PubSubLog.Subscribed(_logger, delivery.Spec.PubsubName, delivery.Spec.Topic, delivery.Spec.Kind.ToString(),
-                        component.Broker is RedisStreamsBroker redis ? redis.ConsumerId
-                        : component.Broker is RabbitMqBroker rabbit ? rabbit.ConsumerId : _sidecar.InstanceId);
-                }
-            }
-            catch
-            {
-                await StopConsumersAsync();
-                running.Dispose();
-                throw;
-            }
-            _running = running;
+            _running = new CancellationTokenSource();
+            foreach (var (delivery, handler, component) in deliveries)
+                if (!await TrySubscribeAsync(delivery, handler, component, _running.Token))
+                    _resubscribing.Add(KeepSubscribingAsync(delivery, handler, component, _running.Token));
         }
         finally
         {
@@ -80,15 +65,71 @@ public sealed class PubSubFeature : ISidecarFeature
         }
     }
 
+    /// <summary>
+    /// Subscribes one topic. A broker that cannot be reached (not started yet, restarting) does not cost the app its
+    /// subscription: the failure is logged and <see cref="KeepSubscribingAsync"/> tries again until it works.
+    /// </summary>
+    private async Task<bool> TrySubscribeAsync(SubscriptionDelivery delivery, MessageHandler handler, PubSubComponent component,
+        CancellationToken running)
+    {
+        var spec = delivery.Spec;
+        IAsyncDisposable? consumer;
+        try
+        {
+            using var attempt = CancellationTokenSource.CreateLinkedTokenSource(running);
+            attempt.CancelAfter(SubscribeTimeout);
+            consumer = await component.Broker.SubscribeAsync(new BrokerSubscription(spec.Topic, spec.Metadata), handler, attempt.Token);
+        }
+        catch (Exception e) when (!running.IsCancellationRequested)
+        {
+            PubSubLog.SubscribeFailed(_logger, spec.PubsubName, spec.Topic, ResubscribeDelay.TotalSeconds, e.Message);
+            return false;
+        }
+        lock (_active)
+        {
+            if (!running.IsCancellationRequested)
+            {
+                _active.Add((delivery, consumer));
+                consumer = null;
+            }
+        }
+        if (consumer is not null)
+        {
+            await consumer.DisposeAsync(); // stopped while subscribing
+            return true;
+        }
+        PubSubLog.Subscribed(_logger, spec.PubsubName, spec.Topic, spec.Kind.ToString(), component.Broker switch
+        {
+            RedisStreamsBroker redis => redis.ConsumerId,
+            RabbitMqBroker rabbit => rabbit.ConsumerId,
+            _ => _sidecar.InstanceId,
+        });
+        return true;
+    }
+
+    private async Task KeepSubscribingAsync(SubscriptionDelivery delivery, MessageHandler handler, PubSubComponent component,
+        CancellationToken running)
+    {
+        try
+        {
+            do await Task.Delay(ResubscribeDelay, _clock, running);
+            while (!await TrySubscribeAsync(delivery, handler, component, running));
+        }
+        catch (Exception) when (running.IsCancellationRequested)
+        {
+            // Stopped before the broker came back.
+        }
+    }
+
     /// <summary>Chooses what to consume: every subscription is validated (routes compiled) before any is started.</summary>
-    private List<SubscriptionDelivery> Plan()
+    private List<(SubscriptionDelivery Delivery, MessageHandler Handler, PubSubComponent Component)> Plan()
     {
         var candidates = _sidecar.DeclarativeSubscriptions
             .Where(s => s.Scopes.Count == 0 || s.Scopes.Contains(_sidecar.AppId))
             .ToList();
         if (_sidecar.Discovery.Subscriptions is { } answer) candidates.AddRange(ProgrammaticSubscriptions.Parse(answer));
 
-        var deliveries = new List<SubscriptionDelivery>();
+        var deliveries = new List<(SubscriptionDelivery, MessageHandler, PubSubComponent)>();
         var seen = new HashSet<(string, string)>();
         foreach (var spec in candidates)
         {
@@ -107,9 +148,11 @@ public sealed class PubSubFeature : ISidecarFeature
                 PubSubLog.SubscriptionIgnored(_logger, spec.PubsubName, spec.Topic, $"the app already subscribes to it; this one from {spec.Source} is a duplicate");
                 continue;
             }
-            if (spec.BulkSubscribeEnabled)
-                PubSubLog.BulkSubscribeUnsupported(_logger, spec.PubsubName, spec.Topic);
-            deliveries.Add(new SubscriptionDelivery(spec, _sidecar, component.Broker, Statistics, _clock, _logger));
+            var single = new SubscriptionDelivery(spec, _sidecar, component.Broker, Statistics, _clock, _logger);
+            MessageHandler handler = spec.BulkSubscribeEnabled
+                ? new BulkSubscriptionDelivery(single, _sidecar, Statistics, _clock, _logger).HandleAsync
+                : single.HandleAsync;
+            deliveries.Add((single, handler, component));
         }
         return deliveries;
     }
@@ -121,6 +164,8 @@ public sealed class PubSubFeature : ISidecarFeature
         {
             if (_running is null) return;
             await _running.CancelAsync();
+            await Task.WhenAll(_resubscribing);
+            _resubscribing.Clear();
             await StopConsumersAsync();
             _running.Dispose();
             _running = null;

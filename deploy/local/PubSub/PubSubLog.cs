@@ -6,11 +6,14 @@ internal static partial class PubSubLog
     [LoggerMessage(Level = LogLevel.Information, Message = "Subscribed to topic {Topic} on pubsub {Pubsub} ({Kind}, consumer id {ConsumerId})")]
     public static partial void Subscribed(ILogger logger, string pubsub, string topic, string kind, string consumerId);
 
+    [LoggerMessage(Level = LogLevel.Error, Message = "Subscribing to topic {Topic} on pubsub {Pubsub} failed; trying again every {Seconds} s: {Reason}")]
+    public static partial void SubscribeFailed(ILogger logger, string pubsub, string topic, double seconds, string reason);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Subscription to topic {Topic} on pubsub {Pubsub} ignored: {Reason}")]
     public static partial void SubscriptionIgnored(ILogger logger, string pubsub, string topic, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Subscription to topic {Topic} on pubsub {Pubsub} asks for bulkSubscribe, which this runtime does not provide: events are delivered one at a time as single CloudEvents")]
-    public static partial void BulkSubscribeUnsupported(ILogger logger, string pubsub, string topic);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Pub/sub component {Pubsub}: deletedWhenUnused is true (the component's default), so RabbitMQ deletes a subscriber's queue when it stops, and events published while its app is stopped or restarting are lost. Set deletedWhenUnused: \"false\" to keep them")]
+    public static partial void QueuesDeletedWhenUnused(ILogger logger, string pubsub);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Pub/sub component {Pubsub} not loaded (ignoreErrors is true): {Reason}")]
     public static partial void ComponentIgnored(ILogger logger, string pubsub, string reason);

@@ -89,7 +89,7 @@ internal sealed class SubscriptionDelivery
         string? path;
         try
         {
-            path = _routes.FirstOrDefault(r => r.Match is null || r.Match.Matches(envelope)).Path;
+            path = Route(envelope);
         }
         catch (RouteEvaluationException e)
         {
@@ -103,6 +103,9 @@ internal sealed class SubscriptionDelivery
         }
         await DeliverAsync(message, envelope, body, path, cancellationToken);
     }
+
+    /// <summary>The path of the first matching rule, else the default; null when nothing matches. Throws <see cref="RouteEvaluationException"/>.</summary>
+    public string? Route(JsonObject envelope) => _routes.FirstOrDefault(r => r.Match is null || r.Match.Matches(envelope)).Path;
 
     private async Task DeliverAsync(BrokerMessage message, JsonObject envelope, byte[] body, string path, CancellationToken cancellationToken)
     {
@@ -140,9 +143,10 @@ internal sealed class SubscriptionDelivery
         foreach (var (key, value) in message.Metadata)
             request.Headers.TryAddWithoutValidation(key.ToLowerInvariant(), value);
         Replace(request, "pubsubname", Spec.PubsubName);
-        var trace = EventTrace.ChildOf(Text(envelope, "traceparent"), Text(envelope, "tracestate"));
+        var trace = EventTrace.ChildOf(Text(envelope, "traceparent") ?? Text(envelope, "traceid"), Text(envelope, "tracestate"));
         Replace(request, "traceparent", trace.Traceparent);
         if (trace.Tracestate.Length > 0) Replace(request, "tracestate", trace.Tracestate);
+        if (Text(envelope, "baggage") is { Length: > 0 } baggage) Replace(request, "baggage", baggage);
 
         using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         if (timeout is { } limit) attempt.CancelAfter(limit);
@@ -163,7 +167,7 @@ internal sealed class SubscriptionDelivery
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return (Outcome.Retry, $"the app did not answer within {timeout}");
+            return (Outcome.Retry, timeout is { } allowed ? $"the app did not answer within {allowed}" : "the request to the app was cancelled");
         }
         catch (HttpRequestException e)
         {
@@ -171,17 +175,23 @@ internal sealed class SubscriptionDelivery
         }
     }
 
-    /// <summary>The <c>status</c> of a 2xx answer; null when the body is empty, not JSON or has no string status (all success).</summary>
+    /// <summary>
+    /// The <c>status</c> of a 2xx answer, read as Go's encoding/json fills daprd's <c>AppResponse</c>: the key matches
+    /// case-insensitively and the last match wins. Null when the body is empty, not a JSON object, or its status is
+    /// not a string: all of which daprd treats as success.
+    /// </summary>
     private static string? StatusOf(byte[] answer)
     {
         if (answer.Length == 0) return null;
         try
         {
             using var document = JsonDocument.Parse(answer);
-            return document.RootElement.ValueKind == JsonValueKind.Object
-                && document.RootElement.TryGetProperty("status", out var status) && status.ValueKind == JsonValueKind.String
-                ? status.GetString()
-                : null;
+            if (document.RootElement.ValueKind != JsonValueKind.Object) return null;
+            JsonElement? status = null;
+            foreach (var property in document.RootElement.EnumerateObject())
+                if (property.Name.Equals("status", StringComparison.OrdinalIgnoreCase)) status = property.Value;
+            // A non-string status fails Go's decoding and a null leaves it empty: both count as success in daprd.
+            return status is { ValueKind: JsonValueKind.String } text ? text.GetString() : null;
         }
         catch (JsonException)
         {
@@ -189,7 +199,8 @@ internal sealed class SubscriptionDelivery
         }
     }
 
-    private async Task DropAsync(BrokerMessage message, JsonObject envelope, string reason, CancellationToken cancellationToken)
+    /// <summary>Acknowledges without delivery: counted, logged, and copied to the dead-letter topic if there is one.</summary>
+    public async Task DropAsync(BrokerMessage message, JsonObject envelope, string reason, CancellationToken cancellationToken)
     {
         _statistics.CountDropped();
         PubSubLog.Dropped(_logger, Spec.PubsubName, message.Topic, EventId(envelope), reason);
@@ -197,7 +208,7 @@ internal sealed class SubscriptionDelivery
     }
 
     /// <summary>A retriable failure with no retries left: dead-letter it if possible, else hand it back to the broker.</summary>
-    private async Task FailAsync(BrokerMessage message, string eventId, string reason, CancellationToken cancellationToken)
+    public async Task FailAsync(BrokerMessage message, string eventId, string reason, CancellationToken cancellationToken)
     {
         if (Spec.DeadLetterTopic is not null)
         {
@@ -233,10 +244,10 @@ internal sealed class SubscriptionDelivery
         request.Headers.TryAddWithoutValidation(header, value);
     }
 
-    private static string? Text(JsonObject envelope, string key) =>
+    public static string? Text(JsonObject envelope, string key) =>
         envelope[key] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
 
-    private static string EventId(JsonObject envelope) => Text(envelope, "id") ?? "?";
+    public static string EventId(JsonObject envelope) => Text(envelope, "id") ?? "?";
 
     private static string Normalize(string path) => path.StartsWith('/') ? path : "/" + path;
 }

@@ -25,6 +25,12 @@ public sealed record SubscriptionSpec(
     public bool RawPayload =>
         Metadata.TryGetValue("rawPayload", out var raw) && GoBool.TryParse(raw, out var value) && value;
 
-    /// <summary>Whether the app asked for <c>bulkSubscribe.enabled: true</c> (not provided by this runtime; logged).</summary>
+    /// <summary>Whether the app asked for <c>bulkSubscribe.enabled: true</c>: events then arrive in batches.</summary>
     public bool BulkSubscribeEnabled { get; init; }
+
+    /// <summary><c>bulkSubscribe.maxMessagesCount</c>: a batch is sent once it holds this many events.</summary>
+    public int BulkMaxMessagesCount { get; init; } = 100;
+
+    /// <summary><c>bulkSubscribe.maxAwaitDurationMs</c>: a batch is sent at the latest this long after its first event.</summary>
+    public int BulkMaxAwaitDurationMs { get; init; } = 1000;
 }

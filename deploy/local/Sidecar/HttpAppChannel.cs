@@ -16,7 +16,8 @@ public sealed class HttpAppChannel : IAppChannel, IDisposable
     {
         AppPort = appPort;
         _appToken = string.IsNullOrEmpty(appToken) ? null : appToken;
-        _baseAddress = appPort is { } port ? new Uri($"http://{channelAddress}:{port}/") : null;
+        var host = channelAddress.Contains(':') && !channelAddress.StartsWith('[') ? $"[{channelAddress}]" : channelAddress;
+        _baseAddress = appPort is { } port ? new Uri($"http://{host}:{port}/") : null;
         _client = new HttpMessageInvoker(new SocketsHttpHandler
         {
             UseProxy = false,

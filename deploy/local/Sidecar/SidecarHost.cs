@@ -56,8 +56,6 @@ public sealed partial class SidecarHost : IAsyncDisposable
     /// <summary>Whether invocations may be forwarded to this replica's app: its port opened and it is not failing health probes.</summary>
     public bool AcceptsInvocations => _appReachable && _appHealthy && _channel.AppPort is not null;
 
-    public bool AppHealthy => _appHealthy;
-
     /// <summary><c>extended</c> metadata: the CLI's attributes (appPID, appCommand, cliPID) and PUT /v1.0/metadata values.</summary>
     public ConcurrentDictionary<string, string> Extended { get; } = new(StringComparer.Ordinal);
 
@@ -76,6 +74,8 @@ public sealed partial class SidecarHost : IAsyncDisposable
     /// </summary>
     public async Task RunStartupSequenceAsync(CancellationToken appLifetime)
     {
+        // With health checks the app counts as unhealthy until its first successful probe, as in daprd.
+        _appHealthy = Settings.App.HealthCheck is null;
         if (_channel.AppPort is { } port)
         {
             while (!await FreePorts.IsListeningAsync(Settings.App.AppChannelAddress, port, appLifetime))
@@ -111,12 +111,12 @@ public sealed partial class SidecarHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await AppStoppedAsync(CancellationToken.None);
+        await _web.StopAsync(CancellationToken.None);
         foreach (var feature in Features)
         {
             try { await feature.DisposeAsync(); }
             catch (Exception e) { FeatureFailed(_logger, e, Context.InstanceId, feature.GetType().Name, "dispose"); }
         }
-        await _web.StopAsync(CancellationToken.None);
         await _web.DisposeAsync();
         _channel.Dispose();
         _shutdown.Dispose();
@@ -265,8 +265,24 @@ public sealed partial class SidecarHost : IAsyncDisposable
             StripTrailingSlash(context);
             TraceContext.Apply(context, Settings.Configuration.SamplingRate);
             if (_tokenCheck is not null && !await _tokenCheck.AuthorizeAsync(context)) return;
-            await next(context);
+            try
+            {
+                await next(context);
+            }
+            catch (BadHttpRequestException e)
+            {
+                // Kestrel's own limits (maxBodySize, malformed requests) answer in Dapr's error shape.
+                await DaprErrors.WriteAsync(context, e.StatusCode, "ERR_MALFORMED_REQUEST", e.Message);
+            }
+            catch (Exception e) when (!context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted)
+            {
+                RequestFailed(_logger, e, Context.InstanceId, context.Request.Method, context.Request.Path.Value ?? "");
+                await DaprErrors.WriteAsync(context, 500, "ERR_INTERNAL", $"{context.Request.Method} {context.Request.Path} failed in the local runtime: {e.Message}");
+            }
         });
+
+        // Routing runs after the middleware above, so it matches the path with trailing slashes stripped.
+        web.UseRouting();
 
         web.MapGet("/v1.0/healthz", HealthAsync);
         web.MapGet("/v1.0/healthz/outbound", context => OutboundReady
@@ -298,6 +314,13 @@ public sealed partial class SidecarHost : IAsyncDisposable
     }
 
     private async Task MetadataAsync(HttpContext context)
+    {
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(DescribeMetadata().ToJsonString());
+    }
+
+    /// <summary>The body of <c>GET /v1.0/metadata</c>: identity, components, each building block's part, extended attributes.</summary>
+    public JsonObject DescribeMetadata()
     {
         var metadata = new JsonObject
         {
@@ -336,8 +359,7 @@ public sealed partial class SidecarHost : IAsyncDisposable
             }
             metadata["appConnectionProperties"] = connection;
         }
-        context.Response.ContentType = "application/json";
-        await context.Response.WriteAsync(metadata.ToJsonString());
+        return metadata;
     }
 
     private async Task SetMetadataAsync(HttpContext context)
@@ -404,6 +426,9 @@ public sealed partial class SidecarHost : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Instance}: app is {State}")]
     private static partial void AppHealthChanged(ILogger logger, string instance, string state);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Instance}: {Method} {Path} failed")]
+    private static partial void RequestFailed(ILogger logger, Exception exception, string instance, string method, string path);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Instance}: shutdown requested through POST /v1.0/shutdown")]
     private static partial void ShutdownByApi(ILogger logger, string instance);

@@ -9,7 +9,7 @@ await using var app = await BenchmarkApp.StartAsync();
 Console.WriteLine($"dapr-local latency per hop, {options.Iterations} sequential calls after {options.Warmup} warm-up, loopback, {Environment.ProcessorCount} cores");
 Console.WriteLine("Dapr 1.17 published figure for a service-invocation hop: +1.1 ms p50, +2.9 ms p99.");
 Console.WriteLine();
-Console.WriteLine($"{"hop",-34} {"p50 ms",8} {"p99 ms",8} {"added p50",10} {"added p99",10}");
+Console.WriteLine($"{"hop",-38} {"p50 ms",8} {"p99 ms",8} {"added p50",10} {"added p99",10}");
 
 var exitCode = 0;
 foreach (var bus in options.Buses)

@@ -8,6 +8,6 @@ public static class Report
     {
         var added = baseline is null ? "" : string.Create(CultureInfo.InvariantCulture,
             $"{sample.Added(baseline).P50,10:+0.000;-0.000} {sample.Added(baseline).P99,10:+0.000;-0.000}");
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{hop,-34} {sample.P50,8:0.000} {sample.P99,8:0.000} {added}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{hop,-38} {sample.P50,8:0.000} {sample.P99,8:0.000} {added}"));
     }
 }

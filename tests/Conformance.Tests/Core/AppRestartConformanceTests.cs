@@ -1,7 +1,7 @@
+using DaprIoT.LocalRuntime.Hosting;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Text.Json;
 using DaprIoT.Conformance.Tests.Harness;
 using Xunit;
 
@@ -9,49 +9,42 @@ namespace DaprIoT.Conformance.Tests.Core;
 
 public sealed class AppRestartConformanceTests
 {
-    private static async Task<int> AppPidAsync(LocalRuntimeHarness dapr, string appId, CancellationToken ct)
-    {
-        var metadata = JsonDocument.Parse(await dapr.Client.GetStringAsync($"{dapr.SidecarUrl(appId)}/v1.0/metadata", ct)).RootElement;
-        return int.Parse(metadata.GetProperty("extended").GetProperty("appPID").GetString()!, CultureInfo.InvariantCulture);
-    }
-
     [Fact]
     public async Task A_killed_app_is_restarted_with_backoff_and_its_sidecar_becomes_healthy_again()
     {
         var ct = TestContext.Current.CancellationToken;
-        var appPort = FreePort.Next();
+        var appPort = FreePorts.Next();
         await using var dapr = await LocalRuntimeHarness.StartAsync(
-            [new HarnessApp("web", appPort, ["python3", "-m", "http.server", appPort.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1"])],
+            [HarnessApp.Conformance("web", appPort)],
             cancellationToken: ct);
-        var firstPid = await AppPidAsync(dapr, "web", ct);
-
-        Process.GetProcessById(firstPid).Kill();
+        var firstPid = await dapr.KillAppAsync("web", cancellationToken: ct);
         var killedAt = Stopwatch.StartNew();
         var secondPid = firstPid;
         while (secondPid == firstPid)
         {
             Assert.True(killedAt.Elapsed < TimeSpan.FromSeconds(15), "the app was not restarted");
             await Task.Delay(50, ct);
-            secondPid = await AppPidAsync(dapr, "web", ct);
+            secondPid = await dapr.AppPidAsync("web", cancellationToken: ct);
         }
-        await dapr.WaitHealthyAsync(ct);
+        // Measured when the new process appears: the backoff, without the app's own start-up time.
         var firstDelay = killedAt.Elapsed;
+        await dapr.WaitHealthyAsync(ct);
 
-        Process.GetProcessById(secondPid).Kill();
+        Assert.Equal(secondPid, await dapr.KillAppAsync("web", cancellationToken: ct));
         killedAt.Restart();
         var thirdPid = secondPid;
         while (thirdPid == secondPid)
         {
             Assert.True(killedAt.Elapsed < TimeSpan.FromSeconds(15), "the app was not restarted a second time");
             await Task.Delay(50, ct);
-            thirdPid = await AppPidAsync(dapr, "web", ct);
+            thirdPid = await dapr.AppPidAsync("web", cancellationToken: ct);
         }
-        await dapr.WaitHealthyAsync(ct);
         var secondDelay = killedAt.Elapsed;
+        await dapr.WaitHealthyAsync(ct);
 
         Assert.InRange(firstDelay, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(4));
         Assert.True(secondDelay > firstDelay + TimeSpan.FromSeconds(0.5), $"backoff grows: {firstDelay} then {secondDelay}");
-        using var response = await dapr.Client.GetAsync($"{dapr.SidecarUrl("web")}/v1.0/invoke/web/method/", ct);
+        using var response = await dapr.Client.GetAsync($"{dapr.SidecarUrl("web")}/v1.0/invoke/web/method/pid", ct);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
@@ -59,29 +52,29 @@ public sealed class AppRestartConformanceTests
     public async Task The_runtime_can_be_stopped_and_started_again_on_the_same_ports()
     {
         var ct = TestContext.Current.CancellationToken;
-        var appPort = FreePort.Next();
+        var appPort = FreePorts.Next();
         await using var dapr = await LocalRuntimeHarness.StartAsync(
-            [new HarnessApp("web", appPort, ["python3", "-m", "http.server", appPort.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1"])],
+            [HarnessApp.Conformance("web", appPort)],
             cancellationToken: ct);
-        var firstPid = await AppPidAsync(dapr, "web", ct);
+        var firstPid = await dapr.AppPidAsync("web", cancellationToken: ct);
 
         var exitCode = await dapr.StopAsync();
         Assert.Equal(0, exitCode);
         Assert.True(HasExited(firstPid), "the app is stopped with the runtime");
         await dapr.RestartAsync(ct);
 
-        Assert.NotEqual(firstPid, await AppPidAsync(dapr, "web", ct));
+        Assert.NotEqual(firstPid, await dapr.AppPidAsync("web", cancellationToken: ct));
     }
 
     [Fact]
     public async Task Post_shutdown_stops_the_app_and_a_runtime_with_nothing_left_to_run_exits()
     {
         var ct = TestContext.Current.CancellationToken;
-        var appPort = FreePort.Next();
+        var appPort = FreePorts.Next();
         await using var dapr = await LocalRuntimeHarness.StartAsync(
-            [new HarnessApp("job", appPort, ["python3", "-m", "http.server", appPort.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1"])],
+            [HarnessApp.Conformance("job", appPort)],
             cancellationToken: ct);
-        var pid = await AppPidAsync(dapr, "job", ct);
+        var pid = await dapr.AppPidAsync("job", cancellationToken: ct);
 
         using var response = await dapr.Client.PostAsync($"{dapr.SidecarUrl("job")}/v1.0/shutdown", null, ct);
 

@@ -17,13 +17,13 @@ public sealed class HostedApp : IAsyncDisposable
 
     private readonly WebApplication _app;
 
-    private HostedApp(WebApplication app, int port)
+    private HostedApp(WebApplication app)
     {
         _app = app;
-        Port = port;
     }
 
-    public int Port { get; }
+    /// <summary>The port the app listens on (bound as port 0, so no other process can take it first).</summary>
+    public int Port { get; private set; }
 
     public ConcurrentQueue<Request> Requests { get; } = new();
 
@@ -34,12 +34,11 @@ public sealed class HostedApp : IAsyncDisposable
 
     public static async Task<HostedApp> StartAsync(CancellationToken cancellationToken)
     {
-        var port = FreePort.Next();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
         var web = builder.Build();
-        var hosted = new HostedApp(web, port);
+        var hosted = new HostedApp(web);
         web.Run(async context =>
         {
             using var reader = new StreamReader(context.Request.Body);
@@ -55,6 +54,7 @@ public sealed class HostedApp : IAsyncDisposable
             await context.Response.WriteAsync("ok", context.RequestAborted);
         });
         await web.StartAsync(cancellationToken);
+        hosted.Port = new Uri(web.Urls.First()).Port;
         return hosted;
     }
 

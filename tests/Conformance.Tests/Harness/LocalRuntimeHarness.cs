@@ -1,3 +1,4 @@
+using DaprIoT.LocalRuntime.Hosting;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
@@ -100,6 +101,24 @@ public sealed class LocalRuntimeHarness : IAsyncDisposable
     public string SidecarUrl(string appId, int replica = 0) =>
         $"http://127.0.0.1:{SidecarPort(appId, replica).ToString(CultureInfo.InvariantCulture)}";
 
+    /// <summary>The PID of the app process behind a sidecar (<c>extended.appPID</c> in its metadata, as the CLI stores it).</summary>
+    public async Task<int> AppPidAsync(string appId, int replica = 0, CancellationToken cancellationToken = default)
+    {
+        var json = await Client.GetStringAsync($"{SidecarUrl(appId, replica)}/v1.0/metadata", cancellationToken);
+        using var metadata = System.Text.Json.JsonDocument.Parse(json);
+        return int.Parse(metadata.RootElement.GetProperty("extended").GetProperty("appPID").GetString()!, CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Kills an app process (SIGKILL) as a crash would; the runtime restarts it with backoff. Returns the killed PID.</summary>
+    public async Task<int> KillAppAsync(string appId, int replica = 0, CancellationToken cancellationToken = default)
+    {
+        var pid = await AppPidAsync(appId, replica, cancellationToken);
+        using var process = Process.GetProcessById(pid);
+        process.Kill();
+        await process.WaitForExitAsync(cancellationToken);
+        return pid;
+    }
+
     /// <summary>Polls every sidecar's <c>/v1.0/healthz</c> until each answers 204.</summary>
     public async Task WaitHealthyAsync(CancellationToken cancellationToken, TimeSpan? within = null)
     {
@@ -165,7 +184,7 @@ public sealed class LocalRuntimeHarness : IAsyncDisposable
         foreach (var app in apps)
         {
             var replica = sidecars.Count(s => s.Item1.AppId == app.AppId);
-            var port = FreePort.Next();
+            var port = FreePorts.Next();
             sidecars.Add((app, replica, port));
             Directory.CreateDirectory(Path.Combine(folder, "apps", app.AppId));
             yamlText.Append(CultureInfo.InvariantCulture, $"  - appID: {app.AppId}\n    appDirPath: ./apps/{app.AppId}\n    daprHTTPPort: {port}\n");

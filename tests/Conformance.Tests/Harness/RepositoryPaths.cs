@@ -17,8 +17,6 @@ public static class RepositoryPaths
     public static string ConformanceAppDll => Built(Path.Combine("tests", "TestApps", "ConformanceApp"), "ConformanceApp.dll",
         "dotnet build tests/TestApps/ConformanceApp");
 
-    public static bool ConformanceAppBuilt => File.Exists(Path.Combine(Root, "tests", "TestApps", "ConformanceApp", "bin", Configuration, "net10.0", "ConformanceApp.dll"));
-
     private static string Built(string projectFolder, string dll, string buildCommand)
     {
         var path = Path.Combine(Root, projectFolder, "bin", Configuration, "net10.0", dll);

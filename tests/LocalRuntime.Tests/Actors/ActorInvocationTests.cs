@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using DaprIoT.LocalRuntime.Actors;
+using DaprIoT.LocalRuntime.Resiliency;
 using DaprIoT.LocalRuntime.State;
 using Xunit;
 
@@ -170,6 +171,28 @@ public sealed class ActorInvocationTests
     }
 
     [Fact]
+    public async Task Actors_that_move_while_busy_finish_their_turn_before_the_new_replica_activates_them()
+    {
+        await using var runtime = new ActorTestRuntime();
+        var store = Store();
+        var host0 = await runtime.AddSidecarAsync("devices", "devices-0", ActorTestRuntime.HostConfig("Device"), store, Ct);
+        var ids = Enumerable.Range(0, 16).Select(i => $"d{i}").ToList();
+        var busy = ids.Select(id => host0.Client.PostAsync($"v1.0/actors/Device/{id}/method/slow", new StringContent("300"), Ct)).ToList();
+        await Poll.UntilAsync(() => host0.App.Calls.Count == ids.Count, "every actor is busy");
+
+        var joining = runtime.AddSidecarAsync("devices", "devices-1", ActorTestRuntime.HostConfig("Device"), store, Ct);
+        var next = ids.Select(id => host0.Client.PostAsync($"v1.0/actors/Device/{id}/method/Hello", null, Ct)).ToList();
+        var host1 = await joining;
+        var responses = await Task.WhenAll([.. busy, .. next]);
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.Empty(runtime.Ledger.Violations);
+        var moved = host1.App.Calls.Select(c => c.ActorId).ToHashSet();
+        Assert.NotEmpty(moved);
+        Assert.Equal(moved, host0.App.Calls.Where(c => c.Verb == "DELETE").Select(c => c.ActorId).ToHashSet());
+    }
+
+    [Fact]
     public async Task Metadata_lists_the_active_actors_per_hosted_type()
     {
         await using var runtime = new ActorTestRuntime();
@@ -182,5 +205,50 @@ public sealed class ActorInvocationTests
         var actors = metadata["actors"]!.AsArray().ToDictionary(a => (string)a!["type"]!, a => (int)a!["count"]!);
         Assert.Equal(new Dictionary<string, int> { ["Device"] = 2, ["Gateway"] = 0 }, actors);
         Assert.True((bool)metadata["actorRuntime"]!["hostReady"]!);
+    }
+
+    private static ResiliencySpec ActorPolicies(string actorType, TargetPolicies policies) => ResiliencySpec.Empty with
+    {
+        Actors = new Dictionary<string, TargetPolicies> { [actorType] = policies },
+    };
+
+    [Fact]
+    public async Task The_callers_actor_retry_policy_repeats_a_failed_call()
+    {
+        await using var runtime = new ActorTestRuntime();
+        await runtime.AddSidecarAsync("devices", "devices-0", ActorTestRuntime.HostConfig("Device"), Store(), Ct);
+        var caller = await runtime.AddSidecarAsync("gateway", "gateway-0", null, null, Ct,
+            ActorPolicies("Device", new TargetPolicies(new RetryPolicy("retry", RetryBackoff.Constant, TimeSpan.FromMilliseconds(10), TimeSpan.Zero, 2), null)));
+
+        using var response = await caller.Client.PostAsync("v1.0/actors/Device/a/method/flaky", null, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("devices-0:flaky:3", await response.Content.ReadAsStringAsync(Ct));
+    }
+
+    [Fact]
+    public async Task Without_a_retry_policy_a_failed_call_is_not_repeated()
+    {
+        await using var runtime = new ActorTestRuntime();
+        var host = await runtime.AddSidecarAsync("devices", "devices-0", ActorTestRuntime.HostConfig("Device"), Store(), Ct);
+
+        using var response = await host.Client.PostAsync("v1.0/actors/Device/a/method/flaky", null, Ct);
+
+        Assert.Contains("(503) not yet", await ActorTestHttp.ErrorAsync(response, 500, "ERR_ACTOR_INVOKE_METHOD"));
+        Assert.Single(host.App.Calls);
+    }
+
+    [Fact]
+    public async Task The_callers_actor_timeout_policy_ends_a_slow_call_and_frees_the_turn()
+    {
+        await using var runtime = new ActorTestRuntime();
+        var host = await runtime.AddSidecarAsync("devices", "devices-0", ActorTestRuntime.HostConfig("Device"), Store(), Ct,
+            ActorPolicies("Device", new TargetPolicies(null, TimeSpan.FromMilliseconds(500))));
+
+        using var slow = await host.Client.PostAsync("v1.0/actors/Device/a/method/slow", new StringContent("2500"), Ct);
+        using var next = await host.Client.PostAsync("v1.0/actors/Device/a/method/Hello", null, Ct);
+
+        Assert.Equal("error invoke actor method: context deadline exceeded", await ActorTestHttp.ErrorAsync(slow, 500, "ERR_ACTOR_INVOKE_METHOD"));
+        Assert.Equal(HttpStatusCode.OK, next.StatusCode);
     }
 }

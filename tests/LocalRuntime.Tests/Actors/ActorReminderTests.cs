@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using DaprIoT.LocalRuntime.Actors;
 using DaprIoT.LocalRuntime.State;
 using Xunit;
 
@@ -10,9 +11,12 @@ public sealed class ActorReminderTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
+    /// <summary>Where the reminders of actor <c>c1</c> of the <c>cookers</c> app are kept.</summary>
+    private static readonly string C1Key = StoredReminder.StoreKey("cookers", "Cooker", StoredReminder.PartitionOf("c1"));
+
     private static async Task<JsonElement[]> StoredAsync(IStateStore store, string type)
     {
-        var item = await store.GetAsync($"actors||{type}", Ct);
+        var item = await store.GetAsync(StoredReminder.StoreKey("cookers", type, StoredReminder.PartitionOf("c1")), Ct);
         return item is null ? [] : [.. JsonDocument.Parse(item.Value).RootElement.EnumerateArray()];
     }
 
@@ -48,9 +52,27 @@ public sealed class ActorReminderTests
         var call = restarted.App.Calls.Single(c => c.Method == "remind/stop");
         Assert.Equal("PUT", call.Verb);
         Assert.Equal("""{"data":{"heater":"off"},"dueTime":"","period":""}""", call.Body);
-        await Poll.UntilAsync(() => store.GetAsync("actors||Cooker", Ct).Result is null, "the one-shot reminder is deleted");
+        await Poll.UntilAsync(() => store.GetAsync(C1Key, Ct).Result is null, "the one-shot reminder is deleted");
         using var gone = await restarted.Client.GetAsync("v1.0/actors/Cooker/c1/reminders/stop", Ct);
         Assert.Equal("actor reminder not found: stop", await ActorTestHttp.ErrorAsync(gone, 404, "ERR_ACTOR_REMINDER_NOT_FOUND"));
+    }
+
+    [Fact]
+    public async Task Reminders_are_kept_per_partition_of_actor_ids_so_a_change_rewrites_only_its_partition()
+    {
+        var store = new InMemoryStateStore("actorstore", TimeProvider.System);
+        await using var runtime = new ActorTestRuntime();
+        var host = await runtime.AddSidecarAsync("cookers", "cookers-0", ActorTestRuntime.HostConfig("Cooker"), store, Ct);
+        var ids = Enumerable.Range(0, 20).Select(i => $"c{i}").ToList();
+        foreach (var id in ids) (await host.Client.PostJsonAsync($"v1.0/actors/Cooker/{id}/reminders/r", """{"dueTime":"1h"}""")).Dispose();
+
+        foreach (var group in ids.GroupBy(StoredReminder.PartitionOf))
+        {
+            var item = await store.GetAsync(StoredReminder.StoreKey("cookers", "Cooker", group.Key), Ct);
+            var stored = JsonDocument.Parse(item!.Value).RootElement.EnumerateArray().Select(e => e.GetProperty("actorID").GetString());
+            Assert.Equal(group.Order(), stored.Order());
+        }
+        Assert.True(ids.Select(StoredReminder.PartitionOf).Distinct().Count() > 1);
     }
 
     [Fact]
@@ -91,7 +113,7 @@ public sealed class ActorReminderTests
         clock.Advance(TimeSpan.FromSeconds(3));
 
         await Poll.UntilAsync(() => Fired(host, "twice") == 2, "the second firing");
-        await Poll.UntilAsync(() => store.GetAsync("actors||Cooker", Ct).Result is null, "the finished reminder is deleted");
+        await Poll.UntilAsync(() => store.GetAsync(C1Key, Ct).Result is null, "the finished reminder is deleted");
     }
 
     [Fact]
@@ -109,7 +131,7 @@ public sealed class ActorReminderTests
 
         using var deleted = await host.Client.DeleteAsync("v1.0/actors/Cooker/c1/reminders/check", Ct);
         Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
-        Assert.Null(await store.GetAsync("actors||Cooker", Ct));
+        Assert.Null(await store.GetAsync(C1Key, Ct));
 
         // A later reminder of the same actor: had "check" still been armed, its firing would have taken the turn first.
         (await host.Client.PostJsonAsync("v1.0/actors/Cooker/c1/reminders/probe", """{"dueTime":"3s"}""")).Dispose();
@@ -167,7 +189,7 @@ public sealed class ActorReminderTests
             new StringContent(body, Encoding.UTF8, "application/json"), Ct);
 
         await ActorTestHttp.ErrorAsync(response, status, errorCode);
-        Assert.Null(await store.GetAsync("actors||Cooker", Ct));
+        Assert.Null(await store.GetAsync(C1Key, Ct));
     }
 
     [Fact]

@@ -8,60 +8,19 @@ using Microsoft.Extensions.Logging;
 
 namespace DaprIoT.LocalRuntime.Tests.Actors;
 
-/// <summary>One call the sidecar made to the test app.</summary>
-internal sealed record AppCall(
-    string Replica, string Verb, string ActorType, string ActorId, string Method, string Body,
-    IReadOnlyDictionary<string, string> Headers);
-
 /// <summary>
-/// What every replica of the test app saw, together: where each actor id is active (first call until
-/// DELETE) and how many calls each id has in flight. Any overlap is recorded as a violation.
-/// </summary>
-internal sealed class ActivationLedger
-{
-    private readonly Lock _gate = new();
-    private readonly Dictionary<string, string> _activeAt = [];
-    private readonly Dictionary<string, int> _inFlight = [];
-
-    public ConcurrentQueue<string> Violations { get; } = new();
-
-    public void Enter(string key, string replica)
-    {
-        lock (_gate)
-        {
-            if (_activeAt.TryGetValue(key, out var at) && at != replica)
-                Violations.Enqueue($"{key} called on {replica} while active on {at}");
-            _activeAt[key] = replica;
-            var inFlight = _inFlight.GetValueOrDefault(key) + 1;
-            _inFlight[key] = inFlight;
-            if (inFlight > 1) Violations.Enqueue($"{key} had {inFlight} calls in flight on {replica}");
-        }
-    }
-
-    public void Exit(string key)
-    {
-        lock (_gate) _inFlight[key]--;
-    }
-
-    public void Deactivate(string key, string replica)
-    {
-        lock (_gate)
-        {
-            if (_inFlight.GetValueOrDefault(key) > 0) Violations.Enqueue($"{key} deactivated on {replica} during a call");
-            if (_activeAt.TryGetValue(key, out var at) && at == replica) _activeAt.Remove(key);
-        }
-    }
-}
-
-/// <summary>
-/// A tiny app implementing the app side of Dapr's actor protocol on Kestrel (port 0). Methods:
-/// (for reminder and timer callbacks, the last path segment) <c>slow</c> waits the number of milliseconds in the body, <c>fail</c> answers 500 <c>boom</c>,
-/// <c>empty</c> answers 204, <c>reenter</c> calls <c>Hello</c> on the same actor through the sidecar, <c>apperror</c> answers 200 with <c>X-Daprerrorresponseheader</c>,
-/// anything else 200 <c>{replica}:{method}:{body}</c> with header <c>X-Echo</c>.
+/// A tiny app implementing the app side of Dapr's actor protocol on Kestrel (port 0). By method name (for
+/// reminder and timer callbacks, the last path segment):
+/// <c>slow</c> waits the number of milliseconds in the body; <c>fail</c> answers 500 <c>boom</c>;
+/// <c>flaky</c> answers 503 to its first two calls per actor; <c>empty</c> answers 204;
+/// <c>reenter</c> calls <c>Hello</c> on the same actor through the sidecar;
+/// <c>apperror</c> answers 200 with <c>X-Daprerrorresponseheader</c>;
+/// anything else answers 200 <c>{replica}:{method}:{body}</c> with header <c>X-Echo</c>.
 /// </summary>
 internal sealed class ActorTestApp : IAsyncDisposable
 {
     private readonly WebApplication _web;
+    private readonly ConcurrentDictionary<string, int> _flakyAttempts = new();
 
     private ActorTestApp(WebApplication web, string replica)
     {
@@ -105,6 +64,9 @@ internal sealed class ActorTestApp : IAsyncDisposable
                     case "slow":
                         await Task.Delay(int.Parse(body, System.Globalization.CultureInfo.InvariantCulture));
                         return Results.Text($"{replica}:{method}:{body}");
+                    case "flaky":
+                        var attempt = app._flakyAttempts.AddOrUpdate(key, 1, (_, n) => n + 1);
+                        return attempt < 3 ? Results.Text("not yet", statusCode: 503) : Results.Text($"{replica}:flaky:{attempt}");
                     case "fail":
                         return Results.Text("boom", statusCode: 500);
                     case "empty":

@@ -41,9 +41,12 @@ internal sealed class ActorTestRuntime : IAsyncDisposable
     public static string HostConfig(string actorTypes, string extra = "") =>
         $$"""{"entities":[{{string.Join(",", actorTypes.Split(',').Select(t => $"\"{t}\""))}}]{{extra}}}""";
 
-    /// <summary>Starts a sidecar and its app replica; <paramref name="config"/> is what the app answers on /dapr/config.</summary>
+    /// <summary>
+    /// Starts a sidecar and its app replica; <paramref name="config"/> is what the app answers on /dapr/config. When the
+    /// feature fails to start, the exception comes out here, and the sidecar is still disposed with the runtime.
+    /// </summary>
     public async Task<TestSidecar> AddSidecarAsync(string appId, string instanceId, string? config, IStateStore? actorStore,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, ResiliencySpec? resiliency = null)
     {
         var app = await ActorTestApp.StartAsync(instanceId, Ledger, config, cancellationToken);
         var channel = new TestAppChannel(app.BaseAddress);
@@ -58,7 +61,7 @@ internal sealed class ActorTestRuntime : IAsyncDisposable
             StateStores = stores,
             ActorStateStoreName = actorStore?.Name,
             DeclarativeSubscriptions = [],
-            Resiliency = ResiliencySpec.Empty,
+            Resiliency = resiliency ?? ResiliencySpec.Empty,
             App = channel,
             LoggerFactory = NullLoggerFactory.Instance,
             Services = _services,
@@ -77,11 +80,10 @@ internal sealed class ActorTestRuntime : IAsyncDisposable
             context.Discovery = new AppDiscovery(
                 config0.IsSuccessStatusCode ? await config0.Content.ReadFromJsonAsync<JsonElement>(cancellationToken) : null, null);
         }
-        await feature.StartAsync(cancellationToken);
-
         var sidecar = new TestSidecar(app, api, feature, channel, context, new HttpClient { BaseAddress = new Uri(api.Urls.First() + "/") });
         app.Sidecar = sidecar.Client.BaseAddress;
         _sidecars.Add(sidecar);
+        await feature.StartAsync(cancellationToken);
         return sidecar;
     }
 
@@ -91,50 +93,4 @@ internal sealed class ActorTestRuntime : IAsyncDisposable
         await Placement.DisposeAsync();
         await _services.DisposeAsync();
     }
-}
-
-internal sealed class TestSidecar(
-    ActorTestApp app, WebApplication api, ISidecarFeature feature, TestAppChannel channel, SidecarContext context, HttpClient client)
-    : IAsyncDisposable
-{
-    private bool _disposed;
-
-    public ActorTestApp App { get; } = app;
-
-    public ISidecarFeature Feature { get; } = feature;
-
-    public SidecarContext Context { get; } = context;
-
-    /// <summary>A client for this sidecar's HTTP API.</summary>
-    public HttpClient Client { get; } = client;
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_disposed) return;
-        _disposed = true;
-        await Feature.StopAsync(CancellationToken.None);
-        await Feature.DisposeAsync();
-        Client.Dispose();
-        await api.StopAsync();
-        await api.DisposeAsync();
-        channel.Dispose();
-        await App.DisposeAsync();
-    }
-}
-
-internal sealed class TestAppChannel(Uri baseAddress) : IAppChannel, IDisposable
-{
-    public HttpClient Client { get; } = new() { BaseAddress = baseAddress };
-
-    public int? AppPort => Client.BaseAddress!.Port;
-
-    public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-    {
-        // The sidecar builds paths relative to the app root ("/actors/…"); HttpClient resolves them against BaseAddress.
-        if (request.RequestUri is { IsAbsoluteUri: false } relative)
-            request.RequestUri = new Uri(Client.BaseAddress!, relative.ToString().TrimStart('/'));
-        return Client.SendAsync(request, cancellationToken);
-    }
-
-    public void Dispose() => Client.Dispose();
 }

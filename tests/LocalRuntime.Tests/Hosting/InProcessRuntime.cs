@@ -44,7 +44,16 @@ public sealed class InProcessRuntime : IAsyncDisposable
         folder.Write("dapr.yaml", runFile);
         var host = new RuntimeHost(RunFileLoader.Load(folder.Path),
             new RuntimeOptions(Path.Combine(folder.Path, ".dapr-local"), InfrastructureMode.None), NullLoggerFactory.Instance, configureServices);
-        await host.StartAsync(cancellationToken);
+        try
+        {
+            await host.StartAsync(cancellationToken);
+        }
+        catch
+        {
+            await host.DisposeAsync();
+            folder.Dispose();
+            throw;
+        }
         return new InProcessRuntime(folder, host);
     }
 

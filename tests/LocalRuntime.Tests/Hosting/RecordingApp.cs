@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using DaprIoT.LocalRuntime.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -20,13 +19,13 @@ public sealed class RecordingApp : IAsyncDisposable
     private static long _sequence;
     private readonly WebApplication _app;
 
-    private RecordingApp(WebApplication app, int port)
+    private RecordingApp(WebApplication app)
     {
         _app = app;
-        Port = port;
     }
 
-    public int Port { get; }
+    /// <summary>The port the app listens on (port 0 is bound directly unless a port is given).</summary>
+    public int Port { get; private set; }
 
     public ConcurrentQueue<Request> Requests { get; } = new();
 
@@ -38,12 +37,11 @@ public sealed class RecordingApp : IAsyncDisposable
 
     public static async Task<RecordingApp> StartAsync(int? port = null, CancellationToken cancellationToken = default)
     {
-        var chosen = port ?? FreePorts.Next();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, chosen));
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port ?? 0));
         var web = builder.Build();
-        var recording = new RecordingApp(web, chosen);
+        var recording = new RecordingApp(web);
         web.Run(async context =>
         {
             using var reader = new StreamReader(context.Request.Body);
@@ -59,6 +57,7 @@ public sealed class RecordingApp : IAsyncDisposable
             await context.Response.WriteAsync("ok", context.RequestAborted);
         });
         await web.StartAsync(cancellationToken);
+        recording.Port = new Uri(web.Urls.First()).Port;
         return recording;
     }
 

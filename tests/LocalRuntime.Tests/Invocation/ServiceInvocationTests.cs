@@ -213,6 +213,38 @@ public sealed class ServiceInvocationTests
         Assert.Empty(target.To("/admin"));
     }
 
+    [Fact]
+    public async Task Trailing_slashes_are_stripped_as_daprds_router_does()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var target = await RecordingApp.StartAsync(cancellationToken: ct);
+        await using var runtime = await InProcessRuntime.StartAsync(TwoApps(target.Port), cancellationToken: ct);
+        await runtime.WaitHealthyAsync(ct);
+
+        using var invoked = await runtime.Client.GetAsync($"{runtime.Url("caller")}/v1.0/invoke/target/method/items/?page=2", ct);
+        using var health = await runtime.Client.GetAsync($"{runtime.Url("caller")}/v1.0/healthz/", ct);
+
+        Assert.Equal(HttpStatusCode.OK, invoked.StatusCode);
+        Assert.Equal("/items?page=2", Assert.Single(target.To("/items")).PathAndQuery);
+        Assert.Equal(HttpStatusCode.NoContent, health.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_body_over_max_body_size_is_refused_with_413()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var target = await RecordingApp.StartAsync(cancellationToken: ct);
+        await using var runtime = await InProcessRuntime.StartAsync(TwoApps(target.Port, callerExtra: "    maxBodySize: 1Ki"), cancellationToken: ct);
+        await runtime.WaitHealthyAsync(ct);
+
+        using var small = await runtime.Client.PostAsync($"{runtime.Url("caller")}/v1.0/invoke/target/method/upload", new StringContent(new string('a', 1000)), ct);
+        using var large = await runtime.Client.PostAsync($"{runtime.Url("caller")}/v1.0/invoke/target/method/upload", new StringContent(new string('a', 4000)), ct);
+
+        Assert.Equal(HttpStatusCode.OK, small.StatusCode);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, large.StatusCode);
+        Assert.Contains("ERR_MALFORMED_REQUEST", await large.Content.ReadAsStringAsync(ct));
+    }
+
     private static async Task<InProcessRuntime> InProcessRuntimeWithFiles(string runFile, CancellationToken ct)
     {
         // configFilePath is relative to the app folder: write it there before loading.

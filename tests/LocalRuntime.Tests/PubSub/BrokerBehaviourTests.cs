@@ -62,6 +62,7 @@ public sealed class BrokerBehaviourTests : IAsyncLifetime
         await Task.Delay(TimeSpan.FromMilliseconds(800), Ct);
 
         Assert.Single(app.Received);
+        await Poll.UntilAsync(() => sidecar.Logs.Any(l => l.StartsWith("Error:") && l.Contains("NACKed without requeue")), Ct);
     }
 
     [Fact]
@@ -82,7 +83,7 @@ public sealed class BrokerBehaviourTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task RabbitMQ_deliveryMode_2_publishes_persistent_messages_with_publisher_confirms()
+    public async Task RabbitMQ_deliveryMode_2_publishes_persistent_messages_with_confirms_and_native_TTL()
     {
         var topic = NewTopic();
         var component = Brokers.Component(BrokerKind.RabbitMq,
@@ -90,13 +91,18 @@ public sealed class BrokerBehaviourTests : IAsyncLifetime
         var (_, sidecar) = await StartAsync(component, topic);
         await sidecar.Feature.StopAsync(Ct); // the queue stays; the message waits there
 
-        await PublishAsync(sidecar, topic, 1);
+        using var content = new StringContent("{\"n\":1}", Encoding.UTF8, "application/json");
+        using var response = await sidecar.Client.PostAsync($"/v1.0/publish/pubsub/{topic}?metadata.ttlInSeconds=60", content, Ct);
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
 
         await using var connection = await new ConnectionFactory { Uri = new Uri("amqp://guest:guest@127.0.0.1:5672") }.CreateConnectionAsync(Ct);
         await using var channel = await connection.CreateChannelAsync(cancellationToken: Ct);
         BasicGetResult? message = null;
         await Poll.UntilAsync(async () => (message = await channel.BasicGetAsync($"{_appId}-{topic}", true, Ct)) is not null, Ct);
         Assert.Equal(DeliveryModes.Persistent, message!.BasicProperties.DeliveryMode);
+        // RabbitMQ expires messages itself, so daprd writes no expiration into the event.
+        Assert.Equal("60000", message.BasicProperties.Expiration);
+        Assert.DoesNotContain("expiration", Encoding.UTF8.GetString(message.Body.Span));
     }
 
     [Theory]
@@ -160,19 +166,19 @@ public sealed class BrokerBehaviourTests : IAsyncLifetime
             return Results.Ok();
         });
         var latencies = new List<double>();
-        for (var n = 0; n < 50; n++)
+        for (var n = 0; n < 55; n++)
         {
             arrived = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
             var started = Stopwatch.GetTimestamp();
             await PublishAsync(sidecar, topic, n);
             var at = await arrived.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
-            latencies.Add(Stopwatch.GetElapsedTime(started, at).TotalMilliseconds);
+            if (n >= 5) latencies.Add(Stopwatch.GetElapsedTime(started, at).TotalMilliseconds); // 5 to warm up (JIT, connections)
         }
 
         latencies.Sort();
         TestContext.Current.TestOutputHelper?.WriteLine(
-            $"{kind}: publish→deliver p50 {latencies[latencies.Count / 2]:F2} ms, p99 {latencies[(int)(latencies.Count * 0.99)]:F2} ms (50 events, one at a time)");
-        await Poll.UntilAsync(() => sidecar.Feature.Statistics.Delivered == 50, Ct);
+            $"{kind}: publish→deliver p50 {latencies[latencies.Count / 2]:F2} ms, p99 {latencies[(int)(latencies.Count * 0.99)]:F2} ms (50 events after 5 warm-up ones, one at a time)");
+        await Poll.UntilAsync(() => sidecar.Feature.Statistics.Delivered == 55, Ct);
     }
 
     private static void InterlockedMax(ref int target, int value)

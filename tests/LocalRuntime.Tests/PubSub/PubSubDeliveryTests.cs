@@ -236,6 +236,7 @@ public sealed class PubSubDeliveryTests : IAsyncLifetime
         await RedeliveryWindow();
 
         Assert.Single(app.At("/events"));
+        Assert.Contains(sidecar.Logs, l => l.StartsWith("Error:") && l.Contains("in-memory pub/sub never redelivers"));
     }
 
     [Theory]
@@ -254,6 +255,8 @@ public sealed class PubSubDeliveryTests : IAsyncLifetime
 
         Assert.Equal(2, app.At("/events").Count);
         Assert.Equal(0, sidecar.Feature.Statistics.ReturnedToBroker);
+        Assert.Contains(sidecar.Logs, l => l.StartsWith("Warning: Dropped event") && l.EndsWith("the app answered DROP"));
+        Assert.Contains(sidecar.Logs, l => l.StartsWith("Warning: Dropped event") && l.EndsWith("the app answered 404"));
     }
 
     [Theory]
@@ -262,19 +265,24 @@ public sealed class PubSubDeliveryTests : IAsyncLifetime
     {
         var app = await AppAsync();
         var topic = NewTopic();
-        var lowerCaseCalls = 0;
+        var calls = 0;
         app.Handle("/events", d => (int)d.Event["data"]!["n"]! == 1
             ? Results.Text("<html>not json</html>", "text/html")
-            : Interlocked.Increment(ref lowerCaseCalls) == 1 ? Results.Json(new { status = "success" }) : Results.Ok());
+            : Interlocked.Increment(ref calls) switch
+            {
+                1 => Results.Json(new { status = "success" }),                  // values are case-sensitive: a retry
+                2 => Results.Text("{\"Status\":\"RETRY\"}", "application/json"), // keys are not (Go's decoder): a retry
+                _ => Results.Ok(),
+            });
         var sidecar = await SidecarAsync(kind, app, Brokers.Subscription(topic));
 
         await PublishAsync(sidecar, topic, "{\"n\":1}");
         await PublishAsync(sidecar, topic, "{\"n\":2}");
 
         await Until(() => sidecar.Feature.Statistics.Delivered == 2);
-        Assert.Equal(1, sidecar.Feature.Statistics.ReturnedToBroker);
+        Assert.Equal(2, sidecar.Feature.Statistics.ReturnedToBroker);
         Assert.Single(app.At("/events"), d => (int)d.Event["data"]!["n"]! == 1);
-        Assert.Equal(2, app.At("/events").Count(d => (int)d.Event["data"]!["n"]! == 2));
+        Assert.Equal(3, app.At("/events").Count(d => (int)d.Event["data"]!["n"]! == 2));
     }
 
     [Theory]
@@ -296,6 +304,7 @@ public sealed class PubSubDeliveryTests : IAsyncLifetime
         Assert.Equal(original.Id, (string?)dead["id"]);
         Assert.Equal(topic, (string?)dead["topic"]);
         Assert.Equal(1, sidecar.Feature.Statistics.DeadLettered);
+        Assert.Contains(sidecar.Logs, l => l.Contains($"sent to dead-letter topic {deadLetters}: the app answered 503"));
         await RedeliveryWindow();
         Assert.Single(app.At("/events"));
     }
@@ -404,6 +413,24 @@ public sealed class PubSubDeliveryTests : IAsyncLifetime
         await Until(() => app.At("/dead").Count == 1);
         Assert.Empty(app.At("/alarms"));
         Assert.Equal(1, sidecar.Feature.Statistics.Dropped);
+    }
+
+    [Fact]
+    public async Task A_rule_that_cannot_be_evaluated_for_an_event_fails_its_delivery_like_daprd()
+    {
+        var app = await AppAsync();
+        var topic = NewTopic();
+        var deadLetters = NewTopic();
+        var sidecar = await SidecarAsync(BrokerKind.Redis, app,
+            Brokers.Subscription(topic, "/all", deadLetterTopic: deadLetters, rules: [new SubscriptionRule("event.data.level > 5.0", "/high")]),
+            Brokers.Subscription(deadLetters, "/dead"));
+
+        await PublishAsync(sidecar, topic, "{\"kind\":\"no level\"}");
+
+        await Until(() => app.At("/dead").Count == 1);
+        Assert.Empty(app.At("/all"));
+        Assert.Empty(app.At("/high"));
+        Assert.Equal(1, sidecar.Feature.Statistics.DeadLettered);
     }
 
     [Fact]

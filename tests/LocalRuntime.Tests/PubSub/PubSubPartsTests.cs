@@ -1,6 +1,7 @@
 using System.Text;
 using DaprIoT.LocalRuntime.Components;
 using DaprIoT.LocalRuntime.PubSub;
+using DaprIoT.LocalRuntime.PubSub.Brokers;
 using DaprIoT.LocalRuntime.Resiliency;
 using DaprIoT.LocalRuntime.Sidecar;
 using DaprIoT.LocalRuntime.State;
@@ -100,5 +101,37 @@ public sealed class PubSubPartsTests
         Assert.Equal(fresh.Traceparent[..36], child.Traceparent[..36]);
         Assert.NotEqual(fresh.Traceparent, child.Traceparent);
         Assert.Equal("k=v", child.Tracestate);
+    }
+
+    [Theory]
+    [InlineData("redisType", "cluster")]
+    [InlineData("enableTLS", "true")]
+    [InlineData("concurrency", "0")]
+    [InlineData("processingTimeout", "soon")]
+    public void Redis_settings_the_runtime_cannot_honour_fail_naming_the_field(string key, string value)
+    {
+        var component = Component(("redisHost", "127.0.0.1:6379"), (key, value));
+
+        var error = Assert.Throws<LocalRuntime.Configuration.ConfigurationException>(() =>
+            LocalRuntime.PubSub.Brokers.PubSubBrokerFactory.Create(component, Sidecar("orders", "orders-0"), NullLogger.Instance));
+
+        Assert.Equal("pubsub.yaml", error.File);
+        Assert.EndsWith(key, error.Field);
+    }
+
+    [Theory]
+    [InlineData(null, true)]
+    [InlineData("true", true)]
+    [InlineData("false", false)]
+    public void A_rabbitmq_component_whose_queues_vanish_with_their_subscriber_is_warned_about(string? deletedWhenUnused, bool warned)
+    {
+        using var log = new TestLog();
+        var metadata = new Dictionary<string, string> { ["connectionString"] = "amqp://guest:guest@127.0.0.1:5672" };
+        if (deletedWhenUnused is not null) metadata["deletedWhenUnused"] = deletedWhenUnused;
+        var component = new ComponentSpec("pubsub", "pubsub.rabbitmq", "v1", metadata, [], false, "pubsub.yaml");
+
+        _ = new RabbitMqBroker(component, "orders", log.CreateLogger("pubsub"));
+
+        Assert.Equal(warned, log.Lines.Any(line => line.StartsWith("Warning:", StringComparison.Ordinal) && line.Contains("deletedWhenUnused is true")));
     }
 }

@@ -6,6 +6,7 @@ using DaprIoT.LocalRuntime.PubSub;
 using DaprIoT.LocalRuntime.Resiliency;
 using DaprIoT.LocalRuntime.Sidecar;
 using DaprIoT.LocalRuntime.State;
+using DaprIoT.LocalRuntime.Tests.Bindings;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,9 +22,11 @@ public sealed class PubSubSidecar : IAsyncDisposable
 {
     private readonly WebApplication _api;
     private readonly TestAppChannel? _channel;
+    private readonly TestLog _log;
 
-    private PubSubSidecar(WebApplication api, PubSubFeature feature, SidecarContext context, TestAppChannel? channel, HttpClient client)
+    private PubSubSidecar(WebApplication api, PubSubFeature feature, SidecarContext context, TestAppChannel? channel, HttpClient client, TestLog log)
     {
+        _log = log;
         _api = api;
         Feature = feature;
         Context = context;
@@ -36,6 +39,9 @@ public sealed class PubSubSidecar : IAsyncDisposable
 
     /// <summary>A client for this sidecar's HTTP API.</summary>
     public HttpClient Client { get; }
+
+    /// <summary>What the sidecar logged, as <c>Level: message</c> lines.</summary>
+    public IReadOnlyCollection<string> Logs => _log.Lines;
 
     public static async Task<PubSubSidecar> StartAsync(
         string appId,
@@ -50,6 +56,7 @@ public sealed class PubSubSidecar : IAsyncDisposable
         var ct = TestContext.Current.CancellationToken;
         var port = FreePort();
         var channel = app is null ? null : new TestAppChannel(app.Port);
+        var log = new TestLog();
         var context = new SidecarContext
         {
             AppId = appId,
@@ -60,7 +67,7 @@ public sealed class PubSubSidecar : IAsyncDisposable
             DeclarativeSubscriptions = declarative ?? [],
             Resiliency = resiliency ?? ResiliencySpec.Empty,
             App = channel ?? (IAppChannel)new NoApp(),
-            LoggerFactory = LoggerFactory.Create(logging => logging.SetMinimumLevel(LogLevel.Warning)),
+            LoggerFactory = log.CreateFactory(),
             Services = new ServiceCollection().BuildServiceProvider(),
             Discovery = new AppDiscovery(null, subscribeAnswer is null ? null : JsonDocument.Parse(subscribeAnswer).RootElement.Clone()),
         };
@@ -73,7 +80,7 @@ public sealed class PubSubSidecar : IAsyncDisposable
         await api.StartAsync(ct);
         await feature.StartAsync(ct);
         var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-        return new PubSubSidecar(api, feature, context, channel, client);
+        return new PubSubSidecar(api, feature, context, channel, client, log);
     }
 
     private static int FreePort()

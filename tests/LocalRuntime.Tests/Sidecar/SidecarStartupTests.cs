@@ -175,4 +175,22 @@ public sealed class SidecarStartupTests
         Assert.Equal(["start", "stop", "start"], feature.Events.Select(e => e.Kind));
         Assert.DoesNotContain(app.To("/healthz"), r => r.Headers.ContainsKey("dapr-api-token"));
     }
+
+    [Fact]
+    public async Task A_sidecar_port_already_in_use_is_reported_with_the_app_and_field()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var busy = await RecordingApp.StartAsync(cancellationToken: ct);
+
+        var error = await Assert.ThrowsAsync<DaprIoT.LocalRuntime.Configuration.ConfigurationException>(() => InProcessRuntime.StartAsync($"""
+            version: 1
+            apps:
+              - appID: orders
+                appDirPath: ./apps/orders
+                daprHTTPPort: {busy.Port}
+            """, cancellationToken: ct));
+
+        Assert.Equal("apps[orders #0].daprHTTPPort", error.Field);
+        Assert.Contains($"127.0.0.1:{busy.Port}", error.Problem);
+    }
 }

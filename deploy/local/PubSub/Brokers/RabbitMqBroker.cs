@@ -33,6 +33,7 @@ public sealed class RabbitMqBroker : IPubSubBroker
         _logger = logger;
         Durable = component.GetBool("durable", true);
         DeletedWhenUnused = component.GetBool("deletedWhenUnused", true);
+        if (DeletedWhenUnused) PubSubLog.QueuesDeletedWhenUnused(logger, component.Name);
         RequeueInFailure = component.GetBool("requeueInFailure", false);
         PublisherConfirm = component.GetBool("publisherConfirm", false);
         EnableDeadLetter = component.GetBool("enableDeadLetter", false);

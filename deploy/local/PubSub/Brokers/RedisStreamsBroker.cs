@@ -21,6 +21,10 @@ public sealed class RedisStreamsBroker : IPubSubBroker
     public RedisStreamsBroker(ComponentSpec component, string consumerId, ILogger logger)
     {
         ComponentName = component.Name;
+        if ((component.GetString("redisType") ?? "node") != "node")
+            throw component.Invalid("redisType", "only 'node' is provided by the local runtime (no Redis cluster)");
+        if (component.GetBool("enableTLS", false))
+            throw component.Invalid("enableTLS", "TLS to Redis is not provided by the local runtime; use a local redis-server");
         Options = RedisOptions.FromComponent(component);
         ConsumerId = consumerId;
         ProcessingTimeout = component.GetDuration("processingTimeout", TimeSpan.FromSeconds(15));

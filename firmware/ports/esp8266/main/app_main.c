@@ -2,9 +2,9 @@
  *
  * Wi-Fi station -> MQTT (esp-mqtt) -> the portable core. A light bulb drives two PWM channels
  * (warm and cold white); a sous-vide cooker drives a heater relay and reads an NTC probe on A0.
- * The boot counter lives in NVS and grows on every start. The MQTT task and the tick task share
- * the core under one mutex; the core itself never blocks. Settings: `idf.py menuconfig`,
- * "DaprIoT device". */
+ * The boot counter lives in NVS and grows on every start. Only the app task touches the core:
+ * the MQTT task just queues its events, so no lock is held across an esp-mqtt call. Settings:
+ * `idf.py menuconfig`, "DaprIoT device". */
 #include <stdio.h>
 #include <string.h>
 
@@ -17,7 +17,7 @@
 #include "esp_timer.h"
 #include "esp_wifi.h"
 #include "freertos/FreeRTOS.h"
-#include "freertos/semphr.h"
+#include "freertos/queue.h"
 #include "freertos/task.h"
 #include "mqtt_client.h"
 #include "nvs_flash.h"
@@ -36,12 +36,22 @@ static const char *TAG = "dapriot";
 #define ID_PREFIX   "bulb-"
 #endif
 
+#define TICK_MS 100
+
+/* An MQTT event, copied out of the MQTT task for the app task. */
+typedef struct {
+    esp_mqtt_event_id_t id;
+    int msg_id;
+    uint16_t len;
+    char data[FW_PAYLOAD_MAX + 1];
+} app_event_t;
+
 /* The port's own state: one device per chip. */
 static struct {
     fw_device_t dev;
     fw_port_t port;
     esp_mqtt_client_handle_t mqtt;
-    SemaphoreHandle_t lock;
+    QueueHandle_t events;
     char id[FW_DEVICE_ID_MAX + 1];
     char will_topic[FW_TOPIC_MAX];
     char will[FW_REPORT_MAX];
@@ -104,10 +114,38 @@ static uint32_t next_boot(void)
     return boot;
 }
 
+/* Runs in the MQTT task: copy, queue, return. A full queue drops the event; the platform re-sends
+ * an unacknowledged command and a lost PUBACK only means a re-send after the next reconnect. */
 static esp_err_t on_mqtt(esp_mqtt_event_handle_t ev)
 {
-    xSemaphoreTake(app.lock, portMAX_DELAY);
+    app_event_t e = {.id = ev->event_id, .msg_id = ev->msg_id, .len = 0};
     switch (ev->event_id) {
+    case MQTT_EVENT_CONNECTED:
+    case MQTT_EVENT_DISCONNECTED:
+    case MQTT_EVENT_PUBLISHED:
+        break;
+    case MQTT_EVENT_DATA:
+        /* A payload larger than the MQTT buffer arrives in pieces; only the first is passed on,
+         * and the length it claims (over FW_PAYLOAD_MAX) makes the core ack it as too_large. */
+        if (ev->current_data_offset != 0)
+            return ESP_OK;
+        if (ev->total_data_len > FW_PAYLOAD_MAX) {
+            e.len = FW_PAYLOAD_MAX + 1;
+            memset(e.data, ' ', e.len);
+        } else {
+            e.len = (uint16_t)ev->data_len;
+            memcpy(e.data, ev->data, e.len);
+        }
+        break;
+    default: return ESP_OK;
+    }
+    xQueueSend(app.events, &e, 0);
+    return ESP_OK;
+}
+
+static void handle(const app_event_t *e)
+{
+    switch (e->id) {
     case MQTT_EVENT_CONNECTED:
         esp_mqtt_client_subscribe(app.mqtt, app.cmd_topic, 1);
         fw_device_on_connect(&app.dev, &app.port);
@@ -117,31 +155,26 @@ static esp_err_t on_mqtt(esp_mqtt_event_handle_t ev)
         fw_device_on_disconnect(&app.dev);
         ESP_LOGW(TAG, "broker connection lost; esp-mqtt reconnects");
         break;
-    case MQTT_EVENT_PUBLISHED:
-        fw_device_on_published(&app.dev, ev->msg_id);
-        break;
-    case MQTT_EVENT_DATA:
-        /* A payload larger than the MQTT buffer arrives in pieces: the first piece is already
-         * over FW_PAYLOAD_MAX (the buffer is 1024 bytes), so the core acks it as too_large;
-         * the following pieces are dropped. */
-        if (ev->current_data_offset == 0)
-            fw_device_on_command(&app.dev, &app.port, ev->data,
-                                 ev->total_data_len > FW_PAYLOAD_MAX ? FW_PAYLOAD_MAX + 1 : (size_t)ev->data_len);
-        break;
+    case MQTT_EVENT_PUBLISHED: fw_device_on_published(&app.dev, e->msg_id); break;
+    case MQTT_EVENT_DATA: fw_device_on_command(&app.dev, &app.port, e->data, e->len); break;
     default: break;
     }
-    xSemaphoreGive(app.lock);
-    return ESP_OK;
 }
 
-static void tick_task(void *arg)
+static void app_task(void *arg)
 {
     (void)arg;
+    static app_event_t e; /* one event in flight; kept off the task stack */
+    uint32_t next_tick = port_now(NULL);
     for (;;) {
-        xSemaphoreTake(app.lock, portMAX_DELAY);
+        uint32_t now = port_now(NULL);
+        int32_t wait = (int32_t)(next_tick - now);
+        if (wait > 0 && xQueueReceive(app.events, &e, pdMS_TO_TICKS(wait)) == pdTRUE) {
+            handle(&e);
+            continue;
+        }
         fw_device_tick(&app.dev, &app.port);
-        xSemaphoreGive(app.lock);
-        vTaskDelay(pdMS_TO_TICKS(100));
+        next_tick = port_now(NULL) + TICK_MS;
     }
 }
 
@@ -158,6 +191,7 @@ static void start_mqtt(void)
         .lwt_qos = 1,
         .lwt_retain = 1,
         .keepalive = 60,
+        .buffer_size = 1024,
         .event_handle = on_mqtt,
     };
     app.mqtt = esp_mqtt_client_init(&cfg);
@@ -218,7 +252,7 @@ void app_main(void)
         err = nvs_flash_init();
     }
     ESP_ERROR_CHECK(err);
-    app.lock = xSemaphoreCreateMutex();
+    app.events = xQueueCreate(4, sizeof(app_event_t));
     if (CONFIG_DAPRIOT_DEVICE_ID[0]) {
         strncpy(app.id, CONFIG_DAPRIOT_DEVICE_ID, FW_DEVICE_ID_MAX);
     } else {
@@ -238,6 +272,6 @@ void app_main(void)
     fw_device_will(&app.dev, app.will_topic, sizeof(app.will_topic), app.will, sizeof(app.will), &app.will_len);
     fw_device_cmd_topic(&app.dev, app.cmd_topic, sizeof(app.cmd_topic));
     ESP_LOGI(TAG, "%s %s, boot %u", fw_type_name(DEVICE_TYPE), app.id, (unsigned)app.dev.boot);
-    xTaskCreate(tick_task, "dapriot", 4096, NULL, 5, NULL);
+    xTaskCreate(app_task, "dapriot", 4096, NULL, 5, NULL);
     start_wifi();
 }

@@ -1,0 +1,298 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using DaprIoT.LocalRuntime.PubSub.Brokers;
+using DaprIoT.LocalRuntime.Resiliency;
+using DaprIoT.LocalRuntime.Sidecar;
+
+namespace DaprIoT.LocalRuntime.PubSub;
+
+/// <summary>
+/// Bulk subscribe (§4.8) as daprd's default bulk subscriber does it for components without native bulk support:
+/// each message the broker hands over waits in a batch until the batch holds <c>maxMessagesCount</c> events or
+/// <c>maxAwaitDurationMs</c> has passed since its first one. The batch is POSTed per route as one
+/// <c>com.dapr.event.sent.bulk</c> envelope; the app answers a status per entry (a missing or empty status is a
+/// RETRY, 404 drops them all, any other failure retries them all). Each entry then ends like a single delivery:
+/// acknowledged, dropped, dead-lettered, or handed back to the broker.
+/// </summary>
+internal sealed class BulkSubscriptionDelivery(SubscriptionDelivery single, SidecarContext sidecar, PubSubStatistics statistics,
+    TimeProvider clock, ILogger logger)
+{
+    private readonly Lock _gate = new();
+    private List<Pending> _batch = [];
+
+    private sealed record Pending(BrokerMessage Message, TaskCompletionSource Done);
+
+    private sealed record Entry(Pending Pending, string EntryId, JsonNode Event, string ContentType, JsonObject Envelope);
+
+    private enum Outcome { Success, Retry, Drop }
+
+    private SubscriptionSpec Spec => single.Spec;
+
+    public async Task HandleAsync(BrokerMessage message, CancellationToken cancellationToken)
+    {
+        var pending = new Pending(message, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        List<Pending>? full = null;
+        lock (_gate)
+        {
+            _batch.Add(pending);
+            if (_batch.Count >= Spec.BulkMaxMessagesCount)
+            {
+                full = _batch;
+                _batch = [];
+            }
+            else if (_batch.Count == 1)
+            {
+                _ = FlushWhenDueAsync(_batch, cancellationToken);
+            }
+        }
+        if (full is not null) _ = FlushAsync(full, cancellationToken);
+        await pending.Done.Task.WaitAsync(cancellationToken);
+    }
+
+    private async Task FlushWhenDueAsync(List<Pending> batch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(Spec.BulkMaxAwaitDurationMs), clock, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return; // stopping: every waiting handler sees the same cancellation
+        }
+        lock (_gate)
+        {
+            if (!ReferenceEquals(_batch, batch)) return; // already sent because it filled up
+            _batch = [];
+        }
+        await FlushAsync(batch, cancellationToken);
+    }
+
+    private async Task FlushAsync(List<Pending> batch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var entries = new List<(string Path, Entry Entry)>();
+            foreach (var pending in batch)
+            {
+                var message = pending.Message;
+                JsonObject envelope;
+                JsonNode @event;
+                string contentType;
+                if (Spec.RawPayload)
+                {
+                    envelope = CloudEvents.FromRawPayload(message.Data, Spec.PubsubName, message.Topic, message.Metadata);
+                    @event = JsonValue.Create(Convert.ToBase64String(message.Data));
+                    contentType = "application/octet-stream";
+                }
+                else if (CloudEvents.Parse(message.Data) is { } parsed)
+                {
+                    envelope = parsed;
+                    @event = parsed.DeepClone();
+                    contentType = CloudEvents.ContentType;
+                    if (CloudEvents.HasExpired(envelope, clock.GetUtcNow()))
+                    {
+                        await Settle(pending, () => single.DropAsync(message, envelope, $"expired at {envelope["expiration"]}", cancellationToken));
+                        continue;
+                    }
+                }
+                else
+                {
+                    await Settle(pending, () => single.FailAsync(message, "?", "the message is not a CloudEvent (not a JSON object)", cancellationToken));
+                    continue;
+                }
+                string? path;
+                try
+                {
+                    path = single.Route(envelope);
+                }
+                catch (RouteEvaluationException e)
+                {
+                    await Settle(pending, () => single.FailAsync(message, SubscriptionDelivery.EventId(envelope), $"routing rule failed: {e.Message}", cancellationToken));
+                    continue;
+                }
+                if (path is null)
+                {
+                    await Settle(pending, () => single.DropAsync(message, envelope, "no routing rule matched and there is no default route", cancellationToken));
+                    continue;
+                }
+                entries.Add((path, new Entry(pending, Guid.NewGuid().ToString(), @event, contentType, envelope)));
+            }
+            foreach (var group in entries.GroupBy(e => e.Path, e => e.Entry))
+                await DeliverAsync(group.Key, [.. group], cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping: nothing more is acknowledged; the broker keeps what was not.
+            foreach (var pending in batch) pending.Done.TrySetCanceled(cancellationToken);
+        }
+        catch (Exception e)
+        {
+            foreach (var pending in batch) pending.Done.TrySetException(e);
+        }
+    }
+
+    private async Task DeliverAsync(string path, List<Entry> entries, CancellationToken cancellationToken)
+    {
+        var policies = sidecar.Resiliency.ForComponentInbound(Spec.PubsubName);
+        var retry = policies?.Retry ?? RetryPolicy.None;
+        for (var retries = 0; ; retries++)
+        {
+            var outcomes = await SendAsync(path, entries, policies?.Timeout, cancellationToken);
+            var again = new List<Entry>();
+            foreach (var entry in entries)
+            {
+                var (outcome, reason) = outcomes[entry.EntryId];
+                switch (outcome)
+                {
+                    case Outcome.Success:
+                        statistics.CountDelivered();
+                        entry.Pending.Done.TrySetResult();
+                        break;
+                    case Outcome.Drop:
+                        await Settle(entry.Pending, () => single.DropAsync(entry.Pending.Message, entry.Envelope, reason, cancellationToken));
+                        break;
+                    default:
+                        again.Add(entry);
+                        break;
+                }
+            }
+            if (again.Count == 0) return;
+            if (!retry.AllowsRetry(retries))
+            {
+                foreach (var entry in again)
+                    await Settle(entry.Pending, () => single.FailAsync(entry.Pending.Message, SubscriptionDelivery.EventId(entry.Envelope),
+                        outcomes[entry.EntryId].Reason, cancellationToken));
+                return;
+            }
+            PubSubLog.Retrying(logger, Spec.PubsubName, Spec.Topic, $"{again.Count} bulk entries", retries + 1, outcomes[again[0].EntryId].Reason);
+            await Task.Delay(retry.DelayBefore(retries + 1), clock, cancellationToken);
+            entries = again;
+        }
+    }
+
+    private async Task<Dictionary<string, (Outcome Outcome, string Reason)>> SendAsync(string path, List<Entry> entries,
+        TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        var items = new JsonArray();
+        foreach (var entry in entries)
+        {
+            var metadata = new JsonObject();
+            foreach (var (key, value) in entry.Pending.Message.Metadata) metadata[key] = value;
+            items.Add(new JsonObject
+            {
+                ["entryId"] = entry.EntryId,
+                ["event"] = entry.Event.DeepClone(),
+                ["contentType"] = entry.ContentType,
+                ["metadata"] = metadata,
+            });
+        }
+        var envelope = new JsonObject
+        {
+            ["id"] = Guid.NewGuid().ToString(),
+            ["type"] = "com.dapr.event.sent.bulk",
+            ["topic"] = Spec.Topic,
+            ["pubsubname"] = Spec.PubsubName,
+            ["metadata"] = new JsonObject { ["pubsubname"] = Spec.PubsubName },
+            ["entries"] = items,
+        };
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent(envelope) };
+        request.Headers.TryAddWithoutValidation("pubsubname", Spec.PubsubName);
+        var trace = EventTrace.ChildOf(SubscriptionDelivery.Text(entries[0].Envelope, "traceparent"), null);
+        request.Headers.TryAddWithoutValidation("traceparent", trace.Traceparent);
+
+        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (timeout is { } limit) attempt.CancelAfter(limit);
+        try
+        {
+            using var response = await sidecar.App.SendAsync(request, attempt.Token);
+            if (response.StatusCode == HttpStatusCode.NotFound) return All(entries, Outcome.Drop, "the app answered 404");
+            if (!response.IsSuccessStatusCode) return All(entries, Outcome.Retry, $"the app answered {(int)response.StatusCode}");
+            var statuses = Statuses(await response.Content.ReadAsByteArrayAsync(attempt.Token));
+            if (statuses is null) return All(entries, Outcome.Retry, "the app's answer is not {\"statuses\":[…]}");
+            var outcomes = All(entries, Outcome.Retry, "the app answered no status for the entry");
+            foreach (var (entryId, status) in statuses)
+            {
+                if (!outcomes.ContainsKey(entryId)) continue; // daprd ignores ids it did not send
+                outcomes[entryId] = status switch
+                {
+                    "SUCCESS" => (Outcome.Success, ""),
+                    "DROP" => (Outcome.Drop, "the app answered DROP"),
+                    "RETRY" or "" => (Outcome.Retry, "the app answered RETRY"),
+                    _ => (Outcome.Retry, $"the app answered the unknown status '{status}'"),
+                };
+            }
+            return outcomes;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return All(entries, Outcome.Retry, timeout is { } allowed ? $"the app did not answer within {allowed}" : "the request to the app was cancelled");
+        }
+        catch (HttpRequestException e)
+        {
+            return All(entries, Outcome.Retry, $"the app could not be reached: {e.Message}");
+        }
+    }
+
+    /// <summary>The <c>statuses</c> array, keys matched case-insensitively as Go's decoder does; null when the body does not decode.</summary>
+    private static List<(string EntryId, string Status)>? Statuses(byte[] body)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            if (document.RootElement.ValueKind != JsonValueKind.Object) return null;
+            var result = new List<(string, string)>();
+            foreach (var property in document.RootElement.EnumerateObject())
+            {
+                if (!property.Name.Equals("statuses", StringComparison.OrdinalIgnoreCase)) continue;
+                if (property.Value.ValueKind != JsonValueKind.Array) return null;
+                result.Clear();
+                foreach (var item in property.Value.EnumerateArray())
+                {
+                    if (item.ValueKind != JsonValueKind.Object) return null;
+                    string? id = null, status = null;
+                    foreach (var field in item.EnumerateObject())
+                    {
+                        if (field.Value.ValueKind is not (JsonValueKind.String or JsonValueKind.Null)) return null;
+                        if (field.Name.Equals("entryId", StringComparison.OrdinalIgnoreCase)) id = field.Value.GetString();
+                        else if (field.Name.Equals("status", StringComparison.OrdinalIgnoreCase)) status = field.Value.GetString();
+                    }
+                    if (id is not null) result.Add((id, status ?? ""));
+                }
+            }
+            return result;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static Dictionary<string, (Outcome, string)> All(List<Entry> entries, Outcome outcome, string reason) =>
+        entries.ToDictionary(e => e.EntryId, _ => (outcome, reason));
+
+    private static ByteArrayContent JsonContent(JsonObject body)
+    {
+        var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body));
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        return content;
+    }
+
+    /// <summary>Ends one entry's wait with the outcome of <paramref name="action"/>: done, or failed back to the broker.</summary>
+    private static async Task Settle(Pending pending, Func<Task> action)
+    {
+        try
+        {
+            await action();
+            pending.Done.TrySetResult();
+        }
+        catch (OperationCanceledException)
+        {
+            pending.Done.TrySetCanceled();
+        }
+        catch (Exception e)
+        {
+            pending.Done.TrySetException(e);
+        }
+    }
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Brings up DaprIoT locally: installs what is missing, builds the services and the firmware, then runs
+# dapr.yaml with dapr-local (which starts Redis, Mosquitto and, for the RabbitMQ set, RabbitMQ on loopback)
+# and prints the URL to open. Ctrl-C stops everything.
+#   ./run.sh [--dashboard-port PORT]    (default 8080)
+set -euo pipefail
+cd "$(dirname "$0")"
+port=8080
+[ "${1:-}" = "--dashboard-port" ] && port="${2:?--dashboard-port needs a port}"
+
+deploy/local/prerequisites.sh
+echo "Building the firmware simulator and the services..."
+cmake -S firmware -B firmware/build -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build firmware/build -j "$(nproc)" --target dapriot-devices >/dev/null
+dotnet build deploy/local/LocalRuntime.csproj -c Release -nologo -clp:ErrorsOnly -v quiet
+exec dotnet deploy/local/bin/Release/net10.0/dapr-local.dll -f . --dashboard-port "$port"

@@ -1,0 +1,327 @@
+using DaprIoT.LocalRuntime.Configuration;
+using DaprIoT.LocalRuntime.PubSub;
+using DaprIoT.LocalRuntime.Resiliency;
+using DaprIoT.LocalRuntime.Tests.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
+using Xunit;
+
+namespace DaprIoT.LocalRuntime.Tests.ConfigurationLoading;
+
+public sealed class ResourceLoaderTests : IDisposable
+{
+    private readonly TempFolder _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    private ResourceSet Load(string? @namespace = null) =>
+        new ResourceLoader(NullLogger.Instance, @namespace).Load([_folder.Path]);
+
+    private ConfigurationException LoadFails(string fileName, string yaml)
+    {
+        var file = _folder.Write(fileName, yaml);
+        var error = Assert.Throws<ConfigurationException>(() => Load());
+        Assert.Equal(file, error.File);
+        return error;
+    }
+
+    [Fact]
+    public void Components_subscriptions_and_resiliency_are_read_from_multi_document_files()
+    {
+        _folder.Write("all.yaml", """
+            apiVersion: dapr.io/v1alpha1
+            kind: Component
+            metadata: { name: statestore }
+            spec:
+              type: state.in-memory
+              version: v1
+              initTimeout: 10s
+              ignoreErrors: true
+              metadata:
+                - { name: actorStateStore, value: true }
+                - { name: keyPrefix, value: name }
+            scopes: [orders]
+            ---
+            apiVersion: dapr.io/v2alpha1
+            kind: Subscription
+            metadata: { name: telemetry-sub }
+            spec:
+              pubsubname: pubsub
+              topic: telemetry
+              routes:
+                rules: [ { match: 'event.type == "alarm"', path: /alarms } ]
+                default: /telemetry
+              metadata: { rawPayload: "true" }
+              deadLetterTopic: telemetry-dlq
+            scopes: [stats]
+            ---
+            apiVersion: dapr.io/v1alpha1
+            kind: Subscription
+            metadata: { name: old-style }
+            spec: { pubsubname: pubsub, topic: orders, route: /orders }
+            ---
+            apiVersion: dapr.io/v1alpha1
+            kind: HTTPEndpoint
+            metadata: { name: ignored }
+            """);
+        _folder.Write("resiliency.yml", """
+            apiVersion: dapr.io/v1alpha1
+            kind: Resiliency
+            metadata: { name: platform }
+            scopes: [orders]
+            spec:
+              policies:
+                timeouts: { general: 5s }
+                retries:
+                  retry5xx: { policy: exponential, maxInterval: 15s, maxRetries: 5 }
+                  pubsubRetry: { policy: constant, duration: 2s }
+              targets:
+                apps:
+                  stats: { timeout: general, retry: retry5xx }
+                actors:
+                  Device: { retry: retry5xx }
+                components:
+                  pubsub:
+                    inbound: { retry: pubsubRetry, timeout: general }
+                    outbound: { retry: pubsubRetry }
+            """);
+
+        var set = Load();
+
+        var store = Assert.Single(set.Components);
+        Assert.Equal(("statestore", "state.in-memory", "v1", true), (store.Name, store.Type, store.Version, store.IgnoreErrors));
+        Assert.Equal(TimeSpan.FromSeconds(10), store.InitTimeout);
+        Assert.Equal("true", store.Metadata["actorStateStore"]);
+        Assert.Equal("name", store.GetString("KEYPREFIX"));
+        Assert.Empty(set.ComponentsFor("stats"));
+        Assert.Single(set.ComponentsFor("orders"));
+
+        Assert.Equal(2, set.Subscriptions.Count);
+        var v2 = set.Subscriptions[0];
+        Assert.Equal(SubscriptionKind.Declarative, v2.Kind);
+        Assert.Equal(("pubsub", "telemetry", "/telemetry", "telemetry-dlq"), (v2.PubsubName, v2.Topic, v2.DefaultPath, v2.DeadLetterTopic));
+        Assert.Equal([new SubscriptionRule("event.type == \"alarm\"", "/alarms")], v2.Rules);
+        Assert.True(v2.RawPayload);
+        Assert.Equal(["stats"], v2.Scopes);
+        Assert.Equal("/orders", set.Subscriptions[1].DefaultPath);
+        Assert.Single(set.SubscriptionsFor("orders"));
+
+        var resiliency = set.ResiliencyFor("orders");
+        var app = resiliency.ForApp("stats")!;
+        Assert.Equal(TimeSpan.FromSeconds(5), app.Timeout);
+        Assert.Equal(new RetryPolicy("retry5xx", RetryBackoff.Exponential, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(15), 5), app.Retry);
+        Assert.Equal(RetryBackoff.Constant, resiliency.ForComponentInbound("pubsub")!.Retry!.Backoff);
+        Assert.Equal(-1, resiliency.ForComponentOutbound("pubsub")!.Retry!.MaxRetries);
+        Assert.NotNull(resiliency.ForActorType("Device"));
+        Assert.Same(ResiliencySpec.Empty, set.ResiliencyFor("stats"));
+    }
+
+    [Fact]
+    public void A_configuration_reads_tracing_features_and_access_control()
+    {
+        var file = _folder.Write("config.yaml", """
+            apiVersion: dapr.io/v1alpha1
+            kind: Configuration
+            metadata: { name: appconfig }
+            spec:
+              tracing: { samplingRate: "1" }
+              features:
+                - { name: HotReload, enabled: true }
+                - { name: Other, enabled: false }
+              accessControl:
+                defaultAction: deny
+                policies:
+                  - appId: frontend
+                    defaultAction: deny
+                    operations:
+                      - { name: /orders/*, httpVerb: [GET], action: allow }
+                      - { name: /admin/**, httpVerb: ["*"], action: allow }
+            """);
+
+        var config = ResourceLoader.LoadConfiguration(file);
+
+        Assert.Equal(1.0, config.SamplingRate);
+        Assert.Equal(["HotReload"], config.EnabledFeatures);
+        var acl = config.AccessControl!;
+        Assert.True(acl.IsAllowed("frontend", "GET", "orders/42"));
+        Assert.False(acl.IsAllowed("frontend", "POST", "orders/42"));
+        Assert.False(acl.IsAllowed("frontend", "GET", "orders/42/lines"));
+        Assert.True(acl.IsAllowed("frontend", "DELETE", "/admin/a/b"));
+        Assert.False(acl.IsAllowed("frontend", "GET", "/other"));
+        Assert.False(acl.IsAllowed("stranger", "GET", "/orders/1"));
+    }
+
+    [Fact]
+    public void Manifests_of_another_namespace_are_skipped_when_namespace_is_set()
+    {
+        _folder.Write("a.yaml", """
+            apiVersion: dapr.io/v1alpha1
+            kind: Component
+            metadata: { name: mine, namespace: dev }
+            spec: { type: state.in-memory, version: v1, metadata: [] }
+            ---
+            apiVersion: dapr.io/v1alpha1
+            kind: Component
+            metadata: { name: theirs, namespace: prod }
+            spec: { type: state.in-memory, version: v1, metadata: [] }
+            """);
+
+        Assert.Equal(["mine"], Load("dev").Components.Select(c => c.Name));
+        Assert.Equal(2, Load().Components.Count);
+    }
+
+    [Fact]
+    public void An_unknown_component_type_names_the_file_and_spec_type()
+    {
+        var error = LoadFails("c.yaml", """
+            apiVersion: dapr.io/v1alpha1
+            kind: Component
+            metadata: { name: store }
+            spec: { type: state.cosmosdb, version: v1 }
+            """);
+
+        Assert.Equal("spec.type", error.Field);
+        Assert.Contains("state.cosmosdb", error.Problem);
+    }
+
+    [Fact]
+    public void A_component_without_a_name_is_rejected()
+    {
+        var error = LoadFails("c.yaml", """
+            apiVersion: dapr.io/v1alpha1
+            kind: Component
+            metadata: { namespace: x }
+            spec: { type: state.in-memory, version: v1 }
+            """);
+
+        Assert.Equal("metadata.name", error.Field);
+    }
+
+    [Fact]
+    public void A_secret_key_ref_without_a_supported_secret_store_says_so()
+    {
+        var error = LoadFails("c.yaml", """
+            apiVersion: dapr.io/v1alpha1
+            kind: Component
+            metadata: { name: store }
+            spec:
+              type: state.in-memory
+              version: v1
+              metadata:
+                - name: redisPassword
+                  secretKeyRef: { name: redis-secret, key: password }
+            """);
+
+        Assert.Equal("spec.metadata[0].secretKeyRef", error.Field);
+        Assert.Contains("secret stores are not supported", error.Problem);
+    }
+
+    [Fact]
+    public void A_secret_key_ref_is_read_from_the_environment_through_a_local_env_secret_store()
+    {
+        var variable = $"DAPR_LOCAL_TEST_{Guid.NewGuid():N}";
+        Environment.SetEnvironmentVariable(variable, "s3cret");
+        try
+        {
+            _folder.Write("c.yaml", $$"""
+                apiVersion: dapr.io/v1alpha1
+                kind: Component
+                metadata: { name: envsecrets }
+                spec: { type: secretstores.local.env, version: v1, metadata: [] }
+                ---
+                apiVersion: dapr.io/v1alpha1
+                kind: Component
+                metadata: { name: store }
+                spec:
+                  type: state.in-memory
+                  version: v1
+                  metadata:
+                    - name: password
+                      secretKeyRef: { name: {{variable}}, key: {{variable}} }
+                auth: { secretStore: envsecrets }
+                """);
+
+            Assert.Equal("s3cret", Load().Components.Single(c => c.Name == "store").Metadata["password"]);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(variable, null);
+        }
+    }
+
+    [Fact]
+    public void A_metadata_value_that_is_a_mapping_is_rejected()
+    {
+        var error = LoadFails("c.yaml", """
+            apiVersion: dapr.io/v1alpha1
+            kind: Component
+            metadata: { name: store }
+            spec:
+              type: state.in-memory
+              version: v1
+              metadata:
+                - { name: keyPrefix, value: { nested: true } }
+            """);
+
+        Assert.Equal("spec.metadata[0].value", error.Field);
+    }
+
+    [Fact]
+    public void A_duplicate_component_name_is_rejected()
+    {
+        _folder.Write("a.yaml", "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata: { name: store }\nspec: { type: state.in-memory, version: v1 }\n");
+        var error = LoadFails("b.yaml", "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata: { name: store }\nspec: { type: state.in-memory, version: v1 }\n");
+
+        Assert.Contains("also defined", error.Problem);
+    }
+
+    [Fact]
+    public void A_resiliency_target_naming_a_missing_policy_is_rejected()
+    {
+        var error = LoadFails("r.yaml", """
+            apiVersion: dapr.io/v1alpha1
+            kind: Resiliency
+            metadata: { name: r }
+            spec:
+              policies: { retries: { a: { policy: constant } } }
+              targets: { apps: { orders: { retry: b } } }
+            """);
+
+        Assert.Equal("spec.targets.apps.orders.retry", error.Field);
+        Assert.Contains("'b'", error.Problem);
+    }
+
+    [Fact]
+    public void A_retry_policy_with_a_bad_duration_is_rejected()
+    {
+        var error = LoadFails("r.yaml", """
+            apiVersion: dapr.io/v1alpha1
+            kind: Resiliency
+            metadata: { name: r }
+            spec:
+              policies: { retries: { a: { policy: constant, duration: soon } } }
+            """);
+
+        Assert.Equal("spec.policies.retries.a.duration", error.Field);
+    }
+
+    [Fact]
+    public void A_v2_subscription_without_routes_is_rejected()
+    {
+        var error = LoadFails("s.yaml", """
+            apiVersion: dapr.io/v2alpha1
+            kind: Subscription
+            metadata: { name: s }
+            spec: { pubsubname: pubsub, topic: t }
+            """);
+
+        Assert.Equal("spec.routes", error.Field);
+    }
+
+    [Fact]
+    public void Malformed_yaml_in_a_resource_file_names_the_file()
+    {
+        var error = LoadFails("broken.yaml", "kind: Component\nmetadata: { name: x\n");
+
+        Assert.Contains("malformed YAML at line", error.Problem);
+    }
+}
