@@ -129,4 +129,48 @@ public sealed class MqttBindingLifecycleTests
         await Poll.UntilAsync(() => counters.Delivered == 2, "both delivered", Timeout);
         Assert.Equal(2, app.Accepted.Count);
     }
+
+    [Fact]
+    public async Task Stopping_lets_received_messages_finish_their_delivery_first()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var topic = $"dapriot-test/{Guid.NewGuid():N}/state";
+        await using var app = await BindingTestApp.StartAsync([("/bulbs", AppRoute.PostOnly)], ct);
+        app.Respond = _ =>
+        {
+            Thread.Sleep(300); // a slow app: the deliveries are still running when the stop begins
+            return 200;
+        };
+        await using var sidecar = await BindingsSidecar.StartAsync([BindingsSidecar.Mqtt("bulbs", topic)], app, ct);
+        var consumer = sidecar.Feature.ConsumerOf("bulbs")!;
+        await using var device = await DeviceAsync(ct);
+        for (var i = 0; i < 3; i++) await device.PublishAsync(topic, "{}"u8.ToArray(), 1, false, ct);
+        await Poll.UntilAsync(() => consumer.ReceivedCount == 3, "all three received", Timeout);
+
+        await sidecar.Feature.StopAsync(ct);
+
+        var counters = sidecar.Feature.CountersOf("bulbs")!;
+        Assert.Equal((3, 0), (counters.Delivered, counters.Abandoned));
+    }
+
+    [Fact]
+    public async Task A_delivery_still_being_retried_when_the_stop_is_cut_short_is_counted_as_abandoned()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var topic = $"dapriot-test/{Guid.NewGuid():N}/state";
+        await using var app = await BindingTestApp.StartAsync([("/bulbs", AppRoute.PostOnly)], ct);
+        app.Respond = _ => 500;
+        await using var sidecar = await BindingsSidecar.StartAsync(
+            [BindingsSidecar.Mqtt("bulbs", topic, ("backOffMaxRetries", "-1"))], app, ct);
+        await using var device = await DeviceAsync(ct);
+        await device.PublishAsync(topic, "{}"u8.ToArray(), 1, false, ct);
+        var counters = sidecar.Feature.CountersOf("bulbs")!;
+        await Poll.UntilAsync(() => counters.Retries == 1, "the first retry is scheduled", Timeout);
+
+        using var hurry = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        await sidecar.Feature.StopAsync(hurry.Token);
+
+        Assert.Equal((0, 0, 1), (counters.Delivered, counters.Rejected, counters.Abandoned));
+        Assert.Contains(sidecar.Log.Lines, l => l.Contains("stopped while delivering a message"));
+    }
 }
