@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Starts (or stops) Redis, Mosquitto and RabbitMQ on loopback with their data under .dapr-local/infra,
-# the way `dapr init` provides Redis. A server already listening on its port is used as it is.
+# Starts (or stops) Redis, Mosquitto and RabbitMQ on loopback for the tests, the way `dapr init` provides Redis:
+# Redis and Mosquitto keep their files under .dapr-local/infra. A server already listening on its port is used
+# as it is, and `stop` stops only what `start` started.
 #   deploy/local/infra.sh start|stop
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -20,17 +21,19 @@ start() {
     wait_for 6379 redis 10
   fi
   if ! listening 1883; then
-    printf 'listener 1883 127.0.0.1\nallow_anonymous true\nmax_connections -1\npid_file %s\n' "$data/mosquitto.pid" \
-      > "$data/mosquitto.conf"
+    # Started as root, mosquitto would switch to the mosquitto user, who cannot write under our data folder.
+    printf 'listener 1883 127.0.0.1\nallow_anonymous true\nmax_connections -1\nuser %s\npid_file %s\n' \
+      "$(id -un)" "$data/mosquitto.pid" > "$data/mosquitto.conf"
     mosquitto -c "$data/mosquitto.conf" -d
     wait_for 1883 mosquitto 10
   fi
   if ! listening 5672; then
-    export RABBITMQ_NODENAME=dapriot@localhost RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODE_PORT=5672 \
-      RABBITMQ_MNESIA_BASE="$data/rabbitmq/mnesia" RABBITMQ_LOG_BASE="$data/rabbitmq/log" \
-      RABBITMQ_PID_FILE="$data/rabbitmq.pid"
-    mkdir -p "$data/rabbitmq"
-    rabbitmq-server > "$data/rabbitmq.log" 2>&1 &
+    # RabbitMQ runs as Debian sets it up (node rabbit@<host>, data in /var/lib/rabbitmq, run as the rabbitmq
+    # user), so rabbitmqctl, which the tests use to read queue depths, reaches it as usual.
+    RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 ERL_EPMD_ADDRESS=127.0.0.1 \
+      RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}" \
+      rabbitmq-server -detached > "$data/rabbitmq.log" 2>&1
+    touch "$data/rabbitmq.started"
     wait_for 5672 rabbitmq 90
   fi
   echo "infra: redis 127.0.0.1:6379, mosquitto 127.0.0.1:1883, rabbitmq 127.0.0.1:5672"
@@ -39,10 +42,8 @@ start() {
 stop() {
   [ -f "$data/redis.pid" ] && kill "$(cat "$data/redis.pid")" 2>/dev/null || true
   [ -f "$data/mosquitto.pid" ] && kill "$(cat "$data/mosquitto.pid")" 2>/dev/null || true
-  if [ -f "$data/rabbitmq.pid" ]; then
-    RABBITMQ_NODENAME=dapriot@localhost rabbitmqctl stop >/dev/null 2>&1 || kill "$(cat "$data/rabbitmq.pid")" 2>/dev/null || true
-  fi
-  rm -f "$data"/*.pid
+  [ -f "$data/rabbitmq.started" ] && rabbitmqctl stop >/dev/null 2>&1 || true
+  rm -f "$data"/*.pid "$data/rabbitmq.started"
 }
 
 case "${1:-}" in

@@ -104,7 +104,9 @@ public sealed partial class InfrastructureLauncher(string dataDirectory, ILogger
             case "mosquitto":
                 var config = Path.Combine(folder, "mosquitto.conf");
                 await File.WriteAllTextAsync(config,
-                    $"listener {need.Port} 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location {folder}/\n", cancellationToken);
+                    // `user`: started as root, mosquitto would switch to the mosquitto user, who cannot write the folder.
+                    $"listener {need.Port} 127.0.0.1\nallow_anonymous true\nuser {Environment.UserName}\npersistence true\npersistence_location {folder}/\n",
+                    cancellationToken);
                 info.ArgumentList.Add("-c");
                 info.ArgumentList.Add(config);
                 break;
