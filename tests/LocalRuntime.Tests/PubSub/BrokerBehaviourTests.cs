@@ -8,38 +8,24 @@ using RabbitMQ.Client;
 namespace DaprIoT.LocalRuntime.Tests.PubSub;
 
 /// <summary>Behaviour specific to one broker's component settings.</summary>
-public sealed class BrokerBehaviourTests : IAsyncLifetime
+public sealed class BrokerBehaviourTests : PubSubTest
 {
-    private readonly List<string> _topics = [];
-    private readonly List<string> _queues = [];
-    private readonly List<IAsyncDisposable> _owned = [];
-    private readonly string _appId = $"app-{Guid.NewGuid():N}";
-
-    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
-
-    public async ValueTask DisposeAsync()
-    {
-        for (var i = _owned.Count - 1; i >= 0; i--) await _owned[i].DisposeAsync();
-        await Brokers.CleanUpAsync(_topics, _queues);
-    }
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private string NewTopic()
     {
         var topic = $"topic-{Guid.NewGuid():N}";
-        _topics.Add(topic);
-        _queues.AddRange([$"{_appId}-{topic}", $"dlq-{_appId}-{topic}"]);
-        _topics.Add($"dlx-{_appId}-{topic}");
+        Topics.Add(topic);
+        Queues.AddRange([$"{AppId}-{topic}", $"dlq-{AppId}-{topic}"]);
+        Topics.Add($"dlx-{AppId}-{topic}");
         return topic;
     }
 
     private async Task<(SubscriberApp App, PubSubSidecar Sidecar)> StartAsync(ComponentSpec component, string topic)
     {
         var app = await SubscriberApp.StartAsync(Ct);
-        _owned.Add(app);
-        var sidecar = await PubSubSidecar.StartAsync(_appId, [component], app, declarative: [Brokers.Subscription(topic)]);
-        _owned.Add(sidecar);
+        Owned.Add(app);
+        var sidecar = await PubSubSidecar.StartAsync(AppId, [component], app, declarative: [Brokers.Subscription(topic)]);
+        Owned.Add(sidecar);
         return (app, sidecar);
     }
 
@@ -78,7 +64,7 @@ public sealed class BrokerBehaviourTests : IAsyncLifetime
         await using var connection = await new ConnectionFactory { Uri = new Uri("amqp://guest:guest@127.0.0.1:5672") }.CreateConnectionAsync(Ct);
         await using var channel = await connection.CreateChannelAsync(cancellationToken: Ct);
         BasicGetResult? dead = null;
-        await Poll.UntilAsync(async () => (dead = await channel.BasicGetAsync($"dlq-{_appId}-{topic}", true, Ct)) is not null, Ct);
+        await Poll.UntilAsync(async () => (dead = await channel.BasicGetAsync($"dlq-{AppId}-{topic}", true, Ct)) is not null, Ct);
         Assert.Contains(topic, Encoding.UTF8.GetString(dead!.Body.Span));
     }
 
@@ -98,7 +84,7 @@ public sealed class BrokerBehaviourTests : IAsyncLifetime
         await using var connection = await new ConnectionFactory { Uri = new Uri("amqp://guest:guest@127.0.0.1:5672") }.CreateConnectionAsync(Ct);
         await using var channel = await connection.CreateChannelAsync(cancellationToken: Ct);
         BasicGetResult? message = null;
-        await Poll.UntilAsync(async () => (message = await channel.BasicGetAsync($"{_appId}-{topic}", true, Ct)) is not null, Ct);
+        await Poll.UntilAsync(async () => (message = await channel.BasicGetAsync($"{AppId}-{topic}", true, Ct)) is not null, Ct);
         Assert.Equal(DeliveryModes.Persistent, message!.BasicProperties.DeliveryMode);
         // RabbitMQ expires messages itself, so daprd writes no expiration into the event.
         Assert.Equal("60000", message.BasicProperties.Expiration);

@@ -7,32 +7,26 @@ using Microsoft.AspNetCore.Http;
 namespace DaprIoT.LocalRuntime.Tests.PubSub;
 
 /// <summary>Bulk subscribe (§4.8): batches of CloudEvents to one endpoint, answered with a status per entry.</summary>
-public sealed class BulkSubscribeTests : IAsyncLifetime
+public sealed class BulkSubscribeTests : PubSubTest
 {
-    private readonly List<IAsyncDisposable> _owned = [];
-    private readonly string _appId = $"app-{Guid.NewGuid():N}";
     private readonly string _topic = $"topic-{Guid.NewGuid():N}";
 
-    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
-
-    public async ValueTask DisposeAsync()
+    public BulkSubscribeTests()
     {
-        for (var i = _owned.Count - 1; i >= 0; i--) await _owned[i].DisposeAsync();
-        await Brokers.CleanUpAsync([_topic], [$"{_appId}-{_topic}"]);
+        Topics.Add(_topic);
+        Queues.Add($"{AppId}-{_topic}");
     }
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private async Task<(SubscriberApp App, PubSubSidecar Sidecar)> StartAsync(BrokerKind kind, int maxMessages, int maxAwaitMs, bool raw = false)
     {
         var app = await SubscriberApp.StartAsync(Ct);
-        _owned.Add(app);
+        Owned.Add(app);
         var answer = $$"""
             [ { "pubsubname": "pubsub", "topic": "{{_topic}}", "route": "/bulk", "metadata": { "rawPayload": "{{(raw ? "true" : "false")}}" },
                 "bulkSubscribe": { "enabled": true, "maxMessagesCount": {{maxMessages}}, "maxAwaitDurationMs": {{maxAwaitMs}} } } ]
             """;
-        var sidecar = await PubSubSidecar.StartAsync(_appId, [Brokers.Component(kind)], app, subscribeAnswer: answer);
-        _owned.Add(sidecar);
+        var sidecar = await PubSubSidecar.StartAsync(AppId, [Brokers.Component(kind)], app, subscribeAnswer: answer);
+        Owned.Add(sidecar);
         return (app, sidecar);
     }
 

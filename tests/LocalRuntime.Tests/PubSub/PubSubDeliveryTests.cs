@@ -9,35 +9,21 @@ using Microsoft.AspNetCore.Http;
 namespace DaprIoT.LocalRuntime.Tests.PubSub;
 
 /// <summary>Publish → broker → delivery → app answer, against real Redis, real RabbitMQ and the in-memory bus.</summary>
-public sealed class PubSubDeliveryTests : IAsyncLifetime
+public sealed class PubSubDeliveryTests : PubSubTest
 {
-    private readonly List<string> _topics = [];
-    private readonly List<string> _queues = [];
-    private readonly List<IAsyncDisposable> _owned = [];
-    private readonly string _appId = $"app-{Guid.NewGuid():N}";
-
-    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
-
-    public async ValueTask DisposeAsync()
-    {
-        for (var i = _owned.Count - 1; i >= 0; i--) await _owned[i].DisposeAsync();
-        await Brokers.CleanUpAsync(_topics, _queues);
-    }
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private string NewTopic(string consumerId = "")
     {
         var topic = $"topic-{Guid.NewGuid():N}";
-        _topics.Add(topic);
-        _queues.Add($"{(consumerId.Length > 0 ? consumerId : _appId)}-{topic}");
+        Topics.Add(topic);
+        Queues.Add($"{(consumerId.Length > 0 ? consumerId : AppId)}-{topic}");
         return topic;
     }
 
     private async Task<SubscriberApp> AppAsync()
     {
         var app = await SubscriberApp.StartAsync(Ct);
-        _owned.Add(app);
+        Owned.Add(app);
         return app;
     }
 
@@ -47,8 +33,8 @@ public sealed class PubSubDeliveryTests : IAsyncLifetime
     private async Task<PubSubSidecar> SidecarAsync(DaprIoT.LocalRuntime.Components.ComponentSpec component, SubscriberApp? app,
         SubscriptionSpec[] subscriptions, string? instanceId = null, ResiliencySpec? resiliency = null, TimeProvider? clock = null)
     {
-        var sidecar = await PubSubSidecar.StartAsync(_appId, [component], app, instanceId, subscriptions, resiliency: resiliency, clock: clock);
-        _owned.Add(sidecar);
+        var sidecar = await PubSubSidecar.StartAsync(AppId, [component], app, instanceId, subscriptions, resiliency: resiliency, clock: clock);
+        Owned.Add(sidecar);
         return sidecar;
     }
 
@@ -88,7 +74,7 @@ public sealed class PubSubDeliveryTests : IAsyncLifetime
         var ce = delivery.Event;
         Assert.True(Guid.TryParse((string?)ce["id"], out _));
         Assert.Equal("1.0", (string?)ce["specversion"]);
-        Assert.Equal(_appId, (string?)ce["source"]);
+        Assert.Equal(AppId, (string?)ce["source"]);
         Assert.Equal("com.dapr.event.sent", (string?)ce["type"]);
         Assert.Equal("application/json", (string?)ce["datacontenttype"]);
         Assert.Equal(topic, (string?)ce["topic"]);
@@ -325,7 +311,7 @@ public sealed class PubSubDeliveryTests : IAsyncLifetime
         await SidecarAsync(Brokers.Component(kind), app,
             [Brokers.Subscription(topic, deadLetterTopic: deadLetters), Brokers.Subscription(deadLetters, "/dead")], resiliency: resiliency);
 
-        await PublishAsync(sidecar: _owned.OfType<PubSubSidecar>().Single(), topic, "{\"n\":1}");
+        await PublishAsync(sidecar: Owned.OfType<PubSubSidecar>().Single(), topic, "{\"n\":1}");
 
         await Until(() => app.At("/dead").Count == 1);
         Assert.Equal(3, app.At("/events").Count); // the first attempt and two retries

@@ -6,42 +6,28 @@ using Microsoft.AspNetCore.Http;
 namespace DaprIoT.LocalRuntime.Tests.PubSub;
 
 /// <summary>Several sidecars of one app (replicas), and sidecars that stop in the middle of a delivery.</summary>
-public sealed class PubSubReplicaTests : IAsyncLifetime
+public sealed class PubSubReplicaTests : PubSubTest
 {
-    private readonly List<string> _topics = [];
-    private readonly List<string> _queues = [];
-    private readonly List<IAsyncDisposable> _owned = [];
-    private readonly string _appId = $"app-{Guid.NewGuid():N}";
-
-    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
-
-    public async ValueTask DisposeAsync()
-    {
-        for (var i = _owned.Count - 1; i >= 0; i--) await _owned[i].DisposeAsync();
-        await Brokers.CleanUpAsync(_topics, _queues);
-    }
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private string NewTopic()
     {
         var topic = $"topic-{Guid.NewGuid():N}";
-        _topics.Add(topic);
-        _queues.AddRange([$"{_appId}-{topic}", $"{_appId}-0-{topic}", $"{_appId}-1-{topic}"]);
+        Topics.Add(topic);
+        Queues.AddRange([$"{AppId}-{topic}", $"{AppId}-0-{topic}", $"{AppId}-1-{topic}"]);
         return topic;
     }
 
     private async Task<SubscriberApp> AppAsync()
     {
         var app = await SubscriberApp.StartAsync(Ct);
-        _owned.Add(app);
+        Owned.Add(app);
         return app;
     }
 
     private async Task<PubSubSidecar> ReplicaAsync(ComponentSpec component, SubscriberApp app, string topic, int index)
     {
-        var sidecar = await PubSubSidecar.StartAsync(_appId, [component], app, $"{_appId}-{index}", [Brokers.Subscription(topic)]);
-        _owned.Add(sidecar);
+        var sidecar = await PubSubSidecar.StartAsync(AppId, [component], app, $"{AppId}-{index}", [Brokers.Subscription(topic)]);
+        Owned.Add(sidecar);
         return sidecar;
     }
 
@@ -89,7 +75,7 @@ public sealed class PubSubReplicaTests : IAsyncLifetime
             await using var redis = new LocalRuntime.Redis.RedisClient(new("127.0.0.1", 6379));
             var groups = (await redis.ExecuteAsync(["XINFO", "GROUPS", topic], Ct)).AsArray()
                 .Select(g => g.AsArray()[1].AsString()).Order().ToList();
-            Assert.Equal([$"{_appId}-0", $"{_appId}-1"], groups);
+            Assert.Equal([$"{AppId}-0", $"{AppId}-1"], groups);
         }
     }
 
@@ -112,7 +98,7 @@ public sealed class PubSubReplicaTests : IAsyncLifetime
 
         await PublishAsync(first, topic, 1);
         await Poll.UntilAsync(() => app.Received.Count == 1, Ct);
-        _owned.Remove(first);
+        Owned.Remove(first);
         await first.DisposeAsync();
         neverAnswer.SetResult();
         Assert.Equal(0, first.Feature.Statistics.Delivered);
@@ -133,10 +119,10 @@ public sealed class PubSubReplicaTests : IAsyncLifetime
         var app = await AppAsync();
         var component = Brokers.Component(kind, extra: ("deletedWhenUnused", "false"));
         var first = await ReplicaAsync(component, app, topic, 0);
-        _owned.Remove(first);
+        Owned.Remove(first);
         await first.DisposeAsync();
         var publisher = await PubSubSidecar.StartAsync($"publisher-{Guid.NewGuid():N}", [component]);
-        _owned.Add(publisher);
+        Owned.Add(publisher);
 
         for (var n = 0; n < 3; n++) await PublishAsync(publisher, topic, n);
         await ReplicaAsync(component, app, topic, 0);
@@ -162,7 +148,7 @@ public sealed class PubSubReplicaTests : IAsyncLifetime
         await dying.KillAsync();
         await Poll.UntilAsync(() => sidecar.Feature.Statistics.ReturnedToBroker >= 1, Ct);
         var revived = await SubscriberApp.StartAsync(Ct, dying.Port);
-        _owned.Add(revived);
+        Owned.Add(revived);
 
         await Poll.UntilAsync(() => sidecar.Feature.Statistics.Delivered == 1, Ct);
         Assert.Equal(dying.Received.Single().Id, revived.Received.Single().Id);

@@ -9,26 +9,16 @@ using DaprIoT.LocalRuntime.PubSub;
 namespace DaprIoT.LocalRuntime.Tests.PubSub;
 
 /// <summary>The publish API's answers (§3.1): status codes and daprd's error codes.</summary>
-public sealed class PublishApiTests : IAsyncLifetime
+public sealed class PublishApiTests : PubSubTest
 {
-    private readonly List<IAsyncDisposable> _owned = [];
-    private readonly string _appId = $"app-{Guid.NewGuid():N}";
     private readonly string _topic = $"topic-{Guid.NewGuid():N}";
 
-    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
-
-    public async ValueTask DisposeAsync()
-    {
-        for (var i = _owned.Count - 1; i >= 0; i--) await _owned[i].DisposeAsync();
-        await Brokers.CleanUpAsync([_topic, "allowed", "other"], []);
-    }
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+    public PublishApiTests() => Topics.AddRange([_topic, "allowed", "other"]);
 
     private async Task<PubSubSidecar> SidecarAsync(params ComponentSpec[] components)
     {
-        var sidecar = await PubSubSidecar.StartAsync(_appId, components);
-        _owned.Add(sidecar);
+        var sidecar = await PubSubSidecar.StartAsync(AppId, components);
+        Owned.Add(sidecar);
         return sidecar;
     }
 
@@ -103,20 +93,20 @@ public sealed class PublishApiTests : IAsyncLifetime
     [Fact]
     public async Task Publishing_scopes_allow_listed_topics_and_forbid_the_rest_with_403()
     {
-        var sidecar = await SidecarAsync(Brokers.Component(BrokerKind.Redis, extra: ("publishingScopes", $"{_appId}=allowed;someone-else=other")));
+        var sidecar = await SidecarAsync(Brokers.Component(BrokerKind.Redis, extra: ("publishingScopes", $"{AppId}=allowed;someone-else=other")));
 
         Assert.Equal(HttpStatusCode.NoContent, (await PostAsync(sidecar, "/v1.0/publish/pubsub/allowed")).Status);
         var forbidden = await PostAsync(sidecar, "/v1.0/publish/pubsub/other");
         Assert.Equal((HttpStatusCode.Forbidden, "ERR_PUBSUB_FORBIDDEN"), Code(forbidden));
-        Assert.Contains(_appId, forbidden.Error!.Message);
+        Assert.Contains(AppId, forbidden.Error!.Message);
     }
 
     [Fact]
     public async Task An_app_listed_with_no_topics_may_publish_nothing_and_allowedTopics_limits_everyone()
     {
-        var denied = await SidecarAsync(Brokers.Component(BrokerKind.InMemory, extra: ("publishingScopes", $"{_appId}=")));
+        var denied = await SidecarAsync(Brokers.Component(BrokerKind.InMemory, extra: ("publishingScopes", $"{AppId}=")));
         var limited = await PubSubSidecar.StartAsync($"other-{Guid.NewGuid():N}", [Brokers.Component(BrokerKind.InMemory, extra: ("allowedTopics", "allowed"))]);
-        _owned.Add(limited);
+        Owned.Add(limited);
 
         Assert.Equal(HttpStatusCode.Forbidden, (await PostAsync(denied, "/v1.0/publish/pubsub/allowed")).Status);
         Assert.Equal(HttpStatusCode.NoContent, (await PostAsync(limited, "/v1.0/publish/pubsub/allowed")).Status);
@@ -127,10 +117,10 @@ public sealed class PublishApiTests : IAsyncLifetime
     public async Task PUT_publishes_too_and_a_topic_may_contain_slashes()
     {
         var app = await SubscriberApp.StartAsync(Ct);
-        _owned.Add(app);
-        var sidecar = await PubSubSidecar.StartAsync(_appId, [Brokers.Component(BrokerKind.InMemory)], app,
+        Owned.Add(app);
+        var sidecar = await PubSubSidecar.StartAsync(AppId, [Brokers.Component(BrokerKind.InMemory)], app,
             declarative: [Brokers.Subscription("devices/42/telemetry")]);
-        _owned.Add(sidecar);
+        Owned.Add(sidecar);
 
         var (status, _) = await PostAsync(sidecar, "/v1.0/publish/pubsub/devices/42/telemetry", method: HttpMethod.Put);
 
@@ -162,10 +152,10 @@ public sealed class PublishApiTests : IAsyncLifetime
     public async Task Bulk_publish_wraps_every_entry_like_a_single_publish(string prefix)
     {
         var app = await SubscriberApp.StartAsync(Ct);
-        _owned.Add(app);
-        var sidecar = await PubSubSidecar.StartAsync(_appId, [Brokers.Component(BrokerKind.Redis)], app,
+        Owned.Add(app);
+        var sidecar = await PubSubSidecar.StartAsync(AppId, [Brokers.Component(BrokerKind.Redis)], app,
             declarative: [Brokers.Subscription(_topic)]);
-        _owned.Add(sidecar);
+        Owned.Add(sidecar);
         var body = """
             [ { "entryId": "1", "event": { "n": 1 }, "contentType": "application/json" },
               { "entryId": "2", "event": "hello", "contentType": "text/plain", "metadata": { "cloudevent.type": "greeting" } },
@@ -186,8 +176,8 @@ public sealed class PublishApiTests : IAsyncLifetime
     public async Task Bulk_publish_rejects_duplicate_entry_ids_and_lists_the_entries_a_broker_failed()
     {
         var sidecar = await SidecarAsync(Brokers.Component(BrokerKind.InMemory));
-        var down = await PubSubSidecar.StartAsync(_appId, [Brokers.Component(BrokerKind.Redis, extra: ("redisHost", $"127.0.0.1:{ClosedPort()}"))]);
-        _owned.Add(down);
+        var down = await PubSubSidecar.StartAsync(AppId, [Brokers.Component(BrokerKind.Redis, extra: ("redisHost", $"127.0.0.1:{ClosedPort()}"))]);
+        Owned.Add(down);
 
         var duplicate = await PostAsync(sidecar, $"/v1.0-alpha1/publish/bulk/pubsub/{_topic}",
             """[{"entryId":"a","event":1},{"entryId":"a","event":2}]""");

@@ -6,25 +6,14 @@ using DaprIoT.LocalRuntime.PubSub;
 namespace DaprIoT.LocalRuntime.Tests.PubSub;
 
 /// <summary>Which subscriptions a sidecar starts: programmatic and declarative, scopes, and what it reports in metadata.</summary>
-public sealed class SubscriptionSetupTests : IAsyncLifetime
+public sealed class SubscriptionSetupTests : PubSubTest
 {
-    private readonly List<IAsyncDisposable> _owned = [];
-    private readonly string _appId = $"app-{Guid.NewGuid():N}";
     private readonly string _topic = $"topic-{Guid.NewGuid():N}";
-
-    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
-
-    public async ValueTask DisposeAsync()
-    {
-        for (var i = _owned.Count - 1; i >= 0; i--) await _owned[i].DisposeAsync();
-    }
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private async Task<SubscriberApp> AppAsync()
     {
         var app = await SubscriberApp.StartAsync(Ct);
-        _owned.Add(app);
+        Owned.Add(app);
         return app;
     }
 
@@ -39,8 +28,8 @@ public sealed class SubscriptionSetupTests : IAsyncLifetime
                 "metadata": { "rawPayload": "false" }, "deadLetterTopic": "dead",
                 "bulkSubscribe": { "enabled": true, "maxMessagesCount": 10 } } ]
             """;
-        var sidecar = await PubSubSidecar.StartAsync(_appId, [Brokers.Component(BrokerKind.InMemory)], app, subscribeAnswer: answer);
-        _owned.Add(sidecar);
+        var sidecar = await PubSubSidecar.StartAsync(AppId, [Brokers.Component(BrokerKind.InMemory)], app, subscribeAnswer: answer);
+        Owned.Add(sidecar);
 
         foreach (var topic in (string[])[$"{_topic}-v1", $"{_topic}-v2"])
         {
@@ -65,15 +54,15 @@ public sealed class SubscriptionSetupTests : IAsyncLifetime
     public async Task Declarative_subscriptions_scoped_to_another_app_and_topics_outside_subscriptionScopes_are_not_consumed()
     {
         var app = await AppAsync();
-        var component = Brokers.Component(BrokerKind.InMemory, extra: ("subscriptionScopes", $"{_appId}={_topic}"));
-        var sidecar = await PubSubSidecar.StartAsync(_appId, [component], app, declarative:
+        var component = Brokers.Component(BrokerKind.InMemory, extra: ("subscriptionScopes", $"{AppId}={_topic}"));
+        var sidecar = await PubSubSidecar.StartAsync(AppId, [component], app, declarative:
         [
             Brokers.Subscription(_topic),
             Brokers.Subscription($"{_topic}-unscoped"),
             Brokers.Subscription($"{_topic}-theirs", scopes: ["another-app"]),
             Brokers.Subscription($"{_topic}-nowhere", pubsub: "missing"),
         ]);
-        _owned.Add(sidecar);
+        Owned.Add(sidecar);
 
         Assert.Equal([_topic], sidecar.Feature.Subscriptions.Select(s => s.Topic));
     }
@@ -81,9 +70,9 @@ public sealed class SubscriptionSetupTests : IAsyncLifetime
     [Fact]
     public async Task A_sidecar_without_an_app_port_consumes_nothing()
     {
-        var sidecar = await PubSubSidecar.StartAsync(_appId, [Brokers.Component(BrokerKind.InMemory)], app: null,
+        var sidecar = await PubSubSidecar.StartAsync(AppId, [Brokers.Component(BrokerKind.InMemory)], app: null,
             declarative: [Brokers.Subscription(_topic)]);
-        _owned.Add(sidecar);
+        Owned.Add(sidecar);
 
         Assert.Empty(sidecar.Feature.Subscriptions);
     }
@@ -93,7 +82,7 @@ public sealed class SubscriptionSetupTests : IAsyncLifetime
     {
         var app = await AppAsync();
 
-        var error = await Assert.ThrowsAsync<ConfigurationException>(() => PubSubSidecar.StartAsync(_appId,
+        var error = await Assert.ThrowsAsync<ConfigurationException>(() => PubSubSidecar.StartAsync(AppId,
             [Brokers.Component(BrokerKind.InMemory)], app,
             declarative: [Brokers.Subscription(_topic, rules: [new SubscriptionRule("event.type + 1 == 2", "/x")])]));
 
@@ -107,7 +96,7 @@ public sealed class SubscriptionSetupTests : IAsyncLifetime
     {
         var app = await AppAsync();
 
-        var error = await Assert.ThrowsAsync<ConfigurationException>(() => PubSubSidecar.StartAsync(_appId,
+        var error = await Assert.ThrowsAsync<ConfigurationException>(() => PubSubSidecar.StartAsync(AppId,
             [Brokers.Component(BrokerKind.InMemory)], app, subscribeAnswer: """[{"pubsubname":"pubsub","route":"/x"}]"""));
 
         Assert.Equal("GET /dapr/subscribe", error.File);
