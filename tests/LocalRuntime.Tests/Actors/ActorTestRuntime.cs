@@ -49,7 +49,7 @@ internal sealed class ActorTestRuntime : IAsyncDisposable
         CancellationToken cancellationToken, ResiliencySpec? resiliency = null)
     {
         var app = await ActorTestApp.StartAsync(instanceId, Ledger, config, cancellationToken);
-        var channel = new TestAppChannel(app.BaseAddress);
+        var channel = new HttpAppChannel(app.BaseAddress.Host, app.BaseAddress.Port, appToken: null);
         var stores = new Dictionary<string, IStateStore>();
         if (actorStore is not null) stores[actorStore.Name] = actorStore;
         var context = new SidecarContext
@@ -75,7 +75,7 @@ internal sealed class ActorTestRuntime : IAsyncDisposable
         feature.MapRoutes(api);
         await api.StartAsync(cancellationToken);
 
-        using (var config0 = await channel.Client.GetAsync("/dapr/config", cancellationToken))
+        using (var config0 = await channel.SendAsync(new HttpRequestMessage(HttpMethod.Get, new Uri("dapr/config", UriKind.Relative)), cancellationToken))
         {
             context.Discovery = new AppDiscovery(
                 config0.IsSuccessStatusCode ? await config0.Content.ReadFromJsonAsync<JsonElement>(cancellationToken) : null, null);

@@ -5,7 +5,7 @@ namespace DaprIoT.LocalRuntime.Tests.Actors;
 
 /// <summary>One sidecar of an <see cref="ActorTestRuntime"/>: its actor feature, its HTTP API and its app replica.</summary>
 internal sealed class TestSidecar(
-    ActorTestApp app, WebApplication api, ISidecarFeature feature, TestAppChannel channel, SidecarContext context, HttpClient client)
+    ActorTestApp app, WebApplication api, ISidecarFeature feature, HttpAppChannel channel, SidecarContext context, HttpClient client)
     : IAsyncDisposable
 {
     private bool _disposed;

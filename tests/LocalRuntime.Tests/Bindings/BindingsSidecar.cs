@@ -21,11 +21,11 @@ namespace DaprIoT.LocalRuntime.Tests.Bindings;
 public sealed class BindingsSidecar : IAsyncDisposable
 {
     private readonly WebApplication _api;
-    private readonly TestAppChannel _channel;
+    private readonly HttpAppChannel _channel;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ServiceProvider? _ownedServices;
 
-    private BindingsSidecar(WebApplication api, BindingsFeature feature, TestAppChannel channel, TestLog log,
+    private BindingsSidecar(WebApplication api, BindingsFeature feature, HttpAppChannel channel, TestLog log,
         ILoggerFactory loggerFactory, ServiceProvider? ownedServices, HttpClient client)
     {
         _api = api;
@@ -60,7 +60,7 @@ public sealed class BindingsSidecar : IAsyncDisposable
     {
         var services = new ServiceCollection().AddBindings().BuildServiceProvider();
         var factory = services.GetServices<ISidecarFeatureFactory>().OfType<BindingsFeatureFactory>().Single();
-        return (BindingsFeature)factory.Create(Context(components, appId, new TestAppChannel(null), ResiliencySpec.Empty,
+        return (BindingsFeature)factory.Create(Context(components, appId, new HttpAppChannel("127.0.0.1", null, appToken: null), ResiliencySpec.Empty,
             new TestLog().CreateFactory(), services, 0));
     }
 
@@ -72,7 +72,7 @@ public sealed class BindingsSidecar : IAsyncDisposable
         var loggerFactory = log.CreateFactory();
         var ownedServices = runtimeServices is null ? new ServiceCollection().AddBindings().BuildServiceProvider() : null;
         var services = runtimeServices ?? ownedServices!;
-        var channel = new TestAppChannel(app?.Port);
+        var channel = new HttpAppChannel("127.0.0.1", app?.Port, appToken: null);
         var port = FreePorts.Next();
         var context = Context(components, appId, channel, resiliency ?? ResiliencySpec.Empty, loggerFactory, services, port, replica);
         var feature = (BindingsFeature)services.GetServices<ISidecarFeatureFactory>()

@@ -1,3 +1,4 @@
+using DaprIoT.LocalRuntime.Sidecar;
 using DaprIoT.LocalRuntime.Bindings;
 using DaprIoT.LocalRuntime.Bindings.Mqtt;
 using DaprIoT.LocalRuntime.Components;
@@ -116,7 +117,7 @@ public sealed class MqttBindingMetadataTests
             StateStores = new Dictionary<string, DaprIoT.LocalRuntime.State.IStateStore>(),
             DeclarativeSubscriptions = [],
             Resiliency = DaprIoT.LocalRuntime.Resiliency.ResiliencySpec.Empty,
-            App = new TestAppChannel(null),
+            App = new HttpAppChannel("127.0.0.1", null, appToken: null),
             LoggerFactory = Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance,
             Services = new ServiceCollection().BuildServiceProvider(),
         });

@@ -21,10 +21,10 @@ namespace DaprIoT.LocalRuntime.Tests.PubSub;
 public sealed class PubSubSidecar : IAsyncDisposable
 {
     private readonly WebApplication _api;
-    private readonly TestAppChannel? _channel;
+    private readonly HttpAppChannel _channel;
     private readonly TestLog _log;
 
-    private PubSubSidecar(WebApplication api, PubSubFeature feature, SidecarContext context, TestAppChannel? channel, HttpClient client, TestLog log)
+    private PubSubSidecar(WebApplication api, PubSubFeature feature, SidecarContext context, HttpAppChannel channel, HttpClient client, TestLog log)
     {
         _log = log;
         _api = api;
@@ -55,7 +55,7 @@ public sealed class PubSubSidecar : IAsyncDisposable
     {
         var ct = TestContext.Current.CancellationToken;
         var port = FreePort();
-        var channel = app is null ? null : new TestAppChannel(app.Port);
+        var channel = new HttpAppChannel("127.0.0.1", app?.Port, appToken: null);
         var log = new TestLog();
         var context = new SidecarContext
         {
@@ -66,7 +66,7 @@ public sealed class PubSubSidecar : IAsyncDisposable
             StateStores = new Dictionary<string, IStateStore>(),
             DeclarativeSubscriptions = declarative ?? [],
             Resiliency = resiliency ?? ResiliencySpec.Empty,
-            App = channel ?? (IAppChannel)new NoApp(),
+            App = channel,
             LoggerFactory = log.CreateFactory(),
             Services = new ServiceCollection().BuildServiceProvider(),
             Discovery = new AppDiscovery(null, subscribeAnswer is null ? null : JsonDocument.Parse(subscribeAnswer).RootElement.Clone()),
@@ -100,11 +100,4 @@ public sealed class PubSubSidecar : IAsyncDisposable
         Context.LoggerFactory.Dispose();
     }
 
-    private sealed class NoApp : IAppChannel
-    {
-        public int? AppPort => null;
-
-        public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-            throw new InvalidOperationException("This sidecar has no app");
-    }
 }

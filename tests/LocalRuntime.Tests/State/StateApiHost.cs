@@ -72,7 +72,7 @@ public sealed class StateApiHost : IAsyncLifetime
         ActorStateStoreName = components.FirstOrDefault(StateStoreFactory.IsActorStateStore)?.Name,
         DeclarativeSubscriptions = [],
         Resiliency = resiliency ?? ResiliencySpec.Empty,
-        App = new NoApp(),
+        App = new HttpAppChannel("127.0.0.1", appPort: null, appToken: null),
         LoggerFactory = NullLoggerFactory.Instance,
         Services = new ServiceCollection().BuildServiceProvider(),
     };
@@ -108,11 +108,4 @@ public sealed class StateApiHost : IAsyncLifetime
         await Redis.DisposeAsync();
     }
 
-    private sealed class NoApp : IAppChannel
-    {
-        public int? AppPort => null;
-
-        public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-            throw new InvalidOperationException("The state API never calls the app");
-    }
 }
