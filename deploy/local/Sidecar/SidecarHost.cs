@@ -262,7 +262,7 @@ public sealed partial class SidecarHost : IAsyncDisposable
 
         web.Use(async (context, next) =>
         {
-            StripTrailingSlash(context);
+            CleanPath(context);
             TraceContext.Apply(context, Settings.Configuration.SamplingRate);
             if (_tokenCheck is not null && !await _tokenCheck.AuthorizeAsync(context)) return;
             try
@@ -281,7 +281,7 @@ public sealed partial class SidecarHost : IAsyncDisposable
             }
         });
 
-        // Routing runs after the middleware above, so it matches the path with trailing slashes stripped.
+        // Routing runs after the middleware above, so it matches the cleaned path.
         web.UseRouting();
 
         web.MapGet("/v1.0/healthz", HealthAsync);
@@ -391,10 +391,17 @@ public sealed partial class SidecarHost : IAsyncDisposable
             $"failed getting app id either from the URL path or the header dapr-app-id (no route for {context.Request.Method} {context.Request.Path})");
     }
 
-    private static void StripTrailingSlash(HttpContext context)
+    /// <summary>
+    /// daprd's router runs Go's <c>path.Clean</c> on the request path (repeated slashes collapse, <c>.</c> and
+    /// <c>..</c> resolve) and then strips trailing slashes. The .NET actor SDK depends on it: it sends
+    /// <c>//v1.0/actors/…</c>.
+    /// </summary>
+    private static void CleanPath(HttpContext context)
     {
         var path = context.Request.Path.Value;
-        if (path is { Length: > 1 } && path[^1] == '/') context.Request.Path = path.TrimEnd('/') is { Length: > 0 } p ? p : "/";
+        if (string.IsNullOrEmpty(path)) return;
+        var cleaned = RequestPath.Clean(path);
+        if (!string.Equals(cleaned, path, StringComparison.Ordinal)) context.Request.Path = cleaned;
     }
 
     private static Task NoContent(HttpContext context)

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using DaprIoT.LocalRuntime.Sidecar;
 using DaprIoT.LocalRuntime.Tests.Hosting;
 using Microsoft.AspNetCore.Http;
 using Xunit;
@@ -228,6 +229,31 @@ public sealed class ServiceInvocationTests
         Assert.Equal("/items?page=2", Assert.Single(target.To("/items")).PathAndQuery);
         Assert.Equal(HttpStatusCode.NoContent, health.StatusCode);
     }
+
+    [Fact]
+    public async Task Repeated_slashes_collapse_before_routing_as_the_dotnet_actor_sdk_needs()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var target = await RecordingApp.StartAsync(cancellationToken: ct);
+        await using var runtime = await InProcessRuntime.StartAsync(TwoApps(target.Port), cancellationToken: ct);
+        await runtime.WaitHealthyAsync(ct);
+
+        using var health = await runtime.Client.GetAsync($"{runtime.Url("caller")}//v1.0/healthz", ct);
+        using var invoked = await runtime.Client.GetAsync($"{runtime.Url("caller")}//v1.0//invoke/target/method//items//b", ct);
+
+        Assert.Equal(HttpStatusCode.NoContent, health.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, invoked.StatusCode);
+        Assert.Single(target.To("/items/b"));
+    }
+
+    [Theory]
+    [InlineData("/", "/")]
+    [InlineData("//v1.0/actors/A/1/method/m", "/v1.0/actors/A/1/method/m")]
+    [InlineData("/v1.0/state/s/k/", "/v1.0/state/s/k")]
+    [InlineData("/a/./b/../c//", "/a/c")]
+    [InlineData("/../../x", "/x")]
+    public void Request_paths_are_cleaned_like_gos_path_clean(string path, string cleaned) =>
+        Assert.Equal(cleaned, RequestPath.Clean(path));
 
     [Fact]
     public async Task A_body_over_max_body_size_is_refused_with_413()
