@@ -102,4 +102,26 @@ public sealed class SubscriptionSetupTests : PubSubTest
         Assert.Equal("GET /dapr/subscribe", error.File);
         Assert.Equal("[0].topic", error.Field);
     }
+
+    [Fact]
+    public void The_dotnet_sdks_dapr_subscribe_answer_is_read_with_keys_matched_case_insensitively_as_daprd_does()
+    {
+        // As Dapr.AspNetCore 1.19.1's MapSubscribeHandler writes it: "pubsubName", routes without a leading slash.
+        using var answer = System.Text.Json.JsonDocument.Parse("""
+            [{"topic":"orders","pubsubName":"pubsub","route":"orders","deadLetterTopic":"orders-dead"},
+             {"topic":"routed","pubsubName":"pubsub","routes":{"default":"orders/default","rules":[{"match":"event.type == \u0022v2\u0022","path":"orders/v2"}]}},
+             {"topic":"bulktopic","pubsubName":"pubsub","route":"bulk","metadata":{"rawPayload":"true"},
+              "bulkSubscribe":{"enabled":true,"maxMessagesCount":50,"maxAwaitDurationMs":40}},
+             {"TOPIC":"shouting","PUBSUBNAME":"pubsub","ROUTE":"loud"}]
+            """);
+
+        var subscriptions = ProgrammaticSubscriptions.Parse(answer.RootElement);
+
+        Assert.Equal([("pubsub", "orders", "orders"), ("pubsub", "routed", "orders/default"), ("pubsub", "bulktopic", "bulk"), ("pubsub", "shouting", "loud")],
+            subscriptions.Select(s => (s.PubsubName, s.Topic, s.DefaultPath)));
+        Assert.Equal("orders-dead", subscriptions[0].DeadLetterTopic);
+        Assert.Equal([new SubscriptionRule("event.type == \"v2\"", "orders/v2")], subscriptions[1].Rules);
+        Assert.True(subscriptions[2].RawPayload);
+        Assert.Equal((true, 50, 40), (subscriptions[2].BulkSubscribeEnabled, subscriptions[2].BulkMaxMessagesCount, subscriptions[2].BulkMaxAwaitDurationMs));
+    }
 }
