@@ -1,5 +1,9 @@
+using System.Collections.Concurrent;
+using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using Dapr.Actors;
+using Dapr.Actors.Client;
 using DaprIoT.Conformance.Tests.Harness;
 using Xunit;
 
@@ -7,7 +11,7 @@ namespace DaprIoT.Conformance.Tests.Actors;
 
 /// <summary>
 /// Virtual-actor guarantees through the real dapr-local process: one activation per id across replicas, and
-/// turn-based concurrency kept by the sidecars alone (the Probe app has no turn lock of its own here).
+/// turn-based concurrency kept by the sidecars alone (the SDK's actor host has no turn lock of its own).
 /// </summary>
 public sealed class ActorConformanceTests(ActorRunFixture fixture) : IClassFixture<ActorRunFixture>
 {
@@ -23,8 +27,7 @@ public sealed class ActorConformanceTests(ActorRunFixture fixture) : IClassFixtu
         var answers = await Task.WhenAll(Enumerable.Range(0, calls)
             .Select(i => run.Actors.CallAsync(run.SidecarUrls[i % run.SidecarUrls.Count], actorId, "Count", null, ct)));
 
-        Assert.All(answers, a => Assert.True(a.Status == HttpStatusCode.OK, $"Count answered {(int)a.Status}: {a.Body}"));
-        Assert.Equal(Enumerable.Range(1, calls), answers.Select(a => int.Parse(a.Body, System.Globalization.CultureInfo.InvariantCulture)).Order());
+        Assert.Equal(Enumerable.Range(1, calls), answers.Select(a => a.GetInt32()).Order());
         var activations = await Task.WhenAll(run.Hosts.Select(h => h.ActivationsAsync(ct)));
         var perReplica = activations.Select(a => a.GetValueOrDefault(actorId)).ToList();
         Assert.True(perReplica.Sum() == 1, $"{actorId} must be activated exactly once in total; activations per replica: {string.Join(", ", perReplica)}");
@@ -38,12 +41,11 @@ public sealed class ActorConformanceTests(ActorRunFixture fixture) : IClassFixtu
         var actorId = $"turns-{Guid.NewGuid():N}";
         const int calls = 16;
 
-        var answers = await Task.WhenAll(Enumerable.Range(0, calls).Select(i =>
+        // Probe.Enter fails with "Concurrent entry" (500, so the proxy throws) when another call is already inside the same id.
+        await Task.WhenAll(Enumerable.Range(0, calls).Select(i =>
             run.Actors.CallAsync(run.SidecarUrls[i % run.SidecarUrls.Count], actorId, "Enter", new { delayMs = 40, label = $"call-{i}" }, ct)));
 
-        // Probe.Enter fails with "Concurrent entry" (500) when another call is already inside the same id.
-        Assert.All(answers, a => Assert.True(a.Status == HttpStatusCode.OK, $"Enter answered {(int)a.Status}: {a.Body}"));
-        var order = await run.Actors.CallOkAsync(run.SidecarUrls[0], actorId, "GetCallOrder", null, ct);
+        var order = await run.Actors.CallAsync(run.SidecarUrls[0], actorId, "GetCallOrder", null, ct);
         Assert.Equal(calls, order.GetArrayLength());
     }
 
@@ -55,13 +57,13 @@ public sealed class ActorConformanceTests(ActorRunFixture fixture) : IClassFixtu
         var actorId = $"callbacks-{Guid.NewGuid():N}";
         var host = run.SidecarUrls[1];
 
-        await run.Actors.CallOkAsync(run.SidecarUrls[0], actorId, "ScheduleTimer", new { name = "tick", dueTimeMs = 200 }, ct);
-        await run.Actors.CallOkAsync(run.SidecarUrls[0], actorId, "ScheduleReminder", new { name = "wake", dueTimeMs = 200 }, ct);
+        await run.Actors.InvokeAsync(run.SidecarUrls[0], actorId, "ScheduleTimer", new { name = "tick", dueTimeMs = 200 }, ct);
+        await run.Actors.InvokeAsync(run.SidecarUrls[0], actorId, "ScheduleReminder", new { name = "wake", dueTimeMs = 200 }, ct);
 
         // Callbacks take turns like calls: each appends to the actor's state, read back through an actor method.
         await Eventually.UntilAsync(
-            async token => (Timers: await run.Actors.CallOkAsync(host, actorId, "GetTimerFirings", null, token),
-                Reminders: await run.Actors.CallOkAsync(host, actorId, "GetReminderFirings", null, token)),
+            async token => (Timers: await run.Actors.CallAsync(host, actorId, "GetTimerFirings", null, token),
+                Reminders: await run.Actors.CallAsync(host, actorId, "GetReminderFirings", null, token)),
             seen => seen.Timers.GetArrayLength() == 1 && seen.Reminders.GetArrayLength() == 1,
             "the timer and the reminder fired once each", seen => $"timers {seen.Timers}, reminders {seen.Reminders}",
             TimeSpan.FromSeconds(15), ct);
@@ -73,7 +75,7 @@ public sealed class ActorConformanceTests(ActorRunFixture fixture) : IClassFixtu
         var ct = TestContext.Current.CancellationToken;
         var run = await fixture.RunAsync();
         var actorId = $"state-{Guid.NewGuid():N}";
-        for (var i = 0; i < 3; i++) await run.Actors.CallOkAsync(run.SidecarUrls[0], actorId, "Count", null, ct);
+        for (var i = 0; i < 3; i++) await run.Actors.CallAsync(run.SidecarUrls[0], actorId, "Count", null, ct);
         var active = (await Task.WhenAll(run.Hosts.Select(h => h.ActivationsAsync(ct)))).Select(a => a.ContainsKey(actorId)).ToList();
         Assert.True(active.Count(a => a) == 1, $"{actorId} is active on exactly one replica: {string.Join(", ", active)}");
         var idle = run.SidecarUrls[1 + active.IndexOf(false)];
@@ -87,7 +89,7 @@ public sealed class ActorConformanceTests(ActorRunFixture fixture) : IClassFixtu
             new StringContent("""[{"operation":"upsert","request":{"key":"counter","value":100}}]""", System.Text.Encoding.UTF8, "application/json"), ct);
         Assert.Equal(HttpStatusCode.BadRequest, write.StatusCode);
         Assert.Equal("ERR_ACTOR_INSTANCE_MISSING", JsonDocument.Parse(await write.Content.ReadAsStringAsync(ct)).RootElement.GetProperty("errorCode").GetString());
-        Assert.Equal(4, (await run.Actors.CallOkAsync(run.SidecarUrls[0], actorId, "Count", null, ct)).GetInt32());
+        Assert.Equal(4, (await run.Actors.CallAsync(run.SidecarUrls[0], actorId, "Count", null, ct)).GetInt32());
     }
 
     [Fact]
@@ -117,20 +119,54 @@ public sealed class ActorConformanceTests(ActorRunFixture fixture) : IClassFixtu
         var run = await fixture.RunAsync();
         var actorId = $"fifo-{Guid.NewGuid():N}";
         var caller = run.SidecarUrls[0];
-        await run.Actors.CallOkAsync(caller, actorId, "Enter", new { delayMs = 0, label = "activate" }, ct);
+        await run.Actors.CallAsync(caller, actorId, "Enter", new { delayMs = 0, label = "activate" }, ct);
 
         // One call holds the turn; the others arrive one after another, well apart, while it is held.
         var holder = run.Actors.CallAsync(caller, actorId, "Enter", new { delayMs = 2500, label = "holder" }, ct);
-        var waiters = new List<Task<ProbeActorClient.Answer>>();
+        var waiters = new List<Task<JsonElement>>();
         for (var i = 0; i < 4; i++)
         {
             await Task.Delay(250, ct);
             waiters.Add(run.Actors.CallAsync(caller, actorId, "Enter", new { delayMs = 10, label = $"waiter-{i}" }, ct));
         }
-        var answers = await Task.WhenAll([holder, .. waiters]);
+        await Task.WhenAll([holder, .. waiters]);
 
-        Assert.All(answers, a => Assert.True(a.Status == HttpStatusCode.OK, $"Enter answered {(int)a.Status}: {a.Body}"));
-        var order = (await run.Actors.CallOkAsync(caller, actorId, "GetCallOrder", null, ct)).EnumerateArray().Select(e => e.GetString()).ToList();
+        var order = (await run.Actors.CallAsync(caller, actorId, "GetCallOrder", null, ct)).EnumerateArray().Select(e => e.GetString()).ToList();
         Assert.Equal(["activate", "holder", "waiter-0", "waiter-1", "waiter-2", "waiter-3"], order);
+    }
+
+    /// <summary>
+    /// The SDK's default endpoint is <c>http://localhost:{DAPR_HTTP_PORT}/</c> and it appends <c>/v1.0/actors/...</c>,
+    /// so every actor call of an unconfigured app goes to <c>//v1.0/actors/...</c>; daprd cleans the path before routing.
+    /// </summary>
+    [Fact]
+    public async Task An_actor_proxy_on_the_sdks_default_endpoint_reaches_the_actor_through_a_double_slash_path()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var run = await fixture.RunAsync();
+        var actorId = $"slashes-{Guid.NewGuid():N}";
+        var recorder = new PathRecorder();
+        var proxies = new ActorProxyFactory(handler: recorder);
+        var endpoint = $"http://localhost:{run.Dapr.SidecarPort("caller").ToString(CultureInfo.InvariantCulture)}/";
+        var proxy = proxies.Create(new ActorId(actorId), "Probe", new ActorProxyOptions { HttpEndpoint = endpoint });
+
+        Assert.Equal(1, await proxy.InvokeMethodAsync<int>("Count", ct));
+        Assert.Equal(2, await proxy.InvokeMethodAsync<int>("Count", ct));
+
+        Assert.Equal([$"PUT //v1.0/actors/Probe/{actorId}/method/Count", $"PUT //v1.0/actors/Probe/{actorId}/method/Count"], recorder.Requests);
+    }
+
+    /// <summary>Records the method and path of every request the proxy sends.</summary>
+    private sealed class PathRecorder() : DelegatingHandler(new HttpClientHandler())
+    {
+        private readonly ConcurrentQueue<string> _requests = new();
+
+        public IReadOnlyList<string> Requests => [.. _requests];
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            _requests.Enqueue($"{request.Method} {request.RequestUri!.AbsolutePath}");
+            return base.SendAsync(request, cancellationToken);
+        }
     }
 }

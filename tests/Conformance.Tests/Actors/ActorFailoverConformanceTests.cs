@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
+using Dapr;
 using DaprIoT.Conformance.Tests.Harness;
 using Xunit;
 
@@ -30,17 +30,16 @@ public sealed class ActorFailoverConformanceTests
             {
                 try
                 {
-                    var answer = await run.Actors.CallAsync(run.SidecarUrls[0], id, "Count", null, stop.Token);
-                    outcomes[id].Enqueue(answer.Status == HttpStatusCode.OK
-                        ? new Outcome(int.Parse(answer.Body, CultureInfo.InvariantCulture), null)
-                        : new Outcome(null, $"{(int)answer.Status} {answer.Body}"));
+                    var count = await run.Actors.CallAsync(run.SidecarUrls[0], id, "Count", null, stop.Token);
+                    outcomes[id].Enqueue(new Outcome(count.GetInt32(), null));
                 }
                 catch (OperationCanceledException) when (stop.IsCancellationRequested)
                 {
                     return;
                 }
-                catch (HttpRequestException e)
+                catch (Exception e) when (e is DaprApiException or HttpRequestException)
                 {
+                    // The sidecar answered an error (DaprApiException) or could not be reached.
                     outcomes[id].Enqueue(new Outcome(null, e.Message));
                 }
             }

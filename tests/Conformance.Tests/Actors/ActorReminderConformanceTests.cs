@@ -15,16 +15,16 @@ public sealed class ActorReminderConformanceTests
         var actorId = $"remind-{Guid.NewGuid():N}";
         var host = run.SidecarUrls[1];
 
-        await run.Actors.CallOkAsync(host, actorId, "ScheduleReminder", new { name = "wake", dueTimeMs = 5000 }, ct);
+        await run.Actors.InvokeAsync(host, actorId, "ScheduleReminder", new { name = "wake", dueTimeMs = 5000 }, ct);
         // A timer due at the same moment lives only in the sidecar's memory: the restart drops it.
-        await run.Actors.CallOkAsync(host, actorId, "ScheduleTimer", new { name = "tick", dueTimeMs = 5000 }, ct);
+        await run.Actors.InvokeAsync(host, actorId, "ScheduleTimer", new { name = "tick", dueTimeMs = 5000 }, ct);
         await run.Dapr.StopAsync();
         var stoppedAt = DateTimeOffset.UtcNow;
         await run.Dapr.RestartAsync(ct);
 
         // Firings are kept in the actor's state; the one-shot reminder is deleted once it fired.
         var firings = await Eventually.UntilAsync(
-            async token => (Firings: await run.Actors.CallOkAsync(host, actorId, "GetReminderFirings", null, token),
+            async token => (Firings: await run.Actors.CallAsync(host, actorId, "GetReminderFirings", null, token),
                 Reminder: (await run.Dapr.Client.GetAsync($"{host}/v1.0/actors/Probe/{actorId}/reminders/wake", token)).StatusCode),
             seen => seen.Firings.GetArrayLength() > 0 && seen.Reminder == HttpStatusCode.NotFound,
             "the reminder fired after the restart and was then removed",
@@ -37,6 +37,6 @@ public sealed class ActorReminderConformanceTests
         Assert.Equal($"{ActorRun.HostAppId}-{await run.Hosts[0].PidAsync(ct)}", firing.GetProperty("instance").GetString());
         // The timer was due when the reminder fired; give it a second in case it merely ran late.
         await Task.Delay(TimeSpan.FromSeconds(1), ct);
-        Assert.Equal(0, (await run.Actors.CallOkAsync(host, actorId, "GetTimerFirings", null, ct)).GetArrayLength());
+        Assert.Equal(0, (await run.Actors.CallAsync(host, actorId, "GetTimerFirings", null, ct)).GetArrayLength());
     }
 }

@@ -5,8 +5,9 @@ namespace DaprIoT.Conformance.Tests.Actors;
 
 /// <summary>
 /// A dapr-local run for actor cases: <c>caller</c> (a sidecar without an app, hosting nothing) and <c>probe-host</c>
-/// on one or more replicas (ConformanceApp with ACTORS=true and no app-side turn lock, so only the sidecar
-/// keeps calls to one id apart; each records the instance name <c>probe-host-{pid}</c>), over a state.redis actor state store on a Redis of the run's own.
+/// on one or more replicas (ConformanceApp with ACTORS=true; the SDK's actor host has no turn lock of its own, so only
+/// the sidecar keeps calls to one id apart; each records the instance name <c>probe-host-{pid}</c>), over a state.redis
+/// actor state store on a Redis of the run's own.
 /// </summary>
 public sealed class ActorRun : IAsyncDisposable
 {
@@ -19,7 +20,7 @@ public sealed class ActorRun : IAsyncDisposable
         _redis = redis;
         Dapr = dapr;
         Hosts = hosts;
-        Actors = new ProbeActorClient(dapr.Client);
+        Actors = new ProbeActorClient();
     }
 
     public LocalRuntimeHarness Dapr { get; }
@@ -41,11 +42,7 @@ public sealed class ActorRun : IAsyncDisposable
             var dapr = await LocalRuntimeHarness.StartAsync(
                 [
                     new HarnessApp("caller"),
-                    .. ports.Select(port => HarnessApp.Conformance(HostAppId, port, new Dictionary<string, string>
-                    {
-                        ["ACTORS"] = "true",
-                        ["ACTOR_APP_TURN_LOCK"] = "false",
-                    })),
+                    .. ports.Select(port => HarnessApp.Conformance(HostAppId, port, new Dictionary<string, string> { ["ACTORS"] = "true" })),
                 ],
                 new Dictionary<string, string> { ["statestore.yaml"] = StateStoreYaml(redis.Address) },
                 cancellationToken);

@@ -1,27 +1,37 @@
-using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
-using Xunit;
+using Dapr.Actors;
+using Dapr.Actors.Client;
 
 namespace DaprIoT.Conformance.Tests.Actors;
 
-/// <summary>Calls the ConformanceApp's Probe actor through a sidecar's actor API, as any Dapr client would.</summary>
-public sealed class ProbeActorClient(HttpClient client)
+/// <summary>
+/// Calls the ConformanceApp's Probe actor as an app does: through the SDK's <see cref="ActorProxy"/> (non-remoting, JSON
+/// bodies) on one sidecar. The endpoint ends in '/' as the SDK's default one (<c>http://localhost:{DAPR_HTTP_PORT}/</c>)
+/// does, so every call goes to <c>PUT //v1.0/actors/Probe/{id}/method/{method}</c> as it does in a real app. A call that
+/// does not answer 2xx throws the SDK's <see cref="Dapr.DaprApiException"/>.
+/// </summary>
+public sealed class ProbeActorClient
 {
-    public sealed record Answer(HttpStatusCode Status, string Body);
+    private readonly ActorProxyFactory _proxies = new();
 
-    public async Task<Answer> CallAsync(string sidecarUrl, string actorId, string method, object? argument, CancellationToken cancellationToken)
+    /// <summary>Calls <paramref name="method"/> and returns its JSON result.</summary>
+    public Task<JsonElement> CallAsync(string sidecarUrl, string actorId, string method, object? argument, CancellationToken cancellationToken)
     {
-        using var response = await client.PostAsync($"{sidecarUrl}/v1.0/actors/Probe/{actorId}/method/{method}",
-            argument is null ? null : JsonContent.Create(argument), cancellationToken);
-        return new Answer(response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
+        var proxy = Proxy(sidecarUrl, actorId);
+        return argument is null
+            ? proxy.InvokeMethodAsync<JsonElement>(method, cancellationToken)
+            : proxy.InvokeMethodAsync<object, JsonElement>(method, argument, cancellationToken);
     }
 
-    /// <summary>Calls and expects 200, returning the JSON result.</summary>
-    public async Task<JsonElement> CallOkAsync(string sidecarUrl, string actorId, string method, object? argument, CancellationToken cancellationToken)
+    /// <summary>Calls a method that returns nothing.</summary>
+    public Task InvokeAsync(string sidecarUrl, string actorId, string method, object? argument, CancellationToken cancellationToken)
     {
-        var answer = await CallAsync(sidecarUrl, actorId, method, argument, cancellationToken);
-        Assert.True(answer.Status == HttpStatusCode.OK, $"Probe/{actorId}.{method} answered {(int)answer.Status}: {answer.Body}");
-        return answer.Body.Length == 0 ? default : JsonDocument.Parse(answer.Body).RootElement.Clone();
+        var proxy = Proxy(sidecarUrl, actorId);
+        return argument is null
+            ? proxy.InvokeMethodAsync(method, cancellationToken)
+            : proxy.InvokeMethodAsync<object>(method, argument, cancellationToken);
     }
+
+    private ActorProxy Proxy(string sidecarUrl, string actorId) =>
+        _proxies.Create(new ActorId(actorId), "Probe", new ActorProxyOptions { HttpEndpoint = sidecarUrl.TrimEnd('/') + "/", RequestTimeout = TimeSpan.FromSeconds(30) });
 }

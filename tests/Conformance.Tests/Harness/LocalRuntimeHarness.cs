@@ -1,4 +1,5 @@
 using DaprIoT.LocalRuntime.Hosting;
+using Dapr.Client;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
@@ -9,7 +10,7 @@ namespace DaprIoT.Conformance.Tests.Harness;
 
 /// <summary>
 /// Runs the built <c>dapr-local</c> as its own process, exactly as a developer would: it writes a temp folder with a
-/// <c>dapr.yaml</c> (every sidecar on a free port the harness picks, so ports survive a restart) and a
+/// <c>dapr.yaml</c> (every sidecar's HTTP and gRPC API on free ports the harness picks, so ports survive a restart) and a
 /// <c>resources/</c> folder, starts <c>dotnet dapr-local.dll -f &lt;folder&gt; --infra none</c>, and waits until every
 /// sidecar's <c>/v1.0/healthz</c> answers 204.
 /// <code>
@@ -23,13 +24,13 @@ namespace DaprIoT.Conformance.Tests.Harness;
 public sealed class LocalRuntimeHarness : IAsyncDisposable
 {
     private static readonly TimeSpan DefaultStartTimeout = TimeSpan.FromSeconds(60);
-    private readonly List<(HarnessApp App, int Replica, int SidecarPort)> _sidecars;
+    private readonly List<(HarnessApp App, int Replica, int SidecarPort, int GrpcPort)> _sidecars;
     private readonly ConcurrentQueue<string> _output = new();
     private Process? _process;
 
     private readonly string _infrastructure;
 
-    private LocalRuntimeHarness(string folder, List<(HarnessApp, int, int)> sidecars, string infrastructure)
+    private LocalRuntimeHarness(string folder, List<(HarnessApp, int, int, int)> sidecars, string infrastructure)
     {
         Folder = folder;
         _sidecars = sidecars;
@@ -101,6 +102,23 @@ public sealed class LocalRuntimeHarness : IAsyncDisposable
     public string SidecarUrl(string appId, int replica = 0) =>
         $"http://127.0.0.1:{SidecarPort(appId, replica).ToString(CultureInfo.InvariantCulture)}";
 
+    /// <summary>The sidecar's gRPC API port (<c>daprGRPCPort</c>, the app's DAPR_GRPC_PORT).</summary>
+    public int GrpcPort(string appId, int replica = 0) =>
+        _sidecars.Single(s => s.App.AppId == appId && s.Replica == replica).GrpcPort;
+
+    /// <summary>
+    /// A <see cref="DaprClient"/> on one sidecar, as the app behind it would build one from DAPR_GRPC_PORT and
+    /// DAPR_HTTP_PORT (and DAPR_API_TOKEN when <paramref name="apiToken"/> is given). Dispose it after use.
+    /// </summary>
+    public DaprClient CreateDaprClient(string appId, int replica = 0, string? apiToken = null)
+    {
+        var builder = new DaprClientBuilder()
+            .UseGrpcEndpoint($"http://127.0.0.1:{GrpcPort(appId, replica).ToString(CultureInfo.InvariantCulture)}")
+            .UseHttpEndpoint(SidecarUrl(appId, replica));
+        if (apiToken is not null) builder.UseDaprApiToken(apiToken);
+        return builder.Build();
+    }
+
     /// <summary>The PID of the app process behind a sidecar (<c>extended.appPID</c> in its metadata, as the CLI stores it).</summary>
     public async Task<int> AppPidAsync(string appId, int replica = 0, CancellationToken cancellationToken = default)
     {
@@ -123,7 +141,7 @@ public sealed class LocalRuntimeHarness : IAsyncDisposable
     public async Task WaitHealthyAsync(CancellationToken cancellationToken, TimeSpan? within = null)
     {
         var deadline = DateTimeOffset.UtcNow + (within ?? DefaultStartTimeout);
-        foreach (var (app, replica, port) in _sidecars)
+        foreach (var (app, replica, port, _) in _sidecars)
         {
             while (!await IsHealthyAsync(port, cancellationToken))
             {
@@ -179,15 +197,17 @@ public sealed class LocalRuntimeHarness : IAsyncDisposable
         foreach (var (name, yaml) in resources ?? new Dictionary<string, string>()) Write(folder, Path.Combine("resources", name), yaml);
         foreach (var (name, text) in files ?? new Dictionary<string, string>()) Write(folder, name, text);
 
-        var sidecars = new List<(HarnessApp, int, int)>();
+        var sidecars = new List<(HarnessApp, int, int, int)>();
         var yamlText = new StringBuilder("version: 1\ncommon:\n  resourcesPaths: [./resources]\napps:\n");
         foreach (var app in apps)
         {
             var replica = sidecars.Count(s => s.Item1.AppId == app.AppId);
             var port = FreePorts.Next();
-            sidecars.Add((app, replica, port));
+            var grpcPort = FreePorts.Next();
+            sidecars.Add((app, replica, port, grpcPort));
             Directory.CreateDirectory(Path.Combine(folder, "apps", app.AppId));
-            yamlText.Append(CultureInfo.InvariantCulture, $"  - appID: {app.AppId}\n    appDirPath: ./apps/{app.AppId}\n    daprHTTPPort: {port}\n");
+            yamlText.Append(CultureInfo.InvariantCulture,
+                $"  - appID: {app.AppId}\n    appDirPath: ./apps/{app.AppId}\n    daprHTTPPort: {port}\n    daprGRPCPort: {grpcPort}\n");
             if (app.AppPort is { } appPort) yamlText.Append(CultureInfo.InvariantCulture, $"    appPort: {appPort}\n");
             if (app.Command is { Count: > 0 } command)
                 yamlText.Append(CultureInfo.InvariantCulture, $"    command: [{string.Join(", ", command.Select(Quote))}]\n");

@@ -1,5 +1,3 @@
-using DaprIoT.Dapr.Actors;
-
 namespace DaprIoT.ConformanceApp;
 
 /// <summary>Hosts the Probe actor when ACTORS=true, and <c>GET /activations</c> (activations per id in this process).</summary>
@@ -15,8 +13,7 @@ public static class ActorsApi
 
         builder.Services.AddActors(options =>
         {
-            options.RegisterActor<ProbeActor>("Probe");
-            options.EnforceTurnsInApp = settings.ActorAppTurnLock;
+            options.Actors.RegisterActor<ProbeActor>("Probe");
             if (settings.ActorIdleTimeout is { } idle)
             {
                 options.ActorIdleTimeout = idle;
@@ -24,15 +21,14 @@ public static class ActorsApi
         });
     }
 
-    public static void MapConformanceActors(this WebApplication app, ConformanceSettings settings)
+    public static void MapConformanceActors(this WebApplication app, IEndpointRouteBuilder api, ConformanceSettings settings)
     {
         if (settings.Actors)
         {
-            // /healthz is mapped by InvocationApi for every configuration.
-            app.MapActorsHandlers(mapHealthCheck: false);
+            app.MapActorsHandlers();
         }
 
         var registry = app.Services.GetRequiredService<ProbeRegistry>();
-        app.MapGet("/activations", () => Results.Json(new { instance = settings.Instance, activations = registry.AllActivations }));
+        api.MapGet("/activations", () => Results.Json(new { instance = settings.Instance, activations = registry.AllActivations }));
     }
 }

@@ -11,7 +11,8 @@ public sealed record ConformanceSettings(
     IReadOnlyList<string> Bindings,
     bool Actors,
     TimeSpan? ActorIdleTimeout,
-    bool ActorAppTurnLock)
+    bool RequiresAppToken,
+    bool WaitForSidecar)
 {
     public static ConformanceSettings Read(IConfiguration configuration)
     {
@@ -22,7 +23,7 @@ public sealed record ConformanceSettings(
         }
 
         var instance = configuration["INSTANCE_ID"] is { Length: > 0 } named ? named : $"{configuration["APP_ID"] ?? "app"}-{Environment.ProcessId}";
-        var actors = configuration["ACTORS"] is { } actorsText && bool.TryParse(actorsText, out var enabled) && enabled;
+        var actors = Flag(configuration, "ACTORS");
         TimeSpan? idle = null;
         if (configuration["ACTOR_IDLE_TIMEOUT_SECONDS"] is { Length: > 0 } idleText)
         {
@@ -31,23 +32,26 @@ public sealed record ConformanceSettings(
                 : throw new InvalidOperationException($"ACTOR_IDLE_TIMEOUT_SECONDS must be a positive number of seconds, but it is '{idleText}'.");
         }
 
-        var turnLockText = configuration["ACTOR_APP_TURN_LOCK"];
-        var turnLock = turnLockText is { Length: > 0 }
-            && (bool.TryParse(turnLockText, out var locked) ? locked : throw new InvalidOperationException($"ACTOR_APP_TURN_LOCK must be true or false, but it is '{turnLockText}'."));
-
         var subscriptions = WithRules(ParseSubscriptions(configuration["SUBSCRIPTIONS"]), configuration["SUBSCRIPTION_RULES"]);
-        return new ConformanceSettings(port, instance, subscriptions, ParseList(configuration["BINDINGS"]), actors, idle, turnLock);
+        return new ConformanceSettings(port, instance, subscriptions, ParseList(configuration["BINDINGS"]), actors, idle,
+            RequiresAppToken: !string.IsNullOrWhiteSpace(configuration["APP_API_TOKEN"]), WaitForSidecar: Flag(configuration, "WAIT_FOR_SIDECAR"));
     }
 
-    /// <summary><c>pubsub:topic[:deadLetterTopic][:raw]</c> entries separated by <c>;</c>.</summary>
+    private static bool Flag(IConfiguration configuration, string name) => configuration[name] switch
+    {
+        null or "" => false,
+        var text => bool.TryParse(text, out var value) ? value : throw new InvalidOperationException($"{name} must be true or false, but it is '{text}'."),
+    };
+
+    /// <summary><c>pubsub:topic[:deadLetterTopic][:raw|:bulk]</c> entries separated by <c>;</c>.</summary>
     private static List<SubscriptionSetting> ParseSubscriptions(string? text)
     {
         var result = new List<SubscriptionSetting>();
         foreach (var entry in ParseList(text))
         {
             var parts = entry.Split(':').ToList();
-            var raw = parts.Count > 2 && parts[^1] == "raw";
-            if (raw)
+            var flag = parts.Count > 2 && parts[^1] is "raw" or "bulk" ? parts[^1] : null;
+            if (flag is not null)
             {
                 parts.RemoveAt(parts.Count - 1);
             }
@@ -55,10 +59,11 @@ public sealed record ConformanceSettings(
             if (parts.Count is < 2 or > 3 || parts.Any(part => part.Length == 0 && parts.IndexOf(part) < 2))
             {
                 throw new InvalidOperationException(
-                    $"SUBSCRIPTIONS entry '{entry}' is not 'pubsub:topic[:deadLetterTopic][:raw]' (entries are separated by ';').");
+                    $"SUBSCRIPTIONS entry '{entry}' is not 'pubsub:topic[:deadLetterTopic][:raw|:bulk]' (entries are separated by ';').");
             }
 
-            result.Add(new SubscriptionSetting(parts[0], parts[1], parts.Count == 3 && parts[2].Length > 0 ? parts[2] : null, raw));
+            result.Add(new SubscriptionSetting(parts[0], parts[1], parts.Count == 3 && parts[2].Length > 0 ? parts[2] : null,
+                RawPayload: flag == "raw", Bulk: flag == "bulk"));
         }
 
         return result;

@@ -3,14 +3,14 @@ namespace DaprIoT.ConformanceApp;
 /// <summary>Targets for service invocation tests: an echo of the whole request and a status of the caller's choice.</summary>
 public static class InvocationApi
 {
-    public static void MapConformanceInvocation(this WebApplication app, ConformanceSettings settings)
+    public static void MapConformanceInvocation(this IEndpointRouteBuilder api, ConformanceSettings settings)
     {
-        app.Map("/echo/{**rest}", (Func<HttpContext, Task<IResult>>)EchoAsync);
-        app.Map("/status/{code:int}", (int code, HttpContext context) => code is < 200 or > 599
+        api.Map("/echo/{**rest}", (Func<HttpContext, Task<IResult>>)EchoAsync);
+        api.Map("/status/{code:int}", (int code, HttpContext context) => code is < 200 or > 599
             ? Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Unusable status", detail: $"Status {code} is outside 200-599.")
             : Results.Problem(statusCode: code, title: $"Status {code} on request", detail: $"{context.Request.Method} {context.Request.Path} answered {code} as asked."));
-        app.MapGet("/pid", () => Results.Json(new { pid = Environment.ProcessId, instance = settings.Instance }));
-        app.MapGet("/healthz", () => Results.Ok());
+        api.MapGet("/pid", (StartupState startup) =>
+            Results.Json(new { pid = Environment.ProcessId, instance = settings.Instance, waitedForSidecar = startup.WaitedForSidecar }));
     }
 
     private static async Task<IResult> EchoAsync(HttpContext context)

@@ -1,36 +1,37 @@
 using System.Text.Json;
-using DaprIoT.Dapr.Actors;
+using Dapr.Actors.Runtime;
 
 namespace DaprIoT.ConformanceApp;
 
-/// <summary>The actor type the conformance suite calls: turn order, persisted state, activations, reminders and timers.</summary>
-public sealed class ProbeActor(ProbeRegistry registry, ConformanceSettings settings) : Actor, IRemindable
+/// <summary>The Probe actor; see <see cref="IProbeActor"/>. Reminder and timer firings are kept in the actor's state.</summary>
+public sealed class ProbeActor(ActorHost host, ProbeRegistry registry, ConformanceSettings settings) : Actor(host), IProbeActor, IRemindable
 {
     private const string CounterKey = "counter";
     private const string ReminderFiringsKey = "reminder-firings";
     private const string TimerFiringsKey = "timer-firings";
 
-    /// <summary>Fails loudly if another call is already inside this actor; otherwise holds the turn for delayMs.</summary>
+    private string ActorId => Id.GetId();
+
     public async Task<int> Enter(EnterCall call)
     {
-        var alreadyInside = registry.Enter(Id, call.Label ?? "");
+        var alreadyInside = registry.Enter(ActorId, call.Label ?? "");
         try
         {
             if (alreadyInside > 0)
             {
-                throw new InvalidOperationException($"Concurrent entry into Probe/{Id}: {alreadyInside} call(s) already inside. Turn-based concurrency is broken.");
+                throw new InvalidOperationException($"Concurrent entry into Probe/{ActorId}: {alreadyInside} call(s) already inside. Turn-based concurrency is broken.");
             }
 
             await Task.Delay(Math.Max(0, call.DelayMs));
-            return registry.CallOrder(Id).Count;
+            return registry.CallOrder(ActorId).Count;
         }
         finally
         {
-            registry.Leave(Id);
+            registry.Leave(ActorId);
         }
     }
 
-    public Task<IReadOnlyList<string>> GetCallOrder() => Task.FromResult(registry.CallOrder(Id));
+    public Task<IReadOnlyList<string>> GetCallOrder() => Task.FromResult(registry.CallOrder(ActorId));
 
     public async Task<int> Count()
     {
@@ -39,32 +40,33 @@ public sealed class ProbeActor(ProbeRegistry registry, ConformanceSettings setti
         return next;
     }
 
-    public Task<int> GetActivations() => Task.FromResult(registry.Activations(Id));
+    public Task<int> GetActivations() => Task.FromResult(registry.Activations(ActorId));
 
     public Task ScheduleReminder(ScheduleCall call) =>
-        RegisterReminderAsync(call.Name, new NameCall(call.Name), TimeSpan.FromMilliseconds(call.DueTimeMs), Period(call));
+        RegisterReminderAsync(call.Name, JsonSerializer.SerializeToUtf8Bytes(new NameCall(call.Name)), TimeSpan.FromMilliseconds(call.DueTimeMs), Period(call));
 
     public Task CancelReminder(NameCall call) => UnregisterReminderAsync(call.Name);
 
     public Task<List<Firing>> GetReminderFirings() => StateManager.GetOrAddStateAsync(ReminderFiringsKey, new List<Firing>());
 
     public Task ScheduleTimer(ScheduleCall call) =>
-        RegisterTimerAsync(call.Name, nameof(OnTimer), new NameCall(call.Name), TimeSpan.FromMilliseconds(call.DueTimeMs), Period(call));
+        RegisterTimerAsync(call.Name, nameof(OnTimer), JsonSerializer.SerializeToUtf8Bytes(new NameCall(call.Name)), TimeSpan.FromMilliseconds(call.DueTimeMs), Period(call));
 
     public Task CancelTimer(NameCall call) => UnregisterTimerAsync(call.Name);
 
     public Task<List<Firing>> GetTimerFirings() => StateManager.GetOrAddStateAsync(TimerFiringsKey, new List<Firing>());
 
-    public async Task ReceiveReminderAsync(string reminderName, JsonElement? data, string dueTime, string period) =>
-        await AppendAsync(ReminderFiringsKey, reminderName);
+    public Task ReceiveReminderAsync(string reminderName, byte[] state, TimeSpan dueTime, TimeSpan period) =>
+        AppendAsync(ReminderFiringsKey, reminderName);
+
+    /// <summary>The timer callback, named when the timer is registered; the SDK finds it by name when the timer fires.</summary>
+    public Task OnTimer(byte[] data) => AppendAsync(TimerFiringsKey, JsonSerializer.Deserialize<NameCall>(data)?.Name ?? "");
 
     protected override Task OnActivateAsync()
     {
-        registry.Activated(Id);
+        registry.Activated(ActorId);
         return Task.CompletedTask;
     }
-
-    private Task OnTimer(NameCall call) => AppendAsync(TimerFiringsKey, call.Name);
 
     private async Task AppendAsync(string key, string name)
     {
@@ -73,5 +75,6 @@ public sealed class ProbeActor(ProbeRegistry registry, ConformanceSettings setti
         await StateManager.SetStateAsync(key, firings);
     }
 
-    private static TimeSpan? Period(ScheduleCall call) => call.PeriodMs is > 0 and var ms ? TimeSpan.FromMilliseconds(ms) : null;
+    /// <summary>No or zero period fires once: the SDK sends an infinite period as "no period".</summary>
+    private static TimeSpan Period(ScheduleCall call) => call.PeriodMs is > 0 and var ms ? TimeSpan.FromMilliseconds(ms) : Timeout.InfiniteTimeSpan;
 }
