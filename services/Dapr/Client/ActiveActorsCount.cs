@@ -1,3 +1,0 @@
-namespace DaprIoT.Dapr.Client;
-
-public sealed record ActiveActorsCount(string Type, int Count);

@@ -1,7 +1,0 @@
-namespace DaprIoT.Dapr.Client;
-
-public enum StateConsistency
-{
-    Eventual,
-    Strong,
-}

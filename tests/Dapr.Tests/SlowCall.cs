@@ -1,3 +1,0 @@
-namespace DaprIoT.Dapr.Tests;
-
-public sealed record SlowCall(string Label, int DelayMs);
