@@ -5,6 +5,7 @@ using System.Text.Json;
 using Dapr.Actors;
 using Dapr.Actors.Client;
 using DaprIoT.Conformance.Tests.Harness;
+using DaprIoT.ConformanceApp;
 using Xunit;
 
 namespace DaprIoT.Conformance.Tests.Actors;
@@ -156,16 +157,44 @@ public sealed class ActorConformanceTests(ActorRunFixture fixture) : IClassFixtu
         Assert.Equal([$"PUT //v1.0/actors/Probe/{actorId}/method/Count", $"PUT //v1.0/actors/Probe/{actorId}/method/Count"], recorder.Requests);
     }
 
+    /// <summary>
+    /// A strongly typed proxy uses actor remoting: the call is described in an <c>X-DaprRequestHeader</c> header and a
+    /// binary body that the sidecar must pass to the app as they are, and the app's answer back the same way.
+    /// </summary>
+    [Fact]
+    public async Task A_strongly_typed_actor_proxy_calls_the_actor_through_remoting()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var run = await fixture.RunAsync();
+        var actorId = $"remoting-{Guid.NewGuid():N}";
+        var recorder = new PathRecorder();
+        var proxies = new ActorProxyFactory(handler: recorder);
+        var probe = proxies.CreateActorProxy<IProbeActor>(new ActorId(actorId), "Probe",
+            new ActorProxyOptions { HttpEndpoint = $"http://localhost:{run.Dapr.SidecarPort("caller").ToString(CultureInfo.InvariantCulture)}/" });
+
+        Assert.Equal(1, await probe.Count());
+        Assert.Equal(2, await probe.Count());
+        Assert.Equal(1, await probe.GetActivations());
+
+        Assert.Equal(3, recorder.Requests.Count);
+        Assert.All(recorder.RemotingHeaders, Assert.True);
+    }
+
     /// <summary>Records the method and path of every request the proxy sends.</summary>
     private sealed class PathRecorder() : DelegatingHandler(new HttpClientHandler())
     {
         private readonly ConcurrentQueue<string> _requests = new();
+        private readonly ConcurrentQueue<bool> _remotingHeaders = new();
 
         public IReadOnlyList<string> Requests => [.. _requests];
+
+        /// <summary>Per request, whether it carried the remoting header <c>X-DaprRequestHeader</c>.</summary>
+        public IReadOnlyList<bool> RemotingHeaders => [.. _remotingHeaders];
 
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             _requests.Enqueue($"{request.Method} {request.RequestUri!.AbsolutePath}");
+            _remotingHeaders.Enqueue(request.Headers.Contains("X-DaprRequestHeader"));
             return base.SendAsync(request, cancellationToken);
         }
     }
