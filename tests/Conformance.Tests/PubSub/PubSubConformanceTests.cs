@@ -314,6 +314,35 @@ public sealed class PubSubConformanceTests(PubSubRunsFixture runs) : IClassFixtu
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Buses))]
+    public async Task A_bulk_subscription_receives_cloudevents_in_batches_and_each_entry_status_is_acknowledged(PubSubBus bus)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var run = await runs.RunAsync(bus);
+        var id = Guid.NewGuid().ToString("N")[..8];
+        var keys = new[] { $"bulk-a-{id}", $"bulk-b-{id}", $"bulk-c-{id}" };
+
+        // The app answers SUCCESS for the first two entries and DROP for the third: both acknowledge the message.
+        await run.PublishAsync(run.Topics.Bulk, new { key = keys[0] }, ct);
+        await run.PublishAsync(run.Topics.Bulk, new { key = keys[1], outcome = "success" }, ct);
+        await run.PublishAsync(run.Topics.Bulk, new { key = keys[2], outcome = "drop" }, ct);
+
+        var seen = await Eventually.UntilAsync(
+            async token => (Deliveries: await run.Subscriber.DeliveriesAsync(run.Topics.Bulk, token),
+                Backlog: await BrokerBacklog.CountAsync(bus, run.Topics.Bulk, "subscriber", token)),
+            s => s.Backlog == 0 && keys.All(k => s.Deliveries.Any(d => d.Key == k)),
+            "every entry reached the bulk handler and was acknowledged", s => $"backlog {s.Backlog}, counts {Counts(s.Deliveries)}", Patience, ct);
+
+        foreach (var key in keys)
+        {
+            var delivery = Assert.Single(seen.Deliveries, d => d.Key == key);
+            Assert.Equal(("/subscriptions/3", run.Topics.Bulk, "pubsub", "publisher", "com.dapr.event.sent"),
+                (delivery.Route, delivery.Topic, delivery.PubSubName, delivery.Source, delivery.Type));
+            Assert.True(Guid.TryParse(delivery.Id, out _), $"each entry is a CloudEvent with its own id: {delivery.Id}");
+        }
+    }
+
     /// <summary>The app's deliveries, or none while it is down and not yet restarted.</summary>
     private static async Task<IReadOnlyList<ObservedDelivery>> DeliveriesWhileRestartingAsync(ConformanceAppClient app, string topic, CancellationToken cancellationToken)
     {

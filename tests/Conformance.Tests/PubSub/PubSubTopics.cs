@@ -24,6 +24,9 @@ public sealed record PubSubTopics(string Suffix)
     /// <summary>The subscriber's route /subscriptions/2.</summary>
     public string OrdersDead => $"orders-{Suffix}-dead";
 
+    /// <summary>The subscriber's route /subscriptions/3, a bulk subscription (WithBulkSubscribe).</summary>
+    public string Bulk => $"bulk-{Suffix}";
+
     /// <summary>The victim's only topic.</summary>
     public string Slow => $"slow-{Suffix}";
 
@@ -33,5 +36,5 @@ public sealed record PubSubTopics(string Suffix)
     /// <summary>Both workers replicas, component <c>broadcast</c> (<c>consumerID: "{podName}"</c>).</summary>
     public string Broadcast => $"broadcast-{Suffix}";
 
-    public IReadOnlyList<string> All => [Envelope, Variants, Nested, Raw, Outcomes, Orders, OrdersDead, Slow, Compete, Broadcast];
+    public IReadOnlyList<string> All => [Envelope, Variants, Nested, Raw, Outcomes, Orders, OrdersDead, Bulk, Slow, Compete, Broadcast];
 }
