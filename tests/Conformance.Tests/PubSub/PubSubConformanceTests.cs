@@ -343,6 +343,44 @@ public sealed class PubSubConformanceTests(PubSubRunsFixture runs) : IClassFixtu
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Buses))]
+    public async Task A_routing_rule_declared_with_TopicOptions_Match_sends_matching_events_to_its_path_and_others_to_the_default(PubSubBus bus)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var run = await runs.RunAsync(bus);
+        var (alarm, reading) = ($"alarm-{Guid.NewGuid():N}", $"reading-{Guid.NewGuid():N}");
+
+        await run.PublishBytesAsync($"pubsub/{run.Topics.Routed}", Encoding.UTF8.GetBytes($$$"""
+            {"specversion":"1.0","id":"{{{alarm}}}","source":"device-7","type":"alarm","datacontenttype":"application/json","data":{"key":"{{{alarm}}}"}}
+            """), "application/cloudevents+json", ct);
+        await run.PublishAsync(run.Topics.Routed, new { key = reading }, ct);
+
+        var seen = await Eventually.UntilAsync(token => run.Subscriber.DeliveriesAsync(run.Topics.Routed, token),
+            d => d.Any(x => x.Key == alarm) && d.Any(x => x.Key == reading), "both events were delivered", Counts, Patience, ct);
+
+        Assert.Equal("/alarms", Assert.Single(seen, d => d.Key == alarm).Route);
+        Assert.Equal("/subscriptions/4", Assert.Single(seen, d => d.Key == reading).Route);
+    }
+
+    [Theory]
+    [MemberData(nameof(Buses))]
+    public async Task A_raw_payload_reaches_the_app_handler_as_the_published_bytes(PubSubBus bus)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var run = await runs.RunAsync(bus);
+        var key = $"raw-{Guid.NewGuid():N}";
+        var payload = Encoding.UTF8.GetBytes($$"""{"key":"{{key}}","celsius":21.5}""");
+
+        await run.PublishBytesAsync($"pubsub/{run.Topics.RawToApp}?metadata.rawPayload=true", payload, "application/octet-stream", ct);
+
+        var seen = await Eventually.UntilAsync(token => run.Subscriber.DeliveriesAsync(run.Topics.RawToApp, token),
+            d => d.Any(x => x.Key == key), "the raw message was delivered", Counts, Patience, ct);
+        var delivery = Assert.Single(seen, d => d.Key == key);
+        Assert.Equal(("/subscriptions/5", "application/octet-stream", Convert.ToBase64String(payload)),
+            (delivery.Route, delivery.DataContentType, delivery.DataBase64));
+    }
+
     /// <summary>The app's deliveries, or none while it is down and not yet restarted.</summary>
     private static async Task<IReadOnlyList<ObservedDelivery>> DeliveriesWhileRestartingAsync(ConformanceAppClient app, string topic, CancellationToken cancellationToken)
     {

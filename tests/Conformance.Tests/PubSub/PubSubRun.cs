@@ -14,7 +14,8 @@ namespace DaprIoT.Conformance.Tests.PubSub;
 /// <list type="bullet">
 /// <item><c>publisher</c>: a sidecar without an app, used to publish.</item>
 /// <item><c>inspector</c>: an app hosted in the test process that records the raw delivery requests.</item>
-/// <item><c>subscriber</c>: ConformanceApp on the outcomes and orders topics, the orders dead-letter topic and the bulk topic.</item>
+/// <item><c>subscriber</c>: ConformanceApp on the outcomes and orders topics, the orders dead-letter topic, the bulk
+/// topic, the routed topic (with a routing rule) and a raw-payload topic.</item>
 /// <item><c>victim</c>: ConformanceApp on the slow topic, killed by its test.</item>
 /// <item><c>workers</c> twice (replicas workers-0 and workers-1): ConformanceApp on the compete topic of <c>pubsub</c>
 /// and the broadcast topic of <c>broadcast</c> (same bus, <c>consumerID: "{podName}"</c>).</item>
@@ -96,7 +97,9 @@ public sealed class PubSubRun : IAsyncDisposable
                     new HarnessApp("inspector", inspector.Port),
                     HarnessApp.Conformance("subscriber", subscriberPort, new Dictionary<string, string>
                     {
-                        ["SUBSCRIPTIONS"] = $"pubsub:{topics.Outcomes};pubsub:{topics.Orders}:{topics.OrdersDead};pubsub:{topics.OrdersDead};pubsub:{topics.Bulk}:bulk",
+                        ["SUBSCRIPTIONS"] = $"pubsub:{topics.Outcomes};pubsub:{topics.Orders}:{topics.OrdersDead};pubsub:{topics.OrdersDead};pubsub:{topics.Bulk}:bulk;"
+                            + $"pubsub:{topics.Routed};pubsub:{topics.RawToApp}::raw",
+                        ["SUBSCRIPTION_RULES"] = $$"""[{"pubsubname":"pubsub","topic":"{{topics.Routed}}","match":"event.type == \"alarm\"","path":"/alarms"}]""",
                     }),
                     HarnessApp.Conformance("victim", victimPort, new Dictionary<string, string> { ["SUBSCRIPTIONS"] = $"pubsub:{topics.Slow}" }),
                     .. workerPorts.Select((port, replica) => HarnessApp.Conformance("workers", port, new Dictionary<string, string>
@@ -146,7 +149,7 @@ public sealed class PubSubRun : IAsyncDisposable
         await _inspector.DisposeAsync();
         await BrokerCleanup.DeleteAsync(Bus, Topics.All,
         [
-            $"inspector-{Topics.Envelope}", $"inspector-{Topics.Variants}", $"inspector-{Topics.Nested}", $"inspector-{Topics.Raw}", $"subscriber-{Topics.Outcomes}", $"subscriber-{Topics.Orders}", $"subscriber-{Topics.OrdersDead}", $"subscriber-{Topics.Bulk}",
+            $"inspector-{Topics.Envelope}", $"inspector-{Topics.Variants}", $"inspector-{Topics.Nested}", $"inspector-{Topics.Raw}", $"subscriber-{Topics.Outcomes}", $"subscriber-{Topics.Orders}", $"subscriber-{Topics.OrdersDead}", $"subscriber-{Topics.Bulk}", $"subscriber-{Topics.Routed}", $"subscriber-{Topics.RawToApp}",
             $"victim-{Topics.Slow}", $"workers-{Topics.Compete}", $"workers-0-{Topics.Broadcast}", $"workers-1-{Topics.Broadcast}",
         ]);
     }

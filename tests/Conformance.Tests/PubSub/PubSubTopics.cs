@@ -27,6 +27,15 @@ public sealed record PubSubTopics(string Suffix)
     /// <summary>The subscriber's route /subscriptions/3, a bulk subscription (WithBulkSubscribe).</summary>
     public string Bulk => $"bulk-{Suffix}";
 
+    /// <summary>
+    /// The subscriber's default route /subscriptions/4, with a routing rule sending events of type <c>alarm</c> to
+    /// /alarms.
+    /// </summary>
+    public string Routed => $"routed-{Suffix}";
+
+    /// <summary>The subscriber's route /subscriptions/5, a rawPayload subscription.</summary>
+    public string RawToApp => $"raw-app-{Suffix}";
+
     /// <summary>The victim's only topic.</summary>
     public string Slow => $"slow-{Suffix}";
 
@@ -36,5 +45,5 @@ public sealed record PubSubTopics(string Suffix)
     /// <summary>Both workers replicas, component <c>broadcast</c> (<c>consumerID: "{podName}"</c>).</summary>
     public string Broadcast => $"broadcast-{Suffix}";
 
-    public IReadOnlyList<string> All => [Envelope, Variants, Nested, Raw, Outcomes, Orders, OrdersDead, Bulk, Slow, Compete, Broadcast];
+    public IReadOnlyList<string> All => [Envelope, Variants, Nested, Raw, Outcomes, Orders, OrdersDead, Bulk, Routed, RawToApp, Slow, Compete, Broadcast];
 }
