@@ -39,7 +39,7 @@ try
     {
         var s = sidecar.Settings;
         Console.WriteLine($"dapr-local: app '{s.App.AppId}' replica {s.App.Replica}: app port {s.App.AppPort?.ToString(CultureInfo.InvariantCulture) ?? "none"}, " +
-            $"sidecar HTTP port {s.HttpPort}, gRPC port {s.GrpcPort} (reserved), metrics port {s.MetricsPort}");
+            $"sidecar HTTP port {s.HttpPort}, gRPC port {s.GrpcPort}, metrics port {s.MetricsPort}");
     }
     if (commandLine.DashboardPort is { } dashboardPort)
     {

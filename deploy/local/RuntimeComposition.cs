@@ -16,6 +16,7 @@ public static class RuntimeComposition
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ISidecarFeatureFactory, StateApiFactory>();
         services.AddSingleton<ISidecarFeatureFactory, PubSub.PubSubFeatureFactory>();
+        services.AddSingleton<ISidecarFeatureFactory, Secrets.SecretsApiFactory>();
         services.AddActors();
         services.AddBindings();
         return services;

@@ -1,8 +1,10 @@
 using System.Net.Http.Headers;
+using Dapr.Client.Autogen.Grpc.v1;
 using DaprIoT.LocalRuntime.Bindings.Mqtt;
 using DaprIoT.LocalRuntime.Components;
 using DaprIoT.LocalRuntime.Configuration;
 using DaprIoT.LocalRuntime.Sidecar;
+using DaprIoT.LocalRuntime.Sidecar.Grpc;
 
 namespace DaprIoT.LocalRuntime.Bindings;
 
@@ -62,6 +64,17 @@ public sealed partial class BindingsFeature : ISidecarFeature
     public void MapRoutes(IEndpointRouteBuilder routes) =>
         routes.MapMethods("/v1.0/bindings/{name}", [HttpMethods.Post, HttpMethods.Put],
             (RequestDelegate)(http => InvokeOutputBindingAsync(http, (string)http.Request.RouteValues["name"]!)));
+
+    /// <summary>gRPC <c>InvokeBinding</c>: the data is the caller's bytes as they are (HTTP's is JSON, marshalled as daprd does).</summary>
+    public void MapGrpc(GrpcApi api) =>
+        api.MapUnary<InvokeBindingRequest, InvokeBindingResponse>("InvokeBinding", async (request, call) =>
+        {
+            await InvokeOutputAsync(request.Name, request.Operation, request.Data.ToByteArray(),
+                TraceMetadata(request.Metadata, call.RequestHeaders.GetValue(TraceContext.Header), call.RequestHeaders.GetValue("tracestate")),
+                call.CancellationToken).ConfigureAwait(false);
+            // bindings.mqtt3 answers nothing.
+            return new InvokeBindingResponse();
+        });
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -126,13 +139,12 @@ public sealed partial class BindingsFeature : ISidecarFeature
         }
         try
         {
-            await SendToOutputBindingAsync(name, request, TraceMetadata(http, request.Metadata), cancellationToken).ConfigureAwait(false);
+            await InvokeOutputAsync(name, request.Operation, GoJson.Marshal(request.Data),
+                TraceMetadata(request.Metadata, http.Request.Headers[TraceContext.Header], http.Request.Headers["tracestate"]), cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is OutputBindingException or TimeoutException)
+        catch (DaprApiException e)
         {
-            Log.OutputFailed(_logger, name, e.Message);
-            await DaprErrors.WriteAsync(http, StatusCodes.Status500InternalServerError, "ERR_INVOKE_OUTPUT_BINDING",
-                $"error invoking output binding {name}: {e.Message}").ConfigureAwait(false);
+            await e.WriteAsync(http.Response, cancellationToken).ConfigureAwait(false);
             return;
         }
         // bindings.mqtt3 answers nothing, which daprd returns as 204.
@@ -140,29 +152,45 @@ public sealed partial class BindingsFeature : ISidecarFeature
     }
 
     /// <summary>daprd hands the request's trace context to the component as metadata.</summary>
-    private static Dictionary<string, string> TraceMetadata(HttpContext http, IReadOnlyDictionary<string, string> metadata)
+    private static Dictionary<string, string> TraceMetadata(IReadOnlyDictionary<string, string> metadata, string? traceparent, string? tracestate)
     {
         var withTrace = new Dictionary<string, string>(metadata);
-        foreach (var header in new[] { TraceContext.Header, "tracestate" })
-        {
-            if (http.Request.Headers[header].ToString() is { Length: > 0 } value) withTrace[header] = value;
-        }
+        if (!string.IsNullOrEmpty(traceparent)) withTrace[TraceContext.Header] = traceparent;
+        if (!string.IsNullOrEmpty(tracestate)) withTrace["tracestate"] = tracestate;
         return withTrace;
     }
 
+    /// <summary>
+    /// Both doors' output binding call (HTTP <c>/v1.0/bindings/{name}</c>, gRPC <c>InvokeBinding</c>): any failure is
+    /// daprd's <c>ERR_INVOKE_OUTPUT_BINDING</c>, 500 / INTERNAL.
+    /// </summary>
+    private async Task InvokeOutputAsync(string name, string operation, byte[] data, IReadOnlyDictionary<string, string> metadata,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            await SendToOutputBindingAsync(name, operation, data, metadata, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OutputBindingException or TimeoutException)
+        {
+            Log.OutputFailed(_logger, name, e.Message);
+            throw new DaprApiException(500, Grpc.Core.StatusCode.Internal, "ERR_INVOKE_OUTPUT_BINDING", $"error invoking output binding {name}: {e.Message}");
+        }
+    }
+
     private async Task SendToOutputBindingAsync(
-        string name, OutputBindingRequest request, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
+        string name, string operation, byte[] data, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
     {
         // The checks and their order are daprd's (SendToOutputBinding).
-        if (request.Operation.Length == 0)
+        if (operation.Length == 0)
             throw new OutputBindingException("operation field is missing from request");
         if (!_bindings.TryGetValue(name, out var binding) || !binding.Direction.Output)
             throw new OutputBindingException($"couldn't find output binding {name}");
         var operations = binding.Instance.Operations;
-        if (!operations.Contains(request.Operation))
+        if (!operations.Contains(operation))
             throw new OutputBindingException(
-                $"binding {name} does not support operation {request.Operation}. supported operations:{string.Join(" ", operations)}");
-        var invocation = new OutputBindingInvocation(request.Operation, GoJson.Marshal(request.Data), metadata);
+                $"binding {name} does not support operation {operation}. supported operations:{string.Join(" ", operations)}");
+        var invocation = new OutputBindingInvocation(operation, data, metadata);
         await ResiliencyRunner.RunAsync(
             _sidecar.Resiliency.ForComponentOutbound(name),
             async ct =>

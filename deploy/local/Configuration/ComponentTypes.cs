@@ -11,6 +11,6 @@ public static class ComponentTypes
         "state.redis", "state.in-memory",
         "pubsub.redis", "pubsub.rabbitmq", "pubsub.in-memory",
         "bindings.mqtt3",
-        "secretstores.local.env",
+        "secretstores.local.env", "secretstores.local.file",
     };
 }

@@ -108,6 +108,7 @@ public sealed partial class RuntimeHost : IAsyncDisposable
                 AppId = app.AppId,
                 InstanceId = app.InstanceId,
                 HttpPort = settings.HttpPort,
+                AppDirectory = app.AppDirPath,
                 Namespace = @namespace,
                 Components = components,
                 StateStores = stores,

@@ -46,50 +46,84 @@ public sealed partial class ServiceInvoker(AppRegistry registry, ILogger logger)
         }
     }
 
+    /// <summary>
+    /// The HTTP door: <c>/v1.0/invoke/{appId}/method/{method}</c> (and header-addressed calls). The body is streamed
+    /// unless the caller's resiliency policy retries, which needs it replayable.
+    /// </summary>
     public async Task InvokeAsync(HttpContext context, SidecarHost caller, string targetAppId, string method)
     {
-        var dot = targetAppId.IndexOf('.');
-        if (dot > 0) targetAppId = targetAppId[..dot]; // appId.namespace: one namespace locally
+        var incoming = context.Request;
+        var aborted = context.RequestAborted;
+        var hasBody = HasBody(incoming);
+        byte[]? buffered = null;
+        if (hasBody && caller.Context.Resiliency.ForApp(AppIdOf(targetAppId))?.Retry is not null)
+        {
+            using var copy = new MemoryStream();
+            await incoming.Body.CopyToAsync(copy, aborted);
+            buffered = copy.ToArray();
+        }
+        var invocation = new InvocationRequest(
+            incoming.Method, "/" + method.TrimStart('/'), incoming.QueryString.Value ?? "",
+            incoming.Headers.Select(h => new KeyValuePair<string, IEnumerable<string?>>(h.Key, h.Value)),
+            buffered is not null ? () => new ByteArrayContent(buffered) : hasBody ? () => new StreamContent(incoming.Body) : () => null,
+            Replayable: buffered is not null || !hasBody,
+            buffered is null ? incoming.ContentLength : buffered.Length,
+            incoming.Headers[TraceContext.Header].ToString(),
+            context.Connection.RemoteIpAddress?.ToString() ?? "127.0.0.1",
+            context.Connection.LocalIpAddress?.ToString() ?? "127.0.0.1",
+            incoming.Host.Value ?? $"127.0.0.1:{caller.Context.HttpPort}");
+        HttpResponseMessage response;
+        try
+        {
+            response = await SendAsync(caller, targetAppId, invocation, aborted);
+        }
+        catch (DaprApiException e)
+        {
+            await e.WriteAsync(context.Response, aborted);
+            return;
+        }
+        using (response)
+        {
+            await CopyResponseAsync(context, response, aborted);
+        }
+    }
+
+    /// <summary>
+    /// Both doors' invocation: picks a replica of the target (round-robin), applies the target's access control and
+    /// the caller's resiliency policy (timeout per attempt; retries on transport errors and statuses of 400 and above
+    /// while the request can be replayed), and returns the target app's response as it is. Failures to reach the app
+    /// are daprd's <c>ERR_DIRECT_INVOKE</c>.
+    /// </summary>
+    internal async Task<HttpResponseMessage> SendAsync(SidecarHost caller, string targetAppId, InvocationRequest invocation,
+        CancellationToken aborted)
+    {
+        targetAppId = AppIdOf(targetAppId);
         var target = registry.Pick(targetAppId, out var known);
         if (target is null)
         {
             var why = known ? "the app is not running, has no app port or is unhealthy" : "app id not found";
             InvokeFailed(logger, caller.AppId, targetAppId, why);
-            await DaprErrors.WriteAsync(context, 500, "ERR_DIRECT_INVOKE", $"failed to invoke, id: {targetAppId}, err: {why}");
-            return;
+            throw DirectInvokeFailed(targetAppId, why);
         }
 
-        var path = "/" + method.TrimStart('/');
-        if (target.Settings.Configuration.AccessControl is { } acl && !acl.IsAllowed(caller.AppId, context.Request.Method, path))
+        if (target.Settings.Configuration.AccessControl is { } acl && !acl.IsAllowed(caller.AppId, invocation.Verb, invocation.Path))
         {
-            await DaprErrors.WriteAsync(context, 403, "ERR_DIRECT_INVOKE",
-                $"failed to invoke, id: {targetAppId}, err: access control policy has denied access to id: {caller.AppId} operation: {path.TrimStart('/')} verb: {context.Request.Method}");
-            return;
+            throw new DaprApiException(403, Grpc.Core.StatusCode.PermissionDenied, "ERR_DIRECT_INVOKE",
+                $"failed to invoke, id: {targetAppId}, err: access control policy has denied access to id: {caller.AppId} operation: {invocation.Path.TrimStart('/')} verb: {invocation.Verb}");
         }
 
         var policies = caller.Context.Resiliency.ForApp(targetAppId);
         var retry = policies?.Retry;
-        var relative = path + context.Request.QueryString.Value;
-        var aborted = context.RequestAborted;
-
-        byte[]? buffered = null;
-        if (retry is not null && HasBody(context.Request))
-        {
-            using var copy = new MemoryStream();
-            await context.Request.Body.CopyToAsync(copy, aborted);
-            buffered = copy.ToArray();
-        }
-
-        HttpResponseMessage? response = null;
         for (var attempt = 0; ; attempt++)
         {
             using var timeout = policies?.Timeout is { } t ? CancellationTokenSource.CreateLinkedTokenSource(aborted) : null;
             timeout?.CancelAfter(policies!.Timeout!.Value);
             var token = timeout?.Token ?? aborted;
             string? error = null;
+            HttpResponseMessage? response = null;
             try
             {
-                using var request = BuildRequest(context, caller, target, targetAppId, relative, buffered);
+                using var request = BuildRequest(invocation, caller, target, targetAppId);
                 response = await target.Channel.SendAsync(request, token);
             }
             catch (HttpRequestException e) when (e.InnerException is BadHttpRequestException tooLargeOrMalformed)
@@ -107,67 +141,55 @@ public sealed partial class ServiceInvoker(AppRegistry registry, ILogger logger)
             }
 
             var failed = error is not null || (int)response!.StatusCode >= 400;
-            if (!failed || retry is null || !retry.AllowsRetry(attempt) || (error is null && !CanReplay(context, buffered)))
+            if (!failed || retry is null || !retry.AllowsRetry(attempt) || (error is null && !invocation.Replayable))
             {
-                if (error is not null)
-                {
-                    InvokeFailed(logger, caller.AppId, targetAppId, error);
-                    await DaprErrors.WriteAsync(context, 500, "ERR_DIRECT_INVOKE", $"failed to invoke, id: {targetAppId}, err: {error}");
-                    return;
-                }
-                break;
+                if (error is null) return response!;
+                InvokeFailed(logger, caller.AppId, targetAppId, error);
+                throw DirectInvokeFailed(targetAppId, error);
             }
             response?.Dispose();
-            response = null;
             await Task.Delay(retry.DelayBefore(attempt + 1), aborted);
             // A retry may land on another replica, as daprd re-resolves the address.
             target = registry.Pick(targetAppId, out _) ?? target;
         }
-
-        using (response)
-        {
-            await CopyResponseAsync(context, response!, aborted);
-        }
     }
+
+    // appId.namespace: there is one namespace locally.
+    private static string AppIdOf(string targetAppId) => targetAppId.IndexOf('.') is var dot and > 0 ? targetAppId[..dot] : targetAppId;
+
+    private static DaprApiException DirectInvokeFailed(string targetAppId, string why) =>
+        new(500, Grpc.Core.StatusCode.Internal, "ERR_DIRECT_INVOKE", $"failed to invoke, id: {targetAppId}, err: {why}");
 
     private static bool HasBody(HttpRequest request) =>
         request.HttpContext.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody
         ?? (request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0);
 
-    private static bool CanReplay(HttpContext context, byte[]? buffered) => buffered is not null || !HasBody(context.Request);
-
-    private static HttpRequestMessage BuildRequest(HttpContext context, SidecarHost caller, SidecarHost target, string targetAppId,
-        string relative, byte[]? buffered)
+    private static HttpRequestMessage BuildRequest(InvocationRequest invocation, SidecarHost caller, SidecarHost target, string targetAppId)
     {
-        var incoming = context.Request;
-        var request = new HttpRequestMessage(new HttpMethod(incoming.Method), new Uri(relative, UriKind.Relative))
+        var request = new HttpRequestMessage(new HttpMethod(invocation.Verb), new Uri(invocation.Path + invocation.QueryString, UriKind.Relative))
         {
             Version = System.Net.HttpVersion.Version11,
+            Content = invocation.CreateContent(),
         };
-        if (buffered is not null) request.Content = new ByteArrayContent(buffered);
-        else if (HasBody(incoming)) request.Content = new StreamContent(incoming.Body);
-
-        foreach (var (name, values) in incoming.Headers)
+        foreach (var (name, values) in invocation.Headers)
         {
             if (DroppedRequestHeaders.Contains(name)) continue;
-            if (!request.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values))
+            if (!request.Headers.TryAddWithoutValidation(name, values))
             {
                 request.Content ??= new ByteArrayContent([]);
-                request.Content.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
+                request.Content.Headers.TryAddWithoutValidation(name, values);
             }
         }
-        if (request.Content is not null && incoming.ContentLength is { } length) request.Content.Headers.ContentLength = length;
+        if (request.Content is not null && invocation.ContentLength is { } length) request.Content.Headers.ContentLength = length;
 
-        var remote = context.Connection.RemoteIpAddress?.ToString() ?? "127.0.0.1";
-        var host = incoming.Host.Value ?? $"127.0.0.1:{caller.Context.HttpPort}";
         var headers = request.Headers;
         headers.TryAddWithoutValidation("dapr-caller-app-id", caller.AppId);
         headers.TryAddWithoutValidation("dapr-callee-app-id", targetAppId);
         if (caller.Context.Namespace is { } callerNamespace) headers.TryAddWithoutValidation("dapr-caller-namespace", callerNamespace);
-        headers.TryAddWithoutValidation("X-Forwarded-For", remote);
-        headers.TryAddWithoutValidation("X-Forwarded-Host", host);
-        headers.TryAddWithoutValidation("Forwarded", $"for={remote};by={context.Connection.LocalIpAddress};host={host}");
-        headers.TryAddWithoutValidation(TraceContext.Header, TraceContext.Child(incoming.Headers[TraceContext.Header].ToString()));
+        headers.TryAddWithoutValidation("X-Forwarded-For", invocation.RemoteAddress);
+        headers.TryAddWithoutValidation("X-Forwarded-Host", invocation.Host);
+        headers.TryAddWithoutValidation("Forwarded", $"for={invocation.RemoteAddress};by={invocation.LocalAddress};host={invocation.Host}");
+        headers.TryAddWithoutValidation(TraceContext.Header, TraceContext.Child(invocation.Traceparent));
         headers.Host = target.Channel.BaseAddress?.Authority;
         return request;
     }

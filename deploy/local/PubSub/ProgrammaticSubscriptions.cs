@@ -5,8 +5,7 @@ namespace DaprIoT.LocalRuntime.PubSub;
 
 /// <summary>
 /// Reads the app's <c>GET /dapr/subscribe</c> answer: a JSON array of daprd's <c>SubscriptionJSON</c>, v1
-/// (<c>route</c>) or v2 (<c>routes.rules</c> + <c>routes.default</c>; the default wins over <c>route</c>). Keys match
-/// case-insensitively as Go's encoding/json matches them in daprd: the .NET SDK writes <c>pubsubName</c>.
+/// (<c>route</c>) or v2 (<c>routes.rules</c> + <c>routes.default</c>; the default wins over <c>route</c>).
 /// </summary>
 public static class ProgrammaticSubscriptions
 {
@@ -30,10 +29,10 @@ public static class ProgrammaticSubscriptions
                 ?? throw new ConfigurationException(Source, field + ".topic", "is required");
             var defaultPath = String(item, "route", field);
             var rules = new List<SubscriptionRule>();
-            if (TryGet(item, "routes", out var routes) && routes.ValueKind == JsonValueKind.Object)
+            if (TryGetField(item, "routes", out var routes) && routes.ValueKind == JsonValueKind.Object)
             {
                 if (String(routes, "default", field + ".routes") is { } routesDefault) defaultPath = routesDefault;
-                if (TryGet(routes, "rules", out var ruleArray) && ruleArray.ValueKind == JsonValueKind.Array)
+                if (TryGetField(routes, "rules", out var ruleArray) && ruleArray.ValueKind == JsonValueKind.Array)
                 {
                     var ruleIndex = 0;
                     foreach (var rule in ruleArray.EnumerateArray())
@@ -46,16 +45,16 @@ public static class ProgrammaticSubscriptions
                 }
             }
             var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-            if (TryGet(item, "metadata", out var meta) && meta.ValueKind == JsonValueKind.Object)
+            if (TryGetField(item, "metadata", out var meta) && meta.ValueKind == JsonValueKind.Object)
                 foreach (var entry in meta.EnumerateObject())
                     metadata[entry.Name] = entry.Value.ValueKind == JsonValueKind.String ? entry.Value.GetString()! : entry.Value.GetRawText();
             var spec = new SubscriptionSpec(SubscriptionKind.Programmatic, pubsub, topic, defaultPath, rules,
                 String(item, "deadLetterTopic", field), metadata, [], Source);
-            if (TryGet(item, "bulkSubscribe", out var bulk) && bulk.ValueKind == JsonValueKind.Object)
+            if (TryGetField(item, "bulkSubscribe", out var bulk) && bulk.ValueKind == JsonValueKind.Object)
             {
                 spec = spec with
                 {
-                    BulkSubscribeEnabled = TryGet(bulk, "enabled", out var enabled) && enabled.ValueKind == JsonValueKind.True,
+                    BulkSubscribeEnabled = TryGetField(bulk, "enabled", out var enabled) && enabled.ValueKind == JsonValueKind.True,
                     BulkMaxMessagesCount = Positive(bulk, "maxMessagesCount", field + ".bulkSubscribe") ?? spec.BulkMaxMessagesCount,
                     BulkMaxAwaitDurationMs = Positive(bulk, "maxAwaitDurationMs", field + ".bulkSubscribe") ?? spec.BulkMaxAwaitDurationMs,
                 };
@@ -65,9 +64,25 @@ public static class ProgrammaticSubscriptions
         return subscriptions;
     }
 
+    /// <summary>
+    /// daprd decodes this answer with Go's encoding/json, which matches field names case-insensitively (an exact match
+    /// first): the .NET SDK writes <c>pubsubName</c>, other SDKs <c>pubsubname</c>.
+    /// </summary>
+    private static bool TryGetField(JsonElement element, string name, out JsonElement value)
+    {
+        if (element.TryGetProperty(name, out value)) return true;
+        foreach (var property in element.EnumerateObject())
+        {
+            if (!string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase)) continue;
+            value = property.Value;
+            return true;
+        }
+        return false;
+    }
+
     private static int? Positive(JsonElement element, string name, string field)
     {
-        if (!TryGet(element, name, out var value) || value.ValueKind == JsonValueKind.Null) return null;
+        if (!TryGetField(element, name, out var value) || value.ValueKind == JsonValueKind.Null) return null;
         return value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var number) && number > 0
             ? number
             : throw new ConfigurationException(Source, $"{field}.{name}", $"expected a whole number above 0, got {value.GetRawText()}");
@@ -75,28 +90,12 @@ public static class ProgrammaticSubscriptions
 
     private static string? String(JsonElement element, string name, string field)
     {
-        if (element.ValueKind != JsonValueKind.Object || !TryGet(element, name, out var value)) return null;
+        if (element.ValueKind != JsonValueKind.Object || !TryGetField(element, name, out var value)) return null;
         return value.ValueKind switch
         {
             JsonValueKind.String => value.GetString() is { Length: > 0 } text ? text : null,
             JsonValueKind.Null => null,
             _ => throw new ConfigurationException(Source, $"{field}.{name}", $"expected a string, got {value.ValueKind}"),
         };
-    }
-
-    /// <summary>A member by exact name, else the first whose name differs only in case (Go's encoding/json rule).</summary>
-    private static bool TryGet(JsonElement element, string name, out JsonElement value)
-    {
-        if (element.TryGetProperty(name, out value)) return true;
-        foreach (var property in element.EnumerateObject())
-        {
-            if (string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase))
-            {
-                value = property.Value;
-                return true;
-            }
-        }
-        value = default;
-        return false;
     }
 }

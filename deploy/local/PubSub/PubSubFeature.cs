@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using DaprIoT.LocalRuntime.PubSub.Brokers;
 using DaprIoT.LocalRuntime.Sidecar;
+using DaprIoT.LocalRuntime.Sidecar.Grpc;
 
 namespace DaprIoT.LocalRuntime.PubSub;
 
@@ -17,7 +18,7 @@ public sealed class PubSubFeature : ISidecarFeature
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
     private readonly PubSubComponents _components;
-    private readonly PublishEndpoint _publish;
+    private readonly Publisher _publisher;
     private readonly SemaphoreSlim _lifecycle = new(1, 1);
     private readonly List<(SubscriptionDelivery Delivery, IAsyncDisposable Consumer)> _active = [];
     private readonly List<Task> _resubscribing = [];
@@ -29,7 +30,7 @@ public sealed class PubSubFeature : ISidecarFeature
         _clock = clock;
         _logger = sidecar.LoggerFactory.CreateLogger($"dapr-local.pubsub.{sidecar.InstanceId}");
         _components = new PubSubComponents(sidecar, _logger);
-        _publish = new PublishEndpoint(sidecar, _components, clock, _logger);
+        _publisher = new Publisher(sidecar, _components, clock, _logger);
     }
 
     public PubSubStatistics Statistics { get; } = new();
@@ -43,7 +44,9 @@ public sealed class PubSubFeature : ISidecarFeature
         }
     }
 
-    public void MapRoutes(IEndpointRouteBuilder routes) => _publish.Map(routes);
+    public void MapRoutes(IEndpointRouteBuilder routes) => new PublishEndpoint(_publisher).Map(routes);
+
+    public void MapGrpc(GrpcApi api) => new PubSubGrpc(_publisher).Map(api);
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {

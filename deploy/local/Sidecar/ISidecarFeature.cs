@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using DaprIoT.LocalRuntime.Sidecar.Grpc;
 
 namespace DaprIoT.LocalRuntime.Sidecar;
 
@@ -12,6 +13,9 @@ public interface ISidecarFeature : IAsyncDisposable
 {
     /// <summary>Adds this block's <c>/v1.0/…</c> routes to the sidecar API.</summary>
     void MapRoutes(IEndpointRouteBuilder routes);
+
+    /// <summary>Adds this block's methods of the gRPC API; they call the same logic as its HTTP routes.</summary>
+    void MapGrpc(GrpcApi api) { }
 
     /// <summary>Starts receiving for the app: subscribe to topics, start input bindings, register actor types.</summary>
     Task StartAsync(CancellationToken cancellationToken);

@@ -19,6 +19,9 @@ public sealed class SidecarContext
 
     public required int HttpPort { get; init; }
 
+    /// <summary>The app's <c>appDirPath</c>: the working directory of the app and of its sidecar, as under the Dapr CLI.</summary>
+    public string AppDirectory { get; init; } = Directory.GetCurrentDirectory();
+
     /// <summary>The NAMESPACE the app runs in, or null (self-hosted default).</summary>
     public string? Namespace { get; init; }
 

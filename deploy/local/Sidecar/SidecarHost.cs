@@ -2,13 +2,18 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Dapr.Client.Autogen.Grpc.v1;
 using DaprIoT.LocalRuntime.Hosting;
 using DaprIoT.LocalRuntime.Invocation;
+using DaprIoT.LocalRuntime.Sidecar.Grpc;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
 
 namespace DaprIoT.LocalRuntime.Sidecar;
 
 /// <summary>
-/// One sidecar: the HTTP API on 127.0.0.1:{daprHTTPPort} for one app replica, and daprd's startup sequence
+/// One sidecar: the HTTP API on 127.0.0.1:{daprHTTPPort} and the gRPC API on 127.0.0.1:{daprGRPCPort} for one app
+/// replica, and daprd's startup sequence
 /// (§1.2): outbound health once components are open → app port polled every 100 ms → app health (if enabled) →
 /// <c>/dapr/config</c> and <c>/dapr/subscribe</c> once → every feature's StartAsync → <c>/v1.0/healthz</c> 204.
 /// </summary>
@@ -18,6 +23,7 @@ public sealed partial class SidecarHost : IAsyncDisposable
     private static readonly TimeSpan PortPollInterval = TimeSpan.FromMilliseconds(100);
 
     private readonly WebApplication _web;
+    private readonly GrpcApiServer _grpc;
     private readonly ILogger _logger;
     private readonly HttpAppChannel _channel;
     private readonly ApiTokenCheck? _tokenCheck;
@@ -39,6 +45,7 @@ public sealed partial class SidecarHost : IAsyncDisposable
         _invoker = new ServiceInvoker(registry, context.LoggerFactory.CreateLogger("dapr-local.invocation"));
         Features = context.Services.FeatureFactories().Select(f => f.Create(context)).ToList();
         _web = BuildWebApplication();
+        _grpc = new GrpcApiServer(settings, BuildGrpcApi(), context.LoggerFactory);
     }
 
     public SidecarSettings Settings { get; }
@@ -65,6 +72,7 @@ public sealed partial class SidecarHost : IAsyncDisposable
     public async Task StartServerAsync(CancellationToken cancellationToken)
     {
         await _web.StartAsync(cancellationToken);
+        await _grpc.StartAsync(cancellationToken);
         OutboundReady = true;
     }
 
@@ -112,6 +120,7 @@ public sealed partial class SidecarHost : IAsyncDisposable
     {
         await AppStoppedAsync(CancellationToken.None);
         await _web.StopAsync(CancellationToken.None);
+        await _grpc.DisposeAsync();
         foreach (var feature in Features)
         {
             try { await feature.DisposeAsync(); }
@@ -302,6 +311,31 @@ public sealed partial class SidecarHost : IAsyncDisposable
         foreach (var feature in Features) feature.MapRoutes(web);
         web.MapFallback(FallbackAsync);
         return web;
+    }
+
+    private GrpcApi BuildGrpcApi()
+    {
+        var api = new GrpcApi();
+        api.MapUnary<GetMetadataRequest, GetMetadataResponse>("GetMetadata", (_, _) => Task.FromResult(GrpcMetadata.From(DescribeMetadata())));
+        api.MapUnary<SetMetadataRequest, Empty>("SetMetadata", (request, _) =>
+        {
+            Extended[request.Key] = request.Value;
+            return Task.FromResult(new Empty());
+        });
+        api.MapUnary<ShutdownRequest, Empty>("Shutdown", (_, call) =>
+        {
+            // Answer first, as daprd does, then stop.
+            call.GetHttpContext().Response.OnCompleted(() =>
+            {
+                ShutdownByApi(_logger, Context.InstanceId);
+                _shutdown.Cancel();
+                return Task.CompletedTask;
+            });
+            return Task.FromResult(new Empty());
+        });
+        new InvocationGrpc(_invoker, this).Map(api);
+        foreach (var feature in Features) feature.MapGrpc(api);
+        return api;
     }
 
     private Task HealthAsync(HttpContext context)

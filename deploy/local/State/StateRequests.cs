@@ -13,6 +13,9 @@ internal sealed record StateWriteRequest(
     string? Concurrency,
     string? Consistency);
 
+/// <summary>One key to delete, before the key prefix is applied; <paramref name="ETag"/> null means unconditional.</summary>
+internal sealed record StateDeleteRequest(string Key, string? ETag, string? Concurrency, string? Consistency);
+
 internal sealed record BulkGetRequest(IReadOnlyList<string> Keys, int Parallelism);
 
 internal sealed record TransactionOperation(string Operation, StateWriteRequest Request);
@@ -21,7 +24,7 @@ internal sealed record TransactionRequest(IReadOnlyList<TransactionOperation> Op
 
 /// <summary>
 /// Reads the state API's JSON bodies the way daprd decodes them, keeping each <c>value</c> as the exact JSON text
-/// the app sent. Shape errors throw <see cref="StateApiException.Malformed"/>.
+/// the app sent. Shape errors throw <see cref="StateErrors.Malformed"/>.
 /// </summary>
 internal static class StateRequests
 {
@@ -35,20 +38,20 @@ internal static class StateRequests
         }
         catch (JsonException e)
         {
-            throw StateApiException.Malformed($"failed deserializing HTTP body: {e.Message}");
+            throw StateErrors.Malformed($"failed deserializing HTTP body: {e.Message}");
         }
     }
 
     public static IReadOnlyList<StateWriteRequest> SaveItems(JsonElement body)
     {
         if (body.ValueKind != JsonValueKind.Array)
-            throw StateApiException.Malformed($"the body must be a JSON array of state items, not {Describe(body)}");
+            throw StateErrors.Malformed($"the body must be a JSON array of state items, not {Describe(body)}");
         var items = new List<StateWriteRequest>(body.GetArrayLength());
         foreach (var element in body.EnumerateArray())
         {
             var item = WriteRequest(element, "state item");
             // daprd's own wording for this case.
-            if (item.Key.Length == 0) throw StateApiException.Malformed("\"key\" is a required field");
+            if (item.Key.Length == 0) throw StateErrors.Malformed("\"key\" is a required field");
             items.Add(item);
         }
         return items;
@@ -61,18 +64,18 @@ internal static class StateRequests
         if (Property(body, "keys") is { } keysElement)
         {
             if (keysElement.ValueKind != JsonValueKind.Array)
-                throw StateApiException.Malformed($"\"keys\" must be an array of strings, not {Describe(keysElement)}");
+                throw StateErrors.Malformed($"\"keys\" must be an array of strings, not {Describe(keysElement)}");
             foreach (var key in keysElement.EnumerateArray())
             {
                 keys.Add(key.ValueKind == JsonValueKind.String
                     ? key.GetString()!
-                    : throw StateApiException.Malformed($"\"keys\" must be an array of strings; found {Describe(key)}"));
+                    : throw StateErrors.Malformed($"\"keys\" must be an array of strings; found {Describe(key)}"));
             }
         }
         var parallelism = 0;
         if (Property(body, "parallelism") is { } parallelismElement &&
             (parallelismElement.ValueKind != JsonValueKind.Number || !parallelismElement.TryGetInt32(out parallelism)))
-            throw StateApiException.Malformed($"\"parallelism\" must be a whole number, not {Describe(parallelismElement)}");
+            throw StateErrors.Malformed($"\"parallelism\" must be a whole number, not {Describe(parallelismElement)}");
         return new BulkGetRequest(keys, parallelism);
     }
 
@@ -83,15 +86,15 @@ internal static class StateRequests
         if (Property(body, "operations") is { } operationsElement)
         {
             if (operationsElement.ValueKind != JsonValueKind.Array)
-                throw StateApiException.Malformed($"\"operations\" must be an array, not {Describe(operationsElement)}");
+                throw StateErrors.Malformed($"\"operations\" must be an array, not {Describe(operationsElement)}");
             foreach (var element in operationsElement.EnumerateArray())
             {
                 RequireObject(element, "each operation");
                 var operation = OptionalString(element, "operation") ?? "";
                 var request = Property(element, "request")
-                    ?? throw StateApiException.Malformed($"operation '{operation}' has no \"request\"");
+                    ?? throw StateErrors.Malformed($"operation '{operation}' has no \"request\"");
                 var parsed = WriteRequest(request, "an operation's \"request\"");
-                if (parsed.Key.Length == 0) throw StateApiException.Malformed("\"key\" is a required field of each operation's request");
+                if (parsed.Key.Length == 0) throw StateErrors.Malformed("\"key\" is a required field of each operation's request");
                 operations.Add(new TransactionOperation(operation, parsed));
             }
         }
@@ -122,7 +125,7 @@ internal static class StateRequests
         {
             metadata[entry.Name] = entry.Value.ValueKind == JsonValueKind.String
                 ? entry.Value.GetString()!
-                : throw StateApiException.Malformed($"metadata \"{entry.Name}\" must be a string, not {Describe(entry.Value)}");
+                : throw StateErrors.Malformed($"metadata \"{entry.Name}\" must be a string, not {Describe(entry.Value)}");
         }
         return metadata;
     }
@@ -131,7 +134,7 @@ internal static class StateRequests
     {
         null or { ValueKind: JsonValueKind.Null } => null,
         { ValueKind: JsonValueKind.String } value => value.GetString(),
-        { } other => throw StateApiException.Malformed($"\"{name}\" must be a string, not {Describe(other)}"),
+        { } other => throw StateErrors.Malformed($"\"{name}\" must be a string, not {Describe(other)}"),
     };
 
     // Go's encoding/json, which daprd uses, matches field names case-insensitively.
@@ -147,7 +150,7 @@ internal static class StateRequests
     private static void RequireObject(JsonElement element, string what)
     {
         if (element.ValueKind != JsonValueKind.Object)
-            throw StateApiException.Malformed($"{what} must be a JSON object, not {Describe(element)}");
+            throw StateErrors.Malformed($"{what} must be a JSON object, not {Describe(element)}");
     }
 
     private static string Describe(JsonElement element) => element.ValueKind switch

@@ -199,4 +199,6 @@ public sealed class PublishApiTests : PubSubTest
         listener.Start();
         return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
+
+    private sealed record DaprError(string ErrorCode, string Message);
 }
