@@ -95,12 +95,11 @@ public static class SubscriptionsApi
         using var buffer = new MemoryStream();
         await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
         var body = buffer.ToArray();
-        var contentType = context.Request.ContentType;
-        var headers = context.Request.Headers;
-        var id = Header(context, "Cloudevent.id");
         var instruction = new Instruction(ParseJson(body));
-        var count = Record(log, instruction, id, Header(context, "Cloudevent.topic"), Header(context, "pubsubname"), Header(context, "Cloudevent.type"),
-            Header(context, "Cloudevent.source"), contentType, context.Request.Path.Value ?? "", body, headers.TraceParent.ToString(), instance);
+        // pubsubname is not among the forwarded CloudEvent attributes; the sidecar sends it as a header of its own.
+        var count = Record(log, instruction, Header(context, "Cloudevent.id"), Header(context, "Cloudevent.topic"), Header(context, "pubsubname"),
+            Header(context, "Cloudevent.type"), Header(context, "Cloudevent.source"), context.Request.ContentType, context.Request.Path.Value ?? "", body,
+            context.Request.Headers.TraceParent.ToString(), instance);
 
         if (instruction.RetryTimes is { } times && count > times)
         {
