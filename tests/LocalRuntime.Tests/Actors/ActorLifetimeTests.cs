@@ -135,4 +135,25 @@ public sealed class ActorLifetimeTests
 
         Assert.Equal(message, await ActorTestHttp.ErrorAsync(response, 500, "ERR_ACTOR_TIMER_CREATE"));
     }
+
+    [Fact]
+    public async Task A_timer_and_an_idle_timeout_longer_than_a_timer_can_wait_work()
+    {
+        var clock = new ManualClock();
+        await using var runtime = new ActorTestRuntime(clock);
+        var host = await runtime.AddSidecarAsync("devices", "devices-0",
+            ActorTestRuntime.HostConfig("Device", ""","actorIdleTimeout":"3000h" """), new InMemoryStateStore("s", clock), Ct);
+        (await host.Client.PostAsync("v1.0/actors/Device/a/method/Hello", null, Ct)).Dispose();
+
+        using var created = await host.Client.PostJsonAsync("v1.0/actors/Device/a/timers/tick", """{"dueTime":"1200h","period":"1300h"}""");
+
+        Assert.Equal(HttpStatusCode.NoContent, created.StatusCode);
+        clock.Advance(TimeSpan.FromHours(1199));
+        Assert.DoesNotContain(host.App.Calls, c => c.Method == "timer/tick");
+        clock.Advance(TimeSpan.FromHours(1));
+        await Poll.UntilAsync(() => host.App.Calls.Any(c => c.Method == "timer/tick"), "the timer fires 1200 hours on");
+        clock.Advance(TimeSpan.FromHours(1300));
+        await Poll.UntilAsync(() => host.App.Calls.Count(c => c.Method == "timer/tick") == 2, "the timer fires again a period later");
+        Assert.Equal(1, ActiveCount(host, "Device"));
+    }
 }

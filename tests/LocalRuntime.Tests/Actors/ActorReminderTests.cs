@@ -117,6 +117,30 @@ public sealed class ActorReminderTests
     }
 
     [Fact]
+    public async Task A_reminder_due_further_ahead_than_a_timer_can_wait_fires_when_due_and_keeps_its_period()
+    {
+        var clock = new ManualClock();
+        var start = clock.GetUtcNow();
+        var store = new InMemoryStateStore("actorstore", clock);
+        await using var runtime = new ActorTestRuntime(clock);
+        var host = await runtime.AddSidecarAsync("cookers", "cookers-0", ActorTestRuntime.HostConfig("Cooker"), store, Ct);
+
+        using var created = await host.Client.PostJsonAsync("v1.0/actors/Cooker/c1/reminders/descale",
+            """{"dueTime":"2000h","period":"PT1500H"}""");
+
+        Assert.Equal(HttpStatusCode.NoContent, created.StatusCode);
+        clock.Advance(TimeSpan.FromHours(1999));
+        Assert.Equal(0, Fired(host, "descale"));
+        clock.Advance(TimeSpan.FromHours(1));
+        await Poll.UntilAsync(() => Fired(host, "descale") == 1, "the reminder fires 2000 hours on");
+        await WaitForNextDueAsync(store, "Cooker", start.AddHours(3500));
+        clock.Advance(TimeSpan.FromHours(1499));
+        Assert.Equal(1, Fired(host, "descale"));
+        clock.Advance(TimeSpan.FromHours(1));
+        await Poll.UntilAsync(() => Fired(host, "descale") == 2, "the reminder fires again a period later");
+    }
+
+    [Fact]
     public async Task Deleting_a_reminder_stops_it()
     {
         var clock = new ManualClock();
