@@ -203,6 +203,9 @@ public sealed class ActorReminderTests
     [InlineData("""{"period":"P1D"}""", 500, "ERR_ACTOR_REMINDER_CREATE")]
     [InlineData("""{"period":"R0/PT1S"}""", 500, "ERR_ACTOR_REMINDER_CREATE")]
     [InlineData("""{"dueTime":"1s","ttl":"2020-01-01T00:00:00Z"}""", 500, "ERR_ACTOR_REMINDER_CREATE")]
+    [InlineData("""{"dueTime":"P9000Y"}""", 500, "ERR_ACTOR_REMINDER_CREATE")]
+    [InlineData("""{"dueTime":"3000000h"}""", 500, "ERR_ACTOR_REMINDER_CREATE")]
+    [InlineData("""{"dueTime":"9999-12-31T23:00:00Z","ttl":"PT2H"}""", 500, "ERR_ACTOR_REMINDER_CREATE")]
     public async Task A_bad_reminder_request_gets_daprds_error(string body, int status, string errorCode)
     {
         var store = new InMemoryStateStore("s", TimeProvider.System);
