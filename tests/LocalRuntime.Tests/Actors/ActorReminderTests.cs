@@ -220,6 +220,23 @@ public sealed class ActorReminderTests
     }
 
     [Fact]
+    public async Task Invalid_utf8_in_a_reminder_body_becomes_U_FFFD_as_in_daprd()
+    {
+        var store = new InMemoryStateStore("s", TimeProvider.System);
+        await using var runtime = new ActorTestRuntime();
+        var host = await runtime.AddSidecarAsync("cookers", "cookers-0", ActorTestRuntime.HostConfig("Cooker"), store, Ct);
+        var body = "{\"dueTime\":\"1h\",\"data\":{\"note\":\"x"u8.ToArray().Concat(new byte[] { 0xC3 }).Concat("\"}}"u8.ToArray()).ToArray();
+        var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new("application/json");
+
+        using var created = await host.Client.PostAsync("v1.0/actors/Cooker/c1/reminders/r", content, Ct);
+
+        Assert.Equal(HttpStatusCode.NoContent, created.StatusCode);
+        using var listed = await host.Client.GetAsync("v1.0/actors/Cooker/c1/reminders/r", Ct);
+        Assert.Equal("x\uFFFD", (await listed.ReadJsonAsync()).GetProperty("data").GetProperty("note").GetString());
+    }
+
+    [Fact]
     public async Task A_reminder_registered_with_overwrite_false_does_not_replace_an_existing_one()
     {
         await using var runtime = new ActorTestRuntime();

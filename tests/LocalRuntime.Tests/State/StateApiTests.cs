@@ -178,6 +178,38 @@ public sealed class StateApiTests(StateApiHost host) : IClassFixture<StateApiHos
     }
 
     [Fact]
+    public async Task Invalid_utf8_in_a_saved_string_is_stored_as_U_FFFD_as_daprds_Go_json_decoder_does()
+    {
+        var key = NewKey();
+        // "a", an invalid start byte, "b", a truncated three-byte sequence, "c": Go replaces each bad byte.
+        var body = Encoding.UTF8.GetBytes($$"""[{"key":"{{key}}","value":"a""").Concat(new byte[] { 0xFF, (byte)'b', 0xE2, 0x82, (byte)'c' })
+            .Concat("\"}]"u8.ToArray()).ToArray();
+        var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new("application/json");
+
+        var saved = await Client.PostAsync($"/v1.0/state/{host.RedisStore}", content, Ct);
+        var got = await Client.GetAsync($"/v1.0/state/{host.RedisStore}/{key}", Ct);
+
+        Assert.Equal(HttpStatusCode.NoContent, saved.StatusCode);
+        Assert.Equal("\"a\uFFFDb\uFFFD\uFFFDc\"", await got.Content.ReadAsStringAsync(Ct));
+    }
+
+    [Fact]
+    public async Task Invalid_utf8_in_a_key_saves_under_the_key_with_U_FFFD()
+    {
+        var key = NewKey();
+        var body = Encoding.UTF8.GetBytes($$"""[{"key":"{{key}}""").Concat(new byte[] { 0xFF }).Concat("\",\"value\":1}]"u8.ToArray()).ToArray();
+        var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new("application/json");
+
+        var saved = await Client.PostAsync($"/v1.0/state/{host.RedisStore}", content, Ct);
+        var got = await Client.GetAsync($"/v1.0/state/{host.RedisStore}/{key}%EF%BF%BD", Ct);
+
+        Assert.Equal(HttpStatusCode.NoContent, saved.StatusCode);
+        Assert.Equal("1", await got.Content.ReadAsStringAsync(Ct));
+    }
+
+    [Fact]
     public async Task Saving_an_empty_array_returns_204()
     {
         Assert.Equal(HttpStatusCode.NoContent, (await SaveAsync(host.RedisStore, "[]")).StatusCode);
