@@ -313,6 +313,22 @@ public sealed class StateApiTests(StateApiHost host) : IClassFixture<StateApiHos
     }
 
     [Fact]
+    public async Task A_non_numeric_If_Match_on_delete_is_an_etag_mismatch_409_not_an_invalid_etag_400()
+    {
+        // Unlike its Set, components-contrib's state.redis Delete never parses the ETag: its script fails on any
+        // version other than the stored one, and the error is an ETagMismatch, so daprd answers 409 (main, 2026-08).
+        var key = NewKey();
+        await SaveAsync(host.RedisStore, $$"""[{"key":"{{key}}","value":1}]""");
+        using var request = new HttpRequestMessage(HttpMethod.Delete, $"/v1.0/state/{host.RedisStore}/{key}");
+        request.Headers.TryAddWithoutValidation("If-Match", "not-a-version");
+
+        var response = await Client.SendAsync(request, Ct);
+
+        Assert.Contains("possible etag mismatch", await AssertDaprErrorAsync(response, HttpStatusCode.Conflict, "ERR_STATE_DELETE"));
+        Assert.Equal(1, (await host.Redis.ExecuteAsync(["EXISTS", $"{host.AppId}||{key}"], Ct)).AsInt64());
+    }
+
+    [Fact]
     public async Task A_transaction_upserts_and_deletes_together_and_answers_204()
     {
         var (kept, gone) = (NewKey(), NewKey());
