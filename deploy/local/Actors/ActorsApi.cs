@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using DaprIoT.LocalRuntime.Resiliency;
+using DaprIoT.LocalRuntime.Sidecar;
 using DaprIoT.LocalRuntime.State;
 
 namespace DaprIoT.LocalRuntime.Actors;
@@ -265,7 +266,7 @@ internal static class ActorsApi
 
     private static async Task<JsonDocument> ReadJsonAsync(HttpContext http)
     {
-        var body = await ReadBodyAsync(http);
+        var body = GoUtf8.ReplaceInvalid(await ReadBodyAsync(http));
         if (body.Length == 0) throw ActorApiException.Malformed("EOF");
         try
         {
