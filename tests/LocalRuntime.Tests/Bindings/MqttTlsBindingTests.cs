@@ -48,13 +48,13 @@ public sealed class MqttTlsBindingTests
             var (_, certFile, keyFile, caFile) = WriteCertificates(directory);
             var (_, _, _, otherCaFile) = WriteCertificates(Directory.CreateDirectory(Path.Combine(directory, "other")).FullName);
             await using var broker = await MosquittoBrokerProcess.StartAsync(ct, $"cafile {caFile}\ncertfile {certFile}\nkeyfile {keyFile}\n");
-            await using var client = new MosquittoClient(new MosquittoClientOptions
+            await using var client = new MqttConnection(new MqttConnectionOptions
             {
                 Host = "127.0.0.1", Port = broker.Port, ClientId = $"tls-{Guid.NewGuid():N}", CleanSession = true,
-                Tls = new MosquittoTlsOptions(otherCaFile, null, null),
+                Tls = new MqttTlsOptions(File.ReadAllText(otherCaFile), null, null),
             }, NullLogger.Instance);
 
-            await Assert.ThrowsAsync<MosquittoException>(() => client.ConnectAsync(TimeSpan.FromSeconds(1.5), ct));
+            await Assert.ThrowsAsync<MqttConnectionException>(() => client.ConnectAsync(TimeSpan.FromSeconds(1.5), ct));
             Assert.Equal(0, client.ConnectCount);
         }
         finally
