@@ -8,7 +8,7 @@ namespace DaprIoT.Benchmarks.MqttBindingThroughput;
 /// The firmware's host build (<c>dapriot-devices</c>) running sous-vide cookers that publish telemetry at a total
 /// rate, each with its own MQTT connection, for a fixed time; its JSON exit report says what they published.
 /// </summary>
-public sealed class DeviceFleet
+public sealed class DeviceFleet : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly TaskCompletionSource _allOnline = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -19,15 +19,19 @@ public sealed class DeviceFleet
     /// <summary>Completes when the simulator says every device is connected.</summary>
     public Task AllOnline => _allOnline.Task;
 
+    public Task Exited => _process.WaitForExitAsync();
+
     /// <param name="seconds">how long all devices publish together, after they have connected</param>
-    public static DeviceFleet Start(string simulatorPath, int brokerPort, int devices, int rate, int seconds)
+    /// <param name="connectRate">new connections per second</param>
+    public static DeviceFleet Start(string simulatorPath, int brokerPort, int devices, int rate, int seconds, int connectRate)
     {
-        var ramp = devices / 2000 + 3; // seconds to connect at the simulator's 2000 connections/s, plus slack
+        var ramp = devices / connectRate + 10; // seconds to connect them all, plus slack for a busy broker
         var process = Process.Start(new ProcessStartInfo(simulatorPath,
         [
             "--broker", $"127.0.0.1:{brokerPort}", "--type", "sousvide", "--count", devices.ToString(CultureInfo.InvariantCulture),
             "--id-prefix", "bench-", "--rate", rate.ToString(CultureInfo.InvariantCulture),
-            "--duration", (seconds + ramp).ToString(CultureInfo.InvariantCulture), "--status-interval", "10", "--report", "json",
+            "--duration", (seconds + ramp).ToString(CultureInfo.InvariantCulture), "--connect-rate", connectRate.ToString(CultureInfo.InvariantCulture),
+            "--status-interval", "10", "--report", "json",
         ])
         {
             RedirectStandardOutput = true,
@@ -60,6 +64,16 @@ public sealed class DeviceFleet
             root.GetProperty("telemetry").GetInt64(),
             root.GetProperty("telemetryPerS").GetDouble(),
             root.GetProperty("connectionsLost").GetInt64());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
     }
 }
 
