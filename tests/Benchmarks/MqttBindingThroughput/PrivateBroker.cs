@@ -22,6 +22,16 @@ public sealed class PrivateBroker : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>CPU time mosquitto has used so far, user and system.</summary>
+    public TimeSpan CpuTime
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.TotalProcessorTime;
+        }
+    }
+
     public static async Task<PrivateBroker> StartAsync(bool upgradeOutgoingQos)
     {
         var folder = Directory.CreateTempSubdirectory("mqtt-bench-broker-").FullName;

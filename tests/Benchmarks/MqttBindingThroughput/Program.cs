@@ -37,7 +37,7 @@ await using (var warmUp = new MqttConnection(new MqttConnectionOptions
 }
 
 var clock = Stopwatch.StartNew();
-var cpuAtStart = runtime.CpuTime;
+var (cpuAtStart, brokerCpuAtStart) = (runtime.CpuTime, broker.CpuTime);
 await using var fleet = DeviceFleet.Start(options.SimulatorPath, broker.Port, options.Devices, options.Rate, options.Seconds, options.ConnectRate);
 // Measured from the moment every device is online; from the start when that never happens.
 await Task.WhenAny(fleet.AllOnline, fleet.Exited);
@@ -55,7 +55,7 @@ while (app.DeviceEvents < report.Telemetry && clock.Elapsed - lastChange < TimeS
     await Task.Delay(100);
     if (app.DeviceEvents != lastCount) (lastCount, lastChange) = (app.DeviceEvents, clock.Elapsed);
 }
-var (drainedAt, received, cpuAtEnd) = (clock.Elapsed, app.DeviceEvents, runtime.CpuTime);
+var (drainedAt, received, cpuAtEnd, brokerCpuAtEnd) = (clock.Elapsed, app.DeviceEvents, runtime.CpuTime, broker.CpuTime);
 
 var steady = (stoppedAt - onlineAt).TotalSeconds;
 Console.WriteLine();
@@ -67,4 +67,5 @@ Console.WriteLine($"drained after the devices stopped in {(drainedAt - stoppedAt
 Console.WriteLine($"dapr-local CPU:            {(cpuWhenStopped - cpuWhenOnline).TotalSeconds / steady:0.00} cores with all devices online; "
     + $"{(cpuAtEnd - cpuAtStart).TotalSeconds:0.0} s in {(drainedAt).TotalSeconds:0.0} s overall");
 Console.WriteLine($"dapr-local peak memory:    {runtime.PeakMemoryMb:0} MB");
+Console.WriteLine($"mosquitto CPU:             {(brokerCpuAtEnd - brokerCpuAtStart).TotalSeconds:0.0} s overall; machine load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
 return received >= report.Telemetry ? 0 : 1;
