@@ -107,7 +107,7 @@ public sealed partial class MqttConnection : IAsyncDisposable
     /// <summary>
     /// Publishes one message. QoS 1 completes on the broker's PUBACK, QoS 0 once written to the socket. While
     /// disconnected the message waits for the next connection, and one whose connection is lost before its PUBACK is
-    /// sent again after reconnecting (at least once, as libmosquitto and paho do); cancel to stop waiting.
+    /// sent again after reconnecting (at least once, as paho does for daprd); cancel to stop waiting.
     /// </summary>
     public async Task PublishAsync(string topic, ReadOnlyMemory<byte> payload, int qos, bool retain, CancellationToken cancellationToken)
     {
