@@ -53,7 +53,7 @@ public sealed partial class BindingsFeature : ISidecarFeature
     public InputBindingCounters? CountersOf(string bindingName) =>
         _bindings.TryGetValue(bindingName, out var binding) ? binding.Instance.Counters : null;
 
-    internal MosquittoClient? ConsumerOf(string bindingName) =>
+    internal MqttConnection? ConsumerOf(string bindingName) =>
         _bindings.TryGetValue(bindingName, out var binding) ? (binding.Instance as MqttBinding)?.Consumer : null;
 
     /// <summary>Whether the input binding is reading for the app (false when the probe said no).</summary>
