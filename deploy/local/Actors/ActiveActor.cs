@@ -23,7 +23,7 @@ internal sealed class ActiveActor(string actorType, string actorId, ActorTypeSet
     /// <summary>Timers by name; guarded by locking the dictionary.</summary>
     public Dictionary<string, ActorTimer> Timers { get; } = new(StringComparer.Ordinal);
 
-    public ITimer? IdleTimer { get; set; }
+    public DeadlineTimer? IdleTimer { get; set; }
 
     /// <summary>Calls waiting for or holding the turn; an idle actor has none.</summary>
     public int Pending => Volatile.Read(ref _pending);

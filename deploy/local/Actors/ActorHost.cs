@@ -76,7 +76,7 @@ internal sealed partial class ActorHost
         if (_active.TryGetValue(key, out var actor)) return actor;
         var settings = Types[actorType];
         actor = new ActiveActor(actorType, actorId, settings, _clock.GetUtcNow());
-        actor.IdleTimer = _clock.CreateTimer(_ => OnIdleDeadline(actor), null, settings.IdleTimeout, Timeout.InfiniteTimeSpan);
+        actor.IdleTimer = new DeadlineTimer(_clock, _clock.GetUtcNow() + settings.IdleTimeout, () => OnIdleDeadline(actor));
         _active[key] = actor;
         return actor;
     }
@@ -142,7 +142,7 @@ internal sealed partial class ActorHost
                 throw ActorApiException.TimerCreate($"can't create timer for actor {actorType}||{actorId}: actor not activated");
             if (actor.Timers.Remove(name, out var previous)) previous.Dispose();
             actor.Timers[name] = timer;
-            timer.Clock = _clock.CreateTimer(_ => _ = FireTimerAsync(actor, timer), null, Until(schedule.NextDue), Timeout.InfiniteTimeSpan);
+            timer.Clock = new DeadlineTimer(_clock, schedule.NextDue, () => _ = FireTimerAsync(actor, timer));
         }
     }
 
@@ -196,14 +196,8 @@ internal sealed partial class ActorHost
     private void ArmIdleDeadline(ActiveActor actor)
     {
         if (actor.Deactivated || actor.Pending > 0) return;
-        try
-        {
-            actor.IdleTimer?.Change(actor.Settings.IdleTimeout, Timeout.InfiniteTimeSpan);
-        }
-        catch (ObjectDisposedException)
-        {
-            // Deactivated meanwhile: nothing left to time.
-        }
+        // Deactivated meanwhile: the disposed timer ignores the change.
+        actor.IdleTimer?.Change(_clock.GetUtcNow() + actor.Settings.IdleTimeout);
     }
 
     private async Task FireTimerAsync(ActiveActor actor, ActorTimer timer)
@@ -256,14 +250,8 @@ internal sealed partial class ActorHost
                 return;
             }
             timer.Schedule = next;
-            timer.Clock?.Change(Until(next.NextDue), Timeout.InfiniteTimeSpan);
+            timer.Clock?.Change(next.NextDue);
         }
-    }
-
-    private TimeSpan Until(DateTimeOffset due)
-    {
-        var wait = due - _clock.GetUtcNow();
-        return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
     }
 
     private async Task<ActorCallResult> SendAsync(ActiveActor actor, ActorCall call, string? chain, CancellationToken cancellationToken)

@@ -45,7 +45,16 @@ internal sealed record ActorSchedule(DateTimeOffset NextDue, ActorPeriod Period,
     {
         var period = Period.Repeats > 0 ? Period.WithRepeats(Period.Repeats - 1) : Period;
         if (!period.HasRepeats) return null;
-        var next = period.Following(NextDue);
+        DateTimeOffset next;
+        try
+        {
+            next = period.Following(NextDue);
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            // The next firing would fall after year 9999, beyond what a DateTimeOffset holds: none follows.
+            return null;
+        }
         if (next <= now && period is { Years: 0, Months: 0, Days: 0 })
             next += period.Duration * Math.Ceiling((now - next + TimeSpan.FromTicks(1)) / period.Duration);
         while (next <= now) next = period.Following(next);

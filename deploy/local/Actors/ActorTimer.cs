@@ -13,7 +13,7 @@ internal sealed class ActorTimer(string name, string callback, string? data, str
 
     public required ActorSchedule Schedule { get; set; }
 
-    public ITimer? Clock { get; set; }
+    public DeadlineTimer? Clock { get; set; }
 
     public void Dispose() => Clock?.Dispose();
 }

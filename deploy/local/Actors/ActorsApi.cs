@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using DaprIoT.LocalRuntime.Resiliency;
+using DaprIoT.LocalRuntime.Sidecar;
 using DaprIoT.LocalRuntime.State;
 
 namespace DaprIoT.LocalRuntime.Actors;
@@ -72,35 +74,27 @@ internal static class ActorsApi
         var call = new ActorCall(actorType, actorId, method, body, http.Request.ContentType, headers,
             http.Request.QueryString.Value ?? "", http.Request.Headers["Dapr-Reentrancy-Id"].FirstOrDefault());
         // The actor type's Resiliency policies wrap the whole call (lookup and turn), as daprd's pre-lock policy does.
-        var policies = host.PoliciesFor(actorType);
-        for (var retries = 0; ; retries++)
+        ActorCallResult result;
+        try
         {
-            ActorCallResult? result = null;
-            ActorApiException? failure = null;
-            using var timeout = new CancellationTokenSource(policies?.Timeout ?? Timeout.InfiniteTimeSpan, clock);
-            using var attempt = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, timeout.Token);
-            try
-            {
-                result = await placement.InvokeAsync(call, attempt.Token);
-            }
-            catch (ActorApiException e) when (e.Status != StatusCodes.Status400BadRequest)
-            {
-                failure = e;
-            }
-            catch (OperationCanceledException) when (timeout.IsCancellationRequested && !http.RequestAborted.IsCancellationRequested)
-            {
-                failure = ActorApiException.Invoke("context deadline exceeded");
-            }
-
-            // As daprd's HTTP actor transport: 404 is "method not found" (never retried), anything but 200 an
-            // error, and a 200 carrying X-Daprerrorresponseheader an application error relayed as it is.
-            if (result?.Status == StatusCodes.Status404NotFound)
-                throw ActorApiException.Invoke($"actor method not found: actors/{actorType}/{actorId}/method/{method}");
-            if (result?.Status == StatusCodes.Status200OK) return new RelayResult(result);
-            failure ??= ActorApiException.Invoke($"error from actor service: ({result!.Status}) {Encoding.UTF8.GetString(result.Body)}");
-            if (policies?.Retry is not { } retry || !retry.AllowsRetry(retries)) throw failure;
-            await Task.Delay(retry.DelayBefore(retries + 1), clock, http.RequestAborted);
+            result = await PolicyRunner.RunAsync(host.PoliciesFor(actorType), ct => placement.InvokeAsync(call, ct), clock, http.RequestAborted,
+                // As daprd's HTTP actor transport: 404 is "method not found" (never retried), anything but 200 an error.
+                isFailure: r => r.Status is not (StatusCodes.Status200OK or StatusCodes.Status404NotFound),
+                isAnswer: e => e is ActorApiException { Status: StatusCodes.Status400BadRequest });
         }
+        catch (TimeoutException)
+        {
+            throw ActorApiException.Invoke("context deadline exceeded");
+        }
+        catch (CircuitBreakerOpenException e)
+        {
+            throw ActorApiException.Invoke(e.Message);
+        }
+        if (result.Status == StatusCodes.Status404NotFound)
+            throw ActorApiException.Invoke($"actor method not found: actors/{actorType}/{actorId}/method/{method}");
+        // A 200 carrying X-Daprerrorresponseheader is an application error, relayed as it is.
+        if (result.Status == StatusCodes.Status200OK) return new RelayResult(result);
+        throw ActorApiException.Invoke($"error from actor service: ({result.Status}) {Encoding.UTF8.GetString(result.Body)}");
     }
 
     private static async Task<IResult> GetStateAsync(HttpContext http, ActorHost host, string actorType, string actorId, string key)
@@ -272,7 +266,7 @@ internal static class ActorsApi
 
     private static async Task<JsonDocument> ReadJsonAsync(HttpContext http)
     {
-        var body = await ReadBodyAsync(http);
+        var body = GoUtf8.ReplaceInvalid(await ReadBodyAsync(http));
         if (body.Length == 0) throw ActorApiException.Malformed("EOF");
         try
         {

@@ -72,13 +72,19 @@ internal static partial class DaprTime
         return true;
     }
 
-    /// <summary>Go's <c>time.ParseDuration</c>: every number needs a unit, except a lone <c>0</c>.</summary>
+    /// <summary>
+    /// Go's <c>time.ParseDuration</c>: every number needs a unit, except a lone <c>0</c>; and the result must fit
+    /// Go's int64 nanoseconds (about 292 years), or Go answers "invalid duration".
+    /// </summary>
     public static bool TryParseGo(string text, out TimeSpan value)
     {
         value = TimeSpan.Zero;
         if (text is "0" or "+0" or "-0") return true;
-        return GoSyntax().IsMatch(text) && GoDuration.TryParse(text, out value);
+        return GoSyntax().IsMatch(text) && GoDuration.TryParse(text, out value)
+            && value <= GoMaxDuration && value >= -GoMaxDuration;
     }
+
+    private static readonly TimeSpan GoMaxDuration = TimeSpan.FromTicks(long.MaxValue / TimeSpan.NanosecondsPerTick);
 
     /// <summary>
     /// daprd's <c>ParseTime</c>: an ISO 8601 duration (no repetitions) or Go duration counted from
@@ -86,12 +92,20 @@ internal static partial class DaprTime
     /// </summary>
     public static DateTimeOffset ParseTime(string text, DateTimeOffset offset)
     {
-        if (TryParseIso8601(text, out var iso))
+        try
         {
-            if (iso.Repetitions != -1) throw new FormatException("repetitions are not allowed");
-            return offset.AddYears(iso.Years).AddMonths(iso.Months).AddDays(iso.Days) + iso.Time;
+            if (TryParseIso8601(text, out var iso))
+            {
+                if (iso.Repetitions != -1) throw new FormatException("repetitions are not allowed");
+                return offset.AddYears(iso.Years).AddMonths(iso.Months).AddDays(iso.Days) + iso.Time;
+            }
+            if (TryParseGo(text, out var duration)) return offset + duration;
         }
-        if (TryParseGo(text, out var duration)) return offset + duration;
+        catch (ArgumentOutOfRangeException)
+        {
+            // Go's time reaches far beyond .NET's: daprd would take it, but no DateTimeOffset can hold the result.
+            throw new FormatException($"{text} from {offset:O} falls outside years 1 to 9999, the times dapr-local can schedule");
+        }
         if (Rfc3339().IsMatch(text) &&
             DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var at))
             return at;

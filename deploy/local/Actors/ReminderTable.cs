@@ -16,7 +16,7 @@ internal sealed partial class ReminderTable : IDisposable
     private sealed class Entry(StoredReminder reminder)
     {
         public StoredReminder Reminder { get; set; } = reminder;
-        public ITimer? Timer { get; set; }
+        public DeadlineTimer? Timer { get; set; }
     }
 
     private readonly string _appId;
@@ -181,9 +181,7 @@ internal sealed partial class ReminderTable : IDisposable
     private void Arm(Entry entry)
     {
         entry.Timer?.Dispose();
-        var wait = entry.Reminder.NextDue - _clock.GetUtcNow();
-        entry.Timer = _clock.CreateTimer(_ => _ = FireAsync(entry), null,
-            wait > TimeSpan.Zero ? wait : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+        entry.Timer = new DeadlineTimer(_clock, entry.Reminder.NextDue, () => _ = FireAsync(entry));
     }
 
     private async Task FireAsync(Entry entry)

@@ -3,6 +3,7 @@ using Dapr.Client.Autogen.Grpc.v1;
 using DaprIoT.LocalRuntime.Bindings.Mqtt;
 using DaprIoT.LocalRuntime.Components;
 using DaprIoT.LocalRuntime.Configuration;
+using DaprIoT.LocalRuntime.Resiliency;
 using DaprIoT.LocalRuntime.Sidecar;
 using DaprIoT.LocalRuntime.Sidecar.Grpc;
 
@@ -52,7 +53,7 @@ public sealed partial class BindingsFeature : ISidecarFeature
     public InputBindingCounters? CountersOf(string bindingName) =>
         _bindings.TryGetValue(bindingName, out var binding) ? binding.Instance.Counters : null;
 
-    internal MosquittoClient? ConsumerOf(string bindingName) =>
+    internal MqttConnection? ConsumerOf(string bindingName) =>
         _bindings.TryGetValue(bindingName, out var binding) ? (binding.Instance as MqttBinding)?.Consumer : null;
 
     /// <summary>Whether the input binding is reading for the app (false when the probe said no).</summary>
@@ -191,15 +192,8 @@ public sealed partial class BindingsFeature : ISidecarFeature
             throw new OutputBindingException(
                 $"binding {name} does not support operation {operation}. supported operations:{string.Join(" ", operations)}");
         var invocation = new OutputBindingInvocation(operation, data, metadata);
-        await ResiliencyRunner.RunAsync(
-            _sidecar.Resiliency.ForComponentOutbound(name),
-            async ct =>
-            {
-                await binding.Instance.InvokeAsync(invocation, ct).ConfigureAwait(false);
-                return true;
-            },
-            _ => false,
-            cancellationToken).ConfigureAwait(false);
+        await PolicyRunner.RunAsync(_sidecar.Resiliency.ForComponentOutbound(name),
+            ct => binding.Instance.InvokeAsync(invocation, ct), _sidecar.Clock, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<bool> AppWantsAsync(Binding binding, CancellationToken cancellationToken)
@@ -227,7 +221,7 @@ public sealed partial class BindingsFeature : ISidecarFeature
     {
         // daprd opens one span per event (a new trace unless the event carried one) and sends it on every attempt.
         var traceparent = TraceContext.ChildOrNew(bindingEvent.Metadata.GetValueOrDefault(TraceContext.Header));
-        using var response = await ResiliencyRunner.RunAsync(
+        using var response = await PolicyRunner.RunAsync(
             _sidecar.Resiliency.ForComponentInbound(binding.Component.Name),
             async ct =>
             {
@@ -242,9 +236,9 @@ public sealed partial class BindingsFeature : ISidecarFeature
                 request.Headers.TryAddWithoutValidation(TraceContext.Header, traceparent);
                 return await _sidecar.App.SendAsync(request, ct).ConfigureAwait(false);
             },
+            _sidecar.Clock, cancellationToken,
             // Under a retry policy daprd counts anything but 200 as a failed attempt; the final answer is judged on 2xx.
-            response => response.StatusCode != System.Net.HttpStatusCode.OK,
-            cancellationToken).ConfigureAwait(false);
+            isFailure: response => response.StatusCode != System.Net.HttpStatusCode.OK).ConfigureAwait(false);
         var code = (int)response.StatusCode;
         if (code is < 200 or > 299)
         {

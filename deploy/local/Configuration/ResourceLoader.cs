@@ -216,10 +216,30 @@ public sealed partial class ResourceLoader(ILogger logger, string? @namespace = 
             }
         }
 
+        var breakers = new Dictionary<string, CircuitBreakerPolicy>(StringComparer.Ordinal);
+        if (policies?.Map("circuitBreakers") is { } breakerMap)
+        {
+            foreach (var key in breakerMap.Keys)
+            {
+                var b = breakerMap.Map(key) ?? throw breakerMap.Error(key, "is empty");
+                var tripText = b.String("trip") ?? throw b.Error("trip", "is required (e.g. consecutiveFailures >= 5)");
+                var trip = TripCondition.Parse(tripText, out var problem) ?? throw b.Error("trip", problem!);
+                var maxRequests = b.Int("maxRequests") ?? 1;
+                if (maxRequests < 1) throw b.Error("maxRequests", "must be at least 1");
+                breakers[key] = new CircuitBreakerPolicy(key, maxRequests, b.Duration("interval") ?? TimeSpan.Zero,
+                    b.Duration("timeout") ?? TimeSpan.FromSeconds(60), trip);
+            }
+        }
+
         TargetPolicies Target(YamlMap target)
         {
             RetryPolicy? retry = null;
             TimeSpan? timeout = null;
+            CircuitBreaker? breaker = null;
+            // Each target gets its own breaker: its failures trip only it, as in daprd.
+            if (target.String("circuitBreaker") is { Length: > 0 } breakerName)
+                breaker = new CircuitBreaker(breakers.GetValueOrDefault(breakerName)
+                    ?? throw target.Error("circuitBreaker", $"no circuit breaker named '{breakerName}' in spec.policies.circuitBreakers"), TimeProvider.System);
             if (target.String("retry") is { Length: > 0 } retryName)
                 retry = retries.GetValueOrDefault(retryName) ?? throw target.Error("retry", $"no retry policy named '{retryName}' in spec.policies.retries");
             if (target.String("timeout") is { Length: > 0 } timeoutName)
@@ -228,7 +248,7 @@ public sealed partial class ResourceLoader(ILogger logger, string? @namespace = 
                 else if (GoDuration.TryParse(timeoutName, out var inline)) timeout = inline;
                 else throw target.Error("timeout", $"no timeout policy named '{timeoutName}' in spec.policies.timeouts");
             }
-            return new TargetPolicies(retry, timeout);
+            return new TargetPolicies(retry, timeout, breaker);
         }
 
         var targets = spec.Map("targets");

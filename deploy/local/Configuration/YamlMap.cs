@@ -144,8 +144,11 @@ internal sealed class YamlMap(string file, string path, YamlMappingNode node)
     {
         try
         {
+            // Our own comment-skipping Parser rather than YamlStream.Load(TextReader): the latter keeps comments,
+            // and that scanner throws a bare InvalidOperationException, with no position, when the text ends inside
+            // a flow collection ("metadata: { name: s" as the last line). This one reports a YamlException.
             var stream = new YamlStream();
-            stream.Load(new StringReader(text));
+            stream.Load(new Parser(new StringReader(text)));
             return stream.Documents.ToList();
         }
         catch (YamlException e)

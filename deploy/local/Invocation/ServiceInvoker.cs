@@ -113,44 +113,34 @@ public sealed partial class ServiceInvoker(AppRegistry registry, ILogger logger)
         }
 
         var policies = caller.Context.Resiliency.ForApp(targetAppId);
-        var retry = policies?.Retry;
-        for (var attempt = 0; ; attempt++)
+        // A streamed body cannot be sent twice: such a call gets one attempt, still under the timeout and breaker.
+        if (!invocation.Replayable && policies is not null) policies = policies with { Retry = null };
+        var first = true;
+        try
         {
-            using var timeout = policies?.Timeout is { } t ? CancellationTokenSource.CreateLinkedTokenSource(aborted) : null;
-            timeout?.CancelAfter(policies!.Timeout!.Value);
-            var token = timeout?.Token ?? aborted;
-            string? error = null;
-            HttpResponseMessage? response = null;
-            try
+            return await PolicyRunner.RunAsync(policies, async token =>
             {
+                // A retry may land on another replica, as daprd re-resolves the address.
+                if (!first) target = registry.Pick(targetAppId, out _) ?? target;
+                first = false;
                 using var request = BuildRequest(invocation, caller, target, targetAppId);
-                response = await target.Channel.SendAsync(request, token);
-            }
-            catch (HttpRequestException e) when (e.InnerException is BadHttpRequestException tooLargeOrMalformed)
-            {
-                // Reading the caller's body failed (e.g. over maxBodySize): the caller's fault, not the target's.
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(tooLargeOrMalformed);
-            }
-            catch (HttpRequestException e)
-            {
-                error = e.Message;
-            }
-            catch (OperationCanceledException) when (timeout?.IsCancellationRequested == true && !aborted.IsCancellationRequested)
-            {
-                error = $"timeout after {policies!.Timeout!.Value.TotalMilliseconds} ms (resiliency policy)";
-            }
-
-            var failed = error is not null || (int)response!.StatusCode >= 400;
-            if (!failed || retry is null || !retry.AllowsRetry(attempt) || (error is null && !invocation.Replayable))
-            {
-                if (error is null) return response!;
-                InvokeFailed(logger, caller.AppId, targetAppId, error);
-                throw DirectInvokeFailed(targetAppId, error);
-            }
-            response?.Dispose();
-            await Task.Delay(retry.DelayBefore(attempt + 1), aborted);
-            // A retry may land on another replica, as daprd re-resolves the address.
-            target = registry.Pick(targetAppId, out _) ?? target;
+                try
+                {
+                    return await target.Channel.SendAsync(request, token);
+                }
+                catch (HttpRequestException e) when (e.InnerException is BadHttpRequestException tooLargeOrMalformed)
+                {
+                    // Reading the caller's body failed (e.g. over maxBodySize): the caller's fault, not the target's.
+                    throw tooLargeOrMalformed;
+                }
+            }, caller.Context.Clock, aborted,
+                isFailure: response => (int)response.StatusCode >= 400,
+                isAnswer: e => e is BadHttpRequestException);
+        }
+        catch (Exception e) when (e is HttpRequestException or TimeoutException or CircuitBreakerOpenException)
+        {
+            InvokeFailed(logger, caller.AppId, targetAppId, e.Message);
+            throw DirectInvokeFailed(targetAppId, e is TimeoutException ? $"timeout after {policies!.Timeout!.Value.TotalMilliseconds} ms (resiliency policy)" : e.Message);
         }
     }
 

@@ -135,40 +135,47 @@ internal sealed class BulkSubscriptionDelivery(SubscriptionDelivery single, Side
     private async Task DeliverAsync(string path, List<Entry> entries, CancellationToken cancellationToken)
     {
         var policies = sidecar.Resiliency.ForComponentInbound(Spec.PubsubName);
-        var retry = policies?.Retry ?? RetryPolicy.None;
-        for (var retries = 0; ; retries++)
+        // Each attempt sends the entries still waiting, settles those that succeeded or were dropped, and fails when
+        // some must be retried; it applies the timeout itself, so a late answer becomes a RETRY that says so.
+        var waiting = entries;
+        Dictionary<string, (Outcome Outcome, string Reason)> outcomes = [];
+        try
         {
-            var outcomes = await SendAsync(path, entries, policies?.Timeout, cancellationToken);
-            var again = new List<Entry>();
-            foreach (var entry in entries)
+            await PolicyRunner.RunAsync(policies is null ? null : policies with { Timeout = null }, async ct =>
             {
-                var (outcome, reason) = outcomes[entry.EntryId];
-                switch (outcome)
+                outcomes = await SendAsync(path, waiting, policies?.Timeout, ct);
+                var again = new List<Entry>();
+                foreach (var entry in waiting)
                 {
-                    case Outcome.Success:
-                        statistics.CountDelivered();
-                        entry.Pending.Done.TrySetResult();
-                        break;
-                    case Outcome.Drop:
-                        await Settle(entry.Pending, () => single.DropAsync(entry.Pending.Message, entry.Envelope, reason, cancellationToken));
-                        break;
-                    default:
-                        again.Add(entry);
-                        break;
+                    var (outcome, reason) = outcomes[entry.EntryId];
+                    switch (outcome)
+                    {
+                        case Outcome.Success:
+                            statistics.CountDelivered();
+                            entry.Pending.Done.TrySetResult();
+                            break;
+                        case Outcome.Drop:
+                            await Settle(entry.Pending, () => single.DropAsync(entry.Pending.Message, entry.Envelope, reason, cancellationToken));
+                            break;
+                        default:
+                            again.Add(entry);
+                            break;
+                    }
                 }
-            }
-            if (again.Count == 0) return;
-            if (!retry.AllowsRetry(retries))
-            {
-                foreach (var entry in again)
-                    await Settle(entry.Pending, () => single.FailAsync(entry.Pending.Message, SubscriptionDelivery.EventId(entry.Envelope),
-                        outcomes[entry.EntryId].Reason, cancellationToken));
-                return;
-            }
-            PubSubLog.Retrying(logger, Spec.PubsubName, Spec.Topic, $"{again.Count} bulk entries", retries + 1, outcomes[again[0].EntryId].Reason);
-            await Task.Delay(retry.DelayBefore(retries + 1), clock, cancellationToken);
-            entries = again;
+                waiting = again;
+                return again.Count;
+            }, clock, cancellationToken,
+                isFailure: remaining => remaining > 0,
+                onRetry: (retry, _) => PubSubLog.Retrying(logger, Spec.PubsubName, Spec.Topic, $"{waiting.Count} bulk entries", retry,
+                    outcomes[waiting[0].EntryId].Reason));
         }
+        catch (CircuitBreakerOpenException e)
+        {
+            outcomes = waiting.ToDictionary(entry => entry.EntryId, _ => (Outcome.Retry, e.Message));
+        }
+        foreach (var entry in waiting)
+            await Settle(entry.Pending, () => single.FailAsync(entry.Pending.Message, SubscriptionDelivery.EventId(entry.Envelope),
+                outcomes[entry.EntryId].Reason, cancellationToken));
     }
 
     private async Task<Dictionary<string, (Outcome Outcome, string Reason)>> SendAsync(string path, List<Entry> entries,

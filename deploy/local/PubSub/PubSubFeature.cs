@@ -8,7 +8,9 @@ namespace DaprIoT.LocalRuntime.PubSub;
 /// <summary>
 /// The pub/sub building block of one sidecar: the publish API, and on start the app's subscriptions
 /// (declarative ones scoped to it, then programmatic ones from <c>GET /dapr/subscribe</c>) consumed from the
-/// brokers and delivered to the app.
+/// brokers and delivered to the app. Stopping for an app restart (or failed health checks) pauses the broker
+/// consumers rather than closing them, so queues and consumer groups, and what is published meanwhile, wait for
+/// the app's next run; consumers close when the sidecar is disposed or the app no longer subscribes.
 /// </summary>
 public sealed class PubSubFeature : ISidecarFeature
 {
@@ -20,7 +22,9 @@ public sealed class PubSubFeature : ISidecarFeature
     private readonly PubSubComponents _components;
     private readonly Publisher _publisher;
     private readonly SemaphoreSlim _lifecycle = new(1, 1);
-    private readonly List<(SubscriptionDelivery Delivery, IAsyncDisposable Consumer)> _active = [];
+    private readonly List<Consumed> _active = [];
+    // Consumers kept while the app is down, for its next run to take over (only touched under _lifecycle).
+    private readonly List<Consumed> _paused = [];
     private readonly List<Task> _resubscribing = [];
     private CancellationTokenSource? _running;
 
@@ -59,8 +63,20 @@ public sealed class PubSubFeature : ISidecarFeature
             var deliveries = Plan();
             _running = new CancellationTokenSource();
             foreach (var (delivery, handler, component) in deliveries)
-                if (!await TrySubscribeAsync(delivery, handler, component, _running.Token))
+            {
+                if (_paused.FirstOrDefault(p => SameConsumer(p.Delivery.Spec, delivery.Spec)) is { } kept)
+                {
+                    _paused.Remove(kept);
+                    kept.Handler.Resume(handler);
+                    lock (_active) _active.Add(kept with { Delivery = delivery });
+                    PubSubLog.Resumed(_logger, delivery.Spec.PubsubName, delivery.Spec.Topic);
+                    continue;
+                }
+                if (!await TrySubscribeAsync(delivery, new PausableHandler(handler, delivery.Spec.PubsubName, _clock, _logger), component, _running.Token))
                     _resubscribing.Add(KeepSubscribingAsync(delivery, handler, component, _running.Token));
+            }
+            // The app's new run no longer subscribes to these: now their queues may go (as when daprd unsubscribes).
+            await ClosePausedAsync();
         }
         finally
         {
@@ -72,7 +88,7 @@ public sealed class PubSubFeature : ISidecarFeature
     /// Subscribes one topic. A broker that cannot be reached (not started yet, restarting) does not cost the app its
     /// subscription: the failure is logged and <see cref="KeepSubscribingAsync"/> tries again until it works.
     /// </summary>
-    private async Task<bool> TrySubscribeAsync(SubscriptionDelivery delivery, MessageHandler handler, PubSubComponent component,
+    private async Task<bool> TrySubscribeAsync(SubscriptionDelivery delivery, PausableHandler handler, PubSubComponent component,
         CancellationToken running)
     {
         var spec = delivery.Spec;
@@ -81,7 +97,7 @@ public sealed class PubSubFeature : ISidecarFeature
         {
             using var attempt = CancellationTokenSource.CreateLinkedTokenSource(running);
             attempt.CancelAfter(SubscribeTimeout);
-            consumer = await component.Broker.SubscribeAsync(new BrokerSubscription(spec.Topic, spec.Metadata), handler, attempt.Token);
+            consumer = await component.Broker.SubscribeAsync(new BrokerSubscription(spec.Topic, spec.Metadata), handler.HandleAsync, attempt.Token);
         }
         catch (Exception e) when (!running.IsCancellationRequested)
         {
@@ -92,7 +108,7 @@ public sealed class PubSubFeature : ISidecarFeature
         {
             if (!running.IsCancellationRequested)
             {
-                _active.Add((delivery, consumer));
+                _active.Add(new Consumed(delivery, consumer, handler));
                 consumer = null;
             }
         }
@@ -116,7 +132,7 @@ public sealed class PubSubFeature : ISidecarFeature
         try
         {
             do await Task.Delay(ResubscribeDelay, _clock, running);
-            while (!await TrySubscribeAsync(delivery, handler, component, running));
+            while (!await TrySubscribeAsync(delivery, new PausableHandler(handler, delivery.Spec.PubsubName, _clock, _logger), component, running));
         }
         catch (Exception) when (running.IsCancellationRequested)
         {
@@ -169,7 +185,13 @@ public sealed class PubSubFeature : ISidecarFeature
             await _running.CancelAsync();
             await Task.WhenAll(_resubscribing);
             _resubscribing.Clear();
-            await StopConsumersAsync();
+            lock (_active)
+            {
+                _paused.AddRange(_active);
+                _active.Clear();
+            }
+            // In-flight deliveries are cancelled without acking; they and what arrives meanwhile wait for the next run.
+            foreach (var consumed in _paused) consumed.Handler.Pause();
             _running.Dispose();
             _running = null;
         }
@@ -179,17 +201,20 @@ public sealed class PubSubFeature : ISidecarFeature
         }
     }
 
-    private async Task StopConsumersAsync()
+    /// <summary>Closes the paused consumers: the broker gets back what they held (RabbitMQ may delete their queues).</summary>
+    private async Task ClosePausedAsync()
     {
-        List<IAsyncDisposable> consumers;
-        lock (_active)
-        {
-            consumers = [.. _active.Select(a => a.Consumer)];
-            _active.Clear();
-        }
-        // Stopping a consumer cancels in-flight deliveries without acking them: the broker keeps them for redelivery.
-        foreach (var consumer in consumers) await consumer.DisposeAsync();
+        foreach (var consumed in _paused) await consumed.Consumer.DisposeAsync();
+        _paused.Clear();
     }
+
+    /// <summary>Whether a new run's subscription can take over a paused consumer: same topic, queue and broker options.</summary>
+    private static bool SameConsumer(SubscriptionSpec paused, SubscriptionSpec wanted) =>
+        paused.PubsubName == wanted.PubsubName && paused.Topic == wanted.Topic
+        && paused.Metadata.Count == wanted.Metadata.Count
+        && paused.Metadata.All(m => wanted.Metadata.TryGetValue(m.Key, out var value) && value == m.Value);
+
+    private sealed record Consumed(SubscriptionDelivery Delivery, IAsyncDisposable Consumer, PausableHandler Handler);
 
     public void DescribeMetadata(JsonObject metadata)
     {
@@ -218,6 +243,15 @@ public sealed class PubSubFeature : ISidecarFeature
     public async ValueTask DisposeAsync()
     {
         await StopAsync(CancellationToken.None);
+        await _lifecycle.WaitAsync();
+        try
+        {
+            await ClosePausedAsync();
+        }
+        finally
+        {
+            _lifecycle.Release();
+        }
         await _components.DisposeAsync();
         _lifecycle.Dispose();
     }

@@ -12,8 +12,11 @@ internal static partial class PubSubLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "Subscription to topic {Topic} on pubsub {Pubsub} ignored: {Reason}")]
     public static partial void SubscriptionIgnored(ILogger logger, string pubsub, string topic, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Pub/sub component {Pubsub}: deletedWhenUnused is true (the component's default), so RabbitMQ deletes a subscriber's queue when it stops, and events published while its app is stopped or restarting are lost. Set deletedWhenUnused: \"false\" to keep them")]
-    public static partial void QueuesDeletedWhenUnused(ILogger logger, string pubsub);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Resumed subscription {Pubsub}/{Topic}: its consumer was kept while the app was down")]
+    public static partial void Resumed(ILogger logger, string pubsub, string topic);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dropped a message from topic {Topic} on pubsub {Pubsub}: its TTL ran out while the app was down")]
+    public static partial void ExpiredWhileAppDown(ILogger logger, string pubsub, string topic);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Pub/sub component {Pubsub} not loaded (ignoreErrors is true): {Reason}")]
     public static partial void ComponentIgnored(ILogger logger, string pubsub, string reason);

@@ -130,25 +130,9 @@ internal sealed class Publisher(SidecarContext sidecar, PubSubComponents compone
         return CloudEvents.Serialize(envelope);
     }
 
-    /// <summary>Applies the component's outbound resiliency retry policy, if any, to the broker call.</summary>
-    private async Task PublishWithRetryAsync(IPubSubBroker broker, string topic, byte[] data,
-        IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
-    {
-        var policies = sidecar.Resiliency.ForComponentOutbound(broker.ComponentName);
-        var retry = policies?.Retry ?? RetryPolicy.None;
-        for (var retries = 0; ; retries++)
-        {
-            using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            if (policies?.Timeout is { } timeout) attempt.CancelAfter(timeout);
-            try
-            {
-                await broker.PublishAsync(topic, data, metadata, attempt.Token);
-                return;
-            }
-            catch (Exception) when (!cancellationToken.IsCancellationRequested && retry.AllowsRetry(retries))
-            {
-                await Task.Delay(retry.DelayBefore(retries + 1), clock, cancellationToken);
-            }
-        }
-    }
+    /// <summary>Applies the component's outbound resiliency policies, if any, to the broker call.</summary>
+    private Task PublishWithRetryAsync(IPubSubBroker broker, string topic, byte[] data,
+        IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken) =>
+        PolicyRunner.RunAsync(sidecar.Resiliency.ForComponentOutbound(broker.ComponentName),
+            ct => broker.PublishAsync(topic, data, metadata, ct), clock, cancellationToken);
 }

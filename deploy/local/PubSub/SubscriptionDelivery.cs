@@ -110,26 +110,30 @@ internal sealed class SubscriptionDelivery
     private async Task DeliverAsync(BrokerMessage message, JsonObject envelope, byte[] body, string path, CancellationToken cancellationToken)
     {
         var policies = _sidecar.Resiliency.ForComponentInbound(Spec.PubsubName);
-        var retry = policies?.Retry ?? RetryPolicy.None;
-        for (var retries = 0; ; retries++)
+        (Outcome Outcome, string Reason) result;
+        try
         {
-            var (outcome, reason) = await SendAsync(message, envelope, body, path, policies?.Timeout, cancellationToken);
-            switch (outcome)
-            {
-                case Outcome.Success:
-                    _statistics.CountDelivered();
-                    return;
-                case Outcome.Drop:
-                    await DropAsync(message, envelope, reason, cancellationToken);
-                    return;
-            }
-            if (!retry.AllowsRetry(retries))
-            {
-                await FailAsync(message, EventId(envelope), reason, cancellationToken);
+            // Each attempt applies the timeout itself, so a late answer becomes a RETRY that says so.
+            result = await PolicyRunner.RunAsync(policies is null ? null : policies with { Timeout = null },
+                ct => SendAsync(message, envelope, body, path, policies?.Timeout, ct), _clock, cancellationToken,
+                isFailure: r => r.Item1 == Outcome.Retry,
+                onRetry: (retry, reason) => PubSubLog.Retrying(_logger, Spec.PubsubName, message.Topic, EventId(envelope), retry, reason));
+        }
+        catch (CircuitBreakerOpenException e)
+        {
+            result = (Outcome.Retry, e.Message);
+        }
+        switch (result.Outcome)
+        {
+            case Outcome.Success:
+                _statistics.CountDelivered();
                 return;
-            }
-            PubSubLog.Retrying(_logger, Spec.PubsubName, message.Topic, EventId(envelope), retries + 1, reason);
-            await Task.Delay(retry.DelayBefore(retries + 1), _clock, cancellationToken);
+            case Outcome.Drop:
+                await DropAsync(message, envelope, result.Reason, cancellationToken);
+                return;
+            default:
+                await FailAsync(message, EventId(envelope), result.Reason, cancellationToken);
+                return;
         }
     }
 

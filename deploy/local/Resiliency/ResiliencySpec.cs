@@ -1,7 +1,10 @@
 namespace DaprIoT.LocalRuntime.Resiliency;
 
-/// <summary>The policies that apply to one direction of one target (<c>inbound</c>/<c>outbound</c> of a component, an app, an actor type).</summary>
-public sealed record TargetPolicies(RetryPolicy? Retry, TimeSpan? Timeout);
+/// <summary>
+/// The policies that apply to one direction of one target (<c>inbound</c>/<c>outbound</c> of a component, an app, an
+/// actor type). <paramref name="Breaker"/> is the target's own circuit breaker, shared by every call to it.
+/// </summary>
+public sealed record TargetPolicies(RetryPolicy? Retry, TimeSpan? Timeout, CircuitBreaker? Breaker = null);
 
 /// <summary>
 /// The Resiliency resources visible to one app, merged. Lookups return null where no policy is

@@ -47,4 +47,7 @@ public sealed class SidecarContext
 
     /// <summary>Runtime-wide singletons shared by all sidecars (placement, clock, …).</summary>
     public required IServiceProvider Services { get; init; }
+
+    /// <summary>The runtime's clock: every wait and deadline goes through it, so tests can move time.</summary>
+    public TimeProvider Clock => Services.GetService<TimeProvider>() ?? TimeProvider.System;
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using DaprIoT.LocalRuntime.Sidecar;
 
 namespace DaprIoT.LocalRuntime.State;
 
@@ -32,9 +33,11 @@ internal static class StateRequests
 
     public static async Task<JsonDocument> ParseAsync(HttpRequest request, CancellationToken cancellationToken)
     {
+        using var body = new MemoryStream();
+        await request.Body.CopyToAsync(body, cancellationToken);
         try
         {
-            return await JsonDocument.ParseAsync(request.Body, default, cancellationToken);
+            return JsonDocument.Parse(GoUtf8.ReplaceInvalid(body.ToArray()));
         }
         catch (JsonException e)
         {

@@ -197,7 +197,7 @@ internal sealed class StateService
     {
         if (_sidecar.StateStores.Count == 0) throw StateErrors.NotConfigured(name);
         return _sidecar.StateStores.TryGetValue(name, out var store)
-            ? new StoreTarget(name, store, _prefixes[name], _sidecar.Resiliency.ForComponentOutbound(name))
+            ? new StoreTarget(name, store, _prefixes[name], _sidecar.Resiliency.ForComponentOutbound(name), _sidecar.Clock)
             : throw StateErrors.NotFound(name);
     }
 

@@ -3,35 +3,22 @@ using DaprIoT.LocalRuntime.Resiliency;
 namespace DaprIoT.LocalRuntime.State;
 
 /// <summary>
-/// The store a state API request names, with its key prefix and the component's outbound resiliency policy,
-/// which daprd applies to every state call: a timeout per attempt and retries of store failures. ETag
-/// conflicts are answers, not failures, so they are never retried.
+/// The store a state API request names, with its key prefix and the component's outbound resiliency policies,
+/// which daprd applies to every state call: a timeout per attempt, retries of store failures, the circuit breaker.
+/// ETag conflicts are answers, not failures, so they are never retried.
 /// </summary>
-internal sealed record StoreTarget(string Name, IStateStore Store, StateKeyPrefix Prefix, TargetPolicies? Policies)
+internal sealed record StoreTarget(string Name, IStateStore Store, StateKeyPrefix Prefix, TargetPolicies? Policies, TimeProvider Clock)
 {
     public async Task<T> CallAsync<T>(Func<IStateStore, CancellationToken, Task<T>> call, CancellationToken cancellationToken)
     {
-        var retry = Policies?.Retry ?? RetryPolicy.None;
-        for (var retries = 0; ; retries++)
+        try
         {
-            try
-            {
-                using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                if (Policies?.Timeout is { } timeout) attempt.CancelAfter(timeout);
-                try
-                {
-                    return await call(Store, attempt.Token);
-                }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                {
-                    throw new TimeoutException($"state store {Name} did not answer within {Policies?.Timeout}");
-                }
-            }
-            catch (Exception e) when (e is not (EtagMismatchException or EtagInvalidException or OperationCanceledException)
-                                      && retry.AllowsRetry(retries))
-            {
-                await Task.Delay(retry.DelayBefore(retries + 1), cancellationToken);
-            }
+            return await PolicyRunner.RunAsync(Policies, ct => call(Store, ct), Clock, cancellationToken,
+                isAnswer: e => e is EtagMismatchException or EtagInvalidException);
+        }
+        catch (TimeoutException) when (Policies?.Timeout is { } timeout)
+        {
+            throw new TimeoutException($"state store {Name} did not answer within {timeout}");
         }
     }
 

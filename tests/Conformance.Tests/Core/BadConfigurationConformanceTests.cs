@@ -44,6 +44,27 @@ public sealed class BadConfigurationConformanceTests
     }
 
     [Fact]
+    public async Task A_component_file_ending_inside_a_flow_mapping_makes_dapr_local_exit_1_naming_the_file_and_line()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (exitCode, output, folder) = await LocalRuntimeHarness.RunToExitAsync("""
+            version: 1
+            common: { resourcesPaths: [./resources] }
+            apps:
+              - { appID: web, appDirPath: ./web }
+            """, new Dictionary<string, string>
+            {
+                ["web/.keep"] = "",
+                ["resources/unclosed.yaml"] = "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata: { name: s",
+            }, cancellationToken: ct);
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains(Path.Combine(folder, "resources", "unclosed.yaml"), output);
+        Assert.Contains("malformed YAML at line 4, column 1", output);
+        Assert.DoesNotContain("InvalidOperationException", output);
+    }
+
+    [Fact]
     public async Task An_unknown_component_type_makes_dapr_local_exit_non_zero_naming_spec_type()
     {
         var ct = TestContext.Current.CancellationToken;

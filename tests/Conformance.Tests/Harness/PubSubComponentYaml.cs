@@ -6,8 +6,8 @@ namespace DaprIoT.Conformance.Tests.Harness;
 /// Pub/sub component YAML on the shared brokers, tuned for tests: Redis reclaims a failed entry after 1 s pending
 /// (checked every 250 ms) instead of 15 s. RabbitMQ requeues failures (<c>requeueInFailure</c>) so that they are
 /// redelivered at all, and keeps queues while no sidecar consumes them (<c>deletedWhenUnused: false</c>), as the
-/// platform's components/rabbitmq/pubsub.yaml does: the runtime unsubscribes while an app restarts, and an
-/// auto-deleted queue would take its messages with it. Use <see cref="BrokerCleanup"/> afterwards.
+/// platform's components/rabbitmq/pubsub.yaml does (see SubscriptionAcrossAppRestartConformanceTests for the
+/// component's default). Use <see cref="BrokerCleanup"/> afterwards.
 /// </summary>
 public static class PubSubComponentYaml
 {

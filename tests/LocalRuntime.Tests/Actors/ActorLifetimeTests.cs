@@ -125,6 +125,8 @@ public sealed class ActorLifetimeTests
     [Theory]
     [InlineData("""{"dueTime":"soon"}""", "error creating actor timer: error parsing timer due time: unsupported time/duration format: soon")]
     [InlineData("""{"period":"R0/PT1S"}""", "error creating actor timer: invalid timer period: has zero repetitions")]
+    [InlineData("""{"dueTime":"3000000h"}""", "error creating actor timer: error parsing timer due time: unsupported time/duration format: 3000000h")]
+    [InlineData("""{"period":"3000000h"}""", "error creating actor timer: invalid timer period: parse error: unsupported duration format: 3000000h")]
     public async Task A_timer_with_an_unusable_time_is_a_500_ERR_ACTOR_TIMER_CREATE_as_in_daprd(string body, string message)
     {
         await using var runtime = new ActorTestRuntime();
@@ -134,5 +136,39 @@ public sealed class ActorLifetimeTests
         using var response = await host.Client.PostJsonAsync("v1.0/actors/Device/a/timers/t", body);
 
         Assert.Equal(message, await ActorTestHttp.ErrorAsync(response, 500, "ERR_ACTOR_TIMER_CREATE"));
+    }
+
+    [Fact]
+    public async Task A_timer_due_beyond_year_9999_is_a_500_ERR_ACTOR_TIMER_CREATE()
+    {
+        await using var runtime = new ActorTestRuntime();
+        var host = await runtime.AddSidecarAsync("devices", "devices-0", ActorTestRuntime.HostConfig("Device"), new InMemoryStateStore("s", TimeProvider.System), Ct);
+        (await host.Client.PostAsync("v1.0/actors/Device/a/method/Hello", null, Ct)).Dispose();
+
+        using var response = await host.Client.PostJsonAsync("v1.0/actors/Device/a/timers/t", """{"dueTime":"P9000Y"}""");
+
+        Assert.StartsWith("error creating actor timer: error parsing timer due time: P9000Y from ",
+            await ActorTestHttp.ErrorAsync(response, 500, "ERR_ACTOR_TIMER_CREATE"));
+    }
+
+    [Fact]
+    public async Task A_timer_and_an_idle_timeout_longer_than_a_timer_can_wait_work()
+    {
+        var clock = new ManualClock();
+        await using var runtime = new ActorTestRuntime(clock);
+        var host = await runtime.AddSidecarAsync("devices", "devices-0",
+            ActorTestRuntime.HostConfig("Device", ""","actorIdleTimeout":"3000h" """), new InMemoryStateStore("s", clock), Ct);
+        (await host.Client.PostAsync("v1.0/actors/Device/a/method/Hello", null, Ct)).Dispose();
+
+        using var created = await host.Client.PostJsonAsync("v1.0/actors/Device/a/timers/tick", """{"dueTime":"1200h","period":"1300h"}""");
+
+        Assert.Equal(HttpStatusCode.NoContent, created.StatusCode);
+        clock.Advance(TimeSpan.FromHours(1199));
+        Assert.DoesNotContain(host.App.Calls, c => c.Method == "timer/tick");
+        clock.Advance(TimeSpan.FromHours(1));
+        await Poll.UntilAsync(() => host.App.Calls.Any(c => c.Method == "timer/tick"), "the timer fires 1200 hours on");
+        clock.Advance(TimeSpan.FromHours(1300));
+        await Poll.UntilAsync(() => host.App.Calls.Count(c => c.Method == "timer/tick") == 2, "the timer fires again a period later");
+        Assert.Equal(1, ActiveCount(host, "Device"));
     }
 }

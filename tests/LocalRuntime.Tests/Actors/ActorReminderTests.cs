@@ -117,6 +117,30 @@ public sealed class ActorReminderTests
     }
 
     [Fact]
+    public async Task A_reminder_due_further_ahead_than_a_timer_can_wait_fires_when_due_and_keeps_its_period()
+    {
+        var clock = new ManualClock();
+        var start = clock.GetUtcNow();
+        var store = new InMemoryStateStore("actorstore", clock);
+        await using var runtime = new ActorTestRuntime(clock);
+        var host = await runtime.AddSidecarAsync("cookers", "cookers-0", ActorTestRuntime.HostConfig("Cooker"), store, Ct);
+
+        using var created = await host.Client.PostJsonAsync("v1.0/actors/Cooker/c1/reminders/descale",
+            """{"dueTime":"2000h","period":"PT1500H"}""");
+
+        Assert.Equal(HttpStatusCode.NoContent, created.StatusCode);
+        clock.Advance(TimeSpan.FromHours(1999));
+        Assert.Equal(0, Fired(host, "descale"));
+        clock.Advance(TimeSpan.FromHours(1));
+        await Poll.UntilAsync(() => Fired(host, "descale") == 1, "the reminder fires 2000 hours on");
+        await WaitForNextDueAsync(store, "Cooker", start.AddHours(3500));
+        clock.Advance(TimeSpan.FromHours(1499));
+        Assert.Equal(1, Fired(host, "descale"));
+        clock.Advance(TimeSpan.FromHours(1));
+        await Poll.UntilAsync(() => Fired(host, "descale") == 2, "the reminder fires again a period later");
+    }
+
+    [Fact]
     public async Task Deleting_a_reminder_stops_it()
     {
         var clock = new ManualClock();
@@ -179,6 +203,9 @@ public sealed class ActorReminderTests
     [InlineData("""{"period":"P1D"}""", 500, "ERR_ACTOR_REMINDER_CREATE")]
     [InlineData("""{"period":"R0/PT1S"}""", 500, "ERR_ACTOR_REMINDER_CREATE")]
     [InlineData("""{"dueTime":"1s","ttl":"2020-01-01T00:00:00Z"}""", 500, "ERR_ACTOR_REMINDER_CREATE")]
+    [InlineData("""{"dueTime":"P9000Y"}""", 500, "ERR_ACTOR_REMINDER_CREATE")]
+    [InlineData("""{"dueTime":"3000000h"}""", 500, "ERR_ACTOR_REMINDER_CREATE")]
+    [InlineData("""{"dueTime":"9999-12-31T23:00:00Z","ttl":"PT2H"}""", 500, "ERR_ACTOR_REMINDER_CREATE")]
     public async Task A_bad_reminder_request_gets_daprds_error(string body, int status, string errorCode)
     {
         var store = new InMemoryStateStore("s", TimeProvider.System);
@@ -190,6 +217,23 @@ public sealed class ActorReminderTests
 
         await ActorTestHttp.ErrorAsync(response, status, errorCode);
         Assert.Null(await store.GetAsync(C1Key, Ct));
+    }
+
+    [Fact]
+    public async Task Invalid_utf8_in_a_reminder_body_becomes_U_FFFD_as_in_daprd()
+    {
+        var store = new InMemoryStateStore("s", TimeProvider.System);
+        await using var runtime = new ActorTestRuntime();
+        var host = await runtime.AddSidecarAsync("cookers", "cookers-0", ActorTestRuntime.HostConfig("Cooker"), store, Ct);
+        var body = "{\"dueTime\":\"1h\",\"data\":{\"note\":\"x"u8.ToArray().Concat(new byte[] { 0xC3 }).Concat("\"}}"u8.ToArray()).ToArray();
+        var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new("application/json");
+
+        using var created = await host.Client.PostAsync("v1.0/actors/Cooker/c1/reminders/r", content, Ct);
+
+        Assert.Equal(HttpStatusCode.NoContent, created.StatusCode);
+        using var listed = await host.Client.GetAsync("v1.0/actors/Cooker/c1/reminders/r", Ct);
+        Assert.Equal("x\uFFFD", (await listed.ReadJsonAsync()).GetProperty("data").GetProperty("note").GetString());
     }
 
     [Fact]

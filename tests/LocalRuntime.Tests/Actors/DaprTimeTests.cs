@@ -29,6 +29,7 @@ public sealed class DaprTimeTests
     [InlineData("abc", "unsupported duration format")]
     [InlineData("1d", "unsupported duration format")]
     [InlineData("PT1H1D", "unsupported duration format")]
+    [InlineData("2562048h", "unsupported duration format")] // beyond Go's int64 nanoseconds
     public void Periods_daprd_rejects_are_rejected_with_its_message(string text, string message)
     {
         var error = Assert.Throws<FormatException>(() => ActorPeriod.Parse(text));
@@ -103,5 +104,24 @@ public sealed class DaprTimeTests
         var next = schedule.AfterFiring(Now.AddMinutes(10).AddSeconds(5));
 
         Assert.Equal(Now.AddMinutes(11), next!.NextDue);
+    }
+
+    [Theory]
+    [InlineData("P9000Y", null, "error parsing reminder due time: P9000Y from 2026-03-01T12:00:00.0000000+00:00 falls outside years 1 to 9999")]
+    [InlineData("2562048h", null, "error parsing reminder due time: unsupported time/duration format: 2562048h")]
+    [InlineData("9999-12-31T23:00:00Z", "PT2H", "error parsing reminder TTL: PT2H from 9999-12-31T23:00:00.0000000+00:00 falls outside years 1 to 9999")]
+    public void Times_out_of_range_are_format_errors_naming_the_field(string dueTime, string? ttl, string message)
+    {
+        var error = Assert.Throws<FormatException>(() => ActorSchedule.Create("reminder", "T||1||r", dueTime, null, ttl, Now));
+
+        Assert.StartsWith(message, error.Message);
+    }
+
+    [Fact]
+    public void A_period_whose_next_firing_falls_after_year_9999_ends_the_schedule()
+    {
+        var schedule = ActorSchedule.Create("timer", "T||1||t", "0s", "P9000Y", null, Now);
+
+        Assert.Null(schedule.AfterFiring(Now));
     }
 }

@@ -47,6 +47,8 @@ internal sealed class ManualClock(DateTimeOffset start) : TimeProvider
         }
     }
 
+    private static readonly TimeSpan MaxWait = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+
     private sealed class ManualTimer(ManualClock clock, TimerCallback callback, object? state) : ITimer
     {
         private bool _disposed;
@@ -56,6 +58,8 @@ internal sealed class ManualClock(DateTimeOffset start) : TimeProvider
 
         public bool Change(TimeSpan dueTime, TimeSpan period)
         {
+            // As System.Threading.Timer does: it cannot wait longer than 2^32 - 2 ms (about 49.7 days).
+            if (dueTime > MaxWait || period > MaxWait) throw new ArgumentOutOfRangeException(nameof(dueTime));
             lock (clock._gate)
             {
                 if (_disposed) return false;

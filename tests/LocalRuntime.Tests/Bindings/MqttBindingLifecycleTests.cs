@@ -11,9 +11,9 @@ public sealed class MqttBindingLifecycleTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
-    private static async Task<MosquittoClient> DeviceAsync(CancellationToken ct)
+    private static async Task<MqttConnection> DeviceAsync(CancellationToken ct)
     {
-        var client = new MosquittoClient(new MosquittoClientOptions
+        var client = new MqttConnection(new MqttConnectionOptions
         {
             Host = "127.0.0.1", Port = 1883, ClientId = $"device-{Guid.NewGuid():N}", CleanSession = true,
         }, NullLogger.Instance);
@@ -52,7 +52,7 @@ public sealed class MqttBindingLifecycleTests
     /// <summary>Connecting once with a clean session makes the shared broker drop a test's persistent session.</summary>
     private static async Task ForgetSessionAsync(string clientId)
     {
-        await using var client = new MosquittoClient(new MosquittoClientOptions
+        await using var client = new MqttConnection(new MqttConnectionOptions
         {
             Host = "127.0.0.1", Port = 1883, ClientId = clientId, CleanSession = true,
         }, NullLogger.Instance);

@@ -48,7 +48,7 @@ public sealed class MqttBindingThroughTheRuntimeTests
                     """,
             }, cancellationToken: ct);
         await runtime.WaitHealthyAsync(ct);
-        await using var device = new MosquittoClient(new MosquittoClientOptions
+        await using var device = new MqttConnection(new MqttConnectionOptions
         {
             Host = "127.0.0.1", Port = 1883, ClientId = $"bulb-{Guid.NewGuid():N}", CleanSession = true, Subscriptions = [$"{prefix}/+/cmd"],
         }, NullLogger.Instance);

@@ -10,9 +10,9 @@ public sealed class MqttBrokerRestartTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
-    private static async Task<MosquittoClient> DeviceAsync(int port, CancellationToken ct, params string[] subscriptions)
+    private static async Task<MqttConnection> DeviceAsync(int port, CancellationToken ct, params string[] subscriptions)
     {
-        var client = new MosquittoClient(new MosquittoClientOptions
+        var client = new MqttConnection(new MqttConnectionOptions
         {
             Host = "127.0.0.1", Port = port, ClientId = $"device-{Guid.NewGuid():N}", CleanSession = true, Subscriptions = subscriptions,
         }, NullLogger.Instance);

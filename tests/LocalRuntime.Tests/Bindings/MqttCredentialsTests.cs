@@ -42,7 +42,7 @@ public sealed class MqttCredentialsTests
             Assert.Equal(HttpStatusCode.InternalServerError, refused.StatusCode);
             var (_, message) = await BindingsSidecar.ReadErrorAsync(refused, ct);
             Assert.Contains("failed to create producer connection", message);
-            Assert.Contains("not authorised", message);
+            Assert.Contains("not authorized", message);
             Assert.DoesNotContain("guess", string.Join("\n", sidecar.Log.Lines));
         }
         finally

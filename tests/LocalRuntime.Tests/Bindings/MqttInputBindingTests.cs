@@ -10,9 +10,9 @@ public sealed class MqttInputBindingTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
-    private static async Task<MosquittoClient> PublisherAsync(CancellationToken ct, int port = 1883)
+    private static async Task<MqttConnection> PublisherAsync(CancellationToken ct, int port = 1883)
     {
-        var client = new MosquittoClient(new MosquittoClientOptions
+        var client = new MqttConnection(new MqttConnectionOptions
         {
             Host = "127.0.0.1", Port = port, ClientId = $"device-{Guid.NewGuid():N}", CleanSession = true,
         }, NullLogger.Instance);
@@ -106,6 +106,53 @@ public sealed class MqttInputBindingTests
         Assert.Equal(2, app.Requests.Count(r => r == "POST /bulbs")); // one attempt at each message
         Assert.Equal(0, counters.Retries);
         Assert.Contains(sidecar.Log.Lines, l => l.Contains("failed processing MQTT message") && l.Contains("status code: 500"));
+    }
+
+    [Fact]
+    public async Task A_message_the_app_refused_stays_unacknowledged_and_reaches_the_app_when_the_persistent_session_gets_it_again()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var topic = $"dapriot-test/{Guid.NewGuid():N}/state";
+        var consumerId = $"redelivery-{Guid.NewGuid():N}";
+        try
+        {
+            await using var app = await BindingTestApp.StartAsync([("/bulbs", AppRoute.PostOnly)], ct);
+            var refusing = true;
+            app.Respond = _ => Volatile.Read(ref refusing) ? 500 : 200;
+            await using var sidecar = await BindingsSidecar.StartAsync(
+                [BindingsSidecar.Mqtt("bulbs", topic, ("cleanSession", "false"), ("consumerID", consumerId))], app, ct);
+            await using var device = await PublisherAsync(ct);
+            var counters = sidecar.Feature.CountersOf("bulbs")!;
+
+            await device.PublishAsync(topic, "{\"seq\":1}"u8.ToArray(), 1, false, ct);
+            await Poll.UntilAsync(() => counters.Rejected == 1, "the app refused the message", Timeout);
+            Assert.Empty(app.Accepted);
+
+            // The app is fixed and restarted: the binding reconnects to its session, whose broker still holds the message.
+            Volatile.Write(ref refusing, false);
+            await sidecar.Feature.StopAsync(ct);
+            await sidecar.Feature.StartAsync(ct);
+            await Poll.UntilAsync(() => app.Accepted.Count == 1, "the refused message, sent again by the broker", Timeout);
+            Assert.Equal(("{\"seq\":1}", topic), (app.Accepted.Single().Text, app.Accepted.Single().Topic));
+
+            // Accepted means acknowledged: the next reconnect brings only what is new.
+            await sidecar.Feature.StopAsync(ct);
+            await sidecar.Feature.StartAsync(ct);
+            await device.PublishAsync(topic, "{\"seq\":2}"u8.ToArray(), 1, false, ct);
+            await Poll.UntilAsync(() => app.Accepted.Count == 2, "the next message", Timeout);
+            await Task.Delay(300, ct);
+            Assert.Equal(["{\"seq\":1}", "{\"seq\":2}"], app.Accepted.Select(e => e.Text));
+            Assert.Equal(3, app.Requests.Count(r => r == "POST /bulbs"));
+        }
+        finally
+        {
+            // A clean session under the same client id makes the shared broker drop the test's persistent one.
+            await using var forget = new MqttConnection(new MqttConnectionOptions
+            {
+                Host = "127.0.0.1", Port = 1883, ClientId = $"{consumerId}-consumer", CleanSession = true,
+            }, NullLogger.Instance);
+            await forget.ConnectAsync(Timeout, CancellationToken.None);
+        }
     }
 
     [Fact]

@@ -10,9 +10,9 @@ public sealed class MqttOutputBindingTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
-    private static async Task<MosquittoClient> SubscriberAsync(CancellationToken ct, params string[] filters)
+    private static async Task<MqttConnection> SubscriberAsync(CancellationToken ct, params string[] filters)
     {
-        var client = new MosquittoClient(new MosquittoClientOptions
+        var client = new MqttConnection(new MqttConnectionOptions
         {
             Host = "127.0.0.1", Port = 1883, ClientId = $"device-{Guid.NewGuid():N}", CleanSession = true, Subscriptions = filters,
         }, NullLogger.Instance);
@@ -21,7 +21,7 @@ public sealed class MqttOutputBindingTests
         return client;
     }
 
-    private static async Task<MqttMessage> NextAsync(MosquittoClient client, CancellationToken ct) =>
+    private static async Task<MqttMessage> NextAsync(MqttConnection client, CancellationToken ct) =>
         await client.Messages.ReadAsync(ct).AsTask().WaitAsync(Timeout, ct);
 
     [Fact]

@@ -17,7 +17,7 @@ public sealed class MqttTlsBindingTests
         var directory = Directory.CreateTempSubdirectory("mqtt-tls-test-").FullName;
         try
         {
-            var (caPem, certFile, keyFile, caFile) = WriteCertificates(directory);
+            var (caPem, certFile, keyFile, caFile, _, _) = WriteCertificates(directory);
             await using var broker = await MosquittoBrokerProcess.StartAsync(ct, $"cafile {caFile}\ncertfile {certFile}\nkeyfile {keyFile}\n");
             await using var app = await BindingTestApp.StartAsync([("/bulbs", AppRoute.PostOnly)], ct);
             await using var sidecar = await BindingsSidecar.StartAsync(
@@ -45,16 +45,16 @@ public sealed class MqttTlsBindingTests
         var directory = Directory.CreateTempSubdirectory("mqtt-tls-test-").FullName;
         try
         {
-            var (_, certFile, keyFile, caFile) = WriteCertificates(directory);
-            var (_, _, _, otherCaFile) = WriteCertificates(Directory.CreateDirectory(Path.Combine(directory, "other")).FullName);
+            var (_, certFile, keyFile, caFile, _, _) = WriteCertificates(directory);
+            var (_, _, _, otherCaFile, _, _) = WriteCertificates(Directory.CreateDirectory(Path.Combine(directory, "other")).FullName);
             await using var broker = await MosquittoBrokerProcess.StartAsync(ct, $"cafile {caFile}\ncertfile {certFile}\nkeyfile {keyFile}\n");
-            await using var client = new MosquittoClient(new MosquittoClientOptions
+            await using var client = new MqttConnection(new MqttConnectionOptions
             {
                 Host = "127.0.0.1", Port = broker.Port, ClientId = $"tls-{Guid.NewGuid():N}", CleanSession = true,
-                Tls = new MosquittoTlsOptions(otherCaFile, null, null),
+                Tls = new MqttTlsOptions(File.ReadAllText(otherCaFile), null, null),
             }, NullLogger.Instance);
 
-            await Assert.ThrowsAsync<MosquittoException>(() => client.ConnectAsync(TimeSpan.FromSeconds(1.5), ct));
+            await Assert.ThrowsAsync<MqttConnectionException>(() => client.ConnectAsync(TimeSpan.FromSeconds(1.5), ct));
             Assert.Equal(0, client.ConnectCount);
         }
         finally
@@ -63,7 +63,42 @@ public sealed class MqttTlsBindingTests
         }
     }
 
-    private static (string CaPem, string CertFile, string KeyFile, string CaFile) WriteCertificates(string directory)
+    [Fact]
+    public async Task A_broker_requiring_client_certificates_accepts_the_inline_clientCert_and_clientKey_and_refuses_a_client_without()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var directory = Directory.CreateTempSubdirectory("mqtt-tls-test-").FullName;
+        try
+        {
+            var (caPem, certFile, keyFile, caFile, clientCertPem, clientKeyPem) = WriteCertificates(directory);
+            await using var broker = await MosquittoBrokerProcess.StartAsync(ct,
+                $"cafile {caFile}\ncertfile {certFile}\nkeyfile {keyFile}\nrequire_certificate true\n");
+            await using var app = await BindingTestApp.StartAsync([("/bulbs", AppRoute.PostOnly)], ct);
+            var url = ("url", $"ssl://127.0.0.1:{broker.Port}");
+            await using var sidecar = await BindingsSidecar.StartAsync(
+            [
+                BindingsSidecar.Mqtt("bulbs", "dapriot/lightbulb/+/state", url, ("caCert", caPem), ("clientCert", clientCertPem), ("clientKey", clientKeyPem)),
+                BindingsSidecar.Mqtt("anonymous", "dapriot/lightbulb/+/cmd", url, ("caCert", caPem), ("direction", "output")),
+            ], app, ct);
+
+            using var published = await sidecar.InvokeAsync("bulbs",
+                new { data = "on", metadata = new { topic = "dapriot/lightbulb/b1/state" }, operation = "create" }, ct);
+            Assert.Equal(HttpStatusCode.NoContent, published.StatusCode);
+            await Poll.UntilAsync(() => app.Accepted.Count == 1, "delivery over mutual TLS", Timeout);
+
+            using var refused = await sidecar.InvokeAsync("anonymous", new { data = "on", operation = "create" }, ct);
+            Assert.Equal(HttpStatusCode.InternalServerError, refused.StatusCode);
+            var (_, message) = await BindingsSidecar.ReadErrorAsync(refused, ct);
+            Assert.Contains("failed to create producer connection", message);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static (string CaPem, string CertFile, string KeyFile, string CaFile, string ClientCertPem, string ClientKeyPem) WriteCertificates(
+        string directory)
     {
         // ECDSA keys: generated in microseconds, where RSA takes seconds on a busy machine.
         using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -80,6 +115,11 @@ public sealed class MqttTlsBindingTests
         serverRequest.CertificateExtensions.Add(names.Build());
         using var server = serverRequest.Create(ca, now.AddMinutes(-5), now.AddHours(1), [1, 2, 3, 4]);
 
+        using var clientKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var clientRequest = new CertificateRequest("CN=bulb-service", clientKey, HashAlgorithmName.SHA256);
+        clientRequest.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2")], false)); // client auth
+        using var client = clientRequest.Create(ca, now.AddMinutes(-5), now.AddHours(1), [5, 6, 7, 8]);
+
         var caPem = ca.ExportCertificatePem();
         var caFile = Path.Combine(directory, "ca.pem");
         var certFile = Path.Combine(directory, "server.pem");
@@ -94,6 +134,6 @@ public sealed class MqttTlsBindingTests
             File.SetUnixFileMode(directory, readable | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
             foreach (var file in new[] { caFile, certFile, keyFile }) File.SetUnixFileMode(file, readable);
         }
-        return (caPem, certFile, keyFile, caFile);
+        return (caPem, certFile, keyFile, caFile, client.ExportCertificatePem(), clientKey.ExportPkcs8PrivateKeyPem());
     }
 }

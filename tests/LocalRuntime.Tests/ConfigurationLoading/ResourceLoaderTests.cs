@@ -324,4 +324,17 @@ public sealed class ResourceLoaderTests : IDisposable
 
         Assert.Contains("malformed YAML at line", error.Problem);
     }
+
+    [Theory]
+    [InlineData("apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata: { name: s", "line 4, column 1")]
+    [InlineData("kind: Component\nspec:\n  metadata: [ { name: a, value: b }, { name: c", "line 4, column 1")]
+    [InlineData("kind: Component\nmetadata: [ a, b", "line 3, column 1")]
+    public void A_flow_collection_left_open_at_the_end_of_the_file_names_the_file_and_line(string yaml, string position)
+    {
+        var error = LoadFails("unclosed.yaml", yaml);
+
+        Assert.Equal("(yaml)", error.Field);
+        Assert.StartsWith($"malformed YAML at {position}: ", error.Problem);
+        Assert.Contains("did not find expected", error.Problem);
+    }
 }

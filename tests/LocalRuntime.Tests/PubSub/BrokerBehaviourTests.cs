@@ -75,20 +75,42 @@ public sealed class BrokerBehaviourTests : PubSubTest
         var component = Brokers.Component(BrokerKind.RabbitMq,
             extra: [("deliveryMode", "2"), ("publisherConfirm", "true"), ("deletedWhenUnused", "false")]);
         var (_, sidecar) = await StartAsync(component, topic);
-        await sidecar.Feature.StopAsync(Ct); // the queue stays; the message waits there
+        await using var connection = await new ConnectionFactory { Uri = new Uri("amqp://guest:guest@127.0.0.1:5672") }.CreateConnectionAsync(Ct);
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: Ct);
+        // A queue of the test's own on the topic's (fanout) exchange gets a copy to inspect as RabbitMQ stored it.
+        var probe = $"probe-{topic}";
+        Queues.Add(probe);
+        await channel.QueueDeclareAsync(probe, durable: false, exclusive: false, autoDelete: false, cancellationToken: Ct);
+        await channel.QueueBindAsync(probe, topic, "", cancellationToken: Ct);
 
         using var content = new StringContent("{\"n\":1}", Encoding.UTF8, "application/json");
         using var response = await sidecar.Client.PostAsync($"/v1.0/publish/pubsub/{topic}?metadata.ttlInSeconds=60", content, Ct);
         Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
 
-        await using var connection = await new ConnectionFactory { Uri = new Uri("amqp://guest:guest@127.0.0.1:5672") }.CreateConnectionAsync(Ct);
-        await using var channel = await connection.CreateChannelAsync(cancellationToken: Ct);
         BasicGetResult? message = null;
-        await Poll.UntilAsync(async () => (message = await channel.BasicGetAsync($"{AppId}-{topic}", true, Ct)) is not null, Ct);
+        await Poll.UntilAsync(async () => (message = await channel.BasicGetAsync(probe, true, Ct)) is not null, Ct);
         Assert.Equal(DeliveryModes.Persistent, message!.BasicProperties.DeliveryMode);
         // RabbitMQ expires messages itself, so daprd writes no expiration into the event.
         Assert.Equal("60000", message.BasicProperties.Expiration);
         Assert.DoesNotContain("expiration", Encoding.UTF8.GetString(message.Body.Span));
+    }
+
+    [Theory]
+    [InlineData(BrokerKind.Redis)]
+    [InlineData(BrokerKind.RabbitMq)]
+    public async Task Events_published_while_subscriptions_are_stopped_for_an_app_restart_arrive_once_they_start_again(BrokerKind kind)
+    {
+        var topic = NewTopic();
+        // RabbitMQ with deletedWhenUnused true (the default): closing the last consumer would delete the queue.
+        var (app, sidecar) = await StartAsync(Brokers.Component(kind, extra: ("deletedWhenUnused", "true")), topic);
+        await sidecar.Feature.StopAsync(Ct);
+
+        await PublishAsync(sidecar, topic, 1);
+        await PublishAsync(sidecar, topic, 2);
+        await sidecar.Feature.StartAsync(Ct);
+
+        await Poll.UntilAsync(() => app.Received.Count == 2, Ct);
+        Assert.Equal(["{\"n\":1}", "{\"n\":2}"], app.Received.Select(r => r.Event["data"]!.ToJsonString()).Order());
     }
 
     [Theory]

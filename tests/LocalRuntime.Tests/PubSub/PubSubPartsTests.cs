@@ -118,20 +118,4 @@ public sealed class PubSubPartsTests
         Assert.Equal("pubsub.yaml", error.File);
         Assert.EndsWith(key, error.Field);
     }
-
-    [Theory]
-    [InlineData(null, true)]
-    [InlineData("true", true)]
-    [InlineData("false", false)]
-    public void A_rabbitmq_component_whose_queues_vanish_with_their_subscriber_is_warned_about(string? deletedWhenUnused, bool warned)
-    {
-        using var log = new TestLog();
-        var metadata = new Dictionary<string, string> { ["connectionString"] = "amqp://guest:guest@127.0.0.1:5672" };
-        if (deletedWhenUnused is not null) metadata["deletedWhenUnused"] = deletedWhenUnused;
-        var component = new ComponentSpec("pubsub", "pubsub.rabbitmq", "v1", metadata, [], false, "pubsub.yaml");
-
-        _ = new RabbitMqBroker(component, "orders", log.CreateLogger("pubsub"));
-
-        Assert.Equal(warned, log.Lines.Any(line => line.StartsWith("Warning:", StringComparison.Ordinal) && line.Contains("deletedWhenUnused is true")));
-    }
 }

@@ -178,6 +178,38 @@ public sealed class StateApiTests(StateApiHost host) : IClassFixture<StateApiHos
     }
 
     [Fact]
+    public async Task Invalid_utf8_in_a_saved_string_is_stored_as_U_FFFD_as_daprds_Go_json_decoder_does()
+    {
+        var key = NewKey();
+        // "a", an invalid start byte, "b", a truncated three-byte sequence, "c": Go replaces each bad byte.
+        var body = Encoding.UTF8.GetBytes($$"""[{"key":"{{key}}","value":"a""").Concat(new byte[] { 0xFF, (byte)'b', 0xE2, 0x82, (byte)'c' })
+            .Concat("\"}]"u8.ToArray()).ToArray();
+        var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new("application/json");
+
+        var saved = await Client.PostAsync($"/v1.0/state/{host.RedisStore}", content, Ct);
+        var got = await Client.GetAsync($"/v1.0/state/{host.RedisStore}/{key}", Ct);
+
+        Assert.Equal(HttpStatusCode.NoContent, saved.StatusCode);
+        Assert.Equal("\"a\uFFFDb\uFFFD\uFFFDc\"", await got.Content.ReadAsStringAsync(Ct));
+    }
+
+    [Fact]
+    public async Task Invalid_utf8_in_a_key_saves_under_the_key_with_U_FFFD()
+    {
+        var key = NewKey();
+        var body = Encoding.UTF8.GetBytes($$"""[{"key":"{{key}}""").Concat(new byte[] { 0xFF }).Concat("\",\"value\":1}]"u8.ToArray()).ToArray();
+        var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new("application/json");
+
+        var saved = await Client.PostAsync($"/v1.0/state/{host.RedisStore}", content, Ct);
+        var got = await Client.GetAsync($"/v1.0/state/{host.RedisStore}/{key}%EF%BF%BD", Ct);
+
+        Assert.Equal(HttpStatusCode.NoContent, saved.StatusCode);
+        Assert.Equal("1", await got.Content.ReadAsStringAsync(Ct));
+    }
+
+    [Fact]
     public async Task Saving_an_empty_array_returns_204()
     {
         Assert.Equal(HttpStatusCode.NoContent, (await SaveAsync(host.RedisStore, "[]")).StatusCode);
@@ -278,6 +310,22 @@ public sealed class StateApiTests(StateApiHost host) : IClassFixture<StateApiHos
         Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, again.StatusCode);
         Assert.Equal(0, (await host.Redis.ExecuteAsync(["EXISTS", $"{host.AppId}||{key}"], Ct)).AsInt64());
+    }
+
+    [Fact]
+    public async Task A_non_numeric_If_Match_on_delete_is_an_etag_mismatch_409_not_an_invalid_etag_400()
+    {
+        // Unlike its Set, components-contrib's state.redis Delete never parses the ETag: its script fails on any
+        // version other than the stored one, and the error is an ETagMismatch, so daprd answers 409 (main, 2026-08).
+        var key = NewKey();
+        await SaveAsync(host.RedisStore, $$"""[{"key":"{{key}}","value":1}]""");
+        using var request = new HttpRequestMessage(HttpMethod.Delete, $"/v1.0/state/{host.RedisStore}/{key}");
+        request.Headers.TryAddWithoutValidation("If-Match", "not-a-version");
+
+        var response = await Client.SendAsync(request, Ct);
+
+        Assert.Contains("possible etag mismatch", await AssertDaprErrorAsync(response, HttpStatusCode.Conflict, "ERR_STATE_DELETE"));
+        Assert.Equal(1, (await host.Redis.ExecuteAsync(["EXISTS", $"{host.AppId}||{key}"], Ct)).AsInt64());
     }
 
     [Fact]

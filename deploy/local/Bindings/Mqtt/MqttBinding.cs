@@ -1,13 +1,13 @@
-using System.Text;
-
 namespace DaprIoT.LocalRuntime.Bindings.Mqtt;
 
 /// <summary>
 /// <c>bindings.mqtt3</c> for one sidecar, following components-contrib's <c>bindings/mqtt3/mqtt.go</c>: a producer
 /// connection (<c>{consumerID}-producer</c>, opened on the first publish) and a consumer connection
 /// (<c>{consumerID}-consumer</c>) subscribed to <c>topic</c> with QoS 1. Publishing waits for the PUBACK, 10 s per
-/// attempt, 3 retries 200 ms apart. Each received message goes to the app with its topic as metadata; a refused
-/// delivery is retried every 5 s up to <c>backOffMaxRetries</c> times (-1: forever), then logged and counted.
+/// attempt, 3 retries 200 ms apart. Each received message goes to the app with its topic as metadata and is
+/// acknowledged to the broker only once the app accepted it. A refused delivery is retried every 5 s up to
+/// <c>backOffMaxRetries</c> times (-1: forever), then logged, counted and left unacknowledged, as daprd leaves it:
+/// the broker sends it again when a persistent session (<c>cleanSession: "false"</c>) reconnects.
 /// Deliveries run concurrently, up to mosquitto's default in-flight window.
 /// </summary>
 internal sealed partial class MqttBinding : IBindingComponent
@@ -27,13 +27,10 @@ internal sealed partial class MqttBinding : IBindingComponent
     private readonly MqttBindingMetadata _metadata;
     private readonly ILogger _logger;
     private readonly MqttClientIdRegistry? _clientIds;
-    private readonly Lock _tlsLock = new();
-    private MosquittoTlsOptions? _tls;
-    private string? _tlsDirectory;
     private readonly SemaphoreSlim _producerLock = new(1, 1);
     private readonly Lock _readLock = new();
-    private MosquittoClient? _producer;
-    private MosquittoClient? _consumer;
+    private MqttConnection? _producer;
+    private MqttConnection? _consumer;
     private Task? _dispatch;
     private CancellationTokenSource? _readStop;
 
@@ -52,7 +49,7 @@ internal sealed partial class MqttBinding : IBindingComponent
     public InputBindingCounters Counters { get; } = new();
 
     /// <summary>The consumer connection while reading (for diagnostics and tests).</summary>
-    public MosquittoClient? Consumer => _consumer;
+    public MqttConnection? Consumer => _consumer;
 
     public async Task InvokeAsync(OutputBindingInvocation invocation, CancellationToken cancellationToken)
     {
@@ -74,7 +71,7 @@ internal sealed partial class MqttBinding : IBindingComponent
             {
                 lastError = "mqtt client timeout";
             }
-            catch (MosquittoException e)
+            catch (MqttConnectionException e)
             {
                 lastError = e.Message;
             }
@@ -85,15 +82,15 @@ internal sealed partial class MqttBinding : IBindingComponent
 
     public async Task<bool> StartReadingAsync(Func<InputBindingEvent, CancellationToken, Task> handler, CancellationToken cancellationToken)
     {
-        MosquittoClient consumer;
+        MqttConnection consumer;
         lock (_readLock)
         {
             if (_consumer is not null) return true;
             try
             {
-                consumer = new MosquittoClient(ClientOptions(_metadata.ConsumerClientId, [_metadata.Topic]), _logger);
+                consumer = new MqttConnection(ClientOptions(_metadata.ConsumerClientId, [_metadata.Topic]), _logger);
             }
-            catch (MosquittoException e)
+            catch (MqttConnectionException e)
             {
                 Log.ReadImpossible(_logger, _name, e.Message);
                 return false;
@@ -110,7 +107,7 @@ internal sealed partial class MqttBinding : IBindingComponent
             await consumer.ConnectAsync(ConnectTimeout, cancellationToken).ConfigureAwait(false);
             await consumer.Subscribed.WaitAsync(ConnectTimeout, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is MosquittoException or TimeoutException)
+        catch (Exception e) when (e is MqttConnectionException or TimeoutException)
         {
             // daprd logs this too; its client, like ours, keeps retrying and subscribes once the broker answers.
             Log.ReadNotStarted(_logger, _name, e.Message);
@@ -120,7 +117,7 @@ internal sealed partial class MqttBinding : IBindingComponent
 
     public async Task StopReadingAsync(CancellationToken cancellationToken)
     {
-        MosquittoClient? consumer;
+        MqttConnection? consumer;
         Task? dispatch;
         CancellationTokenSource? readStop;
         lock (_readLock)
@@ -131,13 +128,15 @@ internal sealed partial class MqttBinding : IBindingComponent
         if (consumer is null) return;
         Log.Unsubscribing(_logger, _name, _metadata.Topic);
         _clientIds?.Release(_metadata.ConsumerClientId, _owner);
-        // Closing the connection ends the message stream; what was already received is still delivered,
-        // within a grace period, because the broker already considers it handed over.
-        await consumer.DisposeAsync().ConfigureAwait(false);
+        // What was already received is still delivered, within a grace period, and acknowledged over the
+        // connection, which stays open until then; what arrives meanwhile is left unacknowledged for the broker
+        // to send again. Closing without unsubscribing keeps a persistent session's subscription, as in daprd.
+        consumer.StopReceiving();
         readStop!.CancelAfter(StopGrace);
         await using (cancellationToken.Register(readStop.Cancel))
             await dispatch!.ConfigureAwait(false);
         readStop.Dispose();
+        await consumer.DisposeAsync().ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()
@@ -157,26 +156,21 @@ internal sealed partial class MqttBinding : IBindingComponent
         {
             _producerLock.Release();
         }
-        lock (_tlsLock)
-        {
-            if (_tlsDirectory is not null) Directory.Delete(_tlsDirectory, recursive: true);
-            (_tlsDirectory, _tls) = (null, null);
-        }
     }
 
-    private async Task<MosquittoClient> GetProducerAsync(CancellationToken cancellationToken)
+    private async Task<MqttConnection> GetProducerAsync(CancellationToken cancellationToken)
     {
         if (Volatile.Read(ref _producer) is { } existing) return existing;
         await _producerLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (_producer is not null) return _producer;
-            MosquittoClient producer;
+            MqttConnection producer;
             try
             {
-                producer = new MosquittoClient(ClientOptions(_metadata.ProducerClientId, []), _logger);
+                producer = new MqttConnection(ClientOptions(_metadata.ProducerClientId, []), _logger);
             }
-            catch (MosquittoException e)
+            catch (MqttConnectionException e)
             {
                 throw new OutputBindingException($"failed to create producer connection: {e.Message}", e);
             }
@@ -184,7 +178,7 @@ internal sealed partial class MqttBinding : IBindingComponent
             {
                 await producer.ConnectAsync(ConnectTimeout, cancellationToken).ConfigureAwait(false);
             }
-            catch (MosquittoException e)
+            catch (MqttConnectionException e)
             {
                 await producer.DisposeAsync().ConfigureAwait(false);
                 // Like daprd, a failed connection is not kept: the next request tries again.
@@ -205,7 +199,7 @@ internal sealed partial class MqttBinding : IBindingComponent
         }
     }
 
-    private async Task DispatchAsync(MosquittoClient consumer, Func<InputBindingEvent, CancellationToken, Task> handler, CancellationToken stop)
+    private async Task DispatchAsync(MqttConnection consumer, Func<InputBindingEvent, CancellationToken, Task> handler, CancellationToken stop)
     {
         using var slots = new SemaphoreSlim(MaxConcurrentDeliveries, MaxConcurrentDeliveries);
         var abandonedInBuffer = 0;
@@ -246,6 +240,8 @@ internal sealed partial class MqttBinding : IBindingComponent
             try
             {
                 await handler(bindingEvent, stop).ConfigureAwait(false);
+                if (!await message.AcknowledgeAsync(CancellationToken.None).ConfigureAwait(false))
+                    Log.NotAcknowledged(_logger, _name, message.Topic);
                 Counters.CountDelivered();
                 if (retries > 0) Log.DeliveredAfterRetry(_logger, _name, message.Topic, retries);
                 return;
@@ -286,46 +282,23 @@ internal sealed partial class MqttBinding : IBindingComponent
         if (_clientIds?.Claim(clientId, _owner) is { } other) Log.SharedClientId(_logger, _name, clientId, other);
     }
 
-    private MosquittoClientOptions ClientOptions(string clientId, IReadOnlyList<string> subscriptions) => new()
+    private MqttConnectionOptions ClientOptions(string clientId, IReadOnlyList<string> subscriptions) => new()
     {
-        // The consumer acknowledges on receipt (libmosquitto cannot defer a PUBACK), so it can take the broker's
-        // whole backlog at once; MQTT 5's Receive Maximum lets it, where 3.1.1 would leave bursts in the
-        // broker's bounded queue. The producer publishes only and stays on 3.1.1, as daprd's paho client does.
+        // The consumer speaks MQTT 5 so that its Receive Maximum (65535), not mosquitto's 3.1.1 in-flight window of
+        // 20 and queue of 1000, bounds what the broker hands it: unacknowledged messages (waiting for the app or
+        // being delivered) stay in flight, and a burst is not dropped by the broker. The producer publishes only
+        // and stays on 3.1.1, as daprd's paho client does.
         Mqtt5 = subscriptions.Count > 0,
+        AcknowledgeManually = subscriptions.Count > 0,
         Host = _metadata.Host,
         Port = _metadata.Port,
         ClientId = clientId,
         CleanSession = _metadata.CleanSession,
         Username = _metadata.Username,
         Password = _metadata.Password,
-        Tls = _metadata.UseTls ? TlsFiles() : null,
+        Tls = _metadata.UseTls ? new MqttTlsOptions(_metadata.CaCert, _metadata.ClientCert, _metadata.ClientKey) : null,
         Subscriptions = subscriptions,
     };
-
-    /// <summary>libmosquitto reads certificates from files, daprd takes them inline: written once, when first needed.</summary>
-    private MosquittoTlsOptions TlsFiles()
-    {
-        lock (_tlsLock)
-        {
-            if (_tls is not null) return _tls;
-            var directory = Directory.CreateTempSubdirectory("dapr-local-mqtt-").FullName;
-            _tlsDirectory = directory;
-            _tls = new MosquittoTlsOptions(
-                WritePem(directory, "ca.pem", _metadata.CaCert),
-                WritePem(directory, "client.pem", _metadata.ClientCert),
-                WritePem(directory, "client.key", _metadata.ClientKey));
-            return _tls;
-        }
-    }
-
-    private static string? WritePem(string directory, string fileName, string? pem)
-    {
-        if (pem is null) return null;
-        var path = Path.Combine(directory, fileName);
-        File.WriteAllText(path, pem, Encoding.ASCII);
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        return path;
-    }
 
     private static partial class Log
     {
@@ -356,13 +329,16 @@ internal sealed partial class MqttBinding : IBindingComponent
         [LoggerMessage(Level = LogLevel.Information, Message = "Binding {Name}: successfully processed MQTT message on {Topic} after {Retries} retries")]
         public static partial void DeliveredAfterRetry(ILogger logger, string name, string topic, int retries);
 
-        [LoggerMessage(Level = LogLevel.Error, Message = "Binding {Name}: failed processing MQTT message on {Topic}, giving up ({Rejected} rejected so far): {Reason}")]
+        [LoggerMessage(Level = LogLevel.Error, Message = "Binding {Name}: failed processing MQTT message on {Topic}, giving up and leaving it unacknowledged ({Rejected} rejected so far): {Reason}")]
         public static partial void Rejected(ILogger logger, string name, string topic, long rejected, string reason);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Binding {Name}: the app accepted a message on {Topic} but its connection was lost before the acknowledgement; a persistent session gets it again")]
+        public static partial void NotAcknowledged(ILogger logger, string name, string topic);
 
         [LoggerMessage(Level = LogLevel.Warning, Message = "Binding {Name}: stopped while delivering a message on {Topic}; it was not delivered")]
         public static partial void AbandonedDelivery(ILogger logger, string name, string topic);
 
-        [LoggerMessage(Level = LogLevel.Warning, Message = "Binding {Name}: stopped with {Count} received messages not yet delivered; they were dropped")]
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Binding {Name}: stopped with {Count} received messages not yet delivered; they were neither delivered nor acknowledged")]
         public static partial void AbandonedOnStop(ILogger logger, string name, int count);
     }
 }

@@ -33,7 +33,6 @@ public sealed class RabbitMqBroker : IPubSubBroker
         _logger = logger;
         Durable = component.GetBool("durable", true);
         DeletedWhenUnused = component.GetBool("deletedWhenUnused", true);
-        if (DeletedWhenUnused) PubSubLog.QueuesDeletedWhenUnused(logger, component.Name);
         RequeueInFailure = component.GetBool("requeueInFailure", false);
         PublisherConfirm = component.GetBool("publisherConfirm", false);
         EnableDeadLetter = component.GetBool("enableDeadLetter", false);
@@ -217,7 +216,13 @@ public sealed class RabbitMqBroker : IPubSubBroker
         private Task OnReceivedAsync(object sender, BasicDeliverEventArgs delivery)
         {
             // The body is only valid during this callback.
-            var message = new BrokerMessage(topic, delivery.Body.ToArray(), Headers(delivery.BasicProperties));
+            var message = new BrokerMessage(topic, delivery.Body.ToArray(), Headers(delivery.BasicProperties))
+            {
+                // RabbitMQ expires messages only in the queue; counted from now, as it was most likely just published.
+                ExpiresAt = long.TryParse(delivery.BasicProperties.Expiration, NumberStyles.None, CultureInfo.InvariantCulture, out var ttl)
+                    ? DateTimeOffset.UtcNow.AddMilliseconds(ttl)
+                    : null,
+            };
             var task = HandleAsync(message, delivery.DeliveryTag);
             if (broker.SingleConcurrency) return task;
             _inFlight[task] = 0;

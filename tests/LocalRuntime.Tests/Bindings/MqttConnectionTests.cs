@@ -4,12 +4,12 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace DaprIoT.LocalRuntime.Tests.Bindings;
 
-public sealed class MosquittoClientTests
+public sealed class MqttConnectionTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
-    private static MosquittoClient Client(int port, string clientId, params string[] subscriptions) =>
-        new(new MosquittoClientOptions
+    private static MqttConnection Client(int port, string clientId, params string[] subscriptions) =>
+        new(new MqttConnectionOptions
         {
             Host = "127.0.0.1",
             Port = port,
@@ -63,7 +63,7 @@ public sealed class MosquittoClientTests
         await broker.StopAsync();
         var client = Client(broker.Port, $"none-{Guid.NewGuid():N}");
 
-        var error = await Assert.ThrowsAsync<MosquittoException>(() => client.ConnectAsync(TimeSpan.FromMilliseconds(500), ct));
+        var error = await Assert.ThrowsAsync<MqttConnectionException>(() => client.ConnectAsync(TimeSpan.FromMilliseconds(500), ct));
         Assert.Contains("could not connect", error.Message);
         var started = DateTime.UtcNow;
         await client.DisposeAsync();
@@ -76,7 +76,7 @@ public sealed class MosquittoClientTests
         var ct = TestContext.Current.CancellationToken;
         var topic = $"test/{Guid.NewGuid():N}/cmd";
         var clientId = $"persistent-{Guid.NewGuid():N}";
-        MosquittoClient Persistent() => new(new MosquittoClientOptions
+        MqttConnection Persistent() => new(new MqttConnectionOptions
         {
             Host = "127.0.0.1", Port = 1883, ClientId = clientId, CleanSession = false, Mqtt5 = true, Subscriptions = [topic],
         }, NullLogger.Instance);
@@ -98,10 +98,56 @@ public sealed class MosquittoClientTests
     }
 
     [Fact]
+    public async Task A_manually_acknowledged_message_left_unacknowledged_comes_back_when_the_persistent_session_reconnects()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var topic = $"test/{Guid.NewGuid():N}/state";
+        var clientId = $"manual-ack-{Guid.NewGuid():N}";
+        MqttConnection Consumer() => new(new MqttConnectionOptions
+        {
+            Host = "127.0.0.1", Port = 1883, ClientId = clientId, CleanSession = false, Mqtt5 = true, AcknowledgeManually = true,
+            Subscriptions = [topic],
+        }, NullLogger.Instance);
+        try
+        {
+            await using (var first = Consumer())
+            {
+                await first.ConnectAsync(Timeout, ct);
+                await first.Subscribed.WaitAsync(Timeout, ct);
+                await using (var publisher = Client(1883, $"pub-{Guid.NewGuid():N}"))
+                {
+                    await publisher.ConnectAsync(Timeout, ct);
+                    await publisher.PublishAsync(topic, "left alone"u8.ToArray(), 1, false, ct);
+                    await publisher.PublishAsync(topic, "acknowledged"u8.ToArray(), 1, false, ct);
+                }
+                var leftAlone = await first.Messages.ReadAsync(ct).AsTask().WaitAsync(Timeout, ct);
+                var acknowledged = await first.Messages.ReadAsync(ct).AsTask().WaitAsync(Timeout, ct);
+                Assert.Equal(("left alone", true), (Encoding.UTF8.GetString(leftAlone.Payload), leftAlone.AwaitsAcknowledgement));
+                Assert.True(await acknowledged.AcknowledgeAsync(ct));
+            }
+
+            await using var again = Consumer();
+            await again.ConnectAsync(Timeout, ct);
+            var resent = await again.Messages.ReadAsync(ct).AsTask().WaitAsync(Timeout, ct);
+            Assert.Equal("left alone", Encoding.UTF8.GetString(resent.Payload));
+            Assert.True(await resent.AcknowledgeAsync(ct));
+            await again.Subscribed.WaitAsync(Timeout, ct);
+            await Task.Delay(300, ct);
+            Assert.False(again.Messages.TryRead(out var extra), $"the broker sent '{(extra is null ? "" : Encoding.UTF8.GetString(extra.Payload))}' again");
+        }
+        finally
+        {
+            // A clean session under the same client id makes the shared broker drop the persistent one.
+            await using var forget = Client(1883, clientId);
+            await forget.ConnectAsync(Timeout, CancellationToken.None);
+        }
+    }
+
+    [Fact]
     public async Task A_client_whose_socket_is_numbered_above_1023_still_works()
     {
         var ct = TestContext.Current.CancellationToken;
-        // Hold enough descriptors that the next sockets get numbers select() cannot watch (FD_SETSIZE is 1024).
+        // A runtime hosting many sidecars holds many descriptors: past FD_SETSIZE (1024) a select()-based client fails.
         var held = Enumerable.Range(0, 1100).Select(_ => new System.Net.Sockets.Socket(
             System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp)).ToList();
         try
