@@ -11,9 +11,9 @@ namespace DaprIoT.LocalRuntime.PubSub.Brokers;
 /// per <c>consumerID</c> (which is also the consumer name), created at id 0; <c>XACK</c> on success; a failed or
 /// abandoned entry stays pending and is reclaimed once it has been idle for <c>processingTimeout</c>, checked every
 /// <c>redeliverInterval</c> (either 0 disables redelivery).
-/// Unlike daprd, consumers do not block in <c>XREADGROUP</c> (one StackExchange.Redis multiplexer carries every
-/// command): they are woken by <see cref="StreamWakeups"/> when this process publishes, and poll for entries
-/// that other processes add.
+/// Unlike daprd, consumers do not block in <c>XREADGROUP</c> (one StackExchange.Redis multiplexer per server,
+/// <see cref="SharedRedisConnections"/>, carries every command of every sidecar): they are woken by
+/// <see cref="StreamWakeups"/> when this process publishes, and poll for entries that other processes add.
 /// </summary>
 public sealed class RedisStreamsBroker : IPubSubBroker
 {
@@ -23,7 +23,7 @@ public sealed class RedisStreamsBroker : IPubSubBroker
     private readonly TimeProvider _clock;
     private readonly ConcurrentDictionary<StreamConsumer, byte> _consumers = new();
     private readonly SemaphoreSlim _connectGate = new(1, 1);
-    private ConnectionMultiplexer? _redis;
+    private SharedRedisConnections.Lease? _connection;
     private bool _disposed;
 
     public RedisStreamsBroker(ComponentSpec component, string consumerId, ILogger logger, TimeProvider? clock = null)
@@ -34,7 +34,7 @@ public sealed class RedisStreamsBroker : IPubSubBroker
         if (component.GetBool("enableTLS", false))
             throw component.Invalid("enableTLS", "TLS to Redis is not provided by the local runtime; use a local redis-server");
         // Not connected yet: a broker that is down fails the first publish or subscribe, not the sidecar's start,
-        // and the multiplexer keeps reconnecting in the background from then on.
+        // and the (shared) multiplexer keeps reconnecting in the background from then on.
         _options = RedisComponentConnection.Options(component, abortOnConnectFail: false);
         _server = RedisComponentConnection.ServerKey(_options);
         ConsumerId = consumerId;
@@ -72,7 +72,12 @@ public sealed class RedisStreamsBroker : IPubSubBroker
     {
         var redis = await DatabaseAsync(cancellationToken);
         NameValueEntry[] fields = [new("data", data), new("metadata", JsonSerializer.SerializeToUtf8Bytes(metadata))];
-        await redis.StreamAddAsync(topic, fields, maxLength: MaxLenApprox, useApproximateMaxLength: true).WaitAsync(cancellationToken);
+        var adding = redis.StreamAddAsync(topic, fields, maxLength: MaxLenApprox, useApproximateMaxLength: true);
+        // The XADD is queued on the shared connection, so a consumer woken now sends its XREADGROUP behind it and
+        // Redis answers that read with the new entry: one round trip, as a read blocked in daprd would take.
+        StreamWakeups.Added(_server, topic);
+        await adding.WaitAsync(cancellationToken);
+        // Once more now that Redis has the entry, for any read that still went ahead of the XADD.
         StreamWakeups.Added(_server, topic);
     }
 
@@ -92,8 +97,8 @@ public sealed class RedisStreamsBroker : IPubSubBroker
         try
         {
             _disposed = true;
-            if (_redis is not null) await _redis.DisposeAsync();
-            _redis = null;
+            if (_connection is not null) await _connection.DisposeAsync();
+            _connection = null;
         }
         finally
         {
@@ -101,18 +106,17 @@ public sealed class RedisStreamsBroker : IPubSubBroker
         }
     }
 
-    /// <summary>The multiplexer, created on first use. With <c>AbortOnConnectFail</c> off it is returned even while
-    /// Redis is down; commands then fail until it has reconnected.</summary>
+    /// <summary>The shared multiplexer, taken on first use. With <c>AbortOnConnectFail</c> off it is returned even
+    /// while Redis is down; commands then fail until it has reconnected.</summary>
     private async Task<IDatabase> DatabaseAsync(CancellationToken cancellationToken)
     {
-        if (Volatile.Read(ref _redis) is { } connected) return connected.GetDatabase();
+        if (Volatile.Read(ref _connection) is { } connected) return connected.Redis.GetDatabase();
         await _connectGate.WaitAsync(cancellationToken);
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            // Not cancelled midway: the connect attempt ends within ConnectTimeout, and an abandoned multiplexer would leak.
-            _redis ??= await ConnectionMultiplexer.ConnectAsync(_options);
-            return _redis.GetDatabase();
+            _connection ??= await SharedRedisConnections.AcquireAsync(_options);
+            return _connection.Redis.GetDatabase();
         }
         finally
         {

@@ -36,7 +36,9 @@ internal static class StreamWakeups
     /// <summary>The signal for one stream, shared by all of its consumers in this process.</summary>
     internal sealed class Registration(string server, string stream) : IDisposable
     {
-        private TaskCompletionSource _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Continuations run synchronously, on the publisher's thread inside Raise: a woken consumer only sends its
+        // XREADGROUP and returns at its next await, which saves a thread-pool hop on the publish→deliver path.
+        private TaskCompletionSource _next = new();
 
         public int Listeners { get; set; }
 
@@ -46,8 +48,7 @@ internal static class StreamWakeups
         /// </summary>
         public Task Next => Volatile.Read(ref _next).Task;
 
-        public void Raise() =>
-            Interlocked.Exchange(ref _next, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        public void Raise() => Interlocked.Exchange(ref _next, new TaskCompletionSource()).TrySetResult();
 
         public void Dispose()
         {
