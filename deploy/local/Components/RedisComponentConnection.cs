@@ -5,7 +5,8 @@ namespace DaprIoT.LocalRuntime.Components;
 
 /// <summary>
 /// Where and how to reach the Redis a <c>state.redis</c> or <c>pubsub.redis</c> component names, as
-/// StackExchange.Redis connection options. Each store and broker owns one multiplexer built from these.
+/// StackExchange.Redis connection options: each state store opens a multiplexer of its own from them, pub/sub
+/// brokers share one per server (<c>SharedRedisConnections</c>).
 /// </summary>
 public static class RedisComponentConnection
 {
