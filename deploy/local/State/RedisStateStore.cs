@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using DaprIoT.LocalRuntime.Components;
-using DaprIoT.LocalRuntime.Redis;
+using StackExchange.Redis;
 
 namespace DaprIoT.LocalRuntime.State;
 
@@ -9,6 +9,8 @@ namespace DaprIoT.LocalRuntime.State;
 /// <c>state.redis</c>, stored the way daprd's Redis state store stores it so either can read the other's data:
 /// each key is a hash with <c>data</c> (the value's bytes) and <c>version</c> (an integer, the ETag, incremented
 /// on every write). Writes run as one Lua script, so ETag checks and the writes of a transaction are atomic.
+/// StackExchange.Redis sends the scripts by SHA-1 (<c>EVALSHA</c>) and resends them whole when Redis has
+/// forgotten them (<c>NOSCRIPT</c>, e.g. after a restart or <c>SCRIPT FLUSH</c>).
 /// </summary>
 public sealed partial class RedisStateStore : IStateStore
 {
@@ -16,7 +18,7 @@ public sealed partial class RedisStateStore : IStateStore
     // first-write (1|0), data, TTL in ms ("" = keep the current expiry, <= 0 = remove it). Every check runs
     // before any write, against the state earlier operations of the same call leave behind, so a failed check
     // changes nothing. A key that is not a Dapr hash is replaced, as daprd's script does.
-    private static readonly RedisScript WriteScript = new("""
+    private const string WriteScript = """
         local function integer(v) return v and string.match(v, "^%-?%d+$") ~= nil end
         local seen = {}
         local function version(key)
@@ -59,25 +61,28 @@ public sealed partial class RedisStateStore : IStateStore
           end
         end
         return #KEYS
-        """);
+        """;
 
     // Data, version and remaining lifetime in one atomic read.
-    private static readonly RedisScript ReadScript = new("""
+    private const string ReadScript = """
         local kind = redis.call("TYPE", KEYS[1])["ok"]
         if kind == "none" then return false end
         if kind ~= "hash" then return redis.error_reply("WRONGTYPE key " .. KEYS[1] .. " holds a " .. kind .. ", not a Dapr state hash") end
         return { redis.call("HGET", KEYS[1], "data"), redis.call("HGET", KEYS[1], "version"), redis.call("PTTL", KEYS[1]) }
-        """);
+        """;
 
-    private readonly RedisClient _redis;
+    private readonly IConnectionMultiplexer _redis;
+    private readonly IDatabase _database;
     private readonly TimeSpan? _defaultTtl;
     private readonly TimeProvider _clock;
 
+    /// <param name="redis">The connection; the store owns it and closes it when disposed.</param>
     /// <param name="defaultTtl">The component's <c>ttlInSeconds</c>: applied to writes that do not say otherwise.</param>
-    public RedisStateStore(string name, RedisClient redis, TimeSpan? defaultTtl, TimeProvider clock)
+    public RedisStateStore(string name, IConnectionMultiplexer redis, TimeSpan? defaultTtl, TimeProvider clock)
     {
         Name = name;
         _redis = redis;
+        _database = redis.GetDatabase();
         _defaultTtl = defaultTtl;
         _clock = clock;
     }
@@ -94,23 +99,25 @@ public sealed partial class RedisStateStore : IStateStore
             throw component.Invalid("enableTLS", "TLS is not supported by the local runtime; point redisHost at a plain-text Redis");
         if (component.GetBool("failover", false))
             throw component.Invalid("failover", "Sentinel failover is not supported by the local runtime; point redisHost at the Redis node");
-        var options = RedisOptions.FromComponent(component);
+        var options = RedisComponentConnection.Options(component, abortOnConnectFail: true);
         TimeSpan? defaultTtl = component.GetString("ttlInSeconds") is null
             ? null
             : TimeSpan.FromSeconds(component.GetInt("ttlInSeconds", 0));
-        var redis = await RedisClient.ConnectAsync(options, cancellationToken);
+        // Fails here when Redis cannot be reached, as daprd fails the component's init; once connected, the
+        // multiplexer reconnects by itself after Redis restarts.
+        var redis = await RedisComponentConnection.ConnectAsync(options, cancellationToken);
         return new RedisStateStore(component.Name, redis, defaultTtl, clock);
     }
 
     public async Task<StateItem?> GetAsync(string key, CancellationToken cancellationToken)
     {
-        var reply = await ReadScript.EvaluateAsync(_redis, [key], [], cancellationToken);
+        var reply = await _database.ScriptEvaluateAsync(ReadScript, [key]).WaitAsync(cancellationToken);
         if (reply.IsNull) return null;
-        var fields = reply.AsArray();
+        var fields = (RedisResult[])reply!;
         if (fields[0].IsNull || fields[1].IsNull)
             throw new InvalidOperationException($"Redis key '{key}' is a hash without the 'data' and 'version' fields of a Dapr state entry");
-        var remainingMs = fields[2].AsInt64();
-        return new StateItem(fields[0].Bulk!, fields[1].AsString()!,
+        var remainingMs = (long)fields[2];
+        return new StateItem((byte[])fields[0]!, (string)fields[1]!,
             remainingMs >= 0 ? _clock.GetUtcNow().AddMilliseconds(remainingMs) : null);
     }
 
@@ -123,8 +130,8 @@ public sealed partial class RedisStateStore : IStateStore
     public async Task TransactAsync(IReadOnlyList<StateOperation> operations, CancellationToken cancellationToken)
     {
         if (operations.Count == 0) return;
-        var keys = new string[operations.Count];
-        var arguments = new object[operations.Count * 5];
+        var keys = new RedisKey[operations.Count];
+        var arguments = new RedisValue[operations.Count * 5];
         for (var i = 0; i < operations.Count; i++)
         {
             var operation = operations[i];
@@ -153,9 +160,9 @@ public sealed partial class RedisStateStore : IStateStore
 
         try
         {
-            await WriteScript.EvaluateAsync(_redis, keys, arguments, cancellationToken);
+            await _database.ScriptEvaluateAsync(WriteScript, keys, arguments).WaitAsync(cancellationToken);
         }
-        catch (RedisServerException e) when (e.Prefix == "ETAGMISMATCH")
+        catch (RedisServerException e) when (e.Message.StartsWith("ETAGMISMATCH ", StringComparison.Ordinal))
         {
             var failed = operations[int.Parse(e.Message.Split(' ')[1], CultureInfo.InvariantCulture) - 1];
             throw new EtagMismatchException(failed.Key, failed.ETag);
@@ -172,5 +179,5 @@ public sealed partial class RedisStateStore : IStateStore
     [GeneratedRegex("^-?[0-9]+$")]
     private static partial Regex IntegerEtag();
 
-    public ValueTask DisposeAsync() => _redis.DisposeAsync();
+    public async ValueTask DisposeAsync() => await _redis.DisposeAsync();
 }

@@ -1,7 +1,9 @@
-// Measures what one hop through dapr-local adds, on loopback, and prints p50/p99 next to Dapr's figures.
+// Measures what one hop through dapr-local adds, on loopback, and prints p50/p99 next to Dapr's figures; for each bus
+// also publish→deliver throughput with several publishes in flight.
 //   dotnet run -c Release --project tests/Benchmarks/RuntimeLatency -- [--iterations N] [--bus redis|rabbitmq|both]
 // The app under test is hosted in this process (an app without a command in dapr.yaml, as the Dapr CLI
 // allows), so each hop is compared with the same call made straight to the app.
+using System.Globalization;
 using DaprIoT.Benchmarks.RuntimeLatency;
 
 var options = BenchmarkOptions.Parse(args);
@@ -34,6 +36,10 @@ foreach (var bus in options.Buses)
     var pubsub = await measure.PublishToDeliverAsync();
     Report.Print($"{bus}: broker alone", broker);
     Report.Print($"{bus}: publish→deliver via sidecar", pubsub, broker);
+    const int InFlight = 16;
+    var throughput = await measure.PublishThroughputAsync(options.Iterations * 2, InFlight);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"{bus}: publish→deliver throughput, {InFlight} publishes in flight: {throughput:0} messages/s"));
 }
 
 Console.WriteLine();

@@ -24,6 +24,15 @@ internal sealed class ManualClock(DateTimeOffset start) : TimeProvider
         return timer;
     }
 
+    /// <summary>How many timers are waiting to fire: shows that code under test has started waiting on this clock.</summary>
+    public int PendingTimers
+    {
+        get
+        {
+            lock (_gate) return _timers.Count(t => t.DueAt is not null);
+        }
+    }
+
     /// <summary>Moves time forward, firing every timer that falls due on the way at its due time.</summary>
     public void Advance(TimeSpan by)
     {

@@ -46,8 +46,10 @@ public static class Brokers
     /// <summary>Deletes the Redis streams and the RabbitMQ exchanges and queues named after the given topics.</summary>
     public static async Task CleanUpAsync(IEnumerable<string> topics, IEnumerable<string> queues)
     {
-        await using var redis = new LocalRuntime.Redis.RedisClient(new("127.0.0.1", 6379));
-        foreach (var topic in topics) await redis.ExecuteAsync("DEL", topic);
+        await using (var redis = await TestRedis.ConnectAsync())
+        {
+            foreach (var topic in topics) await redis.GetDatabase().KeyDeleteAsync(topic);
+        }
         var factory = new ConnectionFactory { Uri = new Uri("amqp://guest:guest@127.0.0.1:5672") };
         await using var connection = await factory.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();

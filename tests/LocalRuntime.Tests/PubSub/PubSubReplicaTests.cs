@@ -72,9 +72,8 @@ public sealed class PubSubReplicaTests : PubSubTest
         Assert.Equal(app0.Received.Select(d => d.Id).Order(), app1.Received.Select(d => d.Id).Order());
         if (kind == BrokerKind.Redis)
         {
-            await using var redis = new LocalRuntime.Redis.RedisClient(new("127.0.0.1", 6379));
-            var groups = (await redis.ExecuteAsync(["XINFO", "GROUPS", topic], Ct)).AsArray()
-                .Select(g => g.AsArray()[1].AsString()).Order().ToList();
+            await using var redis = await TestRedis.ConnectAsync();
+            var groups = (await redis.GetDatabase().StreamGroupInfoAsync(topic)).Select(g => g.Name).Order().ToList();
             Assert.Equal([$"{AppId}-0", $"{AppId}-1"], groups);
         }
     }

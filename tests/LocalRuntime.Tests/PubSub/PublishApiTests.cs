@@ -137,13 +137,13 @@ public sealed class PublishApiTests : PubSubTest
         for (var i = 0; i < 300; i++)
             Assert.Equal(HttpStatusCode.NoContent, (await PostAsync(sidecar, $"/v1.0/publish/pubsub/{_topic}?metadata.note=x")).Status);
 
-        await using var redis = new LocalRuntime.Redis.RedisClient(new("127.0.0.1", 6379));
-        Assert.True((await redis.ExecuteAsync(["XLEN", _topic], Ct)).AsInt64() < 300);
-        var entry = (await redis.ExecuteAsync(["XREVRANGE", _topic, "+", "-", "COUNT", "1"], Ct)).AsArray()[0].AsArray()[1].AsArray();
-        Assert.Equal("data", entry[0].AsString());
-        Assert.Equal("metadata", entry[2].AsString());
-        Assert.Equal(_topic, (string?)JsonNode.Parse(entry[1].AsString()!)!["topic"]);
-        Assert.Equal("{\"note\":\"x\"}", entry[3].AsString());
+        await using var redis = await TestRedis.ConnectAsync();
+        Assert.True(await redis.GetDatabase().StreamLengthAsync(_topic) < 300);
+        var entry = (await redis.GetDatabase().StreamRangeAsync(_topic, count: 1, messageOrder: StackExchange.Redis.Order.Descending))[0].Values;
+        Assert.Equal("data", (string?)entry[0].Name);
+        Assert.Equal("metadata", (string?)entry[1].Name);
+        Assert.Equal(_topic, (string?)JsonNode.Parse((string)entry[0].Value!)!["topic"]);
+        Assert.Equal("{\"note\":\"x\"}", (string?)entry[1].Value);
     }
 
     [Theory]

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using DaprIoT.LocalRuntime.Redis;
+using StackExchange.Redis;
 
 namespace DaprIoT.LocalRuntime.Tests.State;
 
@@ -17,7 +17,8 @@ public sealed class PrivateRedisServer : IAsyncDisposable
 
     public int Port { get; }
 
-    public RedisOptions Options => new("127.0.0.1", Port);
+    /// <summary><c>127.0.0.1:port</c>, as a component's <c>redisHost</c> or a StackExchange.Redis endpoint.</summary>
+    public string Endpoint => $"127.0.0.1:{Port}";
 
     public static async Task<PrivateRedisServer> StartAsync(CancellationToken cancellationToken)
     {
@@ -48,8 +49,9 @@ public sealed class PrivateRedisServer : IAsyncDisposable
         {
             try
             {
-                await using var client = await RedisClient.ConnectAsync(Options, cancellationToken);
-                return (await client.ExecuteAsync(["PING"], cancellationToken)).AsString() == "PONG";
+                await using var client = await TestRedis.ConnectAsync(Endpoint);
+                await client.GetDatabase().PingAsync();
+                return true;
             }
             catch (RedisConnectionException)
             {

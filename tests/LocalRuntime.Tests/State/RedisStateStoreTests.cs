@@ -1,15 +1,17 @@
 using System.Text;
 using DaprIoT.LocalRuntime.Components;
 using DaprIoT.LocalRuntime.Configuration;
-using DaprIoT.LocalRuntime.Redis;
 using DaprIoT.LocalRuntime.State;
+using StackExchange.Redis;
 
 namespace DaprIoT.LocalRuntime.Tests.State;
 
 /// <summary>The store contract plus daprd's storage layout, against the real redis-server on 127.0.0.1:6379.</summary>
 public sealed class RedisStateStoreTests : StateStoreContract
 {
-    private RedisClient _redis = null!;
+    private ConnectionMultiplexer _connection = null!;
+
+    private IDatabase Redis => _connection.GetDatabase();
 
     internal static ComponentSpec Component(string name, params (string Key, string Value)[] metadata) =>
         new(name, "state.redis", "v1",
@@ -27,14 +29,13 @@ public sealed class RedisStateStoreTests : StateStoreContract
     public override async ValueTask InitializeAsync()
     {
         await base.InitializeAsync();
-        _redis = await RedisClient.ConnectAsync(new RedisOptions("127.0.0.1", 6379), Ct);
+        _connection = await TestRedis.ConnectAsync();
     }
 
     public override async ValueTask DisposeAsync()
     {
-        var keys = await _redis.ExecuteAsync(["KEYS", Prefix + "*"], CancellationToken.None);
-        foreach (var key in keys.AsArray()) await _redis.ExecuteAsync(["DEL", key.Bulk!], CancellationToken.None);
-        await _redis.DisposeAsync();
+        await TestRedis.DeleteKeysAsync(Redis, Prefix + "*");
+        await _connection.DisposeAsync();
         await base.DisposeAsync();
     }
 
@@ -44,33 +45,33 @@ public sealed class RedisStateStoreTests : StateStoreContract
         await Store.SetAsync(new StateSet(Key("a"), Json("\"hello\"")), Ct);
         await Store.SetAsync(new StateSet(Key("a"), Json("""{"on":true}""")), Ct);
 
-        var type = await _redis.ExecuteAsync(["TYPE", Key("a")], Ct);
-        var data = await _redis.ExecuteAsync(["HGET", Key("a"), "data"], Ct);
-        var version = await _redis.ExecuteAsync(["HGET", Key("a"), "version"], Ct);
+        var type = await Redis.KeyTypeAsync(Key("a"));
+        var data = await Redis.HashGetAsync(Key("a"), "data");
+        var version = await Redis.HashGetAsync(Key("a"), "version");
 
-        Assert.Equal("hash", type.AsString());
-        Assert.Equal("""{"on":true}""", data.AsString());
-        Assert.Equal("2", version.AsString());
+        Assert.Equal(RedisType.Hash, type);
+        Assert.Equal("""{"on":true}""", (string?)data);
+        Assert.Equal("2", (string?)version);
         Assert.Equal("2", (await Store.GetAsync(Key("a"), Ct))!.ETag);
     }
 
     [Fact]
     public async Task A_hash_written_by_daprd_reads_back_and_continues_its_version()
     {
-        await _redis.ExecuteAsync(["HSET", Key("a"), "data", "\"from daprd\"", "version", "7", "first-write", "0"], Ct);
+        await Redis.HashSetAsync(Key("a"), [new("data", "\"from daprd\""), new("version", "7"), new("first-write", "0")]);
 
         var item = await Store.GetAsync(Key("a"), Ct);
         await Store.SetAsync(new StateSet(Key("a"), Json("1"), "7"), Ct);
 
         Assert.Equal("\"from daprd\"", Encoding.UTF8.GetString(item!.Value));
         Assert.Equal("7", item.ETag);
-        Assert.Equal("8", (await _redis.ExecuteAsync(["HGET", Key("a"), "version"], Ct)).AsString());
+        Assert.Equal("8", (string?)await Redis.HashGetAsync(Key("a"), "version"));
     }
 
     [Fact]
     public async Task A_key_that_is_not_a_state_hash_is_replaced_on_write_as_daprd_does()
     {
-        await _redis.ExecuteAsync(["SET", Key("a"), "plain string"], Ct);
+        await Redis.StringSetAsync(Key("a"), "plain string");
 
         await Store.SetAsync(new StateSet(Key("a"), Json("1")), Ct);
 
@@ -95,7 +96,7 @@ public sealed class RedisStateStoreTests : StateStoreContract
 
         await Store.SetAsync(new StateSet(Key("a"), Json("2")), Ct);
 
-        var remaining = (await _redis.ExecuteAsync(["TTL", Key("a")], Ct)).AsInt64();
+        var remaining = (long)await Redis.ExecuteAsync("TTL", Key("a"));
         Assert.InRange(remaining, 3500, 3600);
         var expiresAt = (await Store.GetAsync(Key("a"), Ct))!.ExpiresAt;
         Assert.NotNull(expiresAt);
@@ -110,8 +111,8 @@ public sealed class RedisStateStoreTests : StateStoreContract
         await store.SetAsync(new StateSet(Key("default"), Json("1")), Ct);
         await store.SetAsync(new StateSet(Key("forever"), Json("1"), Ttl: TimeSpan.FromSeconds(-1)), Ct);
 
-        Assert.InRange((await _redis.ExecuteAsync(["TTL", Key("default")], Ct)).AsInt64(), 590, 600);
-        Assert.Equal(-1, (await _redis.ExecuteAsync(["TTL", Key("forever")], Ct)).AsInt64());
+        Assert.InRange((long)await Redis.ExecuteAsync("TTL", Key("default")), 590, 600);
+        Assert.Equal(-1, (long)await Redis.ExecuteAsync("TTL", Key("forever")));
     }
 
     [Fact]
@@ -124,19 +125,22 @@ public sealed class RedisStateStoreTests : StateStoreContract
             new StateDelete(Key("a"), "41"),
         ], Ct));
 
-        Assert.InRange((await _redis.ExecuteAsync(["TTL", Key("a")], Ct)).AsInt64(), 3500, 3600);
-        Assert.Equal("1", (await _redis.ExecuteAsync(["HGET", Key("a"), "version"], Ct)).AsString());
+        Assert.InRange((long)await Redis.ExecuteAsync("TTL", Key("a")), 3500, 3600);
+        Assert.Equal("1", (string?)await Redis.HashGetAsync(Key("a"), "version"));
     }
 
     [Fact]
     public async Task Writes_and_reads_keep_working_after_redis_forgets_the_scripts()
     {
         await using var server = await PrivateRedisServer.StartAsync(Ct);
-        await using var store = new RedisStateStore("private", new RedisClient(server.Options), null, TimeProvider.System);
-        await using var admin = await RedisClient.ConnectAsync(server.Options, Ct);
+        await using var store = await StateStoreFactory.OpenAsync(Component("private") with
+        {
+            Metadata = new Dictionary<string, string> { ["redisHost"] = server.Endpoint },
+        }, TimeProvider.System, Ct);
+        await using var admin = await TestRedis.ConnectAsync(server.Endpoint);
         await store.SetAsync(new StateSet("k", Json("1")), Ct);
 
-        await admin.ExecuteAsync(["SCRIPT", "FLUSH"], Ct);
+        await admin.GetServer(server.Endpoint).ScriptFlushAsync();
 
         await store.SetAsync(new StateSet("k", Json("2"), "1"), Ct);
         Assert.Equal("2", (await store.GetAsync("k", Ct))!.ETag);
@@ -146,7 +150,10 @@ public sealed class RedisStateStoreTests : StateStoreContract
     public async Task The_store_recovers_when_redis_restarts()
     {
         await using var server = await PrivateRedisServer.StartAsync(Ct);
-        await using var store = new RedisStateStore("private", new RedisClient(server.Options), null, TimeProvider.System);
+        await using var store = await StateStoreFactory.OpenAsync(Component("private") with
+        {
+            Metadata = new Dictionary<string, string> { ["redisHost"] = server.Endpoint },
+        }, TimeProvider.System, Ct);
         await store.SetAsync(new StateSet("k", Json("1")), Ct);
 
         await server.RestartAsync(Ct);
@@ -159,7 +166,7 @@ public sealed class RedisStateStoreTests : StateStoreContract
                 await store.SetAsync(new StateSet("k", Json("2")), Ct);
                 return true;
             }
-            catch (RedisConnectionException)
+            catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException)
             {
                 return false;
             }
@@ -170,7 +177,7 @@ public sealed class RedisStateStoreTests : StateStoreContract
     [Fact]
     public async Task A_hash_without_data_and_version_is_reported_as_not_a_state_entry()
     {
-        await _redis.ExecuteAsync(["HSET", Key("a"), "something", "else"], Ct);
+        await Redis.HashSetAsync(Key("a"), "something", "else");
 
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => Store.GetAsync(Key("a"), Ct));
 

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using DaprIoT.LocalRuntime.Components;
-using DaprIoT.LocalRuntime.Redis;
 using DaprIoT.LocalRuntime.Resiliency;
 using DaprIoT.LocalRuntime.Sidecar;
 using DaprIoT.LocalRuntime.State;
@@ -9,6 +8,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using StackExchange.Redis;
 
 namespace DaprIoT.LocalRuntime.Tests.State;
 
@@ -41,7 +41,10 @@ public sealed class StateApiHost : IAsyncLifetime
 
     public HttpClient Client { get; private set; } = null!;
 
-    public RedisClient Redis { get; private set; } = null!;
+    private ConnectionMultiplexer _redis = null!;
+
+    /// <summary>The shared Redis the stores write to, for checking what they stored.</summary>
+    public IDatabase Redis => _redis.GetDatabase();
 
     public StateApi Feature { get; private set; } = null!;
 
@@ -58,7 +61,7 @@ public sealed class StateApiHost : IAsyncLifetime
         ];
         foreach (var component in components) _stores[component.Name] = await StateStoreFactory.OpenAsync(component, TimeProvider.System, ct);
         (_app, Client) = await StartAsync(Sidecar(AppId, components, _stores), feature => Feature = feature, ct);
-        Redis = await RedisClient.ConnectAsync(new RedisOptions("127.0.0.1", 6379), ct);
+        _redis = await TestRedis.ConnectAsync();
     }
 
     public static SidecarContext Sidecar(string appId, IReadOnlyList<ComponentSpec> components, IReadOnlyDictionary<string, IStateStore> stores,
@@ -103,9 +106,8 @@ public sealed class StateApiHost : IAsyncLifetime
         Client.Dispose();
         if (_app is not null) await _app.DisposeAsync();
         foreach (var store in _stores.Values) await store.DisposeAsync();
-        var keys = await Redis.ExecuteAsync(["KEYS", $"*{Id}*"], CancellationToken.None);
-        foreach (var key in keys.AsArray()) await Redis.ExecuteAsync(["DEL", key.Bulk!], CancellationToken.None);
-        await Redis.DisposeAsync();
+        await TestRedis.DeleteKeysAsync(Redis, $"*{Id}*");
+        await _redis.DisposeAsync();
     }
 
 }

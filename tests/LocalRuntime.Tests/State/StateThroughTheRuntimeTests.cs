@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
-using DaprIoT.LocalRuntime.Redis;
 using DaprIoT.LocalRuntime.Tests.Hosting;
 
 namespace DaprIoT.LocalRuntime.Tests.State;
@@ -14,7 +13,7 @@ public sealed class StateThroughTheRuntimeTests
     {
         var ct = TestContext.Current.CancellationToken;
         var appId = $"orders-{Guid.NewGuid():N}";
-        await using var redis = await RedisClient.ConnectAsync(new RedisOptions("127.0.0.1", 6379), ct);
+        await using var redis = await TestRedis.ConnectAsync();
         try
         {
             await using var runtime = await InProcessRuntime.StartAsync($$"""
@@ -66,7 +65,7 @@ public sealed class StateThroughTheRuntimeTests
             Assert.Equal("1", fromOtherReplica.Headers.GetValues("ETag").Single());
             Assert.Equal(HttpStatusCode.NoContent, inMemoryElsewhere.StatusCode);
             Assert.Equal(HttpStatusCode.OK, inMemoryHere.StatusCode);
-            Assert.Equal("""{"qty":2}""", (await redis.ExecuteAsync(["HGET", $"{appId}||order-1", "data"], ct)).AsString());
+            Assert.Equal("""{"qty":2}""", (string?)await redis.GetDatabase().HashGetAsync($"{appId}||order-1", "data"));
             var capabilities = metadata["components"]!.AsArray()
                 .ToDictionary(c => (string)c!["name"]!, c => c!["capabilities"]!.AsArray().Select(x => (string)x!).ToArray());
             Assert.Contains("ACTOR", capabilities["statestore"]);
@@ -75,7 +74,7 @@ public sealed class StateThroughTheRuntimeTests
         }
         finally
         {
-            await redis.ExecuteAsync(["DEL", $"{appId}||order-1"], CancellationToken.None);
+            await redis.GetDatabase().KeyDeleteAsync($"{appId}||order-1");
         }
     }
 }

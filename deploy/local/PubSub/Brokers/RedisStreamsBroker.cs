@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using DaprIoT.LocalRuntime.Components;
-using DaprIoT.LocalRuntime.Redis;
+using StackExchange.Redis;
 
 namespace DaprIoT.LocalRuntime.PubSub.Brokers;
 
@@ -11,21 +11,32 @@ namespace DaprIoT.LocalRuntime.PubSub.Brokers;
 /// per <c>consumerID</c> (which is also the consumer name), created at id 0; <c>XACK</c> on success; a failed or
 /// abandoned entry stays pending and is reclaimed once it has been idle for <c>processingTimeout</c>, checked every
 /// <c>redeliverInterval</c> (either 0 disables redelivery).
+/// Unlike daprd, consumers do not block in <c>XREADGROUP</c> (one StackExchange.Redis multiplexer per server,
+/// <see cref="SharedRedisConnections"/>, carries every command of every sidecar): they are woken by
+/// <see cref="StreamWakeups"/> when this process publishes, and poll for entries that other processes add.
 /// </summary>
 public sealed class RedisStreamsBroker : IPubSubBroker
 {
-    private readonly RedisClient _commands;
+    private readonly ConfigurationOptions _options;
+    private readonly string _server;
     private readonly ILogger _logger;
+    private readonly TimeProvider _clock;
     private readonly ConcurrentDictionary<StreamConsumer, byte> _consumers = new();
+    private readonly SemaphoreSlim _connectGate = new(1, 1);
+    private SharedRedisConnections.Lease? _connection;
+    private bool _disposed;
 
-    public RedisStreamsBroker(ComponentSpec component, string consumerId, ILogger logger)
+    public RedisStreamsBroker(ComponentSpec component, string consumerId, ILogger logger, TimeProvider? clock = null)
     {
         ComponentName = component.Name;
         if ((component.GetString("redisType") ?? "node") != "node")
             throw component.Invalid("redisType", "only 'node' is provided by the local runtime (no Redis cluster)");
         if (component.GetBool("enableTLS", false))
             throw component.Invalid("enableTLS", "TLS to Redis is not provided by the local runtime; use a local redis-server");
-        Options = RedisOptions.FromComponent(component);
+        // Not connected yet: a broker that is down fails the first publish or subscribe, not the sidecar's start,
+        // and the (shared) multiplexer keeps reconnecting in the background from then on.
+        _options = RedisComponentConnection.Options(component, abortOnConnectFail: false);
+        _server = RedisComponentConnection.ServerKey(_options);
         ConsumerId = consumerId;
         ProcessingTimeout = component.GetDuration("processingTimeout", TimeSpan.FromSeconds(15));
         RedeliverInterval = component.GetDuration("redeliverInterval", TimeSpan.FromSeconds(60));
@@ -33,12 +44,21 @@ public sealed class RedisStreamsBroker : IPubSubBroker
         Concurrency = Positive(component, "concurrency", 10);
         var maxLen = component.GetInt("maxLenApprox", 0);
         MaxLenApprox = maxLen > 0 ? maxLen : null;
-        _commands = new RedisClient(Options);
         _logger = logger;
+        _clock = clock ?? TimeProvider.System;
     }
 
+    /// <summary>How long a consumer with nothing to read first waits before reading again, unless woken.</summary>
+    public static TimeSpan FirstPollDelay { get; } = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>
+    /// The longest wait between reads of an idle stream: the delay, at worst, before a consumer sees an entry that
+    /// another process added. Each empty read doubles the wait up to this, so an idle runtime reads each of its
+    /// streams a few times a second.
+    /// </summary>
+    public static TimeSpan MaxPollDelay { get; } = TimeSpan.FromMilliseconds(100);
+
     public string ComponentName { get; }
-    public RedisOptions Options { get; }
     public string ConsumerId { get; }
     public TimeSpan ProcessingTimeout { get; }
     public TimeSpan RedeliverInterval { get; }
@@ -50,16 +70,22 @@ public sealed class RedisStreamsBroker : IPubSubBroker
 
     public async Task PublishAsync(string topic, byte[] data, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
     {
-        List<object> command = ["XADD", topic];
-        if (MaxLenApprox is { } maxLen) command.AddRange(["MAXLEN", "~", maxLen]);
-        command.AddRange(["*", "data", data, "metadata", JsonSerializer.SerializeToUtf8Bytes(metadata)]);
-        await _commands.ExecuteAsync(command, cancellationToken);
+        var redis = await DatabaseAsync(cancellationToken);
+        NameValueEntry[] fields = [new("data", data), new("metadata", JsonSerializer.SerializeToUtf8Bytes(metadata))];
+        var adding = redis.StreamAddAsync(topic, fields, maxLength: MaxLenApprox, useApproximateMaxLength: true);
+        // The XADD is queued on the shared connection, so a consumer woken now sends its XREADGROUP behind it and
+        // Redis answers that read with the new entry: one round trip, as a read blocked in daprd would take.
+        StreamWakeups.Added(_server, topic);
+        await adding.WaitAsync(cancellationToken);
+        // Once more now that Redis has the entry, for any read that still went ahead of the XADD.
+        StreamWakeups.Added(_server, topic);
     }
 
     public async Task<IAsyncDisposable> SubscribeAsync(BrokerSubscription subscription, MessageHandler handler, CancellationToken cancellationToken)
     {
-        await EnsureGroupAsync(subscription.Topic, cancellationToken);
-        var consumer = new StreamConsumer(this, subscription.Topic, handler);
+        var redis = await DatabaseAsync(cancellationToken);
+        await EnsureGroupAsync(redis, subscription.Topic, cancellationToken);
+        var consumer = new StreamConsumer(this, redis, subscription.Topic, handler);
         _consumers[consumer] = 0;
         return consumer;
     }
@@ -67,16 +93,44 @@ public sealed class RedisStreamsBroker : IPubSubBroker
     public async ValueTask DisposeAsync()
     {
         foreach (var consumer in _consumers.Keys) await consumer.DisposeAsync();
-        await _commands.DisposeAsync();
+        await _connectGate.WaitAsync();
+        try
+        {
+            _disposed = true;
+            if (_connection is not null) await _connection.DisposeAsync();
+            _connection = null;
+        }
+        finally
+        {
+            _connectGate.Release();
+        }
     }
 
-    private async Task EnsureGroupAsync(string topic, CancellationToken cancellationToken)
+    /// <summary>The shared multiplexer, taken on first use. With <c>AbortOnConnectFail</c> off it is returned even
+    /// while Redis is down; commands then fail until it has reconnected.</summary>
+    private async Task<IDatabase> DatabaseAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _connection) is { } connected) return connected.Redis.GetDatabase();
+        await _connectGate.WaitAsync(cancellationToken);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _connection ??= await SharedRedisConnections.AcquireAsync(_options);
+            return _connection.Redis.GetDatabase();
+        }
+        finally
+        {
+            _connectGate.Release();
+        }
+    }
+
+    private async Task EnsureGroupAsync(IDatabase redis, string topic, CancellationToken cancellationToken)
     {
         try
         {
-            await _commands.ExecuteAsync(["XGROUP", "CREATE", topic, ConsumerId, "0", "MKSTREAM"], cancellationToken);
+            await redis.StreamCreateConsumerGroupAsync(topic, ConsumerId, "0", createStream: true).WaitAsync(cancellationToken);
         }
-        catch (RedisServerException e) when (e.Prefix == "BUSYGROUP")
+        catch (RedisServerException e) when (e.Message.StartsWith("BUSYGROUP", StringComparison.Ordinal))
         {
             // The group exists: another replica (or an earlier run) created it.
         }
@@ -88,27 +142,28 @@ public sealed class RedisStreamsBroker : IPubSubBroker
         return value > 0 ? value : throw component.Invalid(key, $"'{value}' must be at least 1");
     }
 
-    /// <summary>One topic's consumer: a blocking XREADGROUP loop on its own connection, a reclaim loop, and a
-    /// pool of <c>concurrency</c> deliveries.</summary>
+    /// <summary>One topic's consumer: a read loop (woken by local publishes, polling otherwise), a reclaim loop,
+    /// and a pool of <c>concurrency</c> deliveries.</summary>
     private sealed class StreamConsumer : IAsyncDisposable
     {
-        private const int BlockMilliseconds = 5000;
         private readonly RedisStreamsBroker _broker;
+        private readonly IDatabase _redis;
         private readonly string _topic;
         private readonly MessageHandler _handler;
-        private readonly RedisClient _blocking;
+        private readonly StreamWakeups.Registration _wakeups;
         private readonly CancellationTokenSource _stop = new();
         private readonly SemaphoreSlim _workers;
         private readonly ConcurrentDictionary<string, Task> _inFlight = new();
         private readonly Task _readLoop;
         private readonly Task _reclaimLoop;
 
-        public StreamConsumer(RedisStreamsBroker broker, string topic, MessageHandler handler)
+        public StreamConsumer(RedisStreamsBroker broker, IDatabase redis, string topic, MessageHandler handler)
         {
             _broker = broker;
+            _redis = redis;
             _topic = topic;
             _handler = handler;
-            _blocking = new RedisClient(broker.Options);
+            _wakeups = StreamWakeups.Listen(broker._server, topic);
             _workers = new SemaphoreSlim(broker.Concurrency);
             _readLoop = Task.Run(ReadLoopAsync);
             _reclaimLoop = broker.ProcessingTimeout > TimeSpan.Zero && broker.RedeliverInterval > TimeSpan.Zero
@@ -119,30 +174,41 @@ public sealed class RedisStreamsBroker : IPubSubBroker
         private async Task ReadLoopAsync()
         {
             var stop = _stop.Token;
+            var idleDelay = FirstPollDelay;
             while (!stop.IsCancellationRequested)
             {
+                // Taken before the read, so a publish that lands after the read still wakes the wait below.
+                var added = _wakeups.Next;
                 try
                 {
-                    var reply = await _blocking.ExecuteAsync(
-                        ["XREADGROUP", "GROUP", _broker.ConsumerId, _broker.ConsumerId, "COUNT", _broker.QueueDepth,
-                         "BLOCK", BlockMilliseconds, "STREAMS", _topic, ">"], stop);
-                    foreach (var stream in reply.AsArray())
-                        foreach (var entry in stream.AsArray()[1].AsArray())
-                            await DispatchAsync(entry, stop);
+                    var entries = await _redis.StreamReadGroupAsync(_topic, _broker.ConsumerId, _broker.ConsumerId,
+                        StreamPosition.NewMessages, _broker.QueueDepth).WaitAsync(stop);
+                    foreach (var entry in entries) await DispatchAsync(entry, stop);
+                    if (entries.Length > 0)
+                    {
+                        idleDelay = FirstPollDelay;
+                        continue;
+                    }
                 }
                 catch (OperationCanceledException) when (stop.IsCancellationRequested)
                 {
                     return;
                 }
-                catch (RedisServerException e) when (e.Prefix == "NOGROUP")
+                catch (RedisServerException e) when (e.Message.StartsWith("NOGROUP", StringComparison.Ordinal))
                 {
                     // The stream or group was deleted under us (FLUSHALL, DEL): recreate it like a fresh start.
-                    await Retry(() => _broker.EnsureGroupAsync(_topic, stop), e, stop);
+                    await Retry(() => _broker.EnsureGroupAsync(_redis, _topic, stop), e, stop);
+                    continue;
                 }
                 catch (Exception e)
                 {
                     await Retry(() => Task.CompletedTask, e, stop);
+                    continue;
                 }
+                // Nothing new: sleep until this process publishes to the topic, or until it is time to look for
+                // entries other processes added. SuppressThrowing: a timeout or stop just ends the wait.
+                await added.WaitAsync(idleDelay, _broker._clock, stop).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                idleDelay = added.IsCompleted ? FirstPollDelay : TimeSpan.FromTicks(Math.Min(idleDelay.Ticks * 2, MaxPollDelay.Ticks));
             }
         }
 
@@ -154,17 +220,19 @@ public sealed class RedisStreamsBroker : IPubSubBroker
             {
                 try
                 {
-                    await Task.Delay(_broker.RedeliverInterval, stop);
-                    var cursor = "0-0";
+                    await Task.Delay(_broker.RedeliverInterval, _broker._clock, stop);
+                    RedisValue cursor = "0-0";
                     do
                     {
-                        var reply = (await _broker._commands.ExecuteAsync(
-                            ["XAUTOCLAIM", _topic, _broker.ConsumerId, _broker.ConsumerId, minIdle, cursor, "COUNT", _broker.QueueDepth],
-                            stop)).AsArray();
-                        cursor = reply[0].AsString() ?? "0-0";
-                        foreach (var entry in reply[1].AsArray()) await DispatchAsync(entry, stop);
+                        var claimed = await _redis.StreamAutoClaimAsync(_topic, _broker.ConsumerId, _broker.ConsumerId, minIdle, cursor,
+                            _broker.QueueDepth).WaitAsync(stop);
+                        cursor = claimed.NextStartId;
+                        // Redis 7 drops entries trimmed away (MAXLEN) while pending from the pending list and names them here.
+                        foreach (var id in claimed.DeletedIds ?? [])
+                            PubSubLog.TrimmedWhilePending(_broker._logger, _broker.ComponentName, _topic, id.ToString());
+                        foreach (var entry in claimed.ClaimedEntries ?? []) await DispatchAsync(entry, stop);
                     }
-                    while (cursor != "0-0");
+                    while (cursor != "0-0" && !cursor.IsNullOrEmpty);
                 }
                 catch (OperationCanceledException) when (stop.IsCancellationRequested)
                 {
@@ -177,11 +245,12 @@ public sealed class RedisStreamsBroker : IPubSubBroker
             }
         }
 
-        private async Task DispatchAsync(RespValue entry, CancellationToken stop)
+        private async Task DispatchAsync(StreamEntry entry, CancellationToken stop)
         {
-            // Entries trimmed away by MAXLEN while pending come back without fields (Redis 6.2) and cannot be delivered.
-            if (entry.IsNull || entry.AsArray() is not [var idValue, var fieldsValue] || idValue.AsString() is not { } id) return;
-            if (fieldsValue.IsNull)
+            if (entry.IsNull || entry.Id.IsNullOrEmpty) return;
+            var id = entry.Id.ToString();
+            // Redis 6.2 returns an entry trimmed away by MAXLEN while pending without fields: it cannot be delivered.
+            if (entry.Values is not { Length: > 0 })
             {
                 PubSubLog.TrimmedWhilePending(_broker._logger, _broker.ComponentName, _topic, id);
                 await Ack(id, stop);
@@ -200,11 +269,12 @@ public sealed class RedisStreamsBroker : IPubSubBroker
                 started.SetResult();
                 throw;
             }
+            var message = ToMessage(entry.Values);
             _ = Task.Run(async () =>
             {
                 try
                 {
-                    await _handler(ToMessage(fieldsValue), stop);
+                    await _handler(message, stop);
                     // Delivered: acknowledge even if the sidecar started stopping meanwhile.
                     await Ack(id, CancellationToken.None);
                 }
@@ -226,21 +296,20 @@ public sealed class RedisStreamsBroker : IPubSubBroker
         }
 
         private Task Ack(string id, CancellationToken stop) =>
-            _broker._commands.ExecuteAsync(["XACK", _topic, _broker.ConsumerId, id], stop);
+            _redis.StreamAcknowledgeAsync(_topic, _broker.ConsumerId, id).WaitAsync(stop);
 
-        private BrokerMessage ToMessage(RespValue fields)
+        private BrokerMessage ToMessage(NameValueEntry[] fields)
         {
-            var pairs = fields.AsArray();
             byte[] data = [];
             var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-            for (var i = 0; i + 1 < pairs.Count; i += 2)
+            foreach (var field in fields)
             {
-                switch (pairs[i].AsString())
+                switch ((string?)field.Name)
                 {
                     case "data":
-                        data = pairs[i + 1].Bulk ?? [];
+                        data = (byte[]?)field.Value ?? [];
                         break;
-                    case "metadata" when pairs[i + 1].Bulk is { Length: > 0 } json:
+                    case "metadata" when (byte[]?)field.Value is { Length: > 0 } json:
                         try
                         {
                             metadata = JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? metadata;
@@ -260,7 +329,7 @@ public sealed class RedisStreamsBroker : IPubSubBroker
             PubSubLog.BrokerError(_broker._logger, _broker.ComponentName, _topic, cause.Message);
             try
             {
-                await Task.Delay(TimeSpan.FromSeconds(1), stop);
+                await Task.Delay(TimeSpan.FromSeconds(1), _broker._clock, stop);
                 await repair();
             }
             catch (Exception)
@@ -273,9 +342,9 @@ public sealed class RedisStreamsBroker : IPubSubBroker
         {
             if (!_broker._consumers.TryRemove(this, out _)) return;
             await _stop.CancelAsync();
-            await _blocking.DisposeAsync();
             await Task.WhenAll(_readLoop, _reclaimLoop);
             await Task.WhenAll(_inFlight.Values);
+            _wakeups.Dispose();
             _stop.Dispose();
         }
     }
