@@ -6,21 +6,32 @@ namespace DaprIoT.Benchmarks.RuntimeLatency;
 
 /// <summary>
 /// A dapr-local process running one app (the in-process <see cref="BenchmarkApp"/>, declared without a command)
-/// on the chosen bus, with an in-memory actor state store so only the hop itself is measured.
+/// on the chosen bus, with <c>state.redis</c> as <c>statestore</c> and an in-memory actor state store (actor calls
+/// here touch no state, so only the hop itself is measured).
 /// </summary>
 public sealed class RuntimeUnderTest : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly string _folder;
 
-    private RuntimeUnderTest(Process process, string folder, int sidecarPort)
+    private RuntimeUnderTest(Process process, string folder, int sidecarPort, int grpcPort)
     {
         _process = process;
         _folder = folder;
         SidecarPort = sidecarPort;
+        GrpcPort = grpcPort;
     }
 
+    public const string StateStore = "statestore";
+
+    /// <summary>The sidecar's HTTP API (DAPR_HTTP_PORT).</summary>
     public int SidecarPort { get; }
+
+    /// <summary>The sidecar's gRPC API (DAPR_GRPC_PORT).</summary>
+    public int GrpcPort { get; }
+
+    /// <summary>The dapr-local process, for its CPU and memory.</summary>
+    public int ProcessId => _process.Id;
 
     public static async Task<RuntimeUnderTest> StartAsync(int appPort, string bus, string runtimePath)
     {
@@ -28,6 +39,7 @@ public sealed class RuntimeUnderTest : IAsyncDisposable
             throw new FileNotFoundException($"dapr-local was not found at {runtimePath}; build deploy/local first or pass --runtime", runtimePath);
         var folder = Directory.CreateTempSubdirectory("dapr-local-bench-").FullName;
         var sidecarPort = FreePort();
+        var grpcPort = FreePort();
         Directory.CreateDirectory(Path.Combine(folder, "resources"));
         await File.WriteAllTextAsync(Path.Combine(folder, "dapr.yaml"), $"""
             version: 1
@@ -38,11 +50,21 @@ public sealed class RuntimeUnderTest : IAsyncDisposable
                 appDirPath: .
                 appPort: {appPort}
                 daprHTTPPort: {sidecarPort}
+                daprGRPCPort: {grpcPort}
             """);
-        await File.WriteAllTextAsync(Path.Combine(folder, "resources", "statestore.yaml"), """
+        await File.WriteAllTextAsync(Path.Combine(folder, "resources", "statestore.yaml"), $$"""
             apiVersion: dapr.io/v1alpha1
             kind: Component
-            metadata: { name: statestore }
+            metadata: { name: {{StateStore}} }
+            spec:
+              type: state.redis
+              version: v1
+              metadata:
+                - { name: redisHost, value: "127.0.0.1:6379" }
+            ---
+            apiVersion: dapr.io/v1alpha1
+            kind: Component
+            metadata: { name: actorstore }
             spec:
               type: state.in-memory
               version: v1
@@ -90,7 +112,7 @@ public sealed class RuntimeUnderTest : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        var runtime = new RuntimeUnderTest(process, folder, sidecarPort);
+        var runtime = new RuntimeUnderTest(process, folder, sidecarPort, grpcPort);
         using var http = new HttpClient();
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)
