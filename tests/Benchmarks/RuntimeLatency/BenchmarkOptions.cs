@@ -7,7 +7,9 @@ namespace DaprIoT.Benchmarks.RuntimeLatency;
 /// <param name="Latency">Whether to run the added-latency phase.</param>
 /// <param name="Throughput">Whether to run the Redis Streams throughput phases.</param>
 /// <param name="ThroughputDuration">How long each throughput phase publishes.</param>
-/// <param name="Concurrency">Publish calls (single) or bulk calls (bulk) in flight at once during a throughput phase.</param>
+/// <param name="Concurrency">Publish calls in flight at once during the single-publish phase.</param>
+/// <param name="BulkConcurrency">Bulk publish calls (of 100 events each) in flight at once during the bulk phase.</param>
+/// <param name="RedisConcurrency">pubsub.redis <c>concurrency</c> in the throughput phases: deliveries in flight, which also bounds a bulk batch.</param>
 /// <param name="RuntimePath">The built dapr-local.dll.</param>
 public sealed record BenchmarkOptions(
     int Iterations,
@@ -17,11 +19,13 @@ public sealed record BenchmarkOptions(
     bool Throughput,
     TimeSpan ThroughputDuration,
     int Concurrency,
+    int BulkConcurrency,
+    int RedisConcurrency,
     string RuntimePath)
 {
     public const string Usage =
         "options: --phase latency|throughput|both (both), --iterations N (2000), --bus redis|rabbitmq|both (both), " +
-        "--seconds S per throughput phase (15), --concurrency N (32), --runtime path/to/dapr-local.dll";
+        "--seconds S per throughput phase (15), --concurrency N (32), --bulk-concurrency N (4), --redis-concurrency N (10, the component's default), --runtime path/to/dapr-local.dll";
 
     public static BenchmarkOptions Parse(string[] args)
     {
@@ -30,6 +34,8 @@ public sealed record BenchmarkOptions(
         var phase = "both";
         var seconds = 15.0;
         var concurrency = 32;
+        var bulkConcurrency = 4;
+        var redisConcurrency = 10;
         var runtime = Path.Combine(AppContext.BaseDirectory, "dapr-local.dll");
         for (var i = 0; i < args.Length; i++)
         {
@@ -41,6 +47,8 @@ public sealed record BenchmarkOptions(
                 case "--phase": phase = value; break;
                 case "--seconds": seconds = double.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--concurrency": concurrency = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--bulk-concurrency": bulkConcurrency = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--redis-concurrency": redisConcurrency = int.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--runtime": runtime = value; break;
                 default: throw new ArgumentException($"Unknown option {args[i]}; {Usage}");
             }
@@ -48,10 +56,10 @@ public sealed record BenchmarkOptions(
         }
         if (phase is not ("latency" or "throughput" or "both")) throw new ArgumentException($"Unknown phase '{phase}'; {Usage}");
         if (buses.Any(b => b is not ("redis" or "rabbitmq"))) throw new ArgumentException($"Unknown bus; {Usage}");
-        if (iterations < 1 || seconds <= 0 || seconds > 3600 || concurrency is < 1 or > 1024) throw new ArgumentException(Usage);
+        if (iterations < 1 || seconds <= 0 || seconds > 3600 || concurrency is < 1 or > 1024 || bulkConcurrency is < 1 or > 1024 || redisConcurrency is < 1 or > 1024) throw new ArgumentException(Usage);
         return new BenchmarkOptions(
             iterations, Math.Max(100, iterations / 10), buses,
             Latency: phase != "throughput", Throughput: phase != "latency",
-            TimeSpan.FromSeconds(seconds), concurrency, runtime);
+            TimeSpan.FromSeconds(seconds), concurrency, bulkConcurrency, redisConcurrency, runtime);
     }
 }

@@ -85,11 +85,15 @@ async Task MeasureThroughputAsync()
 {
     Console.WriteLine();
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"Pub/sub throughput on Redis Streams over gRPC, one app publishing and subscribing, {options.ThroughputDuration.TotalSeconds:0.#} s per phase, {options.Concurrency} calls in flight."));
+        $"Pub/sub throughput on Redis Streams over gRPC, one app publishing and subscribing, {options.ThroughputDuration.TotalSeconds:0.#} s per phase."));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"Calls in flight: {options.Concurrency} PublishEventAsync, or {options.BulkConcurrency} BulkPublishEventAsync of {BenchmarkApp.BulkMaxMessages} events."));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"Bulk subscription: up to {BenchmarkApp.BulkMaxMessages} events or {BenchmarkApp.BulkMaxAwaitMs} ms per batch. Aim with bulk: {Report.AimBulkRate:#,0} msg/s delivered, p99 under {Report.AimBulkP99Ms:0} ms."));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"pubsub.redis concurrency {options.RedisConcurrency}: deliveries in flight, and the most events one bulk delivery carries."));
     Console.WriteLine();
-    await using var runtime = await RuntimeUnderTest.StartAsync(app.Port, "redis", options.RuntimePath);
+    await using var runtime = await RuntimeUnderTest.StartAsync(app.Port, "redis", options.RuntimePath, options.RedisConcurrency);
     using var client = new DaprClientBuilder()
         .UseHttpEndpoint($"http://127.0.0.1:{runtime.SidecarPort}")
         .UseGrpcEndpoint($"http://127.0.0.1:{runtime.GrpcPort}")

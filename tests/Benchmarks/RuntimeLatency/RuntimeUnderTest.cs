@@ -33,7 +33,8 @@ public sealed class RuntimeUnderTest : IAsyncDisposable
     /// <summary>The dapr-local process, for its CPU and memory.</summary>
     public int ProcessId => _process.Id;
 
-    public static async Task<RuntimeUnderTest> StartAsync(int appPort, string bus, string runtimePath)
+    /// <param name="redisConcurrency">pubsub.redis <c>concurrency</c>; 10 is the component's default.</param>
+    public static async Task<RuntimeUnderTest> StartAsync(int appPort, string bus, string runtimePath, int redisConcurrency = 10)
     {
         if (!File.Exists(runtimePath))
             throw new FileNotFoundException($"dapr-local was not found at {runtimePath}; build deploy/local first or pass --runtime", runtimePath);
@@ -83,6 +84,7 @@ public sealed class RuntimeUnderTest : IAsyncDisposable
                   metadata:
                     - {"{"} name: redisHost, value: "127.0.0.1:6379" {"}"}
                     - {"{"} name: consumerID, value: "bench-{Guid.NewGuid():N}" {"}"}
+                    - {"{"} name: concurrency, value: "{redisConcurrency}" {"}"}
                 """,
             "rabbitmq" => $"""
                 apiVersion: dapr.io/v1alpha1

@@ -25,7 +25,8 @@ public sealed record ThroughputResult(
 
 /// <summary>
 /// Publishes as fast as the sidecar accepts, with a fixed number of SDK calls in flight, to a topic the same app
-/// subscribes to, for a fixed time; then waits a bounded time for deliveries to catch up.
+/// subscribes to, for a fixed time; then waits a bounded time for deliveries to catch up. Publish→deliver starts
+/// when the SDK call starts, so it includes time an event waits in a bulk call of its batch.
 /// </summary>
 public sealed class ThroughputPhase(DaprClient client, RuntimeUnderTest runtime, BenchmarkOptions options)
 {
@@ -38,7 +39,7 @@ public sealed class ThroughputPhase(DaprClient client, RuntimeUnderTest runtime,
     private static long s_nextSeq;
 
     public Task<ThroughputResult> SingleAsync(DeliveryRecorder deliveries) =>
-        RunAsync("single publish", deliveries, async () =>
+        RunAsync("single publish", options.Concurrency, deliveries, async () =>
         {
             var sent = Stopwatch.GetTimestamp();
             await client.PublishEventAsync(BenchmarkApp.PubSub, BenchmarkApp.StreamTopic, new Probe(Interlocked.Increment(ref s_nextSeq), sent));
@@ -46,7 +47,7 @@ public sealed class ThroughputPhase(DaprClient client, RuntimeUnderTest runtime,
         });
 
     public Task<ThroughputResult> BulkAsync(DeliveryRecorder deliveries) =>
-        RunAsync($"bulk publish ({BenchmarkApp.BulkMaxMessages}/call)", deliveries, async () =>
+        RunAsync($"bulk publish ({BenchmarkApp.BulkMaxMessages}/call)", options.BulkConcurrency, deliveries, async () =>
         {
             var sent = Stopwatch.GetTimestamp();
             var batch = new Probe[BenchmarkApp.BulkMaxMessages];
@@ -57,7 +58,7 @@ public sealed class ThroughputPhase(DaprClient client, RuntimeUnderTest runtime,
         });
 
     private async Task<ThroughputResult> RunAsync(
-        string name, DeliveryRecorder deliveries, Func<Task<(int Accepted, int Failed, string? Error)>> publishOnce)
+        string name, int inFlight, DeliveryRecorder deliveries, Func<Task<(int Accepted, int Failed, string? Error)>> publishOnce)
     {
         long published = 0, failed = 0;
         string? firstError = null;
@@ -90,7 +91,7 @@ public sealed class ThroughputPhase(DaprClient client, RuntimeUnderTest runtime,
             }
         }
 
-        await Task.WhenAll(Enumerable.Range(0, options.Concurrency).Select(_ => Task.Run(PublishLoopAsync)));
+        await Task.WhenAll(Enumerable.Range(0, inFlight).Select(_ => Task.Run(PublishLoopAsync)));
         var duration = Stopwatch.GetElapsedTime(started);
         var deliveredInPhase = deliveries.Count - deliveredBefore;
         var backlog = published - deliveredInPhase;
