@@ -117,12 +117,14 @@ public sealed class BenchmarkApp : IAsyncDisposable
 
         _app.MapPost("/stream", (Probe probe) =>
         {
+            StreamDeliveries.RecordCall();
             StreamDeliveries.Record(probe.Sent);
             return Results.Ok();
         }).WithTopic(PubSub, StreamTopic);
 
         _app.MapPost("/bulk", (BulkSubscribeMessage<BulkMessageModel<Probe>> batch) =>
         {
+            BulkDeliveries.RecordCall();
             var statuses = new List<BulkSubscribeAppResponseEntry>(batch.Entries.Count);
             foreach (var entry in batch.Entries)
             {
@@ -141,14 +143,22 @@ public sealed class BenchmarkApp : IAsyncDisposable
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();
 }
 
-/// <summary>Counts deliveries and keeps each one's publish→deliver time, up to a fixed number of samples.</summary>
+/// <summary>
+/// Counts deliveries (events) and the app calls that carried them, and keeps each event's publish→deliver time,
+/// up to a fixed number of samples.
+/// </summary>
 public sealed class DeliveryRecorder
 {
     // 4 M samples (32 MB) hold a 15 s phase at well over 100,000 msg/s; past that deliveries are still counted.
     private readonly double[] _milliseconds = new double[4_000_000];
     private long _count;
+    private long _calls;
 
     public long Count => Interlocked.Read(ref _count);
+
+    public long Calls => Interlocked.Read(ref _calls);
+
+    public void RecordCall() => Interlocked.Increment(ref _calls);
 
     public void Record(long sent)
     {

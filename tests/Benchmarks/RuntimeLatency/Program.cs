@@ -25,6 +25,9 @@ finally
     await using var redis = await RedisClient.ConnectAsync(new RedisOptions("127.0.0.1", 6379), CancellationToken.None);
     await redis.ExecuteAsync("DEL", BenchmarkApp.LatencyTopic, BenchmarkApp.StreamTopic, BenchmarkApp.BulkTopic);
 }
+Console.WriteLine();
+// Other work on the machine moves every figure above; say how busy it was.
+Console.WriteLine($"load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} at the end");
 return 0;
 
 async Task MeasureLatencyAsync()

@@ -8,6 +8,9 @@ namespace DaprIoT.Benchmarks.RuntimeLatency;
 /// <param name="DeliveredInPhase">Events the app received while publishing went on.</param>
 /// <param name="BacklogAtEnd">Accepted but not yet delivered when publishing stopped.</param>
 /// <param name="DrainTime">How long the backlog took to reach the app after publishing stopped; null if it did not within the drain limit.</param>
+/// <param name="EventsPerAppCall">Events the sidecar delivered per call to the app: 1 unless the subscription is bulk.</param>
+/// <param name="Cores">dapr-local's CPU over the publishing time, in cores.</param>
+/// <param name="BenchmarkCores">This process's (publisher and app) CPU over the same time, on the same machine.</param>
 /// <param name="Failed">Publish calls (or bulk entries) that failed, with the first error.</param>
 public sealed record ThroughputResult(
     string Name,
@@ -18,8 +21,10 @@ public sealed record ThroughputResult(
     TimeSpan? DrainTime,
     long StillBehind,
     LatencySample PublishToDeliver,
+    double EventsPerAppCall,
     double Cores,
     double PeakMemoryMb,
+    double BenchmarkCores,
     long Failed,
     string? FirstError);
 
@@ -64,6 +69,7 @@ public sealed class ThroughputPhase(DaprClient client, RuntimeUnderTest runtime,
         string? firstError = null;
         var deliveredBefore = deliveries.Count;
         await using var usage = ProcessUsage.Start(runtime.ProcessId);
+        await using var ownUsage = ProcessUsage.Start(Environment.ProcessId);
         var started = Stopwatch.GetTimestamp();
         var stopAt = started + (long)(options.ThroughputDuration.TotalSeconds * Stopwatch.Frequency);
 
@@ -96,6 +102,7 @@ public sealed class ThroughputPhase(DaprClient client, RuntimeUnderTest runtime,
         var deliveredInPhase = deliveries.Count - deliveredBefore;
         var backlog = published - deliveredInPhase;
         var (cores, peakMb) = await usage.StopAsync();
+        var (ownCores, _) = await ownUsage.StopAsync();
 
         // Publishing stopped: wait for what was accepted to arrive, checking every 10 ms, at most DrainLimit.
         var drainStarted = Stopwatch.GetTimestamp();
@@ -105,6 +112,7 @@ public sealed class ThroughputPhase(DaprClient client, RuntimeUnderTest runtime,
         TimeSpan? drain = stillBehind <= 0 ? Stopwatch.GetElapsedTime(drainStarted) : null;
 
         return new ThroughputResult(name, duration, published, deliveredInPhase, backlog, drain, stillBehind,
-            deliveries.Sample(), cores, peakMb, failed, firstError);
+            deliveries.Sample(), deliveries.Calls == 0 ? 0 : (double)deliveries.Count / deliveries.Calls, cores, peakMb, ownCores,
+            failed, firstError);
     }
 }
