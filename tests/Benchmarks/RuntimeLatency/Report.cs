@@ -26,7 +26,7 @@ public static class Report
         Console.WriteLine(Line($"  publish→deliver p50 {r.PublishToDeliver.P50:0.0} ms, p99 {r.PublishToDeliver.P99:0.0} ms over {r.PublishToDeliver.Count:#,0} deliveries, {r.EventsPerAppCall:0.0} events per call to the app"));
         var drained = r.DrainTime is { } drain
             ? Line($"delivered within {drain.TotalSeconds:0.00} s after publishing stopped")
-            : Line($"{r.StillBehind:#,0} still undelivered 15 s after publishing stopped");
+            : Line($"{r.StillBehind:#,0} still undelivered {ThroughputPhase.DrainLimit.TotalSeconds:0} s after publishing stopped");
         Console.WriteLine(Line($"  backlog when publishing stopped: {r.BacklogAtEnd:#,0} of {r.Published:#,0} accepted ({Percent(r.BacklogAtEnd, r.Published)}); {drained}"));
         Console.WriteLine(Line($"  dapr-local: {r.Cores:0.00} cores, peak resident memory {r.PeakMemoryMb:0} MB (publisher and app: {r.BenchmarkCores:0.00} cores)"));
         if (r.Failed > 0) Console.WriteLine(Line($"  {r.Failed:#,0} publishes failed; first: {r.FirstError}"));

@@ -36,7 +36,7 @@ public sealed record ThroughputResult(
 public sealed class ThroughputPhase(DaprClient client, RuntimeUnderTest runtime, BenchmarkOptions options)
 {
     /// <summary>How long deliveries get to catch up once publishing stopped.</summary>
-    private static readonly TimeSpan DrainLimit = TimeSpan.FromSeconds(15);
+    public static readonly TimeSpan DrainLimit = TimeSpan.FromSeconds(15);
 
     // A bound on the count as well as the time: no phase publishes more than 500,000 events a second.
     private long MaxEvents => (long)(options.ThroughputDuration.TotalSeconds * 500_000);
