@@ -75,6 +75,7 @@ async Task MeasureLatencyAsync()
         Report.Latency(bus == "redis" ? "Redis XADD→XREAD, straight to Redis" : "RabbitMQ publish→consume, straight", broker);
         Report.Latency($"gRPC PublishEventAsync→WithTopic ({bus}) via sidecar", pubsub, broker);
         added.Add(($"publish→deliver on {bus}", pubsub.Added(broker).P50));
+        runtime.PrintLoggedProblems();
     }
 
     Console.WriteLine();
@@ -106,6 +107,7 @@ async Task MeasureThroughputAsync()
     Report.Throughput(await phase.SingleAsync(app.StreamDeliveries));
     var bulk = await phase.BulkAsync(app.BulkDeliveries);
     Report.Throughput(bulk);
+    runtime.PrintLoggedProblems();
 
     Console.WriteLine();
     var rate = bulk.DeliveredInPhase / bulk.Duration.TotalSeconds;

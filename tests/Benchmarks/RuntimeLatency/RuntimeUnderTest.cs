@@ -14,8 +14,12 @@ public sealed class RuntimeUnderTest : IAsyncDisposable
     private readonly Process _process;
     private readonly string _folder;
 
-    private RuntimeUnderTest(Process process, string folder, int sidecarPort, int grpcPort)
+    private const int MaxProblems = 100;
+    private readonly List<string> _problems;
+
+    private RuntimeUnderTest(Process process, string folder, int sidecarPort, int grpcPort, List<string> problems)
     {
+        _problems = problems;
         _process = process;
         _folder = folder;
         SidecarPort = sidecarPort;
@@ -109,12 +113,27 @@ public sealed class RuntimeUnderTest : IAsyncDisposable
         };
         var process = Process.Start(start) ?? throw new InvalidOperationException("dapr-local did not start");
         var output = new System.Text.StringBuilder();
-        process.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        var problems = new List<string>();
+        void Collect(string? line)
+        {
+            if (line is null) return;
+            // The whole output is for a failed start, so it is bounded; problems are kept for PrintLoggedProblems.
+            lock (output)
+            {
+                if (output.Length < 1_000_000) output.AppendLine(line);
+            }
+            if (!IsProblem(line)) return;
+            lock (problems)
+            {
+                if (problems.Count < MaxProblems) problems.Add(line);
+            }
+        }
+        process.OutputDataReceived += (_, e) => Collect(e.Data);
+        process.ErrorDataReceived += (_, e) => Collect(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        var runtime = new RuntimeUnderTest(process, folder, sidecarPort, grpcPort);
+        var runtime = new RuntimeUnderTest(process, folder, sidecarPort, grpcPort, problems);
         using var http = new HttpClient();
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)
@@ -140,6 +159,23 @@ public sealed class RuntimeUnderTest : IAsyncDisposable
             await Task.Delay(50);
         }
     }
+
+    /// <summary>
+    /// Prints the warnings and errors dapr-local logged so far (its console logger marks them warn:, fail: and
+    /// crit:), so a figure that rests on failed calls or redeliveries does not pass unnoticed.
+    /// </summary>
+    public void PrintLoggedProblems()
+    {
+        List<string> problems;
+        lock (_problems) problems = [.. _problems];
+        if (problems.Count == 0) return;
+        Console.WriteLine($"  dapr-local logged {(problems.Count >= MaxProblems ? $"{MaxProblems} or more" : problems.Count)} warning or error lines; the first {Math.Min(3, problems.Count)}:");
+        foreach (var line in problems.Take(3)) Console.WriteLine($"    {line}");
+    }
+
+    private static bool IsProblem(string line) =>
+        line.Contains(" warn: ", StringComparison.Ordinal) || line.Contains(" fail: ", StringComparison.Ordinal) ||
+        line.Contains(" crit: ", StringComparison.Ordinal);
 
     private static int FreePort()
     {
