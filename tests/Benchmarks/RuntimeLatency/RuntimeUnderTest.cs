@@ -162,7 +162,8 @@ public sealed class RuntimeUnderTest : IAsyncDisposable
 
     /// <summary>
     /// Prints the warnings and errors dapr-local logged so far (its console logger marks them warn:, fail: and
-    /// crit:), so a figure that rests on failed calls or redeliveries does not pass unnoticed.
+    /// crit:; its run-file check, "dapr-local: warning:"), so a figure that rests on failed calls or redeliveries
+    /// does not pass unnoticed.
     /// </summary>
     public void PrintLoggedProblems()
     {
@@ -175,7 +176,7 @@ public sealed class RuntimeUnderTest : IAsyncDisposable
 
     private static bool IsProblem(string line) =>
         line.Contains(" warn: ", StringComparison.Ordinal) || line.Contains(" fail: ", StringComparison.Ordinal) ||
-        line.Contains(" crit: ", StringComparison.Ordinal);
+        line.Contains(" crit: ", StringComparison.Ordinal) || line.StartsWith("dapr-local: warning:", StringComparison.Ordinal);
 
     private static int FreePort()
     {
