@@ -2,24 +2,64 @@ using System.Globalization;
 
 namespace DaprIoT.Benchmarks.RuntimeLatency;
 
-public sealed record BenchmarkOptions(int Iterations, int Warmup, IReadOnlyList<string> Buses, string RuntimePath)
+/// <param name="Iterations">Sequential calls measured per hop, after <paramref name="Warmup"/> unmeasured ones.</param>
+/// <param name="Buses">Brokers for the publish→deliver hop: redis, rabbitmq or both.</param>
+/// <param name="Latency">Whether to run the added-latency phase.</param>
+/// <param name="Throughput">Whether to run the Redis Streams throughput phases.</param>
+/// <param name="ThroughputDuration">How long each throughput phase publishes.</param>
+/// <param name="Concurrency">Publish calls in flight at once during the single-publish phase.</param>
+/// <param name="BulkConcurrency">Bulk publish calls (of 100 events each) in flight at once during the bulk phase.</param>
+/// <param name="RedisConcurrency">pubsub.redis <c>concurrency</c> in the throughput phases: deliveries in flight, which also bounds a bulk batch.</param>
+/// <param name="RuntimePath">The built dapr-local.dll.</param>
+public sealed record BenchmarkOptions(
+    int Iterations,
+    int Warmup,
+    IReadOnlyList<string> Buses,
+    bool Latency,
+    bool Throughput,
+    TimeSpan ThroughputDuration,
+    int Concurrency,
+    int BulkConcurrency,
+    int RedisConcurrency,
+    string RuntimePath)
 {
+    public const string Usage =
+        "options: --phase latency|throughput|both (both), --iterations N (2000), --bus redis|rabbitmq|both (both), " +
+        "--seconds S per throughput phase (15), --concurrency N (32), --bulk-concurrency N (4), --redis-concurrency N (10, the component's default), --runtime path/to/dapr-local.dll";
+
     public static BenchmarkOptions Parse(string[] args)
     {
         var iterations = 2000;
         var buses = new[] { "redis", "rabbitmq" };
+        var phase = "both";
+        var seconds = 15.0;
+        var concurrency = 32;
+        var bulkConcurrency = 4;
+        var redisConcurrency = 10;
         var runtime = Path.Combine(AppContext.BaseDirectory, "dapr-local.dll");
         for (var i = 0; i < args.Length; i++)
         {
-            var value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value");
+            var value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value; {Usage}");
             switch (args[i])
             {
-                case "--iterations": iterations = int.Parse(value, CultureInfo.InvariantCulture); i++; break;
-                case "--bus": buses = value == "both" ? buses : [value]; i++; break;
-                case "--runtime": runtime = value; i++; break;
-                default: throw new ArgumentException($"Unknown option {args[i]}; use --iterations N, --bus redis|rabbitmq|both, --runtime path/to/dapr-local.dll");
+                case "--iterations": iterations = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--bus": buses = value == "both" ? buses : [value]; break;
+                case "--phase": phase = value; break;
+                case "--seconds": seconds = double.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--concurrency": concurrency = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--bulk-concurrency": bulkConcurrency = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--redis-concurrency": redisConcurrency = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--runtime": runtime = value; break;
+                default: throw new ArgumentException($"Unknown option {args[i]}; {Usage}");
             }
+            i++;
         }
-        return new BenchmarkOptions(iterations, Math.Max(100, iterations / 10), buses, runtime);
+        if (phase is not ("latency" or "throughput" or "both")) throw new ArgumentException($"Unknown phase '{phase}'; {Usage}");
+        if (buses.Any(b => b is not ("redis" or "rabbitmq"))) throw new ArgumentException($"Unknown bus; {Usage}");
+        if (iterations < 1 || seconds <= 0 || seconds > 3600 || concurrency is < 1 or > 1024 || bulkConcurrency is < 1 or > 1024 || redisConcurrency is < 1 or > 1024) throw new ArgumentException(Usage);
+        return new BenchmarkOptions(
+            iterations, Math.Max(100, iterations / 10), buses,
+            Latency: phase != "throughput", Throughput: phase != "latency",
+            TimeSpan.FromSeconds(seconds), concurrency, bulkConcurrency, redisConcurrency, runtime);
     }
 }

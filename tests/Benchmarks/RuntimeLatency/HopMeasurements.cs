@@ -1,86 +1,120 @@
 using System.Diagnostics;
-using System.Text;
+using System.Text.Json;
+using Dapr.Actors;
+using Dapr.Actors.Client;
+using Dapr.Client;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using StackExchange.Redis;
 
 namespace DaprIoT.Benchmarks.RuntimeLatency;
 
-/// <summary>Each measurement makes sequential calls (latency, not throughput) after a warm-up.</summary>
-public sealed class HopMeasurements(BenchmarkApp app, RuntimeUnderTest runtime, BenchmarkOptions options)
+/// <summary>
+/// Each measurement makes sequential calls (latency, not throughput) after a warm-up, with the Dapr SDK as an app
+/// makes them: through the sidecar, and for the baseline the same call without it (the SDK pointed straight at
+/// the app, or the same Redis or RabbitMQ operation made directly).
+/// </summary>
+public sealed class HopMeasurements : IAsyncDisposable
 {
+    private const int Actors = 16;
     private static long s_nextSeq;
-    private readonly HttpClient _http = new(new SocketsHttpHandler { UseProxy = false });
-    private string App => $"http://127.0.0.1:{app.Port}";
-    private string Sidecar => $"http://127.0.0.1:{runtime.SidecarPort}";
 
-    public Task<LatencySample> DirectInvokeAsync() => MeasureAsync(_ => CallAsync(HttpMethod.Post, $"{App}/echo"));
+    private readonly BenchmarkApp _app;
+    private readonly BenchmarkOptions _options;
+    private readonly DaprClient _sidecar;
+    private readonly DaprClient _straightToApp;
+    private readonly string _sidecarHttp;
+    private readonly string _appHttp;
+    private readonly string _keyPrefix = $"bench-{Guid.NewGuid():N}";
 
-    public Task<LatencySample> SidecarInvokeAsync() =>
-        MeasureAsync(_ => CallAsync(HttpMethod.Post, $"{Sidecar}/v1.0/invoke/bench/method/echo"));
-
-    public Task<LatencySample> DirectActorAsync() =>
-        MeasureAsync(i => CallAsync(HttpMethod.Put, $"{App}/actors/{BenchmarkApp.ActorType}/a{i % 16}/method/ping"));
-
-    public async Task<LatencySample> SidecarActorAsync()
+    public HopMeasurements(BenchmarkApp app, RuntimeUnderTest runtime, BenchmarkOptions options)
     {
-        // Placement may finish just after the sidecar turns healthy, as with daprd.
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!(await _http.PostAsync($"{Sidecar}/v1.0/actors/{BenchmarkApp.ActorType}/a0/method/ping", null)).IsSuccessStatusCode)
-        {
-            if (DateTime.UtcNow > deadline) throw new InvalidOperationException("Actor calls through the sidecar keep failing");
-            await Task.Delay(50);
-        }
-        return await MeasureAsync(i => CallAsync(HttpMethod.Post, $"{Sidecar}/v1.0/actors/{BenchmarkApp.ActorType}/a{i % 16}/method/ping"));
+        _app = app;
+        _options = options;
+        _sidecarHttp = $"http://127.0.0.1:{runtime.SidecarPort}";
+        _appHttp = $"http://127.0.0.1:{app.Port}";
+        _sidecar = new DaprClientBuilder().UseHttpEndpoint(_sidecarHttp).UseGrpcEndpoint($"http://127.0.0.1:{runtime.GrpcPort}").Build();
+        _straightToApp = new DaprClientBuilder().UseHttpEndpoint(_appHttp).Build();
     }
 
-    public async Task<LatencySample> PublishToDeliverAsync()
+    public Task<LatencySample> InvokeAsync(bool viaSidecar)
     {
-        var url = $"{Sidecar}/v1.0/publish/pubsub/{app.Topic}";
-        return await MeasureTimestampsAsync(async () =>
+        var client = viaSidecar ? _sidecar : _straightToApp;
+        return MeasureAsync(async _ =>
         {
-            var seq = Interlocked.Increment(ref s_nextSeq);
-            var delivered = app.DeliveredAsync(seq);
-            var started = Stopwatch.GetTimestamp();
-            using var body = new StringContent($$"""{"seq":{{seq}}}""", Encoding.UTF8, "application/json");
-            using var response = await _http.PostAsync(url, body);
-            response.EnsureSuccessStatusCode();
-            return (started, await delivered.WaitAsync(TimeSpan.FromSeconds(30)));
+            using var request = client.CreateInvokeMethodRequest(HttpMethod.Post, BenchmarkApp.AppId, "echo");
+            // The SDK marks HTTP invocation through DaprClient obsolete in favour of a plain HttpClient, but apps
+            // still call it, and it is the call this hop is about.
+#pragma warning disable CS0618
+            await client.InvokeMethodAsync(request);
+#pragma warning restore CS0618
         });
     }
 
-    /// <summary>
-    /// Messages per second from publish to delivery, one app publishing to its own subscription with
-    /// <paramref name="inFlight"/> publishes outstanding at a time: the sidecar's throughput, not a latency.
-    /// </summary>
-    public async Task<double> PublishThroughputAsync(int messages, int inFlight)
+    public async Task<LatencySample> ActorAsync(bool viaSidecar)
     {
-        var url = $"{Sidecar}/v1.0/publish/pubsub/{app.Topic}";
-        var deliveries = new Task<long>[messages];
-        var next = -1;
-        var started = Stopwatch.GetTimestamp();
-        await Task.WhenAll(Enumerable.Range(0, inFlight).Select(async _ =>
+        var factory = new ActorProxyFactory(new ActorProxyOptions { HttpEndpoint = viaSidecar ? _sidecarHttp : _appHttp });
+        var proxies = Enumerable.Range(0, Actors)
+            .Select(i => factory.CreateActorProxy<IBenchActor>(new ActorId($"a{i}"), nameof(BenchActor)))
+            .ToArray();
+        if (viaSidecar)
         {
-            for (var i = Interlocked.Increment(ref next); i < messages; i = Interlocked.Increment(ref next))
+            // Placement may finish just after the sidecar turns healthy, as with daprd: wait up to 10 s for it.
+            var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 10;
+            while (true)
             {
-                var seq = Interlocked.Increment(ref s_nextSeq);
-                deliveries[i] = app.DeliveredAsync(seq);
-                using var body = new StringContent($$"""{"seq":{{seq}}}""", Encoding.UTF8, "application/json");
-                using var response = await _http.PostAsync(url, body);
-                response.EnsureSuccessStatusCode();
+                try
+                {
+                    await proxies[0].PingAsync();
+                    break;
+                }
+                catch (Exception) when (Stopwatch.GetTimestamp() < deadline)
+                {
+                    await Task.Delay(50);
+                }
             }
-        }));
-        await Task.WhenAll(deliveries).WaitAsync(TimeSpan.FromSeconds(60));
-        return messages / Stopwatch.GetElapsedTime(started).TotalSeconds;
+        }
+        return await MeasureAsync(i => proxies[i % Actors].PingAsync());
     }
 
+    public Task<LatencySample> SaveStateAsync() =>
+        MeasureAsync(i => _sidecar.SaveStateAsync(RuntimeUnderTest.StateStore, Key(i), new Probe(i, 0)));
+
+    public Task<LatencySample> GetStateAsync() =>
+        MeasureAsync(async i =>
+        {
+            var value = await _sidecar.GetStateAsync<Probe>(RuntimeUnderTest.StateStore, Key(i));
+            if (value is null) throw new InvalidOperationException($"GetStateAsync found nothing under {Key(i)}, saved just before");
+        });
+
     /// <summary>
-    /// The broker's own latency for the same path: XADD woken up in a blocked XREAD. The reader has a multiplexer of
-    /// its own that carries nothing else, since a blocking command holds up everything queued behind it.
+    /// The baseline of a state save: the hash state.redis keeps (data and version), written with one HSET; and of a
+    /// get: the same hash read back with HMGET.
     /// </summary>
-    public async Task<LatencySample> RawRedisStreamAsync()
+    public async Task<(LatencySample Save, LatencySample Get)> RawRedisStateAsync()
+    {
+        await using var connection = await ConnectionMultiplexer.ConnectAsync("127.0.0.1:6379");
+        var redis = connection.GetDatabase();
+        var save = await MeasureAsync(i => redis.HashSetAsync(RawKey(i), [new("data", JsonSerializer.Serialize(new Probe(i, 0))), new("version", "1")]));
+        var get = await MeasureAsync(i => redis.HashGetAsync(RawKey(i), ["data", "version"]));
+        return (save, get);
+    }
+
+    public Task<LatencySample> PublishToDeliverAsync() =>
+        MeasureTimestampsAsync(async () =>
+        {
+            var seq = Interlocked.Increment(ref s_nextSeq);
+            var delivered = _app.DeliveredAsync(seq);
+            var started = Stopwatch.GetTimestamp();
+            await _sidecar.PublishEventAsync(BenchmarkApp.PubSub, BenchmarkApp.LatencyTopic, new Probe(seq, started));
+            return (started, await delivered.WaitAsync(TimeSpan.FromSeconds(30)));
+        });
+
+    /// <summary>The broker's own latency for the same path: XADD woken up in a blocked XREAD.</summary>
+    public static async Task<LatencySample> RawRedisStreamAsync(BenchmarkOptions options)
     {
         var stream = $"bench-raw-{Guid.NewGuid():N}";
+        // The reader has a multiplexer of its own that carries nothing else: a blocking command holds up what is queued behind it.
         await using var writer = await ConnectionMultiplexer.ConnectAsync("127.0.0.1:6379");
         await using var reader = await ConnectionMultiplexer.ConnectAsync("127.0.0.1:6379");
         var writes = writer.GetDatabase();
@@ -88,7 +122,7 @@ public sealed class HopMeasurements(BenchmarkApp app, RuntimeUnderTest runtime, 
         RedisValue lastId = "0-0";
         try
         {
-            return await MeasureTimestampsAsync(async () =>
+            return await MeasureTimestampsAsync(options, async () =>
             {
                 var read = reads.ExecuteAsync("XREAD", "BLOCK", 5000, "STREAMS", stream, lastId);
                 var started = Stopwatch.GetTimestamp();
@@ -105,7 +139,7 @@ public sealed class HopMeasurements(BenchmarkApp app, RuntimeUnderTest runtime, 
     }
 
     /// <summary>The broker's own latency: a persistent message with publisher confirms to a durable queue's consumer.</summary>
-    public async Task<LatencySample> RawRabbitMqAsync()
+    public static async Task<LatencySample> RawRabbitMqAsync(BenchmarkOptions options)
     {
         var factory = new ConnectionFactory { Uri = new Uri("amqp://guest:guest@127.0.0.1:5672") };
         await using var connection = await factory.CreateConnectionAsync();
@@ -123,7 +157,7 @@ public sealed class HopMeasurements(BenchmarkApp app, RuntimeUnderTest runtime, 
         await consumerChannel.BasicConsumeAsync(queue, autoAck: false, consumer);
         var properties = new BasicProperties { DeliveryMode = DeliveryModes.Persistent, ContentType = "application/json" };
         var body = "{}"u8.ToArray();
-        return await MeasureTimestampsAsync(async () =>
+        return await MeasureTimestampsAsync(options, async () =>
         {
             waiting = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
             var started = Stopwatch.GetTimestamp();
@@ -132,13 +166,10 @@ public sealed class HopMeasurements(BenchmarkApp app, RuntimeUnderTest runtime, 
         });
     }
 
-    private async Task CallAsync(HttpMethod method, string url)
-    {
-        using var request = new HttpRequestMessage(method, url) { Content = new ByteArrayContent([]) };
-        using var response = await _http.SendAsync(request);
-        if (!response.IsSuccessStatusCode)
-            throw new InvalidOperationException($"{method} {url} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
-    }
+    // state.redis keeps key K of app "bench" under "bench||K".
+    private string Key(int i) => $"{_keyPrefix}-{i % Actors}";
+
+    private string RawKey(int i) => $"{BenchmarkApp.AppId}||{_keyPrefix}-raw-{i % Actors}";
 
     private Task<LatencySample> MeasureAsync(Func<int, Task> call)
     {
@@ -151,7 +182,10 @@ public sealed class HopMeasurements(BenchmarkApp app, RuntimeUnderTest runtime, 
         });
     }
 
-    private async Task<LatencySample> MeasureTimestampsAsync(Func<Task<(long Started, long Ended)>> once)
+    private Task<LatencySample> MeasureTimestampsAsync(Func<Task<(long Started, long Ended)>> once) =>
+        MeasureTimestampsAsync(_options, once);
+
+    private static async Task<LatencySample> MeasureTimestampsAsync(BenchmarkOptions options, Func<Task<(long Started, long Ended)>> once)
     {
         for (var i = 0; i < options.Warmup; i++) await once();
         var samples = new double[options.Iterations];
@@ -161,5 +195,16 @@ public sealed class HopMeasurements(BenchmarkApp app, RuntimeUnderTest runtime, 
             samples[i] = Stopwatch.GetElapsedTime(started, ended).TotalMilliseconds;
         }
         return new LatencySample(samples);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        // Leave nothing behind in Redis: the keys this run saved, through the sidecar and directly.
+        await using var connection = await ConnectionMultiplexer.ConnectAsync("127.0.0.1:6379");
+        var redis = connection.GetDatabase();
+        for (var i = 0; i < Actors; i++)
+            await redis.KeyDeleteAsync([$"{BenchmarkApp.AppId}||{Key(i)}", RawKey(i)]);
+        _sidecar.Dispose();
+        _straightToApp.Dispose();
     }
 }
