@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using StackExchange.Redis;
 
 namespace DaprIoT.LocalRuntime.Tests.State;
 
@@ -45,19 +44,25 @@ public sealed class PrivateRedisServer : IAsyncDisposable
         _process.ErrorDataReceived += (_, _) => { };
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
+        // A plain PING on a socket: a client library's connect would wait out its own connect timeout while the
+        // server is still starting, longer than the whole wait on a busy machine.
         await Poll.UntilAsync(async () =>
         {
             try
             {
-                await using var client = await TestRedis.ConnectAsync(Endpoint);
-                await client.GetDatabase().PingAsync();
-                return true;
+                using var socket = new TcpClient();
+                await socket.ConnectAsync(IPAddress.Loopback, Port, cancellationToken);
+                var stream = socket.GetStream();
+                await stream.WriteAsync("PING\r\n"u8.ToArray(), cancellationToken);
+                var reply = new byte[7];
+                var read = await stream.ReadAsync(reply, cancellationToken);
+                return read >= 5 && reply.AsSpan(0, 5).SequenceEqual("+PONG"u8);
             }
-            catch (RedisConnectionException)
+            catch (SocketException)
             {
                 return false;
             }
-        }, cancellationToken);
+        }, cancellationToken, TimeSpan.FromSeconds(30));
     }
 
     private async Task StopAsync()
