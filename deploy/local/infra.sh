@@ -22,7 +22,8 @@ start() {
   fi
   if ! listening 1883; then
     # Started as root, mosquitto would switch to the mosquitto user, who cannot write under our data folder.
-    printf 'listener 1883 127.0.0.1\nallow_anonymous true\nmax_connections -1\nuser %s\npid_file %s\n' \
+    # set_tcp_nodelay: without it Nagle's algorithm stalls QoS 1 deliveries waiting on acknowledgements.
+    printf 'listener 1883 127.0.0.1\nallow_anonymous true\nmax_connections -1\nset_tcp_nodelay true\nuser %s\npid_file %s\n' \
       "$(id -un)" "$data/mosquitto.pid" > "$data/mosquitto.conf"
     mosquitto -c "$data/mosquitto.conf" -d
     wait_for 1883 mosquitto 10

@@ -105,7 +105,9 @@ public sealed partial class InfrastructureLauncher(string dataDirectory, ILogger
                 var config = Path.Combine(folder, "mosquitto.conf");
                 await File.WriteAllTextAsync(config,
                     // `user`: started as root, mosquitto would switch to the mosquitto user, who cannot write the folder.
-                    $"listener {need.Port} 127.0.0.1\nallow_anonymous true\nuser {Environment.UserName}\npersistence true\npersistence_location {folder}/\n",
+                    // `set_tcp_nodelay`: without it Nagle's algorithm holds back small packets (a publish waiting on the
+                    // acknowledgement of the one before), which cuts a QoS 1 subscriber's rate several times over.
+                    $"listener {need.Port} 127.0.0.1\nallow_anonymous true\nuser {Environment.UserName}\nset_tcp_nodelay true\npersistence true\npersistence_location {folder}/\n",
                     cancellationToken);
                 info.ArgumentList.Add("-c");
                 info.ArgumentList.Add(config);

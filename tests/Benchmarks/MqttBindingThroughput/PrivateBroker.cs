@@ -43,6 +43,7 @@ public sealed class PrivateBroker : IAsyncDisposable
             max_connections -1
             persistence false
             upgrade_outgoing_qos {(upgradeOutgoingQos ? "true" : "false")}
+            set_tcp_nodelay true
             log_dest stderr
             log_type error
             log_type warning
