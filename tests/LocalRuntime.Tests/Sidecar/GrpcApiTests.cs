@@ -58,11 +58,8 @@ public sealed class GrpcApiTests
     public async Task State_round_trips_through_the_sdk_and_an_etag_mismatch_makes_try_save_return_false()
     {
         var ct = TestContext.Current.CancellationToken;
-        var appId = $"grpc-{Guid.NewGuid():N}";
-        await using var app = await RecordingApp.StartAsync(cancellationToken: ct);
-        await using var runtime = await InProcessRuntime.StartAsync(RunFile(appId, app.Port), Resources, cancellationToken: ct);
-        await runtime.WaitHealthyAsync(ct);
-        using var dapr = Client(runtime, appId);
+        await using var sidecar = await OneApp.StartAsync(ct);
+        using var dapr = sidecar.Client();
 
         await dapr.SaveStateAsync("statestore", "order", new Order("o-1", 3), cancellationToken: ct);
         var (order, etag) = await dapr.GetStateAndETagAsync<Order>("statestore", "order", cancellationToken: ct);
@@ -71,7 +68,7 @@ public sealed class GrpcApiTests
         var savedWithStaleEtag = await dapr.TrySaveStateAsync("statestore", "order", order with { Quantity = 5 }, etag, cancellationToken: ct);
         var bulk = await dapr.GetBulkStateAsync("statestore", ["order"], parallelism: null, cancellationToken: ct);
         // Written over gRPC, read over HTTP: one store behind both doors.
-        var overHttp = await runtime.Client.GetStringAsync($"{runtime.Url(appId)}/v1.0/state/statestore/order", ct);
+        var overHttp = await sidecar.Runtime.Client.GetStringAsync($"{sidecar.Runtime.Url(sidecar.AppId)}/v1.0/state/statestore/order", ct);
         await dapr.DeleteStateAsync("statestore", "order", cancellationToken: ct);
         var deleted = await dapr.GetStateAsync<Order?>("statestore", "order", cancellationToken: ct);
 
@@ -89,11 +86,8 @@ public sealed class GrpcApiTests
     public async Task A_transaction_applies_every_operation()
     {
         var ct = TestContext.Current.CancellationToken;
-        var appId = $"grpc-{Guid.NewGuid():N}";
-        await using var app = await RecordingApp.StartAsync(cancellationToken: ct);
-        await using var runtime = await InProcessRuntime.StartAsync(RunFile(appId, app.Port), Resources, cancellationToken: ct);
-        await runtime.WaitHealthyAsync(ct);
-        using var dapr = Client(runtime, appId);
+        await using var sidecar = await OneApp.StartAsync(ct);
+        using var dapr = sidecar.Client();
         await dapr.SaveStateAsync("statestore", "old", "x", cancellationToken: ct);
 
         await dapr.ExecuteStateTransactionAsync("statestore",
@@ -110,11 +104,8 @@ public sealed class GrpcApiTests
     public async Task Errors_carry_daprds_status_codes_and_messages()
     {
         var ct = TestContext.Current.CancellationToken;
-        var appId = $"grpc-{Guid.NewGuid():N}";
-        await using var app = await RecordingApp.StartAsync(cancellationToken: ct);
-        await using var runtime = await InProcessRuntime.StartAsync(RunFile(appId, app.Port), Resources, cancellationToken: ct);
-        await runtime.WaitHealthyAsync(ct);
-        using var dapr = Client(runtime, appId);
+        await using var sidecar = await OneApp.StartAsync(ct);
+        using var dapr = sidecar.Client();
 
         var unknownStore = await Assert.ThrowsAsync<DaprException>(() => dapr.GetStateAsync<string>("nostore", "k", cancellationToken: ct));
         var unknownPubsub = await Assert.ThrowsAsync<DaprException>(() => dapr.PublishEventAsync("nopubsub", "t", "x", ct));
@@ -188,18 +179,15 @@ public sealed class GrpcApiTests
     public async Task A_method_dapr_local_does_not_serve_answers_unimplemented_naming_it()
     {
         var ct = TestContext.Current.CancellationToken;
-        var appId = $"grpc-{Guid.NewGuid():N}";
-        await using var app = await RecordingApp.StartAsync(cancellationToken: ct);
-        await using var runtime = await InProcessRuntime.StartAsync(RunFile(appId, app.Port), Resources, cancellationToken: ct);
-        await runtime.WaitHealthyAsync(ct);
-        using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{runtime.Sidecar(appId).Settings.GrpcPort}");
+        await using var sidecar = await OneApp.StartAsync(ct);
+        using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{sidecar.Runtime.Sidecar(sidecar.AppId).Settings.GrpcPort}");
         var client = new global::Dapr.Client.Autogen.Grpc.v1.Dapr.DaprClient(channel);
 
         var metadata = await client.GetMetadataAsync(new global::Dapr.Client.Autogen.Grpc.v1.GetMetadataRequest(), cancellationToken: ct);
         var unimplemented = await Assert.ThrowsAsync<RpcException>(async () =>
             await client.TryLockAlpha1Async(new global::Dapr.Client.Autogen.Grpc.v1.TryLockRequest { StoreName = "lock" }, cancellationToken: ct));
 
-        Assert.Equal(appId, metadata.Id);
+        Assert.Equal(sidecar.AppId, metadata.Id);
         Assert.Equal(StatusCode.Unimplemented, unimplemented.StatusCode);
         Assert.Contains("TryLockAlpha1", unimplemented.Status.Detail);
     }
@@ -267,6 +255,31 @@ public sealed class GrpcApiTests
         Assert.StartsWith("application/json", response.ContentType);
         Assert.Equal("200", headers.GetValue("dapr-http-status"));
         Assert.Equal(StatusCode.NotFound, missing.StatusCode);
+    }
+
+    /// <summary>One app (a <see cref="RecordingApp"/>) and its sidecar, healthy, with the store and pub/sub above.</summary>
+    private sealed class OneApp(RecordingApp app, InProcessRuntime runtime, string appId) : IAsyncDisposable
+    {
+        public InProcessRuntime Runtime => runtime;
+
+        public string AppId => appId;
+
+        public static async Task<OneApp> StartAsync(CancellationToken ct)
+        {
+            var appId = $"grpc-{Guid.NewGuid():N}";
+            var app = await RecordingApp.StartAsync(cancellationToken: ct);
+            var runtime = await InProcessRuntime.StartAsync(RunFile(appId, app.Port), Resources, cancellationToken: ct);
+            await runtime.WaitHealthyAsync(ct);
+            return new OneApp(app, runtime, appId);
+        }
+
+        public DaprClient Client() => GrpcApiTests.Client(runtime, appId);
+
+        public async ValueTask DisposeAsync()
+        {
+            await runtime.DisposeAsync();
+            await app.DisposeAsync();
+        }
     }
 
     private static RpcException Rpc(DaprException e) => Assert.IsType<RpcException>(e.InnerException);
