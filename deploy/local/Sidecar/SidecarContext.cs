@@ -49,5 +49,7 @@ public sealed class SidecarContext
     public required IServiceProvider Services { get; init; }
 
     /// <summary>The runtime's clock: every wait and deadline goes through it, so tests can move time.</summary>
-    public TimeProvider Clock => Services.GetService<TimeProvider>() ?? TimeProvider.System;
+    public TimeProvider Clock => _clock ??= Services.GetService<TimeProvider>() ?? TimeProvider.System;
+
+    private TimeProvider? _clock;
 }

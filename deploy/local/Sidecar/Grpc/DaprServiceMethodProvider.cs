@@ -68,11 +68,7 @@ internal sealed class DaprServiceMethodProvider(GrpcApi api, SidecarSettings set
                 context.AddServerStreamingMethod(method, metadata, (_, _, _, call) => Refuse(call, name));
                 break;
             case MethodType.ClientStreaming:
-                context.AddClientStreamingMethod(method, metadata, async (_, _, call) =>
-                {
-                    await Refuse(call, name);
-                    return new TResponse();
-                });
+                context.AddClientStreamingMethod(method, metadata, (_, _, call) => Refuse<TResponse>(call, name));
                 break;
             default:
                 context.AddDuplexStreamingMethod(method, metadata, (_, _, _, call) => Refuse(call, name));
@@ -80,7 +76,9 @@ internal sealed class DaprServiceMethodProvider(GrpcApi api, SidecarSettings set
         }
     }
 
-    private Task Refuse(ServerCallContext call, string name)
+    private Task Refuse(ServerCallContext call, string name) => Refuse<bool>(call, name);
+
+    private Task<T> Refuse<T>(ServerCallContext call, string name)
     {
         Authorize(call);
         throw Unimplemented(name);
