@@ -140,7 +140,9 @@ public sealed partial class ServiceInvoker(AppRegistry registry, ILogger logger)
         catch (Exception e) when (e is HttpRequestException or TimeoutException or CircuitBreakerOpenException)
         {
             InvokeFailed(logger, caller.AppId, targetAppId, e.Message);
-            throw DirectInvokeFailed(targetAppId, e is TimeoutException ? $"timeout after {policies!.Timeout!.Value.TotalMilliseconds} ms (resiliency policy)" : e.Message);
+            throw DirectInvokeFailed(targetAppId, e is TimeoutException && policies?.Timeout is { } limit
+                ? $"timeout after {limit.TotalMilliseconds} ms (resiliency policy)"
+                : e.Message);
         }
     }
 
