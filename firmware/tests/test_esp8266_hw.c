@@ -1,6 +1,9 @@
-/* test_esp8266_hw.c: the ESP8266 port's SDK-free hardware arithmetic. */
+/* test_esp8266_hw.c: the ESP8266 port's hardware layer on the host: its SDK-free arithmetic, and
+ * its PWM and MQTT glue against fakes of the SDK's calls (fake_sdk/). */
 #include "../ports/esp8266/main/hw.h"
+#include "../ports/esp8266/main/light.h"
 #include "check.h"
+#include "fake_sdk.h"
 
 static void light_duties_follow_brightness_and_colour(void)
 {
@@ -37,9 +40,45 @@ static void the_ntc_table_reads_temperatures_and_faults(void)
     CHECK(rising);
 }
 
+static void pwm_phases_are_set_before_the_first_start(void)
+{
+    fake_sdk_reset();
+    CHECK(light_init(12, 14) == ESP_OK);
+    CHECK(fake_sdk.pwm_calls == 3);
+    CHECK_STR(fake_sdk.pwm_log[0], "init");
+    CHECK_STR(fake_sdk.pwm_log[1], "phases");
+    CHECK_STR(fake_sdk.pwm_log[2], "start");
+    CHECK(fake_sdk.phases_set && fake_sdk.phases[0] == 0.0f && fake_sdk.phases[1] == 0.0f);
+
+    CHECK(light_set(true, 50, 4000) == ESP_OK);
+    CHECK(fake_sdk.pwm_calls == 5);
+    CHECK_STR(fake_sdk.pwm_log[3], "duties");
+    CHECK_STR(fake_sdk.pwm_log[4], "start");
+}
+
+static void pwm_errors_are_returned_and_stop_the_sequence(void)
+{
+    fake_sdk_reset();
+    fake_sdk.pwm_fail_at = 2; /* pwm_set_phases */
+    CHECK(light_init(12, 14) == ESP_FAIL);
+    CHECK(fake_sdk.pwm_calls == 2); /* never started with unset phases */
+
+    fake_sdk_reset();
+    fake_sdk.pwm_fail_at = 1; /* pwm_init */
+    CHECK(light_init(12, 14) == ESP_FAIL);
+    CHECK(fake_sdk.pwm_calls == 1);
+
+    fake_sdk_reset();
+    fake_sdk.pwm_fail_at = 1; /* pwm_set_duties */
+    CHECK(light_set(true, 100, 2700) == ESP_FAIL);
+    CHECK(fake_sdk.pwm_calls == 1);
+}
+
 int main(void)
 {
     RUN(light_duties_follow_brightness_and_colour);
     RUN(the_ntc_table_reads_temperatures_and_faults);
+    RUN(pwm_phases_are_set_before_the_first_start);
+    RUN(pwm_errors_are_returned_and_stop_the_sequence);
     return check_summary();
 }

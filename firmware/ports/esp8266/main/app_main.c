@@ -10,7 +10,6 @@
 
 #include "driver/adc.h"
 #include "driver/gpio.h"
-#include "driver/pwm.h"
 #include "esp_event.h"
 #include "esp_log.h"
 #include "esp_system.h"
@@ -25,6 +24,7 @@
 
 #include "device.h"
 #include "hw.h"
+#include "light.h"
 
 static const char *TAG = "dapriot";
 
@@ -79,10 +79,9 @@ static fw_err_t port_publish(void *ctx, const char *topic, const char *payload, 
 static void port_set_light(void *ctx, bool on, uint8_t brightness_pct, uint16_t color_temp_k)
 {
     (void)ctx;
-    uint32_t duties[2];
-    hw_light_duties(on, brightness_pct, color_temp_k, &duties[0], &duties[1]);
-    pwm_set_duties(duties);
-    pwm_start();
+    esp_err_t err = light_set(on, brightness_pct, color_temp_k);
+    if (err != ESP_OK)
+        ESP_LOGE(TAG, "PWM: %s", esp_err_to_name(err));
 }
 
 static void port_set_heater(void *ctx, bool on)
@@ -228,10 +227,7 @@ static void start_wifi(void)
 static void start_hardware(void)
 {
     if (DEVICE_TYPE == FW_TYPE_LIGHTBULB) {
-        uint32_t pins[2] = {CONFIG_DAPRIOT_PWM_WARM_GPIO, CONFIG_DAPRIOT_PWM_COLD_GPIO};
-        uint32_t duties[2] = {0, 0};
-        ESP_ERROR_CHECK(pwm_init(HW_PWM_PERIOD_US, duties, 2, pins));
-        ESP_ERROR_CHECK(pwm_start());
+        ESP_ERROR_CHECK(light_init(CONFIG_DAPRIOT_PWM_WARM_GPIO, CONFIG_DAPRIOT_PWM_COLD_GPIO));
         app.port.set_light = port_set_light;
     } else {
         gpio_config_t relay = {.pin_bit_mask = 1ULL << CONFIG_DAPRIOT_RELAY_GPIO, .mode = GPIO_MODE_OUTPUT};
