@@ -2,15 +2,14 @@
  *
  * Wi-Fi station -> MQTT (esp-mqtt) -> the portable core. A light bulb drives two PWM channels
  * (warm and cold white); a sous-vide cooker drives a heater relay and reads an NTC probe on A0.
- * The boot counter lives in NVS and grows on every start. Only the app task touches the core:
- * the MQTT task just queues its events, so no lock is held across an esp-mqtt call. Settings:
- * `idf.py menuconfig`, "DaprIoT device". */
+ * The boot counter lives in NVS and grows on every start. Only the app task touches the core,
+ * and it never calls esp-mqtt: the MQTT task queues its events for it, and a send task makes the
+ * blocking publish calls (mqtt_port.h). Settings: `idf.py menuconfig`, "DaprIoT device". */
 #include <stdio.h>
 #include <string.h>
 
 #include "driver/adc.h"
 #include "driver/gpio.h"
-#include "driver/pwm.h"
 #include "esp_event.h"
 #include "esp_log.h"
 #include "esp_system.h"
@@ -25,6 +24,8 @@
 
 #include "device.h"
 #include "hw.h"
+#include "light.h"
+#include "mqtt_port.h"
 
 static const char *TAG = "dapriot";
 
@@ -38,20 +39,11 @@ static const char *TAG = "dapriot";
 
 #define TICK_MS 100
 
-/* An MQTT event, copied out of the MQTT task for the app task. */
-typedef struct {
-    esp_mqtt_event_id_t id;
-    int msg_id;
-    uint16_t len;
-    char data[FW_PAYLOAD_MAX + 1];
-} app_event_t;
-
 /* The port's own state: one device per chip. */
 static struct {
     fw_device_t dev;
     fw_port_t port;
-    esp_mqtt_client_handle_t mqtt;
-    QueueHandle_t events;
+    mqtt_port_t mqtt;
     char id[FW_DEVICE_ID_MAX + 1];
     char will_topic[FW_TOPIC_MAX];
     char will[FW_REPORT_MAX];
@@ -65,24 +57,12 @@ static uint32_t port_now(void *ctx)
     return (uint32_t)(esp_timer_get_time() / 1000);
 }
 
-static fw_err_t port_publish(void *ctx, const char *topic, const char *payload, size_t len, uint8_t qos, bool retain,
-                             int32_t *mid)
-{
-    (void)ctx;
-    int id = esp_mqtt_client_publish(app.mqtt, topic, payload, (int)len, qos, retain);
-    if (id < 0)
-        return FW_ERR_OFFLINE;
-    *mid = id;
-    return FW_OK;
-}
-
 static void port_set_light(void *ctx, bool on, uint8_t brightness_pct, uint16_t color_temp_k)
 {
     (void)ctx;
-    uint32_t duties[2];
-    hw_light_duties(on, brightness_pct, color_temp_k, &duties[0], &duties[1]);
-    pwm_set_duties(duties);
-    pwm_start();
+    esp_err_t err = light_set(on, brightness_pct, color_temp_k);
+    if (err != ESP_OK)
+        ESP_LOGE(TAG, "PWM: %s", esp_err_to_name(err));
 }
 
 static void port_set_heater(void *ctx, bool on)
@@ -114,68 +94,40 @@ static uint32_t next_boot(void)
     return boot;
 }
 
-/* Runs in the MQTT task: copy, queue, return. A full queue drops the event; the platform re-sends
- * an unacknowledged command and a lost PUBACK only means a re-send after the next reconnect. */
+/* Runs in the MQTT task. */
 static esp_err_t on_mqtt(esp_mqtt_event_handle_t ev)
 {
-    app_event_t e = {.id = ev->event_id, .msg_id = ev->msg_id, .len = 0};
-    switch (ev->event_id) {
-    case MQTT_EVENT_CONNECTED:
-    case MQTT_EVENT_DISCONNECTED:
-    case MQTT_EVENT_PUBLISHED:
-        break;
-    case MQTT_EVENT_DATA:
-        /* A payload larger than the MQTT buffer arrives in pieces; only the first is passed on,
-         * and the length it claims (over FW_PAYLOAD_MAX) makes the core ack it as too_large. */
-        if (ev->current_data_offset != 0)
-            return ESP_OK;
-        if (ev->total_data_len > FW_PAYLOAD_MAX) {
-            e.len = FW_PAYLOAD_MAX + 1;
-            memset(e.data, ' ', e.len);
-        } else {
-            e.len = (uint16_t)ev->data_len;
-            memcpy(e.data, ev->data, e.len);
-        }
-        break;
-    default: return ESP_OK;
-    }
-    xQueueSend(app.events, &e, 0);
+    mqtt_port_on_mqtt(&app.mqtt, ev);
     return ESP_OK;
-}
-
-static void handle(const app_event_t *e)
-{
-    switch (e->id) {
-    case MQTT_EVENT_CONNECTED:
-        esp_mqtt_client_subscribe(app.mqtt, app.cmd_topic, 1);
-        fw_device_on_connect(&app.dev, &app.port);
-        ESP_LOGI(TAG, "%s online", app.id);
-        break;
-    case MQTT_EVENT_DISCONNECTED:
-        fw_device_on_disconnect(&app.dev);
-        ESP_LOGW(TAG, "broker connection lost; esp-mqtt reconnects");
-        break;
-    case MQTT_EVENT_PUBLISHED: fw_device_on_published(&app.dev, e->msg_id); break;
-    case MQTT_EVENT_DATA: fw_device_on_command(&app.dev, &app.port, e->data, e->len); break;
-    default: break;
-    }
 }
 
 static void app_task(void *arg)
 {
     (void)arg;
-    static app_event_t e; /* one event in flight; kept off the task stack */
+    static mqtt_port_event_t e; /* one event in flight; kept off the task stack */
     uint32_t next_tick = port_now(NULL);
     for (;;) {
         uint32_t now = port_now(NULL);
         int32_t wait = (int32_t)(next_tick - now);
-        if (wait > 0 && xQueueReceive(app.events, &e, pdMS_TO_TICKS(wait)) == pdTRUE) {
-            handle(&e);
+        if (wait > 0 && xQueueReceive(app.mqtt.events, &e, pdMS_TO_TICKS(wait)) == pdTRUE) {
+            mqtt_port_handle(&app.mqtt, &app.dev, &app.port, &e);
+            if (e.kind == MQTT_PORT_EV_CONNECTED)
+                ESP_LOGI(TAG, "%s online", app.id);
+            else if (e.kind == MQTT_PORT_EV_DISCONNECTED)
+                ESP_LOGW(TAG, "broker connection lost; esp-mqtt reconnects");
             continue;
         }
         fw_device_tick(&app.dev, &app.port);
         next_tick = port_now(NULL) + TICK_MS;
     }
+}
+
+/* Waits on the network for as long as esp-mqtt makes it, so that the app task never does. */
+static void send_task(void *arg)
+{
+    (void)arg;
+    for (;;)
+        mqtt_port_send_next(&app.mqtt, portMAX_DELAY);
 }
 
 static void start_mqtt(void)
@@ -191,11 +143,13 @@ static void start_mqtt(void)
         .lwt_qos = 1,
         .lwt_retain = 1,
         .keepalive = 60,
+        .reconnect_timeout_ms = MQTT_PORT_RECONNECT_MS,
         .buffer_size = 1024,
         .event_handle = on_mqtt,
     };
-    app.mqtt = esp_mqtt_client_init(&cfg);
-    esp_mqtt_client_start(app.mqtt);
+    app.mqtt.client = esp_mqtt_client_init(&cfg);
+    app.mqtt.cmd_topic = app.cmd_topic;
+    esp_mqtt_client_start(app.mqtt.client);
 }
 
 static void on_wifi(void *arg, esp_event_base_t base, int32_t id, void *data)
@@ -204,7 +158,7 @@ static void on_wifi(void *arg, esp_event_base_t base, int32_t id, void *data)
     (void)data;
     if (base == WIFI_EVENT && (id == WIFI_EVENT_STA_START || id == WIFI_EVENT_STA_DISCONNECTED)) {
         esp_wifi_connect(); /* the SDK retries with its own pacing */
-    } else if (base == IP_EVENT && id == IP_EVENT_STA_GOT_IP && !app.mqtt) {
+    } else if (base == IP_EVENT && id == IP_EVENT_STA_GOT_IP && !app.mqtt.client) {
         start_mqtt();
     }
 }
@@ -228,10 +182,7 @@ static void start_wifi(void)
 static void start_hardware(void)
 {
     if (DEVICE_TYPE == FW_TYPE_LIGHTBULB) {
-        uint32_t pins[2] = {CONFIG_DAPRIOT_PWM_WARM_GPIO, CONFIG_DAPRIOT_PWM_COLD_GPIO};
-        uint32_t duties[2] = {0, 0};
-        ESP_ERROR_CHECK(pwm_init(HW_PWM_PERIOD_US, duties, 2, pins));
-        ESP_ERROR_CHECK(pwm_start());
+        ESP_ERROR_CHECK(light_init(CONFIG_DAPRIOT_PWM_WARM_GPIO, CONFIG_DAPRIOT_PWM_COLD_GPIO));
         app.port.set_light = port_set_light;
     } else {
         gpio_config_t relay = {.pin_bit_mask = 1ULL << CONFIG_DAPRIOT_RELAY_GPIO, .mode = GPIO_MODE_OUTPUT};
@@ -252,7 +203,10 @@ void app_main(void)
         err = nvs_flash_init();
     }
     ESP_ERROR_CHECK(err);
-    app.events = xQueueCreate(4, sizeof(app_event_t));
+    if (!mqtt_port_init(&app.mqtt)) {
+        ESP_LOGE(TAG, "out of memory for the MQTT queues");
+        return;
+    }
     if (CONFIG_DAPRIOT_DEVICE_ID[0]) {
         strncpy(app.id, CONFIG_DAPRIOT_DEVICE_ID, FW_DEVICE_ID_MAX);
     } else {
@@ -261,7 +215,8 @@ void app_main(void)
         snprintf(app.id, sizeof(app.id), ID_PREFIX "%02x%02x%02x", mac[3], mac[4], mac[5]);
     }
     app.port.now_ms = port_now;
-    app.port.publish = port_publish;
+    app.port.publish = mqtt_port_publish;
+    app.port.ctx = &app.mqtt;
     start_hardware();
     fw_device_config_t cfg = {DEVICE_TYPE, app.id, next_boot(), CONFIG_DAPRIOT_TELEMETRY_MS, CONFIG_DAPRIOT_HEARTBEAT_S,
                               0, 1};
@@ -273,5 +228,6 @@ void app_main(void)
     fw_device_cmd_topic(&app.dev, app.cmd_topic, sizeof(app.cmd_topic));
     ESP_LOGI(TAG, "%s %s, boot %u", fw_type_name(DEVICE_TYPE), app.id, (unsigned)app.dev.boot);
     xTaskCreate(app_task, "dapriot", 4096, NULL, 5, NULL);
+    xTaskCreate(send_task, "dapriot-tx", 4096, NULL, 5, NULL);
     start_wifi();
 }
