@@ -209,9 +209,6 @@ public static class WireCodec
             {
                 if (online && !v[f].Present)
                     return Missing(spec, f);
-            }
-            foreach (int f in (ReadOnlySpan<int>)[PresenceHeartbeat, PresenceFw])
-            {
                 if (!online && v[f].Present)
                     return Unknown(spec, f);
             }
@@ -230,16 +227,11 @@ public static class WireCodec
         }
         else if (spec == Specs.SousVideCommand)
         {
-            // Fields each command takes, as a range of field indexes; the others must be absent.
-            (int from, int to) = Specs.SousVideCommands[v[CommandName].Number] switch
-            {
-                "set" => (CookerHeater, CookerTarget),
-                "startProgram" => (CookerTarget, CookerDuration),
-                _ => (0, -1),
-            };
-            if (from == CookerHeater && FirstPresent(v, CookerHeater, CookerTarget) < 0)
+            string name = Specs.SousVideCommands[v[CommandName].Number];
+            // A set needs at least one of its fields, a startProgram both of its own ...
+            if (name == "set" && FirstPresent(v, CookerHeater, CookerTarget) < 0)
                 return Missing(spec, CookerHeater);
-            if (from == CookerTarget)
+            if (name == "startProgram")
             {
                 foreach (int f in (ReadOnlySpan<int>)[CookerTarget, CookerDuration])
                 {
@@ -247,6 +239,13 @@ public static class WireCodec
                         return Missing(spec, f);
                 }
             }
+            // ... and no command takes a field outside its own range of field indexes.
+            (int from, int to) = name switch
+            {
+                "set" => (CookerHeater, CookerTarget),
+                "startProgram" => (CookerTarget, CookerDuration),
+                _ => (0, -1),
+            };
             for (int f = CookerHeater; f <= CookerDuration; f++)
             {
                 if (v[f].Present && (f < from || f > to))
