@@ -182,7 +182,7 @@ public static class WireCodec
     {
         if (payload.Length > MaxPayloadBytes)
             return new WireError(WireErrorCode.TooLarge, null);
-        return JsonTokenizer.TryTokenize(payload, tokens, out _, out var error) ? null : new WireError(error, null);
+        return JsonTokenizer.TryTokenize(payload, tokens, out var error) ? null : new WireError(error, null);
     }
 
     /// <summary>The rules that span fields, which the field lists cannot say.</summary>
