@@ -19,7 +19,7 @@ internal struct JsonToken
     /// <summary>First byte; for a string, the byte after the opening quote.</summary>
     public int Start;
 
-    /// <summary>Length in bytes; for a string, without the quotes and with escapes as written.</summary>
+    /// <summary>Length in bytes of a string, number or literal; for a string, without the quotes and with escapes as written.</summary>
     public int Length;
 
     /// <summary>Objects: key/value pairs; arrays: elements.</summary>
@@ -56,11 +56,10 @@ internal ref struct JsonTokenizer
     }
 
     /// <summary>Fills <paramref name="tokens"/> from <paramref name="json"/>; token 0 is the top-level object.</summary>
-    public static bool TryTokenize(ReadOnlySpan<byte> json, Span<JsonToken> tokens, out int count, out WireErrorCode error)
+    public static bool TryTokenize(ReadOnlySpan<byte> json, Span<JsonToken> tokens, out WireErrorCode error)
     {
         var tokenizer = new JsonTokenizer(json, tokens);
         bool ok = tokenizer.ParseDocument();
-        count = tokenizer._count;
         error = tokenizer._error;
         return ok;
     }
@@ -139,7 +138,7 @@ internal ref struct JsonTokenizer
         if (self < 0)
             return -1;
         byte close = isObject ? (byte)'}' : (byte)']';
-        int start = _pos++;
+        _pos++;
         SkipWhitespace();
         if (_pos < _json.Length && _json[_pos] == close)
         {
@@ -174,7 +173,6 @@ internal ref struct JsonTokenizer
                     return FailIndex(WireErrorCode.BadJson);
             }
         }
-        _tokens[self].Length = _pos - start;
         _tokens[self].Next = _count;
         // Decoders disagree on which of two equal keys wins, so an object that repeats one is ambiguous.
         if (isObject && HasDuplicateKeys(self))

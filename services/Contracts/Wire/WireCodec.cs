@@ -17,11 +17,11 @@ public static class WireCodec
 
     // Field indexes in the specs (MessageSpecs.cs), for the rules that span fields.
     private const int AckId = 2, AckOk = 3, AckError = 4, AckMessage = 5;
-    private const int PresenceSeq = 1, PresenceStatus = 2, PresenceHeartbeat = 3, PresenceFw = 4;
+    private const int PresenceSeq = 1, PresenceStatusField = 2, PresenceHeartbeat = 3, PresenceFw = 4;
     private const int CommandIdField = 0, CommandName = 1;
     private const int BulbPower = 2, BulbBrightness = 3, BulbColorTemp = 4;
     private const int CookerHeater = 2, CookerTarget = 3, CookerDuration = 4;
-    private const int CookerProgram = 5, ProgramDuration = 6, ProgramElapsed = 7, ProgramPhase = 8;
+    private const int CookerProgram = 5, ProgramDuration = 6, ProgramElapsed = 7, ProgramPhaseField = 8;
 
     /// <summary>Decodes a device → platform message; the topic's type and kind say which one.</summary>
     public static DecodeResult<DeviceMessage> DecodeReport(DeviceType type, MessageKind kind, ReadOnlySpan<byte> payload)
@@ -106,7 +106,7 @@ public static class WireCodec
                 if (m.Program is { } p)
                 {
                     v[CookerProgram].Present = true;
-                    (v[ProgramDuration], v[ProgramElapsed], v[ProgramPhase]) = (Of(p.DurationS), Of(p.ElapsedS), Of((int)p.Phase));
+                    (v[ProgramDuration], v[ProgramElapsed], v[ProgramPhaseField]) = (Of(p.DurationS), Of(p.ElapsedS), Of((int)p.Phase));
                 }
                 break;
             case SousVideTelemetry m:
@@ -123,13 +123,13 @@ public static class WireCodec
                 break;
             case DevicePresence m:
                 spec = Specs.Presence;
-                (v[0], v[1], v[PresenceStatus]) = (Of(m.Boot), Of(m.Seq), Of((int)m.Status));
+                (v[0], v[1], v[PresenceStatusField]) = (Of(m.Boot), Of(m.Seq), Of((int)m.Status));
                 (v[PresenceHeartbeat], v[PresenceFw]) = (Optional(m.HeartbeatS), Of(m.Fw));
                 break;
             default:
                 throw new ArgumentException($"{message.GetType().Name} is not a message of the protocol", nameof(message));
         }
-        return Write(spec, v, message);
+        return Write(spec, v, message, nameof(message));
     }
 
     /// <summary>
@@ -172,7 +172,7 @@ public static class WireCodec
                 throw new ArgumentException($"{command.GetType().Name} is not a command of the protocol", nameof(command));
         }
         v[CommandName] = Of(Array.IndexOf(spec.Fields[CommandName].Names!, name));
-        return Write(spec, v, command);
+        return Write(spec, v, command, nameof(command));
     }
 
     /// <summary>A command id: 1–40 characters of <c>A-Z a-z 0-9 . _ : -</c> (a UUID fits).</summary>
@@ -182,7 +182,7 @@ public static class WireCodec
     {
         if (payload.Length > MaxPayloadBytes)
             return new WireError(WireErrorCode.TooLarge, null);
-        return JsonTokenizer.TryTokenize(payload, tokens, out _, out var error) ? null : new WireError(error, null);
+        return JsonTokenizer.TryTokenize(payload, tokens, out var error) ? null : new WireError(error, null);
     }
 
     /// <summary>The rules that span fields, which the field lists cannot say.</summary>
@@ -204,14 +204,11 @@ public static class WireCodec
         }
         else if (spec == Specs.Presence)
         {
-            bool online = v[PresenceStatus].Number == (int)Wire.PresenceStatus.Online;
+            bool online = v[PresenceStatusField].Number == (int)PresenceStatus.Online;
             foreach (int f in (ReadOnlySpan<int>)[PresenceHeartbeat, PresenceFw])
             {
                 if (online && !v[f].Present)
                     return Missing(spec, f);
-            }
-            foreach (int f in (ReadOnlySpan<int>)[PresenceHeartbeat, PresenceFw])
-            {
                 if (!online && v[f].Present)
                     return Unknown(spec, f);
             }
@@ -230,16 +227,11 @@ public static class WireCodec
         }
         else if (spec == Specs.SousVideCommand)
         {
-            // Fields each command takes, as a range of field indexes; the others must be absent.
-            (int from, int to) = Specs.SousVideCommands[v[CommandName].Number] switch
-            {
-                "set" => (CookerHeater, CookerTarget),
-                "startProgram" => (CookerTarget, CookerDuration),
-                _ => (0, -1),
-            };
-            if (from == CookerHeater && FirstPresent(v, CookerHeater, CookerTarget) < 0)
+            string name = Specs.SousVideCommands[v[CommandName].Number];
+            // A set needs at least one of its fields, a startProgram both of its own ...
+            if (name == "set" && FirstPresent(v, CookerHeater, CookerTarget) < 0)
                 return Missing(spec, CookerHeater);
-            if (from == CookerTarget)
+            if (name == "startProgram")
             {
                 foreach (int f in (ReadOnlySpan<int>)[CookerTarget, CookerDuration])
                 {
@@ -247,6 +239,13 @@ public static class WireCodec
                         return Missing(spec, f);
                 }
             }
+            // ... and no command takes a field outside its own range of field indexes.
+            (int from, int to) = name switch
+            {
+                "set" => (CookerHeater, CookerTarget),
+                "startProgram" => (CookerTarget, CookerDuration),
+                _ => (0, -1),
+            };
             for (int f = CookerHeater; f <= CookerDuration; f++)
             {
                 if (v[f].Present && (f < from || f > to))
@@ -277,7 +276,7 @@ public static class WireCodec
             UInt(v[0]), UInt(v[1]), v[AckId].Text, v[AckOk].Number != 0,
             v[AckError].Present ? WireNames.ErrorCodeNames[v[AckError].Number] : null, v[AckMessage].Text),
         (_, MessageKind.Presence) => new DevicePresence(
-            UInt(v[0]), UInt(v[1]), (PresenceStatus)v[PresenceStatus].Number,
+            UInt(v[0]), UInt(v[1]), (PresenceStatus)v[PresenceStatusField].Number,
             v[PresenceHeartbeat].Present ? (int)v[PresenceHeartbeat].Number : null, v[PresenceFw].Text),
         (DeviceType.LightBulb, MessageKind.State) => new LightBulbState(
             UInt(v[0]), UInt(v[1]), v[2].Number != 0, (int)v[3].Number, (int)v[4].Number),
@@ -285,7 +284,7 @@ public static class WireCodec
         (DeviceType.SousVide, MessageKind.State) => new SousVideState(
             UInt(v[0]), UInt(v[1]), v[2].Number != 0, Temperature(v[3]), Temperature(v[4]),
             v[CookerProgram].Present
-                ? new SousVideProgram((int)v[ProgramDuration].Number, (int)v[ProgramElapsed].Number, (ProgramPhase)v[ProgramPhase].Number)
+                ? new SousVideProgram((int)v[ProgramDuration].Number, (int)v[ProgramElapsed].Number, (ProgramPhase)v[ProgramPhaseField].Number)
                 : null),
         _ => new SousVideTelemetry(UInt(v[0]), UInt(v[1]), UInt(v[2]), Temperature(v[3]), v[4].Number != 0),
     };
@@ -318,10 +317,10 @@ public static class WireCodec
         };
     }
 
-    private static byte[] Write(MessageSpec spec, ReadOnlySpan<FieldValue> values, object source)
+    private static byte[] Write(MessageSpec spec, ReadOnlySpan<FieldValue> values, object source, string paramName)
     {
         if ((Validate(spec, values) ?? CheckRules(spec, values)) is { } error)
-            throw new ArgumentException($"{source.GetType().Name} breaks the protocol: {error}", source is DeviceCommand ? "command" : "message");
+            throw new ArgumentException($"{source.GetType().Name} breaks the protocol: {error}", paramName);
         var writer = new CanonicalWriter(stackalloc byte[CanonicalWriter.Capacity]);
         writer.WriteObject(spec, values);
         return writer.Written.ToArray();

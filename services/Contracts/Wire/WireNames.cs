@@ -44,7 +44,7 @@ public static class WireNames
     public static bool TryParseErrorCode(string name, out WireErrorCode code)
     {
         int i = Array.IndexOf(ErrorCodeNames, name);
-        code = (WireErrorCode)Math.Max(i, 0);
+        code = i >= 0 ? (WireErrorCode)i : default;
         return i >= 0;
     }
 
