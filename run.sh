@@ -12,5 +12,7 @@ deploy/local/prerequisites.sh
 echo "Building the firmware simulator and the services..."
 cmake -S firmware -B firmware/build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build firmware/build -j "$(nproc)" --target dapriot-devices >/dev/null
-dotnet build deploy/local/LocalRuntime.csproj -c Release -nologo -clp:ErrorsOnly -v quiet
+for project in deploy/local/LocalRuntime.csproj services/LightBulb/LightBulb.csproj services/SousVide/SousVide.csproj; do
+  dotnet build "$project" -c Release -nologo -clp:ErrorsOnly -v quiet
+done
 exec dotnet deploy/local/bin/Release/net10.0/dapr-local.dll -f . --dashboard-port "$port"

@@ -1,4 +1,5 @@
 using Dapr.Client;
+using DaprIoT.Contracts;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
@@ -29,10 +30,14 @@ public static class ServiceDefaultsExtensions
     /// <summary>Readiness: the process and its Dapr sidecar can do work. Kubernetes withholds traffic while it fails.</summary>
     public const string ReadinessPath = "/readyz";
 
+    /// <summary>Metrics in the Prometheus text format, for a scraper (or a person with curl).</summary>
+    public const string MetricsPath = "/metrics";
+
     private const string ReadyTag = "ready";
 
     /// <summary>
-    /// OpenTelemetry traces and metrics (ASP.NET Core, HttpClient, gRPC client, .NET runtime), exported over OTLP when
+    /// OpenTelemetry traces and metrics (ASP.NET Core, HttpClient, gRPC client, .NET runtime, the platform's own
+    /// <c>DaprIoT.*</c> meters), metrics served for Prometheus on <see cref="MetricsPath"/>, all exported over OTLP when
     /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set (and only then, so a developer machine without a collector stays
     /// quiet); RFC 7807 ProblemDetails for every error response; health checks; and <see cref="DaprClient"/>, which
     /// finds its sidecar through <c>DAPR_HTTP_PORT</c> / <c>DAPR_GRPC_PORT</c> as under daprd.
@@ -51,13 +56,16 @@ public static class ServiceDefaultsExtensions
                 .AddSource("Grpc.Net.Client"))
             .WithMetrics(metrics => metrics
                 .AddMeter(serviceName)
+                // The platform's own meters (DaprIoT.Devices, ...).
+                .AddMeter("DaprIoT.*")
+                .AddPrometheusExporter()
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation());
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"])) telemetry.UseOtlpExporter();
 
         builder.Services.AddProblemDetails();
-        builder.Services.AddDaprClient();
+        builder.Services.AddDaprClient(client => client.UseJsonSerializationOptions(ContractJson.Options));
         builder.Services.AddHealthChecks()
             .AddCheck("self", () => HealthCheckResult.Healthy())
             .AddCheck<DaprSidecarHealthCheck>("dapr-sidecar", tags: [ReadyTag]);
@@ -74,6 +82,7 @@ public static class ServiceDefaultsExtensions
         app.UseStatusCodePages();
         app.MapHealthChecks(LivenessPath, new HealthCheckOptions { Predicate = check => !check.Tags.Contains(ReadyTag) });
         app.MapHealthChecks(ReadinessPath);
+        app.MapPrometheusScrapingEndpoint(MetricsPath);
         return app;
     }
 }

@@ -1,0 +1,220 @@
+using System.Text;
+using Dapr.Actors.Runtime;
+using DaprIoT.Contracts;
+using DaprIoT.Contracts.Devices;
+using DaprIoT.Contracts.Events;
+using DaprIoT.Contracts.Wire;
+using DaprIoT.DeviceTwins.Broker;
+using DaprIoT.DeviceTwins.Model;
+using DaprIoT.DeviceTwins.Twin;
+using Microsoft.Extensions.Logging;
+
+namespace DaprIoT.DeviceTwins.Actors;
+
+/// <summary>
+/// A device's actor: it owns the device's twin, applies what the device reports, carries users' commands to it and
+/// watches its presence. Dapr runs one activation per device and one call at a time, so nothing here locks. The twin
+/// is read back from the actor's state on every activation; the rules are in <see cref="TwinEngine"/>, and this class
+/// carries out what they decide: send commands through the MQTT output binding, publish <c>device-events</c>, save,
+/// and keep the reminders (command re-sends, heartbeat watch) that make it all survive restarts.
+/// </summary>
+public abstract class DeviceActor(ActorHost host, DeviceModel model, DeviceActorServices services) : Actor(host), IDeviceActor, IRemindable
+{
+    private const string TwinKey = "twin";
+    private const string CommandReminder = "commands";
+    private const string HeartbeatReminder = "heartbeat";
+    private const string PresenceTimer = "presence-settle";
+
+    private TwinEngine? _engine;
+
+    protected DeviceModel Model { get; } = model;
+    protected DeviceActorServices Services { get; } = services;
+    protected string DeviceId => Id.GetId();
+    protected TwinEngine Engine => _engine ?? throw new InvalidOperationException("the actor is not activated");
+    protected TwinState Twin => Engine.Twin;
+    protected DateTimeOffset Now => Services.Time.GetUtcNow();
+
+    protected override async Task OnActivateAsync()
+    {
+        var saved = await StateManager.TryGetStateAsync<TwinState>(TwinKey);
+        _engine = new TwinEngine(Model, Services.Options, saved.HasValue ? saved.Value : new TwinState());
+        Engine.Activated(Now);
+    }
+
+    public async Task<ProvisionResult> Provision(ProvisionRequest request)
+    {
+        var errors = new List<FieldError>();
+        if (!DeviceTopic.IsValidDeviceId(DeviceId)) errors.Add(new FieldError("deviceId", "must be 1 to 32 characters of A-Z, a-z, 0-9, _ and -"));
+        if (string.IsNullOrWhiteSpace(request.Owner)) errors.Add(new FieldError("owner", "is required"));
+        ValidateName(request.Name, errors);
+        if (errors.Count > 0) return new ProvisionResult(false, DeviceId, null, null, errors);
+
+        var password = BrokerAccounts.NewPassword();
+        await Services.Broker.CreateDeviceAsync(Model, DeviceId, password);
+        var update = new TwinUpdate();
+        Engine.Provision(request.Owner, request.Name.Trim(), update);
+        await CarryOutAsync(update);
+        return new ProvisionResult(true, DeviceId, DeviceId, password, []);
+    }
+
+    public async Task Remove()
+    {
+        if (!Twin.Provisioned) return;
+        await Services.Broker.DeleteDeviceAsync(Model, DeviceId);
+        foreach (var reminder in new[] { CommandReminder, HeartbeatReminder })
+            await UnregisterReminderAsync(reminder);
+        await OnRemovingAsync();
+        Twin.Version++;
+        var removed = Engine.View(DeviceId) with { Provisioned = false };
+        await PublishAsync([DeviceChanges.Removed], removed);
+        await StateManager.TryRemoveStateAsync(TwinKey);
+        _engine = new TwinEngine(Model, Services.Options, new TwinState());
+    }
+
+    public async Task<OperationResult> Rename(RenameRequest request)
+    {
+        var errors = new List<FieldError>();
+        if (!Twin.Provisioned) errors.Add(new FieldError("deviceId", $"no {Model.TypeName} {DeviceId} is provisioned"));
+        ValidateName(request.Name, errors);
+        if (errors.Count > 0) return new OperationResult(false, errors);
+        var update = new TwinUpdate();
+        Engine.Rename(request.Name.Trim(), update);
+        await CarryOutAsync(update);
+        return OperationResult.Success;
+    }
+
+    public Task<DeviceTwinView> GetTwin() => Task.FromResult(Engine.View(DeviceId));
+
+    public async Task<IngestResult> Ingest(DeviceReport report)
+    {
+        if (!Twin.Provisioned) return new IngestResult(IngestOutcome.Rejected, "not_provisioned");
+        if (report.Kind is MessageKind.Telemetry or MessageKind.Cmd) return new IngestResult(IngestOutcome.Rejected, "bad_topic");
+        var decoded = WireCodec.DecodeReport(Model.Type, report.Kind, Encoding.UTF8.GetBytes(report.Payload));
+        if (!decoded.Ok) return new IngestResult(IngestOutcome.Rejected, decoded.Error!.CodeName);
+
+        var update = Engine.Apply(decoded.Value!, report.ReceivedAt, new TwinUpdate());
+        if (decoded.Value is not DeviceAck and not DevicePresence && update.Outcome == IngestOutcome.Applied)
+            await OnStateAppliedAsync(decoded.Value!, report.ReceivedAt, update);
+        await CarryOutAsync(update);
+        return new IngestResult(update.Outcome, update.Reason);
+    }
+
+    public async Task<IngestResult> Heartbeat(DeviceHeartbeat heartbeat)
+    {
+        if (!Twin.Provisioned) return new IngestResult(IngestOutcome.Rejected, "not_provisioned");
+        var update = Engine.Heard(new MessageOrder(heartbeat.Boot, heartbeat.Seq), heartbeat.ReceivedAt, new TwinUpdate());
+        await CarryOutAsync(update);
+        return new IngestResult(IngestOutcome.Applied);
+    }
+
+    public async Task ReceiveReminderAsync(string reminderName, byte[] state, TimeSpan dueTime, TimeSpan period)
+    {
+        var update = new TwinUpdate();
+        switch (reminderName)
+        {
+            case CommandReminder:
+                Twin.CommandReminderAt = null;
+                update.Save = true;
+                Engine.RetryDue(Now, update);
+                break;
+            case HeartbeatReminder:
+                if (!Engine.CheckHeartbeat(Now, update)) await UnregisterReminderAsync(HeartbeatReminder);
+                break;
+            default:
+                await OnReminderAsync(reminderName, update);
+                break;
+        }
+
+        await CarryOutAsync(update);
+    }
+
+    /// <summary>Timer callback: a presence change held back by damping is told now, if it still holds.</summary>
+    public async Task AnnouncePresence(byte[]? state)
+    {
+        var update = new TwinUpdate();
+        Engine.AnnouncePresence(Now, update);
+        await CarryOutAsync(update);
+    }
+
+    /// <summary>Validates a patch and issues it as a <c>set</c> command.</summary>
+    protected async Task<CommandResult> SetDesiredAsync(IEnumerable<KeyValuePair<string, System.Text.Json.JsonElement?>> patch)
+    {
+        if (!Twin.Provisioned) return NotProvisioned();
+        var (values, errors) = Model.Validate(patch);
+        if (errors.Count > 0) return new CommandResult(false, null, errors);
+        return await IssueAsync(DeviceModel.SetCommand, values);
+    }
+
+    protected async Task<CommandResult> IssueAsync(string name, IReadOnlyDictionary<string, System.Text.Json.JsonElement> values, Action<CommandRecord, TwinUpdate>? andThen = null)
+    {
+        var update = new TwinUpdate();
+        var command = Engine.Issue(name, values, Now, update);
+        andThen?.Invoke(command, update);
+        await CarryOutAsync(update);
+        return new CommandResult(true, command.Id, []);
+    }
+
+    protected CommandResult NotProvisioned() =>
+        new(false, null, [new FieldError("deviceId", $"no {Model.TypeName} {DeviceId} is provisioned")]);
+
+    /// <summary>A device type's own reaction to a newer reported state (a cooker's program progress).</summary>
+    protected virtual Task OnStateAppliedAsync(DeviceMessage state, DateTimeOffset receivedAt, TwinUpdate update) => Task.CompletedTask;
+
+    /// <summary>A device type's own reminders.</summary>
+    protected virtual Task OnReminderAsync(string reminderName, TwinUpdate update) => Task.CompletedTask;
+
+    /// <summary>A device type's own schedules to cancel when the device is removed.</summary>
+    protected virtual Task OnRemovingAsync() => Task.CompletedTask;
+
+    /// <summary>
+    /// Carries out what the twin's rules decided, in an order that loses nothing: commands go out, then the event,
+    /// then the state is saved (by the actor runtime when the call returns). A failure anywhere fails the call, the
+    /// runtime drops the unsaved state, and the caller (the binding, a reminder) tries again; the twin's ordering
+    /// makes the retry change nothing twice, though its event may be published twice with the same version.
+    /// </summary>
+    protected async Task CarryOutAsync(TwinUpdate update)
+    {
+        Engine.Commit(update);
+        foreach (var command in update.ToSend)
+        {
+            await Services.Commands.SendAsync(Model, DeviceId, Model.ToWire(command.Id, command.Name, command.Values));
+            Services.Metrics.CommandSent(Model.TypeName, command.Attempts > 1);
+        }
+
+        if (update.Changes.Count > 0) await PublishAsync(update.Changes.ToList(), Engine.View(DeviceId));
+        await ScheduleAsync(update);
+        if (update.Save) await StateManager.SetStateAsync(TwinKey, Twin);
+    }
+
+    private async Task ScheduleAsync(TwinUpdate update)
+    {
+        var now = Now;
+        if (Engine.NextCommandDue() is { } due && (Twin.CommandReminderAt is not { } scheduled || due < scheduled || scheduled < now))
+        {
+            await RegisterReminderAsync(CommandReminder, null, Positive(due - now), Timeout.InfiniteTimeSpan);
+            Twin.CommandReminderAt = due;
+            update.Save = true;
+        }
+
+        if (update.WatchHeartbeat)
+        {
+            var limit = Engine.HeartbeatLimit;
+            await RegisterReminderAsync(HeartbeatReminder, null, limit, limit);
+        }
+
+        if (update.AnnouncePresenceAt is { } announceAt)
+            await RegisterTimerAsync(PresenceTimer, nameof(AnnouncePresence), null, Positive(announceAt - now), Timeout.InfiniteTimeSpan);
+    }
+
+    private Task PublishAsync(IReadOnlyList<string> changes, DeviceTwinView twin) =>
+        Services.Dapr.PublishEventAsync(ComponentNames.PubSub, Topics.DeviceEvents,
+            new DeviceEvent(DeviceId, Model.TypeName, twin.Owner, twin.Version, Now, changes, twin));
+
+    private static void ValidateName(string? name, List<FieldError> errors)
+    {
+        if (string.IsNullOrWhiteSpace(name) || name.Trim().Length > 64)
+            errors.Add(new FieldError("name", "must be 1 to 64 characters"));
+    }
+
+    private static TimeSpan Positive(TimeSpan span) => span > TimeSpan.Zero ? span : TimeSpan.Zero;
+}

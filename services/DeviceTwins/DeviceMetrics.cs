@@ -1,0 +1,36 @@
+using System.Diagnostics.Metrics;
+
+namespace DaprIoT.DeviceTwins;
+
+/// <summary>
+/// The device services' counters (meter <see cref="MeterName"/>, exported with the service's other metrics): every
+/// device message by outcome, telemetry dropped on the way to the bus, and commands sent.
+/// </summary>
+public sealed class DeviceMetrics
+{
+    public const string MeterName = "DaprIoT.Devices";
+
+    private readonly Counter<long> _messages;
+    private readonly Counter<long> _telemetryDropped;
+    private readonly Counter<long> _commandsSent;
+
+    public DeviceMetrics(IMeterFactory meters)
+    {
+        var meter = meters.Create(MeterName);
+        _messages = meter.CreateCounter<long>("dapriot.device.messages", "{message}",
+            "Device messages received, by type, kind and outcome (applied, published, duplicate, rejected) and reason");
+        _telemetryDropped = meter.CreateCounter<long>("dapriot.telemetry.dropped", "{message}",
+            "Telemetry messages accepted from a device but not published on the bus, by reason");
+        _commandsSent = meter.CreateCounter<long>("dapriot.commands.sent", "{command}",
+            "Commands published to devices, first sends and re-sends");
+    }
+
+    public void Message(string type, string kind, string outcome, string? reason = null) =>
+        _messages.Add(1, new("type", type), new("kind", kind), new("outcome", outcome), new("reason", reason ?? ""));
+
+    public void TelemetryDropped(string type, string reason, int count) =>
+        _telemetryDropped.Add(count, new("type", type), new("reason", reason));
+
+    public void CommandSent(string type, bool resend) =>
+        _commandsSent.Add(1, new("type", type), new("resend", resend));
+}

@@ -1,0 +1,78 @@
+using System.Text.Json;
+using Dapr.Actors.Runtime;
+using DaprIoT.Contracts;
+using DaprIoT.Contracts.Wire;
+using DaprIoT.DeviceTwins.Actors;
+using DaprIoT.DeviceTwins.Broker;
+using DaprIoT.DeviceTwins.Ingestion;
+using DaprIoT.DeviceTwins.Model;
+using DaprIoT.DeviceTwins.Twin;
+using DaprIoT.ServiceDefaults;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace DaprIoT.DeviceTwins.Hosting;
+
+/// <summary>
+/// A device service is a device model and its actor type on top of the shared twin engine:
+/// <code>
+/// var builder = WebApplication.CreateBuilder(args);
+/// builder.AddDeviceService&lt;LightBulbActor, LightBulbModel&gt;();
+/// var app = builder.Build();
+/// app.MapDeviceService();
+/// app.Run();
+/// </code>
+/// </summary>
+public static class DeviceServiceExtensions
+{
+    /// <summary>The device messages that arrive through the type's MQTT input bindings, one binding each.</summary>
+    public static readonly MessageKind[] ReportKinds = [MessageKind.State, MessageKind.Telemetry, MessageKind.Ack, MessageKind.Presence];
+
+    public static WebApplicationBuilder AddDeviceService<TActor, TModel>(this WebApplicationBuilder builder)
+        where TActor : DeviceActor
+        where TModel : DeviceModel, new()
+    {
+        var model = new TModel();
+        builder.AddServiceDefaults();
+        var services = builder.Services;
+        services.TryAddSingleton(TimeProvider.System);
+        services.Configure<TwinOptions>(builder.Configuration.GetSection("Twins"));
+        services.Configure<IngestionOptions>(builder.Configuration.GetSection("Ingestion"));
+        services.AddSingleton(model);
+        services.AddSingleton<DeviceModel>(model);
+        services.AddSingleton<DeviceMetrics>();
+        services.AddSingleton<DeviceCommandSender>();
+        services.AddSingleton<BrokerAccounts>();
+        services.AddSingleton<DeviceActorServices>();
+        services.AddSingleton<RejectionLog>();
+        services.AddSingleton<HeartbeatGate>();
+        services.AddSingleton<TelemetryPublisher>();
+        services.AddHostedService(provider => provider.GetRequiredService<TelemetryPublisher>());
+        services.AddSingleton<DeviceIngestion>();
+        services.AddActors(options =>
+        {
+            options.Actors.RegisterActor<TActor>(model.ActorType);
+            // JSON both ways, with the contracts' options, so records travel as they are and an actor method can
+            // also be called with plain JSON through the sidecar.
+            options.UseJsonSerialization = true;
+            options.JsonSerializerOptions = new JsonSerializerOptions(ContractJson.Options);
+        });
+        return builder;
+    }
+
+    public static WebApplication MapDeviceService(this WebApplication app)
+    {
+        app.MapServiceDefaults();
+        app.MapActorsHandlers();
+        var model = app.Services.GetRequiredService<DeviceModel>();
+        foreach (var kind in ReportKinds)
+        {
+            app.MapPost("/" + DeviceIngestion.BindingName(model, kind),
+                (HttpRequest request, DeviceIngestion ingestion) => ingestion.HandleAsync(kind, request));
+        }
+
+        return app;
+    }
+}
