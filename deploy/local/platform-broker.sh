@@ -5,12 +5,13 @@
 #
 #   platform-broker.sh secrets SECRETS_FILE PORT
 #       Writes the platform's MQTT credentials to SECRETS_FILE (a flat JSON object a secretstores.local.file
-#       component reads), keeping passwords already there and generating the missing ones:
+#       component reads), keeping what is already there and generating what is missing:
 #         mqtt-<user>-password   and   mqtt-<user>-url = tcp://<user>:<password>@127.0.0.1:PORT
 #       for the users admin (operators and tests: full dynamic-security control, may publish and read anything)
 #       and one per device service (its Dapr app id: lightbulb, sousvide).
 #   platform-broker.sh config FOLDER PORT SECRETS_FILE
-#       Does `secrets`, then writes FOLDER/mosquitto.conf and FOLDER/dynamic-security.json. Devices provisioned
+#       Does `secrets` (the URLs now name PORT), then writes FOLDER/mosquitto.conf and
+#       FOLDER/dynamic-security.json. Devices provisioned
 #       at run time (clients and roles the plugin saved in that file) are kept; the platform's own clients and
 #       roles are rewritten from SECRETS_FILE each time, so their passwords always match it.
 #
@@ -27,8 +28,8 @@ password_hash() { # password salt-base64
     base64 -w0
 }
 
-ensure_secrets() { # file port
-  local file="$1" port="$2" json user password
+ensure_secrets() { # file port [urls: keep|replace]
+  local file="$1" port="$2" urls="${3:-keep}" json user password
   mkdir -p "$(dirname "$file")"
   json='{}'
   [ -s "$file" ] && json="$(cat "$file")"
@@ -36,8 +37,8 @@ ensure_secrets() { # file port
     password="$(jq -r --arg k "mqtt-$user-password" '.[$k] // empty' <<<"$json")"
     # Hex, so the password needs no escaping inside the URL.
     [ -n "$password" ] || password="$(openssl rand -hex 16)"
-    json="$(jq --arg u "$user" --arg p "$password" --arg url "tcp://$user:$password@127.0.0.1:$port" \
-      '.["mqtt-\($u)-password"] = $p | .["mqtt-\($u)-url"] = $url' <<<"$json")"
+    json="$(jq --arg u "$user" --arg p "$password" --arg url "tcp://$user:$password@127.0.0.1:$port" --arg urls "$urls" \
+      '.["mqtt-\($u)-password"] = $p | .["mqtt-\($u)-url"] = (if $urls == "keep" then .["mqtt-\($u)-url"] // $url else $url end)' <<<"$json")"
   done
   (umask 077 && printf '%s\n' "$json" > "$file.tmp") && mv "$file.tmp" "$file"
 }
@@ -83,7 +84,7 @@ config() { # folder port secrets-file
   done
   [ -n "$plugin" ] || { echo "mosquitto_dynamic_security.so not found: install the Debian package mosquitto (2.0 or later)" >&2; exit 1; }
   mkdir -p "$folder"
-  ensure_secrets "$secrets" "$port"
+  ensure_secrets "$secrets" "$port" replace
 
   clients="$(client admin "$(jq -r '."mqtt-admin-password"' "$secrets")" admin)"
   roles="$(admin_role)"

@@ -19,8 +19,8 @@ public sealed partial class InfrastructureLauncher(string dataDirectory, ILogger
     /// <summary>A server a component needs: which kind, where.</summary>
     public sealed record Need(string Kind, string Host, int Port, ComponentSpec Component);
 
-    /// <summary>The port the platform's components expect Mosquitto on, written into the secrets file's URLs
-    /// before the components are loaded (their <c>secretKeyRef</c>s read that file).</summary>
+    /// <summary>The port of the URLs written to a new secrets file before the components are loaded (their
+    /// <c>secretKeyRef</c>s read that file); starting Mosquitto on another port rewrites them for that port.</summary>
     public const int PlatformBrokerPort = 1883;
 
     /// <summary>The platform's MQTT credentials (<c>mqtt-admin-url</c>, <c>mqtt-lightbulb-url</c>, ...), for a
