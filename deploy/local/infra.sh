@@ -32,7 +32,8 @@ start() {
     wait_for 1883 mosquitto 10
   else
     "$here/platform-broker.sh" secrets "$secrets" 1883
-    echo "infra: a broker this script did not start listens on 127.0.0.1:1883; it is used as it is, and the platform's MQTT users and roles ($secrets) may be missing from it" >&2
+    [ -f "$data/mosquitto.pid" ] && kill -0 "$(cat "$data/mosquitto.pid")" 2>/dev/null ||
+      echo "infra: a broker this script did not start listens on 127.0.0.1:1883; it is used as it is, and the platform's MQTT users and roles ($secrets) may be missing from it" >&2
   fi
   if ! listening 5672; then
     # RabbitMQ runs as Debian sets it up (node rabbit@<host>, data in /var/lib/rabbitmq, run as the rabbitmq
