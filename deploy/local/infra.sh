@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Starts (or stops) Redis, Mosquitto and RabbitMQ on loopback for the tests, the way `dapr init` provides Redis:
-# Redis and Mosquitto keep their files under .dapr-local/infra. A server already listening on its port is used
-# as it is, and `stop` stops only what `start` started.
+# Redis and Mosquitto keep their files under .dapr-local/infra. Mosquitto is the platform's broker, set up by
+# platform-broker.sh as dapr-local sets it up (per-client credentials and ACLs, no anonymous access). A server
+# already listening on its port is used as it is, and `stop` stops only what `start` started.
 #   deploy/local/infra.sh start|stop
 set -euo pipefail
-root="$(cd "$(dirname "$0")/../.." && pwd)"
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
 data="$root/.dapr-local/infra"
+secrets="$root/.dapr-local/secrets/mqtt.json"
 mkdir -p "$data"
 
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -20,13 +23,17 @@ start() {
       --dir "$data" --pidfile "$data/redis.pid" --logfile "$data/redis.log"
     wait_for 6379 redis 10
   fi
+  # The platform's broker: dynamic-security plugin, no anonymous clients; its credentials (admin, one user per
+  # device service) are in .dapr-local/secrets/mqtt.json, written even when another broker already listens so
+  # that clients find the file (a broker without authentication ignores the credentials).
   if ! listening 1883; then
-    # Started as root, mosquitto would switch to the mosquitto user, who cannot write under our data folder.
-    # set_tcp_nodelay: without it Nagle's algorithm stalls QoS 1 deliveries waiting on acknowledgements.
-    printf 'listener 1883 127.0.0.1\nallow_anonymous true\nmax_connections -1\nset_tcp_nodelay true\nuser %s\npid_file %s\n' \
-      "$(id -un)" "$data/mosquitto.pid" > "$data/mosquitto.conf"
+    "$here/platform-broker.sh" config "$data" 1883 "$secrets"
     mosquitto -c "$data/mosquitto.conf" -d
     wait_for 1883 mosquitto 10
+  else
+    "$here/platform-broker.sh" secrets "$secrets" 1883
+    [ -f "$data/mosquitto.pid" ] && kill -0 "$(cat "$data/mosquitto.pid")" 2>/dev/null ||
+      echo "infra: a broker this script did not start listens on 127.0.0.1:1883; it is used as it is, and the platform's MQTT users and roles ($secrets) may be missing from it" >&2
   fi
   if ! listening 5672; then
     # RabbitMQ runs as Debian sets it up (node rabbit@<host>, data in /var/lib/rabbitmq, run as the rabbitmq
@@ -37,7 +44,7 @@ start() {
     touch "$data/rabbitmq.started"
     wait_for 5672 rabbitmq 90
   fi
-  echo "infra: redis 127.0.0.1:6379, mosquitto 127.0.0.1:1883, rabbitmq 127.0.0.1:5672"
+  echo "infra: redis 127.0.0.1:6379, mosquitto 127.0.0.1:1883 (credentials in $secrets), rabbitmq 127.0.0.1:5672"
 }
 
 stop() {

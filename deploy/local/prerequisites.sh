@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  redis-server mosquitto mosquitto-clients libmosquitto1 libmosquitto-dev libcjson-dev rabbitmq-server
+  redis-server mosquitto mosquitto-clients libmosquitto1 libmosquitto-dev libcjson-dev rabbitmq-server jq curl openssl
   build-essential cmake clang libclang-rt-14-dev gcc-xtensa-lx106 picolibc-xtensa-lx106-elf chromium
 )
 missing=()

@@ -2,6 +2,7 @@ using System.Globalization;
 using DaprIoT.LocalRuntime.Components;
 using DaprIoT.LocalRuntime.PubSub;
 using DaprIoT.LocalRuntime.Resiliency;
+using DaprIoT.LocalRuntime.Secrets;
 using YamlDotNet.RepresentationModel;
 
 namespace DaprIoT.LocalRuntime.Configuration;
@@ -13,7 +14,11 @@ namespace DaprIoT.LocalRuntime.Configuration;
 /// </summary>
 public sealed partial class ResourceLoader(ILogger logger, string? @namespace = null)
 {
-    public ResourceSet Load(IEnumerable<string> folders)
+    /// <param name="appId">The app the resources are loaded for: <c>secretKeyRef</c>s are resolved only in the
+    /// components it may use (others may name secrets only their own apps can read). Null: in every component.</param>
+    /// <param name="appDirectory">The app's folder, from which a <c>secretstores.local.file</c> component reads a
+    /// relative <c>secretsFile</c> (as the secrets API reads it). Null: the current directory.</param>
+    public ResourceSet Load(IEnumerable<string> folders, string? appId = null, string? appDirectory = null)
     {
         var components = new List<ComponentSpec>();
         var subscriptions = new List<SubscriptionSpec>();
@@ -72,7 +77,9 @@ public sealed partial class ResourceLoader(ILogger logger, string? @namespace = 
             throw new ConfigurationException(second.SourceFile, "metadata.name",
                 $"component '{duplicate.Key}' is also defined in {duplicate.First().SourceFile}");
         }
-        return new ResourceSet(ResolveSecrets(components, pendingSecrets), subscriptions, resiliencies, configurations);
+        var resolved = ResolveSecrets(components, pendingSecrets.Where(p => appId is null || components.First(c => c.Name == p.Component).IsVisibleTo(appId)),
+            appDirectory ?? Environment.CurrentDirectory);
+        return new ResourceSet(resolved, subscriptions, resiliencies, configurations);
     }
 
     /// <summary>Reads the file named by <c>configFilePath</c>: its first Configuration document.</summary>
@@ -109,7 +116,7 @@ public sealed partial class ResourceLoader(ILogger logger, string? @namespace = 
             if (entry.Find("secretKeyRef") is not null)
             {
                 if (secretStore is null)
-                    throw entry.Error("secretKeyRef", $"component '{name}' metadata '{key}': secret stores are not supported by the local runtime except secretstores.local.env; set auth.secretStore to such a component or give a value");
+                    throw entry.Error("secretKeyRef", $"component '{name}' metadata '{key}': secret stores are not supported by the local runtime except secretstores.local.env and secretstores.local.file; set auth.secretStore to such a component or give a value");
                 pendingSecrets.Add((entry, name, secretStore));
                 continue;
             }
@@ -134,19 +141,39 @@ public sealed partial class ResourceLoader(ILogger logger, string? @namespace = 
         };
     }
 
-    /// <summary>secretKeyRef values are read from a <c>secretstores.local.env</c> component: the secret name is an env var.</summary>
-    private static List<ComponentSpec> ResolveSecrets(List<ComponentSpec> components, List<(YamlMap Entry, string Component, string Store)> pending)
+    /// <summary>
+    /// secretKeyRef values come from the component named by <c>auth.secretStore</c>, a <c>secretstores.local.env</c>
+    /// (the secret name is an environment variable) or <c>secretstores.local.file</c> store, opened as the secrets
+    /// API opens it. <c>key</c> picks one value of the secret and defaults to its name, as in daprd.
+    /// </summary>
+    private static List<ComponentSpec> ResolveSecrets(List<ComponentSpec> components,
+        IEnumerable<(YamlMap Entry, string Component, string Store)> pending, string appDirectory)
     {
+        var opened = new Dictionary<string, ISecretStore>(StringComparer.Ordinal);
         foreach (var (entry, componentName, storeName) in pending)
         {
             var store = components.FirstOrDefault(c => c.Name == storeName);
-            if (store is null || store.Type != "secretstores.local.env")
-                throw entry.Error("secretKeyRef", $"component '{componentName}': auth.secretStore '{storeName}' is not a secretstores.local.env component in the same resources (other secret stores are not supported)");
-            var secretName = entry.Map("secretKeyRef")?.RequiredString("name")
-                ?? throw entry.Error("secretKeyRef", "must be a mapping with name and key");
-            var prefix = store.GetString("prefix") ?? "";
-            var value = Environment.GetEnvironmentVariable(prefix + secretName)
-                ?? throw entry.Error("secretKeyRef", $"component '{componentName}': secret '{secretName}' (environment variable '{prefix + secretName}') is not set");
+            if (store is null || store.Type is not ("secretstores.local.env" or "secretstores.local.file"))
+                throw entry.Error("secretKeyRef", $"component '{componentName}': auth.secretStore '{storeName}' is not a secretstores.local.env or secretstores.local.file component in the same resources (other secret stores are not supported)");
+            var reference = entry.Map("secretKeyRef") ?? throw entry.Error("secretKeyRef", "must be a mapping with name and key");
+            var secretName = reference.RequiredString("name");
+            string value;
+            if (store.Type == "secretstores.local.env")
+            {
+                var prefix = store.GetString("prefix") ?? "";
+                value = Environment.GetEnvironmentVariable(prefix + secretName)
+                    ?? throw entry.Error("secretKeyRef", $"component '{componentName}': secret '{secretName}' (environment variable '{prefix + secretName}') is not set");
+            }
+            else
+            {
+                if (!opened.TryGetValue(storeName, out var files)) opened[storeName] = files = SecretStores.Open(store, appDirectory);
+                var secretsFile = Path.GetFullPath(store.GetRequiredString("secretsFile"), appDirectory);
+                var values = files.GetAll().GetValueOrDefault(secretName)
+                    ?? throw entry.Error("secretKeyRef", $"component '{componentName}': secret '{secretName}' is not in {secretsFile} (secret store '{storeName}')");
+                var key = reference.String("key") is { Length: > 0 } k ? k : secretName;
+                value = values.GetValueOrDefault(key)
+                    ?? throw entry.Error("secretKeyRef", $"component '{componentName}': secret '{secretName}' in {secretsFile} (secret store '{storeName}') has no key '{key}'");
+            }
             var index = components.FindIndex(c => c.Name == componentName);
             var target = components[index];
             var metadata = new Dictionary<string, string>(target.Metadata, StringComparer.OrdinalIgnoreCase)

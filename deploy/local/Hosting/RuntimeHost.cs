@@ -48,23 +48,29 @@ public sealed partial class RuntimeHost : IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var @namespace = Environment.GetEnvironmentVariable("NAMESPACE") is { Length: > 0 } ns ? ns : null;
+        Directory.CreateDirectory(_options.DataDirectory);
+        if (_options.Infrastructure == InfrastructureMode.Auto)
+        {
+            _infrastructure = new InfrastructureLauncher(_options.DataDirectory, _loggerFactory.CreateLogger("dapr-local.infra"));
+            // Before loading: components may read the broker's credentials from this file through secretKeyRef.
+            await _infrastructure.EnsureSecretsAsync(cancellationToken);
+        }
         var loader = new ResourceLoader(_loggerFactory.CreateLogger("dapr-local.resources"), @namespace);
         var resources = new Dictionary<string, ResourceSet>(StringComparer.Ordinal);
         var plans = new List<(AppDefinition App, ResourceSet Resources, DaprConfiguration Config)>();
         foreach (var app in _runFile.Apps)
         {
-            var key = string.Join('\n', app.ResourcesPaths);
-            if (!resources.TryGetValue(key, out var set)) resources[key] = set = loader.Load(app.ResourcesPaths);
+            // Per app: secretKeyRefs resolve in the components the app may use, relative to its folder.
+            var key = string.Join('\n', [app.AppId, app.AppDirPath, .. app.ResourcesPaths]);
+            if (!resources.TryGetValue(key, out var set)) resources[key] = set = loader.Load(app.ResourcesPaths, app.AppId, app.AppDirPath);
             var config = app.ConfigFilePath is { } file
                 ? ResourceLoader.LoadConfiguration(file)
                 : set.Configurations.FirstOrDefault() ?? DaprConfiguration.Default;
             plans.Add((app, set, config));
         }
 
-        Directory.CreateDirectory(_options.DataDirectory);
-        if (_options.Infrastructure == InfrastructureMode.Auto)
+        if (_infrastructure is not null)
         {
-            _infrastructure = new InfrastructureLauncher(_options.DataDirectory, _loggerFactory.CreateLogger("dapr-local.infra"));
             var all = plans.SelectMany(p => p.Resources.ComponentsFor(p.App.AppId)).DistinctBy(c => (c.SourceFile, c.Name));
             await _infrastructure.EnsureAsync(all, cancellationToken);
         }

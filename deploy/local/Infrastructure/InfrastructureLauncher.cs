@@ -9,6 +9,8 @@ namespace DaprIoT.LocalRuntime.Infrastructure;
 /// <c>--infra auto</c>, the local counterpart of <c>dapr init</c>: for each component that needs Redis, Mosquitto or
 /// RabbitMQ on a loopback address where nothing listens yet, starts the Debian binary on that port with its data
 /// under the runtime's data folder, waits until it accepts connections, and stops it again on exit.
+/// Mosquitto is the platform's broker, set up by <c>platform-broker.sh</c> as <c>infra.sh</c> sets it up: the
+/// dynamic-security plugin, no anonymous clients, and the platform's credentials in <see cref="SecretsFile"/>.
 /// </summary>
 public sealed partial class InfrastructureLauncher(string dataDirectory, ILogger logger) : IAsyncDisposable
 {
@@ -16,6 +18,14 @@ public sealed partial class InfrastructureLauncher(string dataDirectory, ILogger
 
     /// <summary>A server a component needs: which kind, where.</summary>
     public sealed record Need(string Kind, string Host, int Port, ComponentSpec Component);
+
+    /// <summary>The port of the URLs written to a new secrets file before the components are loaded (their
+    /// <c>secretKeyRef</c>s read that file); starting Mosquitto on another port rewrites them for that port.</summary>
+    public const int PlatformBrokerPort = 1883;
+
+    /// <summary>The platform's MQTT credentials (<c>mqtt-admin-url</c>, <c>mqtt-lightbulb-url</c>, ...), for a
+    /// <c>secretstores.local.file</c> component; <c>.dapr-local/secrets/mqtt.json</c> by default.</summary>
+    public string SecretsFile => Path.Combine(dataDirectory, "secrets", "mqtt.json");
 
     /// <summary>The ports of the servers this launcher started (and will stop).</summary>
     public IReadOnlyList<int> StartedPorts => _started.Select(s => s.Need.Port).ToList();
@@ -44,12 +54,21 @@ public sealed partial class InfrastructureLauncher(string dataDirectory, ILogger
         }
     }
 
+    /// <summary>Writes <see cref="SecretsFile"/> if it is missing (keeping the passwords of one that exists), so
+    /// that components can take the broker's credentials through <c>secretKeyRef</c> before the broker first starts.</summary>
+    public Task EnsureSecretsAsync(CancellationToken cancellationToken) =>
+        RunBrokerScriptAsync(["secrets", SecretsFile, $"{PlatformBrokerPort}"], cancellationToken);
+
     public async Task EnsureAsync(IEnumerable<ComponentSpec> components, CancellationToken cancellationToken)
     {
         foreach (var need in components.Select(NeedOf).OfType<Need>().DistinctBy(n => (n.Kind, n.Port)))
         {
             if (!IsLoopback(need.Host)) continue;
-            if (await FreePorts.IsListeningAsync("127.0.0.1", need.Port, cancellationToken)) continue;
+            if (await FreePorts.IsListeningAsync("127.0.0.1", need.Port, cancellationToken))
+            {
+                if (need.Kind == "mosquitto") ForeignBroker(logger, need.Port, SecretsFile);
+                continue;
+            }
             await StartAsync(need, cancellationToken);
         }
     }
@@ -102,15 +121,9 @@ public sealed partial class InfrastructureLauncher(string dataDirectory, ILogger
                     info.ArgumentList.Add(arg);
                 break;
             case "mosquitto":
-                var config = Path.Combine(folder, "mosquitto.conf");
-                await File.WriteAllTextAsync(config,
-                    // `user`: started as root, mosquitto would switch to the mosquitto user, who cannot write the folder.
-                    // `set_tcp_nodelay`: without it Nagle's algorithm holds back small packets (a publish waiting on the
-                    // acknowledgement of the one before), which cuts a QoS 1 subscriber's rate several times over.
-                    $"listener {need.Port} 127.0.0.1\nallow_anonymous true\nuser {Environment.UserName}\nset_tcp_nodelay true\npersistence true\npersistence_location {folder}/\n",
-                    cancellationToken);
+                await RunBrokerScriptAsync(["config", folder, $"{need.Port}", SecretsFile], cancellationToken);
                 info.ArgumentList.Add("-c");
-                info.ArgumentList.Add(config);
+                info.ArgumentList.Add(Path.Combine(folder, "mosquitto.conf"));
                 break;
             default:
                 var plugins = Path.Combine(folder, "enabled_plugins");
@@ -145,6 +158,21 @@ public sealed partial class InfrastructureLauncher(string dataDirectory, ILogger
         Started(logger, need.Kind, need.Port);
     }
 
+    /// <summary>Runs <c>platform-broker.sh</c>, shipped next to the runtime (the same script <c>infra.sh</c> runs).</summary>
+    private static async Task RunBrokerScriptAsync(IEnumerable<string> arguments, CancellationToken cancellationToken)
+    {
+        var script = Path.Combine(AppContext.BaseDirectory, "platform-broker.sh");
+        var info = new ProcessStartInfo("bash") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        info.ArgumentList.Add(script);
+        foreach (var argument in arguments) info.ArgumentList.Add(argument);
+        using var process = Process.Start(info) ?? throw new InfrastructureException($"could not run {script}");
+        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var error = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        if (process.ExitCode != 0)
+            throw new InfrastructureException($"{script} {string.Join(' ', arguments)} failed (exit code {process.ExitCode}): {(await error).Trim()} {(await output).Trim()}");
+    }
+
     private static (string Host, int Port)? Split(string hostPort, int fallbackPort)
     {
         var colon = hostPort.LastIndexOf(':');
@@ -172,6 +200,9 @@ public sealed partial class InfrastructureLauncher(string dataDirectory, ILogger
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stopped {Kind} on 127.0.0.1:{Port}")]
     private static partial void Stopped(ILogger logger, string kind, int port);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A broker dapr-local did not start listens on 127.0.0.1:{Port}; it is used as it is, and the platform's MQTT users and roles ({SecretsFile}) may be missing from it")]
+    private static partial void ForeignBroker(ILogger logger, int port, string secretsFile);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "{Kind}: {Line}")]
     private static partial void ServerOutput(ILogger logger, string kind, string line);

@@ -1,5 +1,3 @@
-using DaprIoT.LocalRuntime.Components;
-using DaprIoT.LocalRuntime.Configuration;
 using DaprIoT.LocalRuntime.Sidecar;
 using Grpc.Core;
 
@@ -16,7 +14,7 @@ internal sealed class SecretsService
     public SecretsService(SidecarContext sidecar)
     {
         foreach (var component in sidecar.Components.Where(c => c.Kind == "secretstores" && c.IsVisibleTo(sidecar.AppId)))
-            _stores[component.Name] = Open(component, sidecar.AppDirectory);
+            _stores[component.Name] = SecretStores.Open(component, sidecar.AppDirectory);
     }
 
     public IReadOnlyDictionary<string, string> Get(string storeName, string key) =>
@@ -38,28 +36,6 @@ internal sealed class SecretsService
         catch (Exception e) when (e is KeyNotFoundException or IOException)
         {
             throw new DaprApiException(500, StatusCode.Internal, "ERR_SECRET_GET", failure(e.Message));
-        }
-    }
-
-    private static ISecretStore Open(ComponentSpec component, string appDirectory)
-    {
-        switch (component.Type)
-        {
-            case "secretstores.local.env":
-                return new EnvSecretStore(component.GetString("prefix") ?? "");
-            case "secretstores.local.file":
-                var path = Path.GetFullPath(component.GetRequiredString("secretsFile"), appDirectory);
-                try
-                {
-                    return new FileSecretStore(path, component.GetString("nestedSeparator") ?? ":", component.GetBool("multiValued", false));
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or System.Text.Json.JsonException)
-                {
-                    throw component.Invalid("secretsFile", $"cannot read secrets from {path}: {e.Message}");
-                }
-            default:
-                throw new ConfigurationException(component.SourceFile, $"component '{component.Name}' spec.type",
-                    $"'{component.Type}' is not a secret store this runtime provides; it provides secretstores.local.env and secretstores.local.file");
         }
     }
 }

@@ -87,7 +87,7 @@ public sealed class MqttBindingConformanceTests
           version: v1
           metadata:
             - name: url
-              value: "tcp://127.0.0.1:1883"
+              value: "{SharedMosquitto.Url}"
             - name: topic
               value: "{topic}"
             - name: consumerID

@@ -22,7 +22,7 @@ public sealed class MosquittoSubscriber : IAsyncDisposable
     {
         // Line-buffered: piped stdout is block-buffered otherwise, and the "Subscribed" line would come too late.
         var info = new ProcessStartInfo("stdbuf",
-            ["-oL", "mosquitto_sub", "-h", "127.0.0.1", "-p", "1883", "-q", "1", "-d", "-v", "-t", topicFilter, "-C", count.ToString(CultureInfo.InvariantCulture),
+            ["-oL", "mosquitto_sub", "-h", "127.0.0.1", "-p", "1883", "-u", SharedMosquitto.Username, "-P", SharedMosquitto.Password, "-q", "1", "-d", "-v", "-t", topicFilter, "-C", count.ToString(CultureInfo.InvariantCulture),
              "-W", ((int)within.TotalSeconds).ToString(CultureInfo.InvariantCulture)])
         {
             RedirectStandardOutput = true,

@@ -137,7 +137,7 @@ public sealed class DaprClientGrpcConformanceTests
                   version: v1
                   metadata:
                     - name: url
-                      value: "tcp://127.0.0.1:1883"
+                      value: "{SharedMosquitto.Url}"
                     - name: topic
                       value: "{prefix}/default"
                     - name: direction

@@ -47,7 +47,7 @@ public sealed class BindingsSidecar : IAsyncDisposable
     {
         var values = new Dictionary<string, string>
         {
-            ["url"] = "tcp://127.0.0.1:1883",
+            ["url"] = TestMqtt.SharedUrl,
             ["topic"] = topic,
             ["consumerID"] = $"test-{Guid.NewGuid():N}",
             ["cleanSession"] = "true",

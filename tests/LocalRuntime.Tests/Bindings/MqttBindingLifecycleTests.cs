@@ -15,7 +15,7 @@ public sealed class MqttBindingLifecycleTests
     {
         var client = new MqttConnection(new MqttConnectionOptions
         {
-            Host = "127.0.0.1", Port = 1883, ClientId = $"device-{Guid.NewGuid():N}", CleanSession = true,
+            Host = "127.0.0.1", Port = TestMqtt.SharedPort, Username = TestMqtt.Username, Password = TestMqtt.Password, ClientId = $"device-{Guid.NewGuid():N}", CleanSession = true,
         }, NullLogger.Instance);
         await client.ConnectAsync(Timeout, ct);
         return client;
@@ -54,7 +54,7 @@ public sealed class MqttBindingLifecycleTests
     {
         await using var client = new MqttConnection(new MqttConnectionOptions
         {
-            Host = "127.0.0.1", Port = 1883, ClientId = clientId, CleanSession = true,
+            Host = "127.0.0.1", Port = TestMqtt.SharedPort, Username = TestMqtt.Username, Password = TestMqtt.Password, ClientId = clientId, CleanSession = true,
         }, NullLogger.Instance);
         await client.ConnectAsync(Timeout, CancellationToken.None);
     }

@@ -40,7 +40,7 @@ public sealed class MqttBindingThroughTheRuntimeTests
                       type: bindings.mqtt3
                       version: v1
                       metadata:
-                        - { name: url, value: "tcp://127.0.0.1:1883" }
+                        - { name: url, value: "{{TestMqtt.SharedUrl}}" }
                         - { name: topic, value: "{{prefix}}/+/state" }
                         - { name: consumerID, value: "{uuid}" }
                         - { name: cleanSession, value: "true" }
@@ -50,7 +50,7 @@ public sealed class MqttBindingThroughTheRuntimeTests
         await runtime.WaitHealthyAsync(ct);
         await using var device = new MqttConnection(new MqttConnectionOptions
         {
-            Host = "127.0.0.1", Port = 1883, ClientId = $"bulb-{Guid.NewGuid():N}", CleanSession = true, Subscriptions = [$"{prefix}/+/cmd"],
+            Host = "127.0.0.1", Port = TestMqtt.SharedPort, Username = TestMqtt.Username, Password = TestMqtt.Password, ClientId = $"bulb-{Guid.NewGuid():N}", CleanSession = true, Subscriptions = [$"{prefix}/+/cmd"],
         }, NullLogger.Instance);
         await device.ConnectAsync(Timeout, ct);
         await device.Subscribed.WaitAsync(Timeout, ct);

@@ -15,6 +15,9 @@ public sealed class MqttConnectionTests
             Port = port,
             ClientId = clientId,
             CleanSession = true,
+            // Only the shared broker asks for a login; the tests' private brokers are anonymous.
+            Username = port == TestMqtt.SharedPort ? TestMqtt.Username : null,
+            Password = port == TestMqtt.SharedPort ? TestMqtt.Password : null,
             Subscriptions = subscriptions,
         }, NullLogger.Instance);
 
@@ -23,8 +26,8 @@ public sealed class MqttConnectionTests
     {
         var ct = TestContext.Current.CancellationToken;
         var prefix = $"test/{Guid.NewGuid():N}";
-        await using var subscriber = Client(1883, $"sub-{Guid.NewGuid():N}", $"{prefix}/+/state");
-        await using var publisher = Client(1883, $"pub-{Guid.NewGuid():N}");
+        await using var subscriber = Client(TestMqtt.SharedPort, $"sub-{Guid.NewGuid():N}", $"{prefix}/+/state");
+        await using var publisher = Client(TestMqtt.SharedPort, $"pub-{Guid.NewGuid():N}");
         await subscriber.ConnectAsync(Timeout, ct);
         await subscriber.Subscribed.WaitAsync(Timeout, ct);
         await publisher.ConnectAsync(Timeout, ct);
@@ -78,14 +81,14 @@ public sealed class MqttConnectionTests
         var clientId = $"persistent-{Guid.NewGuid():N}";
         MqttConnection Persistent() => new(new MqttConnectionOptions
         {
-            Host = "127.0.0.1", Port = 1883, ClientId = clientId, CleanSession = false, Mqtt5 = true, Subscriptions = [topic],
+            Host = "127.0.0.1", Port = TestMqtt.SharedPort, Username = TestMqtt.Username, Password = TestMqtt.Password, ClientId = clientId, CleanSession = false, Mqtt5 = true, Subscriptions = [topic],
         }, NullLogger.Instance);
         await using (var first = Persistent())
         {
             await first.ConnectAsync(Timeout, ct);
             await first.Subscribed.WaitAsync(Timeout, ct);
         }
-        await using (var publisher = Client(1883, $"pub-{Guid.NewGuid():N}"))
+        await using (var publisher = Client(TestMqtt.SharedPort, $"pub-{Guid.NewGuid():N}"))
         {
             await publisher.ConnectAsync(Timeout, ct);
             await publisher.PublishAsync(topic, "while away"u8.ToArray(), 1, false, ct);
@@ -105,7 +108,7 @@ public sealed class MqttConnectionTests
         var clientId = $"manual-ack-{Guid.NewGuid():N}";
         MqttConnection Consumer() => new(new MqttConnectionOptions
         {
-            Host = "127.0.0.1", Port = 1883, ClientId = clientId, CleanSession = false, Mqtt5 = true, AcknowledgeManually = true,
+            Host = "127.0.0.1", Port = TestMqtt.SharedPort, Username = TestMqtt.Username, Password = TestMqtt.Password, ClientId = clientId, CleanSession = false, Mqtt5 = true, AcknowledgeManually = true,
             Subscriptions = [topic],
         }, NullLogger.Instance);
         try
@@ -114,7 +117,7 @@ public sealed class MqttConnectionTests
             {
                 await first.ConnectAsync(Timeout, ct);
                 await first.Subscribed.WaitAsync(Timeout, ct);
-                await using (var publisher = Client(1883, $"pub-{Guid.NewGuid():N}"))
+                await using (var publisher = Client(TestMqtt.SharedPort, $"pub-{Guid.NewGuid():N}"))
                 {
                     await publisher.ConnectAsync(Timeout, ct);
                     await publisher.PublishAsync(topic, "left alone"u8.ToArray(), 1, false, ct);
@@ -138,7 +141,7 @@ public sealed class MqttConnectionTests
         finally
         {
             // A clean session under the same client id makes the shared broker drop the persistent one.
-            await using var forget = Client(1883, clientId);
+            await using var forget = Client(TestMqtt.SharedPort, clientId);
             await forget.ConnectAsync(Timeout, CancellationToken.None);
         }
     }
@@ -153,8 +156,8 @@ public sealed class MqttConnectionTests
         try
         {
             var topic = $"test/{Guid.NewGuid():N}/high";
-            await using var subscriber = Client(1883, $"sub-{Guid.NewGuid():N}", topic);
-            await using var publisher = Client(1883, $"pub-{Guid.NewGuid():N}");
+            await using var subscriber = Client(TestMqtt.SharedPort, $"sub-{Guid.NewGuid():N}", topic);
+            await using var publisher = Client(TestMqtt.SharedPort, $"pub-{Guid.NewGuid():N}");
             await subscriber.ConnectAsync(Timeout, ct);
             await subscriber.Subscribed.WaitAsync(Timeout, ct);
             await publisher.ConnectAsync(Timeout, ct);

@@ -10,11 +10,14 @@ public sealed class MqttInputBindingTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
-    private static async Task<MqttConnection> PublisherAsync(CancellationToken ct, int port = 1883)
+    private static async Task<MqttConnection> PublisherAsync(CancellationToken ct, int port = TestMqtt.SharedPort)
     {
         var client = new MqttConnection(new MqttConnectionOptions
         {
             Host = "127.0.0.1", Port = port, ClientId = $"device-{Guid.NewGuid():N}", CleanSession = true,
+            // Only the shared broker asks for a login; the tests' private brokers are anonymous.
+            Username = port == TestMqtt.SharedPort ? TestMqtt.Username : null,
+            Password = port == TestMqtt.SharedPort ? TestMqtt.Password : null,
         }, NullLogger.Instance);
         await client.ConnectAsync(Timeout, ct);
         return client;
@@ -151,7 +154,7 @@ public sealed class MqttInputBindingTests
             // A clean session under the same client id makes the shared broker drop the test's persistent one.
             await using var forget = new MqttConnection(new MqttConnectionOptions
             {
-                Host = "127.0.0.1", Port = 1883, ClientId = $"{consumerId}-consumer", CleanSession = true,
+                Host = "127.0.0.1", Port = TestMqtt.SharedPort, Username = TestMqtt.Username, Password = TestMqtt.Password, ClientId = $"{consumerId}-consumer", CleanSession = true,
             }, NullLogger.Instance);
             await forget.ConnectAsync(Timeout, CancellationToken.None);
         }

@@ -14,7 +14,7 @@ public sealed class MqttOutputBindingTests
     {
         var client = new MqttConnection(new MqttConnectionOptions
         {
-            Host = "127.0.0.1", Port = 1883, ClientId = $"device-{Guid.NewGuid():N}", CleanSession = true, Subscriptions = filters,
+            Host = "127.0.0.1", Port = TestMqtt.SharedPort, Username = TestMqtt.Username, Password = TestMqtt.Password, ClientId = $"device-{Guid.NewGuid():N}", CleanSession = true, Subscriptions = filters,
         }, NullLogger.Instance);
         await client.ConnectAsync(Timeout, ct);
         await client.Subscribed.WaitAsync(Timeout, ct);

@@ -248,6 +248,122 @@ public sealed class ResourceLoaderTests : IDisposable
         }
     }
 
+    private const string FileStoreAndBinding = """
+        apiVersion: dapr.io/v1alpha1
+        kind: Component
+        metadata: { name: mqtt-secrets }
+        spec:
+          type: secretstores.local.file
+          version: v1
+          metadata:
+            - { name: secretsFile, value: ../secrets/mqtt.json }
+        ---
+        apiVersion: dapr.io/v1alpha1
+        kind: Component
+        metadata: { name: bulbs }
+        spec:
+          type: bindings.mqtt3
+          version: v1
+          metadata:
+            - name: url
+              secretKeyRef: { name: mqtt-lightbulb-url, key: mqtt-lightbulb-url }
+            - { name: topic, value: dapriot/lightbulb/+/+ }
+        auth: { secretStore: mqtt-secrets }
+        scopes: [lightbulb]
+        """;
+
+    [Fact]
+    public void A_secret_key_ref_is_read_from_a_local_file_secret_store_relative_to_the_apps_folder()
+    {
+        _folder.Write("secrets/mqtt.json", """{"mqtt-lightbulb-url": "tcp://lightbulb:pw@127.0.0.1:1883"}""");
+        _folder.Write("components/c.yaml", FileStoreAndBinding);
+        var app = _folder.Folder("app");
+
+        var set = new ResourceLoader(NullLogger.Instance).Load([Path.Combine(_folder.Path, "components")], "lightbulb", app);
+
+        Assert.Equal("tcp://lightbulb:pw@127.0.0.1:1883", set.Components.Single(c => c.Name == "bulbs").Metadata["url"]);
+    }
+
+    [Fact]
+    public void A_secret_key_ref_in_a_component_the_app_may_not_use_is_not_resolved()
+    {
+        // No secrets file: resolving would fail, and must not be tried for an app outside the component's scopes.
+        var file = _folder.Write("components/c.yaml", FileStoreAndBinding);
+        var components = Path.Combine(_folder.Path, "components");
+
+        var set = new ResourceLoader(NullLogger.Instance).Load([components], "demo-devices", _folder.Folder("app"));
+
+        Assert.DoesNotContain(set.ComponentsFor("demo-devices"), c => c.Name == "bulbs");
+        var error = Assert.Throws<ConfigurationException>(() => new ResourceLoader(NullLogger.Instance).Load([components], "lightbulb", _folder.Folder("app")));
+        Assert.Equal(file, error.File);
+        Assert.Equal("component 'mqtt-secrets' spec.metadata.secretsFile", error.Field);
+        Assert.Contains(Path.Combine(_folder.Path, "secrets", "mqtt.json"), error.Problem);
+    }
+
+    [Fact]
+    public void A_file_secret_store_nests_with_its_separator_and_multi_valued_secrets_are_picked_by_key()
+    {
+        _folder.Write("secrets.json", """{"mqtt": {"lightbulb": {"url": "tcp://a", "password": "p"}}, "port": 1883}""");
+        _folder.Write("c.yaml", """
+            apiVersion: dapr.io/v1alpha1
+            kind: Component
+            metadata: { name: nested }
+            spec:
+              type: secretstores.local.file
+              version: v1
+              metadata: [{ name: secretsFile, value: secrets.json }, { name: nestedSeparator, value: "." }]
+            ---
+            apiVersion: dapr.io/v1alpha1
+            kind: Component
+            metadata: { name: multi }
+            spec:
+              type: secretstores.local.file
+              version: v1
+              metadata: [{ name: secretsFile, value: secrets.json }, { name: multiValued, value: "true" }]
+            ---
+            apiVersion: dapr.io/v1alpha1
+            kind: Component
+            metadata: { name: flat }
+            spec:
+              type: state.in-memory
+              version: v1
+              metadata:
+                - { name: url, secretKeyRef: { name: mqtt.lightbulb.url } }
+                - { name: port, secretKeyRef: { name: port, key: port } }
+            auth: { secretStore: nested }
+            ---
+            apiVersion: dapr.io/v1alpha1
+            kind: Component
+            metadata: { name: picked }
+            spec:
+              type: state.in-memory
+              version: v1
+              metadata:
+                - { name: password, secretKeyRef: { name: mqtt, key: "lightbulb:password" } }
+            auth: { secretStore: multi }
+            """);
+
+        var set = new ResourceLoader(NullLogger.Instance).Load([_folder.Path], appDirectory: _folder.Path);
+
+        Assert.Equal("tcp://a", set.Components.Single(c => c.Name == "flat").Metadata["url"]);
+        Assert.Equal("1883", set.Components.Single(c => c.Name == "flat").Metadata["port"]);
+        Assert.Equal("p", set.Components.Single(c => c.Name == "picked").Metadata["password"]);
+    }
+
+    [Fact]
+    public void A_secret_or_key_missing_from_the_secrets_file_names_the_file_and_the_field()
+    {
+        _folder.Write("secrets/mqtt.json", """{"mqtt-sousvide-url": "tcp://sousvide:pw@127.0.0.1:1883"}""");
+        var file = _folder.Write("components/c.yaml", FileStoreAndBinding);
+
+        var error = Assert.Throws<ConfigurationException>(() =>
+            new ResourceLoader(NullLogger.Instance).Load([Path.Combine(_folder.Path, "components")], "lightbulb", _folder.Folder("app")));
+
+        Assert.Equal(file, error.File);
+        Assert.Equal("spec.metadata[0].secretKeyRef", error.Field);
+        Assert.Contains($"secret 'mqtt-lightbulb-url' is not in {Path.Combine(_folder.Path, "secrets", "mqtt.json")} (secret store 'mqtt-secrets')", error.Problem);
+    }
+
     [Fact]
     public void A_metadata_value_that_is_a_mapping_is_rejected()
     {
