@@ -1,45 +1,61 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using DaprIoT.Contracts.Wire;
 using DaprIoT.DeviceTwins.Model;
 
 namespace DaprIoT.DeviceTwins.Broker;
 
 /// <summary>
 /// Devices' broker logins, kept by Mosquitto's dynamic-security plugin and changed at run time by publishing its
-/// control commands to <c>$CONTROL/dynamic-security/v1</c> through the device service's MQTT output binding (its
-/// broker user may do that and nothing more). A device logs in with client id = username = its device id; its role
-/// lets it publish only its own reports and read only its own commands. Each change is one message: the plugin runs
-/// a message's commands in order, so a re-provisioning deletes the old login and creates the new one at once.
+/// control commands to <c>$CONTROL/dynamic-security/v1</c> through the device service's MQTT output binding (the
+/// service's broker user may publish there). A device logs in with client id = username = its device id. Mosquitto
+/// 2.0 does not substitute the client id in ACL topics, so each device gets a role of its own, <c>device-{id}</c>,
+/// that lets it publish only its own reports and subscribe only to its own commands. Each change is one message: the
+/// plugin runs a message's commands in order, so provisioning removes any earlier login and creates the new one at
+/// once (a "not found" from the removal of a login that never existed is harmless).
 /// </summary>
 public sealed class BrokerAccounts(DeviceCommandSender sender)
 {
     public const string ControlTopic = "$CONTROL/dynamic-security/v1";
 
-    /// <summary>The dynamic-security role every device of a type has (created with the broker, see deploy/local).</summary>
-    public static string DeviceRole(DeviceModel model) => $"{model.TypeName}-device";
+    public static string DeviceRole(string deviceId) => $"device-{deviceId}";
 
     /// <summary>A new random password: 24 bytes, base64url, shown to the user once.</summary>
-    public static string NewPassword() => Base64Url(RandomNumberGenerator.GetBytes(24));
+    public static string NewPassword() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
-    public Task CreateDeviceAsync(DeviceModel model, string deviceId, string password) =>
-        sender.PublishAsync(model, ControlTopic, Commands(
-            new JsonObject { ["command"] = "deleteClient", ["username"] = deviceId },
+    public Task CreateDeviceAsync(DeviceModel model, string deviceId, string password)
+    {
+        var acls = new JsonArray();
+        foreach (var kind in new[] { MessageKind.State, MessageKind.Telemetry, MessageKind.Ack, MessageKind.Presence })
+            acls.Add(Acl("publishClientSend", new DeviceTopic(model.Type, deviceId, kind).ToString()));
+        acls.Add(Acl("subscribeLiteral", new DeviceTopic(model.Type, deviceId, MessageKind.Cmd).ToString()));
+        return sender.PublishAsync(model, ControlTopic, Commands(
+        [
+            .. Removal(deviceId),
+            new JsonObject { ["command"] = "createRole", ["rolename"] = DeviceRole(deviceId), ["acls"] = acls },
             new JsonObject
             {
                 ["command"] = "createClient",
                 ["username"] = deviceId,
                 ["clientid"] = deviceId,
                 ["password"] = password,
-                ["roles"] = new JsonArray(new JsonObject { ["rolename"] = DeviceRole(model) }),
-            }));
+                ["roles"] = new JsonArray(new JsonObject { ["rolename"] = DeviceRole(deviceId) }),
+            },
+        ]));
+    }
 
-    /// <summary>Deletes the login; the plugin disconnects a client whose login is deleted.</summary>
-    public Task DeleteDeviceAsync(DeviceModel model, string deviceId) =>
-        sender.PublishAsync(model, ControlTopic, Commands(new JsonObject { ["command"] = "deleteClient", ["username"] = deviceId }));
+    /// <summary>Deletes the login and its role; the plugin disconnects a client whose login is deleted.</summary>
+    public Task DeleteDeviceAsync(DeviceModel model, string deviceId) => sender.PublishAsync(model, ControlTopic, Commands(Removal(deviceId)));
 
-    private static byte[] Commands(params JsonObject[] commands) =>
+    private static JsonObject[] Removal(string deviceId) =>
+    [
+        new() { ["command"] = "deleteClient", ["username"] = deviceId },
+        new() { ["command"] = "deleteRole", ["rolename"] = DeviceRole(deviceId) },
+    ];
+
+    private static JsonObject Acl(string type, string topic) => new() { ["acltype"] = type, ["topic"] = topic, ["allow"] = true };
+
+    private static byte[] Commands(JsonObject[] commands) =>
         JsonSerializer.SerializeToUtf8Bytes(new JsonObject { ["commands"] = new JsonArray(commands) });
-
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

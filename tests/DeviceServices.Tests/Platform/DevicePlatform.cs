@@ -48,6 +48,9 @@ public sealed class DevicePlatform : IAsyncDisposable
 
     public int BrokerPort { get; }
 
+    /// <summary>The broker's admin login, for what the platform does not do itself (a test acting as an operator).</summary>
+    public (string User, string Password) BrokerAdmin => ("admin", BrokerLogins.Password("admin"));
+
     public int LightBulbPort { get; }
 
     public int SousVidePort { get; }
@@ -72,7 +75,8 @@ public sealed class DevicePlatform : IAsyncDisposable
                 Service("lightbulb", PlatformPaths.LightBulbDll, lightBulbPort, env),
                 Service("sousvide", PlatformPaths.SousVideDll, sousVidePort, env),
                 new HarnessApp(BusRecorder.AppId, recorder.Port),
-            ], Components(bus, redis.Address, brokerPort, vhost?.Name), cancellationToken, infrastructure: "auto");
+            ], Components(bus, redis.Address, brokerPort, vhost?.Name), cancellationToken,
+                files: new Dictionary<string, string> { [BrokerLogins.SecretsFile] = BrokerLogins.Json(brokerPort) }, infrastructure: "auto");
             return new DevicePlatform(runtime, redis, vhost, recorder, brokerPort, lightBulbPort, sousVidePort);
         }
         catch
@@ -150,7 +154,8 @@ public sealed class DevicePlatform : IAsyncDisposable
         new(appId, port, ["dotnet", dll, "--urls", $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}"], env);
 
     /// <summary>
-    /// The repository's components — the ones <c>./run.sh</c> loads — pointed at this platform's Redis and Mosquitto.
+    /// The repository's components — the ones <c>./run.sh</c> loads — pointed at this platform's Redis and bus. The
+    /// broker's address comes, as in <c>./run.sh</c>, from the secrets file (<see cref="BrokerLogins"/>).
     /// </summary>
     private static Dictionary<string, string> Components(Bus bus, string redisAddress, int brokerPort, string? vhost)
     {
@@ -158,7 +163,6 @@ public sealed class DevicePlatform : IAsyncDisposable
             .Append(Path.Combine(PlatformPaths.Components, bus == Bus.Redis ? "redis" : "rabbitmq", "pubsub.yaml"));
         return files.ToDictionary(file => Path.GetFileName(file), file => File.ReadAllText(file)
             .Replace("127.0.0.1:6379", redisAddress, StringComparison.Ordinal)
-            .Replace("127.0.0.1:1883", $"127.0.0.1:{brokerPort.ToString(CultureInfo.InvariantCulture)}", StringComparison.Ordinal)
             .Replace("127.0.0.1:5672\"", $"127.0.0.1:5672/{vhost}\"", StringComparison.Ordinal));
     }
 }
