@@ -101,9 +101,12 @@ public sealed class TwinEngine(DeviceModel model, TwinOptions options, TwinState
 
         if (reportedChanged) update.Changed(DeviceChanges.Reported);
 
-        // The first state after an ack shows whether the command took.
-        foreach (var command in Twin.Commands.Where(c => c.Status == CommandStatus.Received && c.AckedAt is { } acked && order > acked).ToList())
-            Conclude(command, now, update);
+        // An acknowledged command is applied once the device reports its values. The binding may deliver the state
+        // the device sent just before its ack after the ack, so a match counts whatever its order; a mismatch counts
+        // only in a state sent after the ack, which shows the command did not take.
+        foreach (var command in Twin.Commands.Where(c => c.Status == CommandStatus.Received).ToList())
+            if (AllReported(command) || (command.AckedAt is { } acked && order > acked))
+                Conclude(command, now, update);
         return update;
     }
 
@@ -121,7 +124,7 @@ public sealed class TwinEngine(DeviceModel model, TwinOptions options, TwinState
             command.AckedAt = new MessageOrder(ack.Boot, ack.Seq);
             update.Changed(DeviceChanges.Command);
             // The state may have come first: then the command is already seen to have taken.
-            if (Tracked(command).All(p => PropertySpec.SameValue(p.Property.Reported, p.Value))) Conclude(command, now, update);
+            if (AllReported(command)) Conclude(command, now, update);
         }
         else
         {
@@ -386,6 +389,8 @@ public sealed class TwinEngine(DeviceModel model, TwinOptions options, TwinState
         command.NextAttemptAt = null;
         update.Changed(DeviceChanges.Command);
     }
+
+    private bool AllReported(CommandRecord command) => Tracked(command).All(p => PropertySpec.SameValue(p.Property.Reported, p.Value));
 
     /// <summary>The properties this command still carries (a newer command may have taken some over).</summary>
     private IEnumerable<(string Name, PropertyRecord Property, JsonElement Value)> Tracked(CommandRecord command)

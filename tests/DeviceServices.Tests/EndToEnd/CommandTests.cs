@@ -1,0 +1,126 @@
+using DaprIoT.Contracts.Devices;
+using DaprIoT.DeviceServices.Tests.Platform;
+
+namespace DaprIoT.DeviceServices.Tests.EndToEnd;
+
+/// <summary>Commands a device does not answer, and a device that leaves and comes back, through real firmware.</summary>
+[Collection(EndToEndCollection.Name)]
+public sealed class CommandTests
+{
+    /// <summary>Short re-send delays and few attempts, so a case sees a command fail within seconds.</summary>
+    private static readonly Dictionary<string, string> QuickRetries = new()
+    {
+        ["Twins__CommandRetryDelay"] = "00:00:00.300",
+        ["Twins__CommandRetryMaxDelay"] = "00:00:01",
+        ["Twins__CommandMaxAttempts"] = "3",
+        // A device killed right after it connected: its last will is not taken for a replaced connection's.
+        ["Twins__TakeoverGrace"] = "00:00:00.100",
+    };
+
+    [Fact]
+    public async Task An_unacknowledged_command_is_sent_again_with_the_same_id_then_marked_failed()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var platform = await DevicePlatform.StartAsync(Bus.Redis, ct, QuickRetries);
+        var credentials = await platform.ProvisionAsync("lightbulb", "hung-", 1);
+        var device = await platform.StartDevicesAsync("lightbulb", "hung-", credentials, ct);
+        await platform.TwinUntilAsync("lightbulb", "hung-1", t => t.Properties.ContainsKey("power"), "hung-1 reports its state", ct);
+        var (admin, password) = platform.BrokerAdmin;
+        await using var watcher = await MqttTestClient.ConnectAsync(platform.BrokerPort, "watcher", admin, password, ct);
+        Assert.True(await watcher.SubscribeAsync("dapriot/lightbulb/hung-1/cmd", ct));
+
+        await device.PauseAsync();
+        var result = await platform.LightBulb("hung-1").SetDesired(new LightBulbDesired(BrightnessPct: 7));
+
+        var twin = await platform.TwinUntilAsync("lightbulb", "hung-1",
+            t => t.Commands.Any(c => c.Id == result.CommandId && c.Status == CommandStatus.Failed), "the command fails", ct);
+        var command = twin.Commands.Single(c => c.Id == result.CommandId);
+        Assert.Equal(3, command.Attempts);
+        Assert.Contains("no ack", command.Error);
+        Assert.Equal(SyncStatus.Stale, twin.Properties["brightnessPct"].Status);
+        Assert.Equal(3, watcher.Received.Count(m => m.Payload.Contains(result.CommandId!, StringComparison.Ordinal)));
+
+        // The device wakes up, takes the queued copies (the first applies, the others are acked as repeats), reports
+        // its new state: the twin sees desired and reported agree.
+        await device.ResumeAsync();
+        twin = await platform.TwinUntilAsync("lightbulb", "hung-1",
+            t => t.Properties["brightnessPct"].Reported?.GetInt32() == 7, "the late device reports brightness 7", ct);
+        Assert.Equal(SyncStatus.Applied, twin.Properties["brightnessPct"].Status);
+    }
+
+    [Fact]
+    public async Task A_command_that_turns_a_bulb_off_is_never_given_up()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var platform = await DevicePlatform.StartAsync(Bus.Redis, ct, QuickRetries);
+        var credentials = await platform.ProvisionAsync("lightbulb", "off-", 1);
+        var device = await platform.StartDevicesAsync("lightbulb", "off-", credentials, ct);
+        await platform.TwinUntilAsync("lightbulb", "off-1", t => t.Properties.ContainsKey("power"), "off-1 reports its state", ct);
+        var on = await platform.LightBulb("off-1").SetDesired(new LightBulbDesired(Power: true));
+        await platform.TwinUntilAsync("lightbulb", "off-1", t => t.Commands.Any(c => c.Id == on.CommandId && c.Status == CommandStatus.Applied), "on is applied", ct);
+
+        await device.PauseAsync();
+        var off = await platform.LightBulb("off-1").SetDesired(new LightBulbDesired(Power: false));
+        var twin = await platform.TwinUntilAsync("lightbulb", "off-1",
+            t => t.Commands.Single(c => c.Id == off.CommandId).Attempts > 4, "off is sent more often than the attempts others get", ct);
+        Assert.Equal(CommandStatus.Pending, twin.Commands.Single(c => c.Id == off.CommandId).Status);
+
+        await device.ResumeAsync();
+        twin = await platform.TwinUntilAsync("lightbulb", "off-1",
+            t => t.Commands.Single(c => c.Id == off.CommandId).Status == CommandStatus.Applied, "off is applied once the bulb answers", ct);
+        Assert.False(twin.Properties["power"].Reported!.Value.GetBoolean());
+    }
+
+    [Fact]
+    public async Task A_device_that_dies_is_offline_and_on_its_return_gets_one_resync_with_what_was_asked_meanwhile()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var platform = await DevicePlatform.StartAsync(Bus.Redis, ct, QuickRetries);
+        var credentials = await platform.ProvisionAsync("lightbulb", "away-", 1);
+        var device = await platform.StartDevicesAsync("lightbulb", "away-", credentials, ct, "--boot", "100");
+        var before = await platform.TwinUntilAsync("lightbulb", "away-1",
+            t => t.Presence.Status == PresenceState.Online && t.Properties.ContainsKey("power"), "away-1 is online", ct);
+
+        await device.KillAsync();
+        await platform.TwinUntilAsync("lightbulb", "away-1", t => t.Presence.Status == PresenceState.Offline,
+            "the last will marks it offline", ct);
+
+        var first = await platform.LightBulb("away-1").SetDesired(new LightBulbDesired(Power: true, BrightnessPct: 20));
+        var second = await platform.LightBulb("away-1").SetDesired(new LightBulbDesired(BrightnessPct: 60, ColorTempK: 3000));
+        var waiting = await platform.LightBulb("away-1").GetTwin();
+        Assert.All(waiting.Commands.Where(c => c.Id == first.CommandId || c.Id == second.CommandId), c => Assert.Equal(0, c.Attempts));
+
+        await platform.StartDevicesAsync("lightbulb", "away-", credentials, ct, "--boot", "101");
+        var twin = await platform.TwinUntilAsync("lightbulb", "away-1",
+            t => t.Presence.Status == PresenceState.Online && t.Properties.Values.All(p => p.Status == SyncStatus.Applied)
+                 && t.Properties["brightnessPct"].Reported?.GetInt32() == 60,
+            "the returning bulb converges on everything asked while it was away", ct);
+        Assert.True(twin.Presence.Epoch > before.Presence.Epoch);
+        Assert.True(twin.Properties["power"].Reported!.Value.GetBoolean());
+        Assert.Equal(3000, twin.Properties["colorTempK"].Reported!.Value.GetInt32());
+        // The two commands were taken over by one resync that carried all three values.
+        Assert.All(twin.Commands.Where(c => c.Id == first.CommandId || c.Id == second.CommandId), c => Assert.Equal(CommandStatus.Superseded, c.Status));
+        var resync = Assert.Single(twin.Commands, c => c.Status == CommandStatus.Applied && c.CreatedAt > waiting.Commands.Max(w => w.CreatedAt));
+        Assert.Equal(["brightnessPct", "colorTempK", "power"], resync.Values.Keys.Order());
+    }
+
+    [Fact]
+    public async Task Removing_a_device_deletes_its_login_and_disconnects_it()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var platform = await DevicePlatform.StartAsync(Bus.Redis, ct);
+        var credentials = await platform.ProvisionAsync("sousvide", "gone-", 1);
+        await platform.StartDevicesAsync("sousvide", "gone-", credentials, ct);
+        await platform.TwinUntilAsync("sousvide", "gone-1", t => t.Presence.Status == PresenceState.Online, "gone-1 is online", ct);
+
+        await platform.SousVide("gone-1").Remove();
+
+        Assert.False((await platform.SousVide("gone-1").GetTwin()).Provisioned);
+        var (client, refusal) = await MqttTestClient.TryConnectAsync(platform.BrokerPort, "gone-1", "gone-1", credentials["gone-1"], ct);
+        Assert.Null(client);
+        Assert.NotNull(refusal);
+        await Conformance.Tests.Harness.Eventually.UntilAsync(_ => Task.FromResult(platform.Recorder.EventsOf("gone-1")),
+            events => events.Any(e => e.Changes.Contains(Contracts.Events.DeviceChanges.Removed)), "a removed event", e => $"{e.Count} events",
+            TimeSpan.FromSeconds(10), ct);
+    }
+}
