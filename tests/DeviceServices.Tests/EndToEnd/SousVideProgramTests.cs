@@ -1,0 +1,67 @@
+using DaprIoT.Contracts.Devices;
+using DaprIoT.DeviceServices.Tests.Platform;
+
+namespace DaprIoT.DeviceServices.Tests.EndToEnd;
+
+/// <summary>Cooking programs end on time, with or without the cooker, across restarts of the service and the runtime.</summary>
+[Collection(EndToEndCollection.Name)]
+public sealed class SousVideProgramTests
+{
+    [Fact]
+    public async Task A_program_the_cooker_finishes_is_recorded_as_completed_by_the_device()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var platform = await DevicePlatform.StartAsync(Bus.Redis, ct);
+        var credentials = await platform.ProvisionAsync("sousvide", "pot-", 1);
+        await platform.StartDevicesAsync("sousvide", "pot-", credentials, ct, "--sim-speed", "100");
+        await platform.TwinUntilAsync("sousvide", "pot-1", t => t.Properties.ContainsKey("waterTempC"), "pot-1 reports its state", ct);
+
+        var start = await platform.SousVide("pot-1").StartProgram(new StartProgramRequest(25.0m, 300));
+        Assert.True(start.Ok);
+
+        var twin = await platform.TwinUntilAsync("sousvide", "pot-1", t => t.Program?.Status == ProgramStatus.Completed,
+            "the cooker reports the program done", ct, TimeSpan.FromSeconds(40));
+        Assert.Equal("device", twin.Program!.EndedBy);
+        Assert.Equal("done", twin.Program.Phase);
+        Assert.False(twin.Properties["heater"].Reported!.Value.GetBoolean());
+    }
+
+    [Fact]
+    public async Task A_program_ends_on_time_after_the_service_crashed_and_the_runtime_restarted_while_the_cooker_is_silent()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var platform = await DevicePlatform.StartAsync(Bus.Redis, ct, new Dictionary<string, string>
+        {
+            // The platform allows the cooker 3 s to reach its target before it would end the program itself.
+            ["Twins__PreheatAllowance"] = "00:00:03",
+            ["Twins__TakeoverGrace"] = "00:00:00.100",
+        });
+        var credentials = await platform.ProvisionAsync("sousvide", "pot-", 1);
+        var cooker = await platform.StartDevicesAsync("sousvide", "pot-", credentials, ct, "--boot", "200");
+        await platform.TwinUntilAsync("sousvide", "pot-1", t => t.Properties.ContainsKey("waterTempC"), "pot-1 reports its state", ct);
+
+        var start = await platform.SousVide("pot-1").StartProgram(new StartProgramRequest(80.0m, 10));
+        await platform.TwinUntilAsync("sousvide", "pot-1", t => t.Commands.Any(c => c.Id == start.CommandId && c.Status == CommandStatus.Applied),
+            "the cooker takes the program", ct);
+
+        // The cooker dies mid-program (heater on), the service crashes, the runtime restarts.
+        await cooker.KillAsync();
+        await platform.Runtime.KillAppAsync("sousvide", cancellationToken: ct);
+        await platform.Runtime.RestartAsync(ct);
+
+        var twin = await platform.TwinUntilAsync("sousvide", "pot-1", t => t.Program?.Status == ProgramStatus.Completed,
+            "the platform ends the program at its end time", ct, TimeSpan.FromSeconds(40));
+        Assert.Equal("platform", twin.Program!.EndedBy);
+        Assert.Equal(PresenceState.Offline, twin.Presence.Status);
+        var off = Assert.Single(twin.Commands, c => c.Status == CommandStatus.Pending);
+        Assert.False(off.Values["heater"].GetBoolean());
+        Assert.False(twin.Properties["heater"].Desired!.Value.GetBoolean());
+
+        // When the cooker comes back, the heater goes off.
+        await platform.StartDevicesAsync("sousvide", "pot-", credentials, ct, "--boot", "201");
+        twin = await platform.TwinUntilAsync("sousvide", "pot-1",
+            t => t.Properties["heater"].Reported?.GetBoolean() == false && t.Properties["heater"].Status == SyncStatus.Applied,
+            "the returning cooker turns its heater off", ct);
+        Assert.DoesNotContain(twin.Commands, c => c.Status == CommandStatus.Pending);
+    }
+}
