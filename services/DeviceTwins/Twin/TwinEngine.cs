@@ -109,7 +109,8 @@ public sealed class TwinEngine(DeviceModel model, TwinOptions options, TwinState
 
     private TwinUpdate ApplyAck(DeviceAck ack, DateTimeOffset now, TwinUpdate update)
     {
-        Heard(new MessageOrder(ack.Boot, ack.Seq), now, update);
+        var order = new MessageOrder(ack.Boot, ack.Seq);
+        Heard(order, now, update);
         var command = ack.Id is null ? null : Twin.Commands.FirstOrDefault(c => c.Id == ack.Id);
         if (command is null || command.Status != CommandStatus.Pending) return update.Ignore($"no command '{ack.Id}' awaits an ack");
 
@@ -118,10 +119,13 @@ public sealed class TwinEngine(DeviceModel model, TwinOptions options, TwinState
         if (ack.Ok)
         {
             command.Status = CommandStatus.Received;
-            command.AckedAt = new MessageOrder(ack.Boot, ack.Seq);
+            command.AckedAt = order;
             update.Changed(DeviceChanges.Command);
-            // The state may have come first: then the command is already seen to have taken.
-            if (Tracked(command).All(p => PropertySpec.SameValue(p.Property.Reported, p.Value))) Conclude(command, now, update);
+            // The state may have come first: then the command is already seen to have taken. And once a state from after
+            // the ack has been applied, that was the state that shows whether it took: no later one is owed.
+            if (Tracked(command).All(p => PropertySpec.SameValue(p.Property.Reported, p.Value))
+                || (Twin.LastState is { } last && last > order))
+                Conclude(command, now, update);
         }
         else
         {
