@@ -107,12 +107,12 @@ internal sealed class TwinHarness
         return harness;
     }
 
-    /// <summary>A connected cooker, heater off, target 60.0 °C, boot 1, its last message seq 2.</summary>
-    public static TwinHarness OnlineCooker(TwinOptions? options = null)
+    /// <summary>A connected cooker, heater off unless told, target 60.0 °C, boot 1, its last message seq 2.</summary>
+    public static TwinHarness OnlineCooker(TwinOptions? options = null, bool heater = false)
     {
         var harness = ForCooker(options);
         harness.Online(1, 1);
-        harness.Cooker(1, 2, heater: false);
+        harness.Cooker(1, 2, heater);
         return harness;
     }
 
