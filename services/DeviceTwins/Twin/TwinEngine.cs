@@ -235,6 +235,7 @@ public sealed class TwinEngine(DeviceModel model, TwinOptions options, TwinState
             TurnsOff = Model.TurnsOff(name, values),
         };
         Twin.Commands.Insert(0, command);
+        var takenOver = new Dictionary<string, List<string>>();
         foreach (var (property, value) in Model.Effects(name, values))
         {
             var record = Property(property);
@@ -242,8 +243,12 @@ public sealed class TwinEngine(DeviceModel model, TwinOptions options, TwinState
             record.Desired = value;
             record.Status = SyncStatus.Pending;
             record.CommandId = command.Id;
-            if (previous is not null) SupersedeIfEmpty(previous, now, update);
+            if (previous is null) continue;
+            if (!takenOver.TryGetValue(previous, out var taken)) takenOver[previous] = taken = [];
+            taken.Add(property);
         }
+
+        foreach (var (previous, properties) in takenOver) TakeOver(previous, properties, now, update);
 
         update.Changed(DeviceChanges.Desired);
         update.Changed(DeviceChanges.Command);
@@ -380,11 +385,25 @@ public sealed class TwinEngine(DeviceModel model, TwinOptions options, TwinState
         update.Changed(DeviceChanges.Command);
     }
 
-    private void SupersedeIfEmpty(string commandId, DateTimeOffset now, TwinUpdate update)
+    /// <summary>
+    /// A newer command took these properties over from an older one in flight. An older <c>set</c> that still carries
+    /// others stops carrying these, so that its re-sends do not undo the newer command; one left with nothing to
+    /// carry is superseded (and keeps its values, to show what it asked for).
+    /// </summary>
+    private void TakeOver(string commandId, List<string> properties, DateTimeOffset now, TwinUpdate update)
     {
-        if (Twin.Properties.Values.Any(p => p.CommandId == commandId)) return;
         var command = Twin.Commands.FirstOrDefault(c => c.Id == commandId);
         if (command is not { InFlight: true }) return;
+        if (Twin.Properties.Values.Any(p => p.CommandId == commandId))
+        {
+            if (command.Name != DeviceModel.SetCommand) return;
+            foreach (var property in properties) command.Values.Remove(property);
+            command.TurnsOff = Model.TurnsOff(command.Name, command.Values);
+            command.UpdatedAt = now;
+            update.Changed(DeviceChanges.Command);
+            return;
+        }
+
         command.Status = CommandStatus.Superseded;
         command.UpdatedAt = now;
         command.NextAttemptAt = null;
