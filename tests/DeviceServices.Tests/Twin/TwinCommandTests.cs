@@ -290,6 +290,53 @@ public sealed class TwinCommandTests
     }
 
     [Fact]
+    public void A_resend_of_an_older_set_does_not_carry_what_a_newer_one_took_over()
+    {
+        // The first send of the older set was lost; the newer off was taken. Re-sending the older one whole would
+        // turn the bulb back on, and the twin would then take that for a change made at the device.
+        var twin = TwinHarness.OnlineBulb();
+        twin.Bulb(1, 3, power: false);
+        var (older, _) = twin.Set("""{"power":true,"brightnessPct":80}""");
+        var (newer, _) = twin.Set("""{"power":false}""");
+        twin.Ack(1, 4, newer.Id);
+        twin.Bulb(1, 5, power: false);
+        Assert.Equal(CommandStatus.Applied, newer.Status);
+
+        twin.Time.Advance(twin.Engine.NextCommandDue()!.Value - twin.Now);
+        var resend = Assert.Single(twin.RetryDue().ToSend);
+
+        Assert.Same(older, resend);
+        Assert.Equal(new LightBulbSet(older.Id, null, 80, null), twin.Model.ToWire(resend.Id, resend.Name, resend.Values));
+        SyncAssert.Property(twin, LightBulbModel.Power, "false", "false", SyncStatus.Applied);
+    }
+
+    [Fact]
+    public void An_older_set_whose_off_was_taken_over_is_an_ordinary_command_again()
+    {
+        // Its off was overruled by a newer on: what is left (brightness) may fail like any other setting.
+        var twin = TwinHarness.OnlineBulb();
+        var (older, _) = twin.Set("""{"power":false,"brightnessPct":80}""");
+        Assert.True(older.TurnsOff);
+
+        twin.Set("""{"power":true}""");
+
+        Assert.False(older.TurnsOff);
+        Assert.Equal([LightBulbModel.BrightnessPct], older.Values.Keys);
+    }
+
+    [Fact]
+    public void A_set_superseded_whole_still_shows_everything_it_asked_for()
+    {
+        var twin = TwinHarness.OnlineBulb();
+        var (older, _) = twin.Set("""{"brightnessPct":80,"colorTempK":4000}""");
+
+        twin.Set("""{"brightnessPct":20,"colorTempK":5000}""");
+
+        Assert.Equal(CommandStatus.Superseded, older.Status);
+        Assert.Equal(["brightnessPct", "colorTempK"], older.Values.Keys.Order());
+    }
+
+    [Fact]
     public void A_received_command_can_be_superseded_before_its_state_arrives()
     {
         var twin = TwinHarness.OnlineBulb();
