@@ -420,6 +420,22 @@ public sealed class TwinCommandTests
     }
 
     [Fact]
+    public void The_twin_keeps_every_command_in_flight_and_only_the_most_recent_finished_ones()
+    {
+        var twin = TwinHarness.OnlineBulb();
+        var issued = new List<CommandRecord>();
+        for (var pct = 1; pct <= 15; pct++)
+        {
+            twin.Time.Advance(TimeSpan.FromSeconds(1));
+            issued.Add(twin.Set($$"""{"brightnessPct":{{pct}}}""").Command);
+        }
+
+        Assert.Equal(twin.Options.FinishedCommandsKept + 1, twin.Twin.Commands.Count);
+        Assert.Equal(issued.AsEnumerable().Reverse().Take(11).Select(c => c.Id), twin.Twin.Commands.Select(c => c.Id));
+        Assert.True(twin.Twin.Commands[0].InFlight);
+    }
+
+    [Fact]
     public void A_reconnect_with_nothing_pending_sends_nothing()
     {
         var twin = TwinHarness.OnlineBulb();

@@ -193,6 +193,19 @@ public sealed class TwinPresenceTests
     }
 
     [Fact]
+    public void A_device_that_never_announced_its_heartbeat_is_given_the_default_period()
+    {
+        var twin = TwinHarness.ForBulb();
+        twin.Heard(1, 5);
+
+        Assert.Equal(TimeSpan.FromSeconds(3 * twin.Options.DefaultHeartbeatS), twin.Engine.HeartbeatLimit);
+        twin.Time.Advance(twin.Engine.HeartbeatLimit);
+        Assert.True(twin.Engine.CheckHeartbeat(twin.Now, new TwinUpdate()));
+        twin.Time.Advance(Tick);
+        Assert.False(twin.Engine.CheckHeartbeat(twin.Now, new TwinUpdate()));
+    }
+
+    [Fact]
     public void Telemetry_does_not_overrule_a_last_will()
     {
         // Only silence is undone by hearing from the device; a lost connection waits for the next online.
