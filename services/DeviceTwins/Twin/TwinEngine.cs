@@ -112,7 +112,8 @@ public sealed class TwinEngine(DeviceModel model, TwinOptions options, TwinState
 
     private TwinUpdate ApplyAck(DeviceAck ack, DateTimeOffset now, TwinUpdate update)
     {
-        Heard(new MessageOrder(ack.Boot, ack.Seq), now, update);
+        var order = new MessageOrder(ack.Boot, ack.Seq);
+        Heard(order, now, update);
         var command = ack.Id is null ? null : Twin.Commands.FirstOrDefault(c => c.Id == ack.Id);
         if (command is null || command.Status != CommandStatus.Pending) return update.Ignore($"no command '{ack.Id}' awaits an ack");
 
@@ -121,10 +122,11 @@ public sealed class TwinEngine(DeviceModel model, TwinOptions options, TwinState
         if (ack.Ok)
         {
             command.Status = CommandStatus.Received;
-            command.AckedAt = new MessageOrder(ack.Boot, ack.Seq);
+            command.AckedAt = order;
             update.Changed(DeviceChanges.Command);
-            // The state may have come first: then the command is already seen to have taken.
-            if (AllReported(command)) Conclude(command, now, update);
+            // The state may have come first: then the command is already seen to have taken. And once a state from after
+            // the ack has been applied, that was the state that shows whether it took: no later one is owed.
+            if (AllReported(command) || (Twin.LastState is { } last && last > order)) Conclude(command, now, update);
         }
         else
         {
@@ -234,6 +236,7 @@ public sealed class TwinEngine(DeviceModel model, TwinOptions options, TwinState
             TurnsOff = Model.TurnsOff(name, values),
         };
         Twin.Commands.Insert(0, command);
+        var takenOver = new Dictionary<string, List<string>>();
         foreach (var (property, value) in Model.Effects(name, values))
         {
             var record = Property(property);
@@ -241,8 +244,12 @@ public sealed class TwinEngine(DeviceModel model, TwinOptions options, TwinState
             record.Desired = value;
             record.Status = SyncStatus.Pending;
             record.CommandId = command.Id;
-            if (previous is not null) SupersedeIfEmpty(previous, now, update);
+            if (previous is null) continue;
+            if (!takenOver.TryGetValue(previous, out var taken)) takenOver[previous] = taken = [];
+            taken.Add(property);
         }
+
+        foreach (var (previous, properties) in takenOver) TakeOver(previous, properties, now, update);
 
         update.Changed(DeviceChanges.Desired);
         update.Changed(DeviceChanges.Command);
@@ -379,11 +386,25 @@ public sealed class TwinEngine(DeviceModel model, TwinOptions options, TwinState
         update.Changed(DeviceChanges.Command);
     }
 
-    private void SupersedeIfEmpty(string commandId, DateTimeOffset now, TwinUpdate update)
+    /// <summary>
+    /// A newer command took these properties over from an older one in flight. An older <c>set</c> that still carries
+    /// others stops carrying these, so that its re-sends do not undo the newer command; one left with nothing to
+    /// carry is superseded (and keeps its values, to show what it asked for).
+    /// </summary>
+    private void TakeOver(string commandId, List<string> properties, DateTimeOffset now, TwinUpdate update)
     {
-        if (Twin.Properties.Values.Any(p => p.CommandId == commandId)) return;
         var command = Twin.Commands.FirstOrDefault(c => c.Id == commandId);
         if (command is not { InFlight: true }) return;
+        if (Twin.Properties.Values.Any(p => p.CommandId == commandId))
+        {
+            if (command.Name != DeviceModel.SetCommand) return;
+            foreach (var property in properties) command.Values.Remove(property);
+            command.TurnsOff = Model.TurnsOff(command.Name, command.Values);
+            command.UpdatedAt = now;
+            update.Changed(DeviceChanges.Command);
+            return;
+        }
+
         command.Status = CommandStatus.Superseded;
         command.UpdatedAt = now;
         command.NextAttemptAt = null;
