@@ -116,6 +116,25 @@ public sealed class SousVideActor(ActorHost host, SousVideModel model, DeviceAct
 
     protected override Task OnRemovingAsync() => UnregisterReminderAsync(ProgramEndReminder);
 
+    /// <summary>
+    /// A program whose start the cooker never took — refused, unanswered, or taken over by a newer command before it
+    /// was — did not run: it ends here, and its end reminder goes.
+    /// </summary>
+    protected override async Task OnCarryingOutAsync(TwinUpdate update)
+    {
+        if (Twin.Program is not { Status: ProgramStatus.Running } program) return;
+        var endedBy = Twin.Commands.FirstOrDefault(c => c.Id == program.CommandId)?.Status switch
+        {
+            CommandStatus.Rejected => "device",
+            CommandStatus.Failed => "platform",
+            CommandStatus.Superseded => "user",
+            _ => null,
+        };
+        if (endedBy is null) return;
+        Stop(program, ProgramStatus.Stopped, endedBy, update);
+        await UnregisterReminderAsync(ProgramEndReminder);
+    }
+
     private async Task EndProgramAsync(string by, string commandId)
     {
         if (Twin.Program is not { Status: ProgramStatus.Running } program || program.CommandId == commandId) return;

@@ -163,6 +163,9 @@ public abstract class DeviceActor(ActorHost host, DeviceModel model, DeviceActor
     /// <summary>A device type's own reminders.</summary>
     protected virtual Task OnReminderAsync(string reminderName, TwinUpdate update) => Task.CompletedTask;
 
+    /// <summary>A device type's own bookkeeping after the twin's rules ran, before their outcome is carried out.</summary>
+    protected virtual Task OnCarryingOutAsync(TwinUpdate update) => Task.CompletedTask;
+
     /// <summary>A device type's own schedules to cancel when the device is removed.</summary>
     protected virtual Task OnRemovingAsync() => Task.CompletedTask;
 
@@ -174,6 +177,7 @@ public abstract class DeviceActor(ActorHost host, DeviceModel model, DeviceActor
     /// </summary>
     protected async Task CarryOutAsync(TwinUpdate update)
     {
+        await OnCarryingOutAsync(update);
         Engine.Commit(update);
         foreach (var command in update.ToSend)
         {

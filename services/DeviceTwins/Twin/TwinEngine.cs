@@ -397,12 +397,26 @@ public sealed class TwinEngine(DeviceModel model, TwinOptions options, TwinState
         if (command is not { InFlight: true }) return;
         if (Twin.Properties.Values.Any(p => p.CommandId == commandId))
         {
-            if (command.Name != DeviceModel.SetCommand) return;
-            foreach (var property in properties) command.Values.Remove(property);
-            command.TurnsOff = Model.TurnsOff(command.Name, command.Values);
-            command.UpdatedAt = now;
-            update.Changed(DeviceChanges.Command);
-            return;
+            if (command.Name != DeviceModel.SetCommand)
+            {
+                // A program start or stop cannot be sent in part. Taken by the device already, it stays as it is;
+                // not yet taken, it goes whole (re-sent later, a start would undo the newer stop), and the values it
+                // still carried are left without a command.
+                if (command.Status == CommandStatus.Received) return;
+                foreach (var released in Twin.Properties.Values.Where(p => p.CommandId == commandId))
+                {
+                    released.CommandId = null;
+                    released.Status = PropertySpec.SameValue(released.Reported, released.Desired) ? SyncStatus.Applied : SyncStatus.Stale;
+                }
+            }
+            else
+            {
+                foreach (var property in properties) command.Values.Remove(property);
+                command.TurnsOff = Model.TurnsOff(command.Name, command.Values);
+                command.UpdatedAt = now;
+                update.Changed(DeviceChanges.Command);
+                return;
+            }
         }
 
         command.Status = CommandStatus.Superseded;

@@ -402,6 +402,43 @@ public sealed class TwinCommandTests
     }
 
     [Fact]
+    public void A_program_start_not_yet_taken_goes_whole_when_a_stop_takes_its_heater_so_it_is_never_sent_after_the_stop()
+    {
+        var twin = TwinHarness.OnlineCooker();
+        var (start, _) = twin.Issue(SousVideModel.StartProgramCommand, new Dictionary<string, System.Text.Json.JsonElement>
+        {
+            [SousVideModel.TargetTempC] = TwinHarness.Json("80.0"),
+            [SousVideModel.DurationS] = TwinHarness.Json("600"),
+        });
+        var (stop, _) = twin.Issue(SousVideModel.StopProgramCommand, new Dictionary<string, System.Text.Json.JsonElement>());
+
+        Assert.Equal(CommandStatus.Superseded, start.Status);
+        Assert.Null(start.NextAttemptAt);
+        Assert.Equal(stop.Id, twin.Property(SousVideModel.Heater).CommandId);
+        // The target the start carried is no longer on its way: it shows as not reached, with nothing reconciling it.
+        SyncAssert.Property(twin, SousVideModel.TargetTempC, "80.0", "60.0", SyncStatus.Stale);
+        twin.Time.Advance(TimeSpan.FromMinutes(5));
+        Assert.DoesNotContain(twin.RetryDue().ToSend, c => c.Id == start.Id);
+    }
+
+    [Fact]
+    public void A_program_start_the_cooker_took_stays_when_a_newer_set_changes_its_target()
+    {
+        var twin = TwinHarness.OnlineCooker();
+        var (start, _) = twin.Issue(SousVideModel.StartProgramCommand, new Dictionary<string, System.Text.Json.JsonElement>
+        {
+            [SousVideModel.TargetTempC] = TwinHarness.Json("80.0"),
+            [SousVideModel.DurationS] = TwinHarness.Json("600"),
+        });
+        twin.Ack(1, 3, start.Id);
+
+        twin.Set("""{"targetTempC":75.0}""");
+
+        Assert.Equal(CommandStatus.Received, start.Status);
+        Assert.Equal(start.Id, twin.Property(SousVideModel.Heater).CommandId);
+    }
+
+    [Fact]
     public void A_cooker_stop_issued_while_offline_is_sent_again_as_it_was_beside_the_merged_set()
     {
         var twin = TwinHarness.OnlineCooker();
