@@ -13,8 +13,10 @@ passed=0
 failed=0
 log="$(mktemp)"
 
-echo "== .NET build"
-if dotnet build DaprIoT.sln -c Release -nologo -clp:ErrorsOnly; then
+echo "== .NET build (and the firmware simulator the device services' end-to-end tests run)"
+if cmake -S firmware -B firmware/build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null \
+   && cmake --build firmware/build -j "$(nproc)" --target dapriot-devices >/dev/null \
+   && dotnet build DaprIoT.sln -c Release -nologo -clp:ErrorsOnly; then
   echo "== .NET tests"
   dotnet test DaprIoT.sln -c Release --no-build -nologo 2>&1 | tee "$log"
   dotnet_status=${PIPESTATUS[0]}
@@ -24,7 +26,7 @@ if dotnet build DaprIoT.sln -c Release -nologo -clp:ErrorsOnly; then
   # A test host that crashed prints no summary: count the run as a failure rather than lose it.
   if [ "$dotnet_status" -ne 0 ] && ! grep -qE 'Failed: +[1-9]' "$log"; then failed=$((failed + 1)); fi
 else
-  echo "The .NET build failed" >&2
+  echo "The build failed" >&2
   failed=$((failed + 1))
 fi
 
