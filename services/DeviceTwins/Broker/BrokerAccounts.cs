@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -15,8 +16,17 @@ namespace DaprIoT.DeviceTwins.Broker;
 /// plugin runs a message's commands in order, so provisioning removes any earlier login and creates the new one at
 /// once (a "not found" from the removal of a login that never existed is harmless).
 /// </summary>
+/// <remarks>
+/// The plugin writes its whole configuration file after every control message, so a message per device would cost
+/// time growing with the number of devices for each one added. Changes are therefore committed in groups: a change
+/// waits while one message is on its way, and the next message carries every change that waited, in order. A lone
+/// change goes out at once. Each caller's task completes when the message carrying its change has reached the broker.
+/// </remarks>
 public sealed class BrokerAccounts(DeviceCommandSender sender)
 {
+    private readonly ConcurrentQueue<Change> _waiting = new();
+    private readonly SemaphoreSlim _sending = new(1, 1);
+
     public const string ControlTopic = "$CONTROL/dynamic-security/v1";
 
     public static string DeviceRole(string deviceId) => $"device-{deviceId}";
@@ -30,7 +40,7 @@ public sealed class BrokerAccounts(DeviceCommandSender sender)
         foreach (var kind in new[] { MessageKind.State, MessageKind.Telemetry, MessageKind.Ack, MessageKind.Presence })
             acls.Add(Acl("publishClientSend", new DeviceTopic(model.Type, deviceId, kind).ToString()));
         acls.Add(Acl("subscribeLiteral", new DeviceTopic(model.Type, deviceId, MessageKind.Cmd).ToString()));
-        return sender.PublishAsync(model, ControlTopic, Commands(
+        return SubmitAsync(model,
         [
             .. Removal(deviceId),
             new JsonObject { ["command"] = "createRole", ["rolename"] = DeviceRole(deviceId), ["acls"] = acls },
@@ -42,17 +52,54 @@ public sealed class BrokerAccounts(DeviceCommandSender sender)
                 ["password"] = password,
                 ["roles"] = new JsonArray(new JsonObject { ["rolename"] = DeviceRole(deviceId) }),
             },
-        ]));
+        ]);
     }
 
     /// <summary>Deletes the login and its role; the plugin disconnects a client whose login is deleted.</summary>
-    public Task DeleteDeviceAsync(DeviceModel model, string deviceId) => sender.PublishAsync(model, ControlTopic, Commands(Removal(deviceId)));
+    public Task DeleteDeviceAsync(DeviceModel model, string deviceId) => SubmitAsync(model, Removal(deviceId));
+
+    private async Task SubmitAsync(DeviceModel model, JsonObject[] commands)
+    {
+        var change = new Change(commands);
+        _waiting.Enqueue(change);
+        await _sending.WaitAsync();
+        try
+        {
+            // Whoever holds the gate sends everything that waited, its own change included unless an earlier holder
+            // already took it.
+            var batch = new List<Change>();
+            while (_waiting.TryDequeue(out var waiting)) batch.Add(waiting);
+            if (batch.Count > 0)
+            {
+                try
+                {
+                    await sender.PublishAsync(model, ControlTopic, Commands([.. batch.SelectMany(c => c.Commands)]));
+                    foreach (var sent in batch) sent.Done.TrySetResult();
+                }
+                catch (Exception e)
+                {
+                    foreach (var failed in batch) failed.Done.TrySetException(e);
+                }
+            }
+        }
+        finally
+        {
+            _sending.Release();
+        }
+
+        await change.Done.Task;
+    }
 
     private static JsonObject[] Removal(string deviceId) =>
     [
         new() { ["command"] = "deleteClient", ["username"] = deviceId },
         new() { ["command"] = "deleteRole", ["rolename"] = DeviceRole(deviceId) },
     ];
+
+    private sealed record Change(JsonObject[] Commands)
+    {
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
 
     private static JsonObject Acl(string type, string topic) => new() { ["acltype"] = type, ["topic"] = topic, ["allow"] = true };
 
