@@ -38,8 +38,19 @@ public static class DeviceServiceExtensions
         builder.AddServiceDefaults();
         var services = builder.Services;
         services.TryAddSingleton(TimeProvider.System);
-        services.Configure<TwinOptions>(builder.Configuration.GetSection("Twins"));
-        services.Configure<IngestionOptions>(builder.Configuration.GetSection("Ingestion"));
+        services.AddOptions<TwinOptions>().BindConfiguration("Twins")
+            .Validate(o => o.CommandRetryDelay > TimeSpan.Zero && o.CommandRetryMaxDelay >= o.CommandRetryDelay,
+                "Twins: CommandRetryDelay must be positive and CommandRetryMaxDelay at least as long")
+            .Validate(o => o.CommandMaxAttempts >= 1 && o.MissedHeartbeats >= 1 && o.DefaultHeartbeatS >= 1 && o.FinishedCommandsKept >= 0,
+                "Twins: CommandMaxAttempts, MissedHeartbeats and DefaultHeartbeatS must be at least 1, FinishedCommandsKept at least 0")
+            .Validate(o => o.TakeoverGrace >= TimeSpan.Zero && o.PresenceDamping >= TimeSpan.Zero && o.PreheatAllowance >= TimeSpan.Zero,
+                "Twins: TakeoverGrace, PresenceDamping and PreheatAllowance must not be negative")
+            .ValidateOnStart();
+        services.AddOptions<IngestionOptions>().BindConfiguration("Ingestion")
+            .Validate(o => o.HeartbeatForwardInterval > TimeSpan.Zero && o.TelemetryQueueCapacity >= 1 && o.TelemetryBatchSize >= 1
+                && o.TelemetryPublishAttempts >= 1 && o.TelemetryBatchLinger >= TimeSpan.Zero,
+                "Ingestion: HeartbeatForwardInterval must be positive; TelemetryQueueCapacity, TelemetryBatchSize and TelemetryPublishAttempts at least 1")
+            .ValidateOnStart();
         services.AddSingleton(model);
         services.AddSingleton<DeviceModel>(model);
         services.AddSingleton<DeviceMetrics>();
