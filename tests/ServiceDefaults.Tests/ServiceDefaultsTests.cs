@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace DaprIoT.ServiceDefaults.Tests;
@@ -64,6 +65,24 @@ public sealed class ServiceDefaultsTests
             Assert.True(DateTime.UtcNow < deadline, $"no trace reached the collector; it saw: {string.Join(", ", received.Select(r => r.Path))}");
             await Task.Delay(50, ct);
         }
+    }
+
+    [Fact]
+    public async Task The_platforms_meters_and_the_request_metrics_are_served_for_prometheus()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var service = await StartServiceAsync(new() { ["APP_ID"] = "orders-service" }, ct);
+        var meters = service.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        using var meter = meters.Create(new System.Diagnostics.Metrics.MeterOptions("DaprIoT.Orders"));
+        meter.CreateCounter<long>("dapriot.orders.placed").Add(3, new KeyValuePair<string, object?>("kind", "express"));
+        using var client = new HttpClient();
+        await client.GetStringAsync($"{Url(service)}/hello", ct);
+
+        var text = await client.GetStringAsync($"{Url(service)}/metrics", ct);
+
+        Assert.Contains("dapriot_orders_placed_total{", text);
+        Assert.Contains("kind=\"express\"} 3", text);
+        Assert.Contains("http_server_request_duration_seconds", text);
     }
 
     [Fact]
