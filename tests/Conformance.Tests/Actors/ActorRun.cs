@@ -42,7 +42,7 @@ public sealed class ActorRun : IAsyncDisposable
             var dapr = await LocalRuntimeHarness.StartAsync(
                 [
                     new HarnessApp("caller"),
-                    .. ports.Select(port => HarnessApp.Conformance(HostAppId, port, new Dictionary<string, string> { ["ACTORS"] = "true" })),
+                    .. ports.Select(port => ConformanceAppProcess.Entry(HostAppId, port, new Dictionary<string, string> { ["ACTORS"] = "true" })),
                 ],
                 new Dictionary<string, string> { ["statestore.yaml"] = StateStoreYaml(redis.Address) },
                 cancellationToken);

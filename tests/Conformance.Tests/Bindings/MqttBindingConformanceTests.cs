@@ -18,7 +18,7 @@ public sealed class MqttBindingConformanceTests
         var prefix = $"conformance/{Guid.NewGuid():N}";
         var appPort = FreePorts.Next();
         await using var dapr = await LocalRuntimeHarness.StartAsync(
-            [HarnessApp.Conformance("devices", appPort, new Dictionary<string, string> { ["BINDINGS"] = "mqtt-in" })],
+            [ConformanceAppProcess.Entry("devices", appPort, new Dictionary<string, string> { ["BINDINGS"] = "mqtt-in" })],
             new Dictionary<string, string>
             {
                 ["mqtt-in.yaml"] = Component("mqtt-in", $"{prefix}/+/state", extra: "    - name: cleanSession\n      value: \"true\"\n"),

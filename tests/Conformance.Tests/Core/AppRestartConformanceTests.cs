@@ -15,7 +15,7 @@ public sealed class AppRestartConformanceTests
         var ct = TestContext.Current.CancellationToken;
         var appPort = FreePorts.Next();
         await using var dapr = await LocalRuntimeHarness.StartAsync(
-            [HarnessApp.Conformance("web", appPort)],
+            [ConformanceAppProcess.Entry("web", appPort)],
             cancellationToken: ct);
         var firstPid = await dapr.KillAppAsync("web", cancellationToken: ct);
         var killedAt = Stopwatch.StartNew();
@@ -54,7 +54,7 @@ public sealed class AppRestartConformanceTests
         var ct = TestContext.Current.CancellationToken;
         var appPort = FreePorts.Next();
         await using var dapr = await LocalRuntimeHarness.StartAsync(
-            [HarnessApp.Conformance("web", appPort)],
+            [ConformanceAppProcess.Entry("web", appPort)],
             cancellationToken: ct);
         var firstPid = await dapr.AppPidAsync("web", cancellationToken: ct);
 
@@ -72,7 +72,7 @@ public sealed class AppRestartConformanceTests
         var ct = TestContext.Current.CancellationToken;
         var appPort = FreePorts.Next();
         await using var dapr = await LocalRuntimeHarness.StartAsync(
-            [HarnessApp.Conformance("job", appPort)],
+            [ConformanceAppProcess.Entry("job", appPort)],
             cancellationToken: ct);
         var pid = await dapr.AppPidAsync("job", cancellationToken: ct);
 

@@ -18,8 +18,8 @@ public sealed class ConformanceAppInvocationTests
         await using var dapr = await LocalRuntimeHarness.StartAsync(
         [
             new HarnessApp("frontend"),
-            HarnessApp.Conformance("echo", FreePorts.Next()),
-            HarnessApp.Conformance("echo", FreePorts.Next()),
+            ConformanceAppProcess.Entry("echo", FreePorts.Next()),
+            ConformanceAppProcess.Entry("echo", FreePorts.Next()),
         ], cancellationToken: ct);
         var frontend = dapr.SidecarUrl("frontend");
 
@@ -60,7 +60,7 @@ public sealed class ConformanceAppInvocationTests
         await using var dapr = await LocalRuntimeHarness.StartAsync(
         [
             new HarnessApp("frontend"),
-            HarnessApp.Conformance("secured", appPort, new Dictionary<string, string> { ["APP_API_TOKEN"] = token }),
+            ConformanceAppProcess.Entry("secured", appPort, new Dictionary<string, string> { ["APP_API_TOKEN"] = token }),
         ], cancellationToken: ct);
 
         using var viaSidecar = await dapr.Client.GetAsync($"{dapr.SidecarUrl("frontend")}/v1.0/invoke/secured/method/pid", ct);

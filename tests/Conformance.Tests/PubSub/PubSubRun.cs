@@ -95,14 +95,14 @@ public sealed class PubSubRun : IAsyncDisposable
                 [
                     new HarnessApp("publisher"),
                     new HarnessApp("inspector", inspector.Port),
-                    HarnessApp.Conformance("subscriber", subscriberPort, new Dictionary<string, string>
+                    ConformanceAppProcess.Entry("subscriber", subscriberPort, new Dictionary<string, string>
                     {
                         ["SUBSCRIPTIONS"] = $"pubsub:{topics.Outcomes};pubsub:{topics.Orders}:{topics.OrdersDead};pubsub:{topics.OrdersDead};pubsub:{topics.Bulk}:bulk;"
                             + $"pubsub:{topics.Routed};pubsub:{topics.RawToApp}::raw",
                         ["SUBSCRIPTION_RULES"] = $$"""[{"pubsubname":"pubsub","topic":"{{topics.Routed}}","match":"event.type == \"alarm\"","path":"/alarms"}]""",
                     }),
-                    HarnessApp.Conformance("victim", victimPort, new Dictionary<string, string> { ["SUBSCRIPTIONS"] = $"pubsub:{topics.Slow}" }),
-                    .. workerPorts.Select((port, replica) => HarnessApp.Conformance("workers", port, new Dictionary<string, string>
+                    ConformanceAppProcess.Entry("victim", victimPort, new Dictionary<string, string> { ["SUBSCRIPTIONS"] = $"pubsub:{topics.Slow}" }),
+                    .. workerPorts.Select((port, replica) => ConformanceAppProcess.Entry("workers", port, new Dictionary<string, string>
                     {
                         ["SUBSCRIPTIONS"] = $"pubsub:{topics.Compete};broadcast:{topics.Broadcast}",
                         ["INSTANCE_ID"] = $"workers-{replica}",

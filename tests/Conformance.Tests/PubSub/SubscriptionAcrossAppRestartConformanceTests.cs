@@ -47,7 +47,7 @@ public sealed class SubscriptionAcrossAppRestartConformanceTests
             await using var dapr = await LocalRuntimeHarness.StartAsync(
                 [
                     new HarnessApp("publisher"),
-                    HarnessApp.Conformance("subscriber", subscriberPort, new Dictionary<string, string> { ["SUBSCRIPTIONS"] = $"pubsub:{topic}" }),
+                    ConformanceAppProcess.Entry("subscriber", subscriberPort, new Dictionary<string, string> { ["SUBSCRIPTIONS"] = $"pubsub:{topic}" }),
                 ],
                 new Dictionary<string, string> { ["pubsub.yaml"] = component },
                 ct);

@@ -91,7 +91,7 @@ public sealed class DaprClientGrpcConformanceTests
             await using var dapr = await LocalRuntimeHarness.StartAsync(
             [
                 new HarnessApp("publisher"),
-                HarnessApp.Conformance("subscriber", appPort, new Dictionary<string, string> { ["SUBSCRIPTIONS"] = $"pubsub:{plainTopic};pubsub:{bulkTopic}:bulk" }),
+                ConformanceAppProcess.Entry("subscriber", appPort, new Dictionary<string, string> { ["SUBSCRIPTIONS"] = $"pubsub:{plainTopic};pubsub:{bulkTopic}:bulk" }),
             ], new Dictionary<string, string> { ["pubsub.yaml"] = PubSubComponentYaml.For(bus) }, ct);
             using var client = dapr.CreateDaprClient("publisher");
             var subscriber = new ConformanceAppClient(dapr.Client, appPort);

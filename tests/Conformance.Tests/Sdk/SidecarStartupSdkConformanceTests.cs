@@ -20,7 +20,7 @@ public sealed class SidecarStartupSdkConformanceTests
         await using var dapr = await LocalRuntimeHarness.StartAsync(
         [
             new HarnessApp("caller"),
-            HarnessApp.Conformance("patient", FreePorts.Next(), new Dictionary<string, string> { ["WAIT_FOR_SIDECAR"] = "true" }),
+            ConformanceAppProcess.Entry("patient", FreePorts.Next(), new Dictionary<string, string> { ["WAIT_FOR_SIDECAR"] = "true" }),
         ], cancellationToken: ct);
 
         var pid = JsonDocument.Parse(await dapr.Client.GetStringAsync($"{dapr.SidecarUrl("caller")}/v1.0/invoke/patient/method/pid", ct)).RootElement;

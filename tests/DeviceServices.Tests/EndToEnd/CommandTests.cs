@@ -119,7 +119,7 @@ public sealed class CommandTests
         var (client, refusal) = await MqttTestClient.TryConnectAsync(platform.BrokerPort, "gone-1", "gone-1", credentials["gone-1"], ct);
         Assert.Null(client);
         Assert.NotNull(refusal);
-        await Conformance.Tests.Harness.Eventually.UntilAsync(_ => Task.FromResult(platform.Recorder.EventsOf("gone-1")),
+        await TestSupport.Eventually.UntilAsync(_ => Task.FromResult(platform.Recorder.EventsOf("gone-1")),
             events => events.Any(e => e.Changes.Contains(Contracts.Events.DeviceChanges.Removed)), "a removed event", e => $"{e.Count} events",
             TimeSpan.FromSeconds(10), ct);
     }

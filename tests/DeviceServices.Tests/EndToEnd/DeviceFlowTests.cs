@@ -92,6 +92,6 @@ public sealed class DeviceFlowTests
     }
 
     private static async Task<IReadOnlyList<T>> Eventually<T>(Func<IReadOnlyList<T>> observe, Func<IReadOnlyList<T>, bool> done, string what, CancellationToken ct) =>
-        await Conformance.Tests.Harness.Eventually.UntilAsync(_ => Task.FromResult(observe()), done, what,
+        await TestSupport.Eventually.UntilAsync(_ => Task.FromResult(observe()), done, what,
             seen => $"{seen.Count} items: " + JsonSerializer.Serialize(seen.TakeLast(3)), TimeSpan.FromSeconds(20), ct);
 }

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using DaprIoT.Conformance.Tests.Harness;
+using DaprIoT.TestSupport;
 using DaprIoT.Contracts.Devices;
 using DaprIoT.DeviceServices.Tests.Platform;
 

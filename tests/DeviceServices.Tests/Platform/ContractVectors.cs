@@ -1,5 +1,5 @@
 using System.Text.Json;
-using DaprIoT.Conformance.Tests.Harness;
+using DaprIoT.TestSupport;
 
 namespace DaprIoT.DeviceServices.Tests.Platform;
 

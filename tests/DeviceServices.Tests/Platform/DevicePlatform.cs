@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Dapr.Actors;
 using Dapr.Actors.Client;
-using DaprIoT.Conformance.Tests.Harness;
+using DaprIoT.TestSupport;
 using DaprIoT.Contracts;
 using DaprIoT.Contracts.Devices;
 using DaprIoT.LocalRuntime.Hosting;

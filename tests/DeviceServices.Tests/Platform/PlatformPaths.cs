@@ -1,4 +1,4 @@
-using DaprIoT.Conformance.Tests.Harness;
+using DaprIoT.TestSupport;
 
 namespace DaprIoT.DeviceServices.Tests.Platform;
 

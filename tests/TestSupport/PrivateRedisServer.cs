@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
 
-namespace DaprIoT.Conformance.Tests.Harness;
+namespace DaprIoT.TestSupport;
 
 /// <summary>
 /// A redis-server of the test's own on a free port. Actor runs use it: all reminders of an app's actor type live

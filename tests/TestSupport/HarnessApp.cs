@@ -1,4 +1,4 @@
-namespace DaprIoT.Conformance.Tests.Harness;
+namespace DaprIoT.TestSupport;
 
 /// <summary>
 /// One <c>apps[]</c> entry the harness writes into dapr.yaml. Give the same <see cref="AppId"/> twice for two
@@ -11,9 +11,4 @@ public sealed record HarnessApp(
     int? AppPort = null,
     IReadOnlyList<string>? Command = null,
     IReadOnlyDictionary<string, string>? Env = null,
-    string? Yaml = null)
-{
-    /// <summary>The ConformanceApp on <paramref name="appPort"/> (it reads APP_PORT).</summary>
-    public static HarnessApp Conformance(string appId, int appPort, IReadOnlyDictionary<string, string>? env = null) =>
-        new(appId, appPort, ["dotnet", RepositoryPaths.ConformanceAppDll], env);
-}
+    string? Yaml = null);

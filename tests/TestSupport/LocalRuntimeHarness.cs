@@ -6,7 +6,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 
-namespace DaprIoT.Conformance.Tests.Harness;
+namespace DaprIoT.TestSupport;
 
 /// <summary>
 /// Runs the built <c>dapr-local</c> as its own process, exactly as a developer would: it writes a temp folder with a
@@ -267,7 +267,7 @@ public sealed class LocalRuntimeHarness : IAsyncDisposable
 
     private static string NewFolder()
     {
-        var folder = Path.Combine(Path.GetTempPath(), "dapr-local-conformance", Guid.NewGuid().ToString("N"));
+        var folder = Path.Combine(Path.GetTempPath(), "dapr-local-runs", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
         return folder;
     }

@@ -1,4 +1,4 @@
-namespace DaprIoT.Conformance.Tests.Harness;
+namespace DaprIoT.TestSupport;
 
 /// <summary>Where the built runtime and test apps live, found from the test assembly's own location.</summary>
 public static class RepositoryPaths
@@ -13,11 +13,8 @@ public static class RepositoryPaths
     public static string DaprLocalDll => Built(Path.Combine("deploy", "local"), "dapr-local.dll",
         "dotnet build deploy/local/LocalRuntime.csproj");
 
-    /// <summary>The ConformanceApp built from tests/TestApps/ConformanceApp.</summary>
-    public static string ConformanceAppDll => Built(Path.Combine("tests", "TestApps", "ConformanceApp"), "ConformanceApp.dll",
-        "dotnet build tests/TestApps/ConformanceApp");
-
-    private static string Built(string projectFolder, string dll, string buildCommand)
+    /// <summary>A project's built assembly, <c>{projectFolder}/bin/{configuration}/net10.0/{dll}</c>, or an error saying how to build it.</summary>
+    public static string Built(string projectFolder, string dll, string buildCommand)
     {
         var path = Path.Combine(Root, projectFolder, "bin", Configuration, "net10.0", dll);
         return File.Exists(path)

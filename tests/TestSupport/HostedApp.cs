@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
-namespace DaprIoT.Conformance.Tests.Harness;
+namespace DaprIoT.TestSupport;
 
 /// <summary>
 /// An HTTP app hosted inside the test process on a free port, for runs whose app entry has no command. It records

@@ -1,4 +1,4 @@
-namespace DaprIoT.Conformance.Tests.Harness;
+namespace DaprIoT.TestSupport;
 
 /// <summary>Polls an observation until it satisfies a condition, with a deadline instead of a fixed sleep.</summary>
 public static class Eventually
