@@ -172,6 +172,23 @@ public sealed class LocalRuntimeHarness : IAsyncDisposable
         return code;
     }
 
+    /// <summary>
+    /// Kills the runtime and everything it started — apps, servers of <c>--infra auto</c> — with SIGKILL, as a crash of
+    /// the machine would: nothing gets to shut down. <see cref="RestartAsync"/> starts it again.
+    /// </summary>
+    public async Task KillAsync()
+    {
+        if (_process is not { } process) return;
+        _process = null;
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+
+        process.Dispose();
+    }
+
     /// <summary>Stops the runtime and starts it again on the same folder, ports and data directory.</summary>
     public async Task RestartAsync(CancellationToken cancellationToken, bool waitHealthy = true)
     {

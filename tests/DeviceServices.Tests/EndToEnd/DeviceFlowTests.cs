@@ -25,11 +25,11 @@ public sealed class DeviceFlowTests
         foreach (var id in credentials.Keys)
         {
             var twin = await platform.TwinUntilAsync("lightbulb", id,
-                t => t.Presence.Status == PresenceState.Online && t.Properties.ContainsKey("power") && t.Properties["power"].Reported is not null,
-                $"{id} is online with its reported state", ct);
+                t => t.Presence is { Status: PresenceState.Online, Firmware: not null } && t.Properties.ContainsKey("power") && t.Properties["power"].Reported is not null,
+                $"{id} is online (its birth message too) with its reported state", ct);
             Assert.Equal("alice", twin.Owner);
             Assert.Equal(SyncStatus.Applied, twin.Properties["brightnessPct"].Status);
-            Assert.NotNull(twin.Presence.Firmware);
+            Assert.Equal(30, twin.Presence.HeartbeatS);
         }
 
         var events = await Eventually(() => platform.Recorder.EventsOf("bulb-2"),
@@ -44,11 +44,13 @@ public sealed class DeviceFlowTests
         Assert.Equal(telemetry.Count, telemetry.Select(t => (t.Boot, t.Seq)).Distinct().Count());
     }
 
-    [Fact]
-    public async Task A_command_reaches_the_device_is_acknowledged_and_desired_and_reported_converge()
+    [Theory]
+    [InlineData(Bus.Redis)]
+    [InlineData(Bus.RabbitMQ)]
+    public async Task A_command_reaches_the_device_is_acknowledged_and_desired_and_reported_converge(Bus bus)
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var platform = await DevicePlatform.StartAsync(Bus.Redis, ct);
+        await using var platform = await DevicePlatform.StartAsync(bus, ct);
         var credentials = await platform.ProvisionAsync("lightbulb", "lamp-", 1);
         await platform.StartDevicesAsync("lightbulb", "lamp-", credentials, ct);
         await platform.TwinUntilAsync("lightbulb", "lamp-1", t => t.Properties.ContainsKey("power"), "lamp-1 reports its state", ct);
