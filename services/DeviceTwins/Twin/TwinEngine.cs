@@ -90,7 +90,13 @@ public sealed class TwinEngine(DeviceModel model, TwinOptions options, TwinState
             if (property.CommandId is null)
             {
                 // Nothing in flight: the device's own change becomes what is wanted, unless a user's wish is still unmet.
-                if (Model.Find(name)?.Writable == true && (property.Status == SyncStatus.Applied || property.Desired is null)) property.Desired = value;
+                if (Model.Find(name)?.Writable == true && (property.Status == SyncStatus.Applied || property.Desired is null)
+                    && !PropertySpec.SameValue(property.Desired, value))
+                {
+                    property.Desired = value;
+                    update.Changed(DeviceChanges.Desired);
+                }
+
                 if (PropertySpec.SameValue(property.Desired, value) || property.Desired is null) property.Status = SyncStatus.Applied;
             }
             else if (PropertySpec.SameValue(property.Desired, value))

@@ -111,7 +111,7 @@ public sealed class TwinOrderingTests
 
         var update = twin.Bulb(1, 3, power: true, brightnessPct: 20, colorTempK: 6500);
 
-        Assert.Contains(DeviceChanges.Reported, update.Changes);
+        Assert.Equal([DeviceChanges.Desired, DeviceChanges.Reported], update.Changes);
         SyncAssert.Property(twin, LightBulbModel.BrightnessPct, "20", "20", SyncStatus.Applied);
         SyncAssert.Property(twin, LightBulbModel.ColorTempK, "6500", "6500", SyncStatus.Applied);
     }
@@ -122,8 +122,9 @@ public sealed class TwinOrderingTests
         var twin = TwinHarness.OnlineBulb();
         twin.Set("""{"brightnessPct":90}""");
 
-        twin.Bulb(1, 3, power: true, brightnessPct: 20);
+        var update = twin.Bulb(1, 3, power: true, brightnessPct: 20);
 
+        Assert.DoesNotContain(DeviceChanges.Desired, update.Changes);
         SyncAssert.Property(twin, LightBulbModel.BrightnessPct, "90", "20", SyncStatus.Pending);
     }
 
