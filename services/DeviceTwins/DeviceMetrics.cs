@@ -13,6 +13,7 @@ public sealed class DeviceMetrics
     private readonly Counter<long> _messages;
     private readonly Counter<long> _telemetryDropped;
     private readonly Counter<long> _commandsSent;
+    private readonly Counter<long> _brokerControlErrors;
 
     public DeviceMetrics(IMeterFactory meters)
     {
@@ -23,6 +24,8 @@ public sealed class DeviceMetrics
             "Telemetry messages accepted from a device but not published on the bus, by reason");
         _commandsSent = meter.CreateCounter<long>("dapriot.commands.sent", "{command}",
             "Commands published to devices, first sends and re-sends");
+        _brokerControlErrors = meter.CreateCounter<long>("dapriot.broker.control.errors", "{command}",
+            "Device login changes the broker's dynamic-security plugin refused");
     }
 
     public void Message(string type, string kind, string outcome, string? reason = null) =>
@@ -30,6 +33,9 @@ public sealed class DeviceMetrics
 
     public void TelemetryDropped(string type, string reason, int count) =>
         _telemetryDropped.Add(count, new("type", type), new("reason", reason));
+
+    public void BrokerControlError(string type, string command) =>
+        _brokerControlErrors.Add(1, new("type", type), new("command", command));
 
     public void CommandSent(string type, bool resend) =>
         _commandsSent.Add(1, new("type", type), new("resend", resend));

@@ -40,7 +40,7 @@ public sealed class BrokerAccounts(DeviceCommandSender sender)
         foreach (var kind in new[] { MessageKind.State, MessageKind.Telemetry, MessageKind.Ack, MessageKind.Presence })
             acls.Add(Acl("publishClientSend", new DeviceTopic(model.Type, deviceId, kind).ToString()));
         acls.Add(Acl("subscribeLiteral", new DeviceTopic(model.Type, deviceId, MessageKind.Cmd).ToString()));
-        return SubmitAsync(model,
+        return SubmitAsync(model, deviceId,
         [
             .. Removal(deviceId),
             new JsonObject { ["command"] = "createRole", ["rolename"] = DeviceRole(deviceId), ["acls"] = acls },
@@ -56,10 +56,17 @@ public sealed class BrokerAccounts(DeviceCommandSender sender)
     }
 
     /// <summary>Deletes the login and its role; the plugin disconnects a client whose login is deleted.</summary>
-    public Task DeleteDeviceAsync(DeviceModel model, string deviceId) => SubmitAsync(model, Removal(deviceId));
+    public Task DeleteDeviceAsync(DeviceModel model, string deviceId) => SubmitAsync(model, deviceId, Removal(deviceId));
 
-    private async Task SubmitAsync(DeviceModel model, JsonObject[] commands)
+    /// <summary>
+    /// What each command carries as <c>correlationData</c>, which the plugin echoes in its answer: the device type and
+    /// id, so <see cref="BrokerResponses"/> can tell its own answers from other services' and name the device.
+    /// </summary>
+    public static string Correlation(DeviceModel model, string deviceId) => $"{model.TypeName}/{deviceId}";
+
+    private async Task SubmitAsync(DeviceModel model, string deviceId, JsonObject[] commands)
     {
+        foreach (var command in commands) command["correlationData"] = Correlation(model, deviceId);
         var change = new Change(commands);
         _waiting.Enqueue(change);
         await _sending.WaitAsync();

@@ -62,6 +62,7 @@ public static class DeviceServiceExtensions
         services.AddSingleton<TelemetryPublisher>();
         services.AddHostedService(provider => provider.GetRequiredService<TelemetryPublisher>());
         services.AddSingleton<DeviceIngestion>();
+        services.AddSingleton<BrokerResponses>();
         services.AddActors(options =>
         {
             options.Actors.RegisterActor<TActor>(model.ActorType);
@@ -83,6 +84,8 @@ public static class DeviceServiceExtensions
             app.MapPost("/" + DeviceIngestion.BindingName(model, kind),
                 (HttpRequest request, DeviceIngestion ingestion) => ingestion.HandleAsync(kind, request));
         }
+
+        app.MapPost("/" + BrokerResponses.BindingName(model), (HttpRequest request, BrokerResponses responses) => responses.HandleAsync(request));
 
         return app;
     }

@@ -97,6 +97,25 @@ public sealed class DeviceInputTests
         Assert.Empty(platform.Recorder.TelemetryOf("bulb-1"));
     }
 
+    [Fact]
+    public async Task A_device_login_the_broker_refuses_is_counted_by_the_service_whose_device_it_names()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var platform = await DevicePlatform.StartAsync(Bus.Redis, ct);
+        var (admin, password) = platform.BrokerAdmin;
+        await using var operatorClient = await MqttTestClient.ConnectAsync(platform.BrokerPort, "operator", admin, password, ct);
+
+        // A role that exists already cannot be created: the plugin answers with an error, and echoes the correlation.
+        await operatorClient.PublishAsync("$CONTROL/dynamic-security/v1",
+            """{"commands":[{"command":"createRole","rolename":"admin","correlationData":"sousvide/pot-9"}]}""", ct);
+
+        await Eventually.UntilAsync(async c => (await platform.MetricsAsync("sousvide", c))
+                .Where(m => m.Key.StartsWith("dapriot_broker_control_errors_total{", StringComparison.Ordinal) && m.Key.Contains("command=\"createRole\"", StringComparison.Ordinal))
+                .Sum(m => m.Value),
+            n => n == 1, "the sousvide service counts the refusal", n => $"{n}", TimeSpan.FromSeconds(15), ct);
+        Assert.DoesNotContain((await platform.MetricsAsync("lightbulb", ct)).Keys, k => k.StartsWith("dapriot_broker_control_errors_total", StringComparison.Ordinal));
+    }
+
     private static int? Brightness(DeviceTwinView twin) =>
         twin.Properties.TryGetValue("brightnessPct", out var property) ? property.Reported?.GetInt32() : null;
 
