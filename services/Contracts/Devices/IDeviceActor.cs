@@ -11,11 +11,15 @@ public interface IDeviceActor : IActor
 {
     /// <summary>
     /// Registers the device for <paramref name="request"/>'s owner and creates its broker credentials. The password
-    /// is in the answer and nowhere else: it cannot be read again, only replaced by provisioning again.
+    /// is in the answer and nowhere else: it cannot be read again, only replaced by provisioning again (by the same
+    /// owner; a device of another owner is refused).
     /// </summary>
     Task<ProvisionResult> Provision(ProvisionRequest request);
 
-    /// <summary>Forgets the device: deletes its credentials (which disconnects it), its twin and its schedules.</summary>
+    /// <summary>
+    /// Forgets the device: deletes its credentials (which disconnects it), its twin and its schedules. Only the twin's
+    /// version is kept, so events of a device provisioned again under the id come after the removal's.
+    /// </summary>
     Task Remove();
 
     /// <summary>Gives the device another display name.</summary>

@@ -7,7 +7,6 @@ using DaprIoT.Contracts.Wire;
 using DaprIoT.DeviceTwins.Broker;
 using DaprIoT.DeviceTwins.Model;
 using DaprIoT.DeviceTwins.Twin;
-using Microsoft.Extensions.Logging;
 
 namespace DaprIoT.DeviceTwins.Actors;
 
@@ -47,6 +46,8 @@ public abstract class DeviceActor(ActorHost host, DeviceModel model, DeviceActor
         if (!DeviceTopic.IsValidDeviceId(DeviceId)) errors.Add(new FieldError("deviceId", "must be 1 to 32 characters of A-Z, a-z, 0-9, _ and -"));
         if (string.IsNullOrWhiteSpace(request.Owner)) errors.Add(new FieldError("owner", "is required"));
         ValidateName(request.Name, errors);
+        // Provisioning again replaces the password (a lost one, a leaked one); only the owner may do that.
+        if (Twin.Provisioned && Twin.Owner != request.Owner) errors.Add(new FieldError("deviceId", $"{DeviceId} belongs to another owner"));
         if (errors.Count > 0) return new ProvisionResult(false, DeviceId, null, null, errors);
 
         var password = BrokerAccounts.NewPassword();
@@ -67,8 +68,10 @@ public abstract class DeviceActor(ActorHost host, DeviceModel model, DeviceActor
         Twin.Version++;
         var removed = Engine.View(DeviceId) with { Provisioned = false };
         await PublishAsync([DeviceChanges.Removed], removed);
-        await StateManager.TryRemoveStateAsync(TwinKey);
-        _engine = new TwinEngine(Model, Services.Options, new TwinState());
+        // Only the version stays, so a device provisioned again under this id continues it and its events are never
+        // taken for older than the removal.
+        _engine = new TwinEngine(Model, Services.Options, new TwinState { Version = Twin.Version });
+        await StateManager.SetStateAsync(TwinKey, Twin);
     }
 
     public async Task<OperationResult> Rename(RenameRequest request)

@@ -113,14 +113,28 @@ public sealed class CommandTests
         await platform.StartDevicesAsync("sousvide", "gone-", credentials, ct);
         await platform.TwinUntilAsync("sousvide", "gone-1", t => t.Presence.Status == PresenceState.Online, "gone-1 is online", ct);
 
+        var taken = await platform.SousVide("gone-1").Provision(new ProvisionRequest("mallory", "mine now"));
+        Assert.False(taken.Ok);
+        Assert.Null(taken.Password);
+        Assert.Equal("deviceId", Assert.Single(taken.Errors).Field);
+
         await platform.SousVide("gone-1").Remove();
 
         Assert.False((await platform.SousVide("gone-1").GetTwin()).Provisioned);
         var (client, refusal) = await MqttTestClient.TryConnectAsync(platform.BrokerPort, "gone-1", "gone-1", credentials["gone-1"], ct);
         Assert.Null(client);
         Assert.NotNull(refusal);
-        await TestSupport.Eventually.UntilAsync(_ => Task.FromResult(platform.Recorder.EventsOf("gone-1")),
+        var events = await TestSupport.Eventually.UntilAsync(_ => Task.FromResult(platform.Recorder.EventsOf("gone-1")),
             events => events.Any(e => e.Changes.Contains(Contracts.Events.DeviceChanges.Removed)), "a removed event", e => $"{e.Count} events",
             TimeSpan.FromSeconds(10), ct);
+        var removal = events.Single(e => e.Changes.Contains(Contracts.Events.DeviceChanges.Removed));
+        Assert.Equal("tester", removal.Owner);
+
+        // The id is free again; the new device's versions continue after the removal's.
+        var again = await platform.SousVide("gone-1").Provision(new ProvisionRequest("bob", "new pot"));
+        Assert.True(again.Ok);
+        var twin = await platform.SousVide("gone-1").GetTwin();
+        Assert.Equal("bob", twin.Owner);
+        Assert.True(twin.Version > removal.Version);
     }
 }
