@@ -122,7 +122,7 @@ internal sealed partial class ActorHost
         ActiveActor? actor;
         lock (_placement.TableLock) _active.TryGetValue(ActorCall.ActorKey(actorType, actorId), out actor);
         if (actor is null || actor.Deactivated)
-            throw ActorApiException.TimerCreate($"can't create timer for actor {actorType}||{actorId}: actor not activated");
+            throw ActorErrors.TimerCreate($"can't create timer for actor {actorType}||{actorId}: actor not activated");
 
         var now = _clock.GetUtcNow();
         ActorSchedule schedule;
@@ -132,14 +132,14 @@ internal sealed partial class ActorHost
         }
         catch (FormatException e)
         {
-            throw ActorApiException.TimerCreate(e.Message);
+            throw ActorErrors.TimerCreate(e.Message);
         }
 
         var timer = new ActorTimer(name, callback, data, dueTime ?? "", period ?? "") { Schedule = schedule };
         lock (actor.Timers)
         {
             if (actor.Deactivated)
-                throw ActorApiException.TimerCreate($"can't create timer for actor {actorType}||{actorId}: actor not activated");
+                throw ActorErrors.TimerCreate($"can't create timer for actor {actorType}||{actorId}: actor not activated");
             if (actor.Timers.Remove(name, out var previous)) previous.Dispose();
             actor.Timers[name] = timer;
             timer.Clock = new DeadlineTimer(_clock, schedule.NextDue, () => _ = FireTimerAsync(actor, timer));
@@ -282,7 +282,7 @@ internal sealed partial class ActorHost
         catch (Exception e) when (e is HttpRequestException or InvalidOperationException
                                       || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
-            throw ActorApiException.Invoke($"error from actor service: {e.Message}");
+            throw ActorErrors.Invoke($"error from actor service: {e.Message}");
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using DaprIoT.LocalRuntime.Sidecar;
 
 namespace DaprIoT.LocalRuntime.Actors;
 
@@ -112,7 +113,7 @@ internal sealed partial class ActorPlacement : IAsyncDisposable
 
     /// <summary>
     /// Runs one call on the actor wherever it is placed, activating it there if needed. Waits while the actor
-    /// is being handed over between hosts. Throws <see cref="ActorApiException"/> when no sidecar hosts the type.
+    /// is being handed over between hosts. Throws <see cref="DaprApiException"/> when no sidecar hosts the type.
     /// </summary>
     public async Task<ActorCallResult> InvokeAsync(ActorCall call, CancellationToken cancellationToken)
     {
@@ -121,7 +122,7 @@ internal sealed partial class ActorPlacement : IAsyncDisposable
             var host = await ResolveAsync(call.ActorType, call.ActorId, cancellationToken);
             if (await host.InvokeAsync(call, cancellationToken) is { } result) return result;
         }
-        throw ActorApiException.Invoke($"actor {call.ActorType}/{call.ActorId} kept moving between hosts");
+        throw ActorErrors.Invoke($"actor {call.ActorType}/{call.ActorId} kept moving between hosts");
     }
 
     /// <summary>The activation for the actor on <paramref name="host"/>, or null when the actor is not placed there (now).</summary>
@@ -182,7 +183,7 @@ internal sealed partial class ActorPlacement : IAsyncDisposable
                 continue;
             }
             var remaining = deadline - _clock.GetUtcNow();
-            if (remaining <= TimeSpan.Zero) throw ActorApiException.NoAddress(actorType, actorId);
+            if (remaining <= TimeSpan.Zero) throw ActorErrors.NoAddress(actorType, actorId);
             await Task.WhenAny(wait, Task.Delay(remaining, _clock, cancellationToken));
             cancellationToken.ThrowIfCancellationRequested();
         }

@@ -26,46 +26,48 @@ internal static class ActorsApi
         var actors = routes.MapGroup("/v1.0/actors/{actorType}/{actorId}");
         actors.MapMethods("/method/{**method}", ["GET", "POST", "PUT", "DELETE"],
             (HttpContext http, string actorType, string actorId, string method) =>
-                Handle(() => InvokeAsync(http, host, placement, clock, actorType, actorId, method)));
+                Handle(http, () => InvokeAsync(http, host, placement, clock, actorType, actorId, method)));
         actors.MapGet("/state/{key}", (HttpContext http, string actorType, string actorId, string key) =>
-            Handle(() => GetStateAsync(http, host, actorType, actorId, key)));
+            Handle(http, () => GetStateAsync(http, host, actorType, actorId, key)));
         actors.MapMethods("/state", ["POST", "PUT"], (HttpContext http, string actorType, string actorId) =>
-            Handle(() => TransactStateAsync(http, host, actorType, actorId)));
+            Handle(http, () => TransactStateAsync(http, host, actorType, actorId)));
         actors.MapMethods("/timers/{name}", ["POST", "PUT"], (HttpContext http, string actorType, string actorId, string name) =>
-            Handle(() => CreateTimerAsync(http, host, actorType, actorId, name)));
-        actors.MapDelete("/timers/{name}", (string actorType, string actorId, string name) =>
-            Handle(() =>
+            Handle(http, () => CreateTimerAsync(http, host, actorType, actorId, name)));
+        actors.MapDelete("/timers/{name}", (HttpContext http, string actorType, string actorId, string name) =>
+            Handle(http, () =>
             {
                 host.DeleteTimer(actorType, actorId, name);
                 return Task.FromResult(Results.NoContent());
             }));
         actors.MapMethods("/reminders/{name}", ["POST", "PUT"], (HttpContext http, string actorType, string actorId, string name) =>
-            Handle(() => CreateReminderAsync(http, host, placement, clock, actorType, actorId, name)));
+            Handle(http, () => CreateReminderAsync(http, host, placement, clock, actorType, actorId, name)));
         actors.MapGet("/reminders/{name}", (HttpContext http, string actorType, string actorId, string name) =>
-            Handle(() => GetReminderAsync(http, host, placement, actorType, actorId, name)));
+            Handle(http, () => GetReminderAsync(http, host, placement, actorType, actorId, name)));
         actors.MapDelete("/reminders/{name}", (HttpContext http, string actorType, string actorId, string name) =>
-            Handle(() => DeleteReminderAsync(http, host, placement, actorType, actorId, name)));
+            Handle(http, () => DeleteReminderAsync(http, host, placement, actorType, actorId, name)));
     }
 
-    private static async Task<IResult> Handle(Func<Task<IResult>> handler)
+    private static async Task<IResult> Handle(HttpContext http, Func<Task<IResult>> handler)
     {
         try
         {
             return await handler();
         }
-        catch (ActorApiException e)
+        catch (DaprApiException e)
         {
-            return e.ToResult();
+            await e.WriteAsync(http.Response, http.RequestAborted);
+            // The error is the whole response; nothing is left for the endpoint to write.
+            return Results.Empty;
         }
     }
 
     private static async Task<IResult> InvokeAsync(HttpContext http, ActorHost host, ActorPlacement placement, TimeProvider clock,
         string actorType, string actorId, string method)
     {
-        if (ValidateName(actorType) is { } badType) throw ActorApiException.BadRequest($"invalid actorType: {badType}");
-        if (ValidateName(actorId) is { } badId) throw ActorApiException.BadRequest($"invalid actorId: {badId}");
+        if (ValidateName(actorType) is { } badType) throw ActorErrors.BadRequest($"invalid actorType: {badType}");
+        if (ValidateName(actorId) is { } badId) throw ActorErrors.BadRequest($"invalid actorId: {badId}");
         if (method.IndexOfAny(['#', '?', '\0']) >= 0 || method.Any(char.IsControl))
-            throw ActorApiException.BadRequest($"method contains forbidden character: \"{method}\"");
+            throw ActorErrors.BadRequest($"method contains forbidden character: \"{method}\"");
 
         var body = await ReadBodyAsync(http);
         var headers = http.Request.Headers
@@ -80,26 +82,26 @@ internal static class ActorsApi
             result = await PolicyRunner.RunAsync(host.PoliciesFor(actorType), ct => placement.InvokeAsync(call, ct), clock, http.RequestAborted,
                 // As daprd's HTTP actor transport: 404 is "method not found" (never retried), anything but 200 an error.
                 isFailure: r => r.Status is not (StatusCodes.Status200OK or StatusCodes.Status404NotFound),
-                isAnswer: e => e is ActorApiException { Status: StatusCodes.Status400BadRequest });
+                isAnswer: e => e is DaprApiException { HttpStatus: StatusCodes.Status400BadRequest });
         }
         catch (TimeoutException)
         {
-            throw ActorApiException.Invoke("context deadline exceeded");
+            throw ActorErrors.Invoke("context deadline exceeded");
         }
         catch (CircuitBreakerOpenException e)
         {
-            throw ActorApiException.Invoke(e.Message);
+            throw ActorErrors.Invoke(e.Message);
         }
         if (result.Status == StatusCodes.Status404NotFound)
-            throw ActorApiException.Invoke($"actor method not found: actors/{actorType}/{actorId}/method/{method}");
+            throw ActorErrors.Invoke($"actor method not found: actors/{actorType}/{actorId}/method/{method}");
         // A 200 carrying X-Daprerrorresponseheader is an application error, relayed as it is.
         if (result.Status == StatusCodes.Status200OK) return new RelayResult(result);
-        throw ActorApiException.Invoke($"error from actor service: ({result.Status}) {Encoding.UTF8.GetString(result.Body)}");
+        throw ActorErrors.Invoke($"error from actor service: ({result.Status}) {Encoding.UTF8.GetString(result.Body)}");
     }
 
     private static async Task<IResult> GetStateAsync(HttpContext http, ActorHost host, string actorType, string actorId, string key)
     {
-        var store = host.Store ?? throw ActorApiException.RuntimeNotFound();
+        var store = host.Store ?? throw ActorErrors.RuntimeNotFound();
         StateItem? item;
         try
         {
@@ -107,7 +109,7 @@ internal static class ActorsApi
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            throw ActorApiException.StateGet(e.Message);
+            throw ActorErrors.StateGet(e.Message);
         }
         return item is null ? Results.NoContent() : Results.Bytes(item.Value, "application/json");
     }
@@ -116,9 +118,9 @@ internal static class ActorsApi
     {
         using var document = await ReadJsonAsync(http);
         if (document.RootElement.ValueKind != JsonValueKind.Array)
-            throw ActorApiException.Malformed($"json: cannot unmarshal {Describe(document.RootElement)} into Go value of type []api.TransactionalOperation");
-        var store = host.Store ?? throw ActorApiException.RuntimeNotFound();
-        if (!host.IsActive(actorType, actorId)) throw ActorApiException.InstanceMissing();
+            throw ActorErrors.Malformed($"json: cannot unmarshal {Describe(document.RootElement)} into Go value of type []api.TransactionalOperation");
+        var store = host.Store ?? throw ActorErrors.RuntimeNotFound();
+        if (!host.IsActive(actorType, actorId)) throw ActorErrors.InstanceMissing();
 
         var operations = new List<StateOperation>();
         foreach (var item in document.RootElement.EnumerateArray())
@@ -129,7 +131,7 @@ internal static class ActorsApi
             }
             catch (FormatException e)
             {
-                throw ActorApiException.StateTransaction(e.Message);
+                throw ActorErrors.StateTransaction(e.Message);
             }
         }
         try
@@ -138,7 +140,7 @@ internal static class ActorsApi
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            throw ActorApiException.StateTransaction(e.Message);
+            throw ActorErrors.StateTransaction(e.Message);
         }
         return Results.NoContent();
     }
@@ -179,7 +181,7 @@ internal static class ActorsApi
     private static async Task<IResult> CreateTimerAsync(HttpContext http, ActorHost host, string actorType, string actorId, string name)
     {
         var request = await ReadScheduleRequestAsync(http);
-        if (ValidateName(name) is { } bad) throw ActorApiException.BadRequest(bad);
+        if (ValidateName(name) is { } bad) throw ActorErrors.BadRequest(bad);
         host.CreateTimer(actorType, actorId, name, request.Callback ?? "", request.Data, request.DueTime, request.Period, request.Ttl);
         return Results.NoContent();
     }
@@ -188,7 +190,7 @@ internal static class ActorsApi
         TimeProvider clock, string actorType, string actorId, string name)
     {
         var request = await ReadScheduleRequestAsync(http);
-        if (ValidateName(name) is { } bad) throw ActorApiException.BadRequest(bad);
+        if (ValidateName(name) is { } bad) throw ActorErrors.BadRequest(bad);
         var table = Reminders(host, placement, actorType);
 
         var key = $"{actorType}||{actorId}||{name}";
@@ -199,11 +201,11 @@ internal static class ActorsApi
         }
         catch (FormatException e)
         {
-            throw ActorApiException.ReminderCreate(e.Message);
+            throw ActorErrors.ReminderCreate(e.Message);
         }
         // Scheduler-backed reminders (daprd ≥1.15) cannot express calendar periods.
         if (schedule.Period.HasDateDesignators)
-            throw ActorApiException.ReminderCreate($"invalid reminder period: unsupported period format: {request.Period}; use hours, e.g. PT24H instead of P1D");
+            throw ActorErrors.ReminderCreate($"invalid reminder period: unsupported period format: {request.Period}; use hours, e.g. PT24H instead of P1D");
 
         var reminder = new StoredReminder(actorType, actorId, name, request.Data, request.DueTime ?? "", request.Period ?? "",
             request.Ttl ?? "", schedule.NextDue, schedule.ExpiresAt, schedule.Period.Repeats);
@@ -215,7 +217,7 @@ internal static class ActorsApi
         string actorType, string actorId, string name)
     {
         var reminder = await Reminders(host, placement, actorType).GetAsync(actorId, name, http.RequestAborted)
-            ?? throw ActorApiException.ReminderNotFound(name);
+            ?? throw ActorErrors.ReminderNotFound(name);
         var body = new JsonObject { ["actorID"] = reminder.ActorId, ["actorType"] = reminder.ActorType };
         if (reminder.Data is not null) body["data"] = JsonNode.Parse(reminder.Data);
         if (reminder.DueTime.Length > 0) body["dueTime"] = reminder.DueTime;
@@ -233,7 +235,7 @@ internal static class ActorsApi
 
     /// <summary>Reminder operations go through a sidecar whose app hosts the type (daprd ≥1.15: 403 otherwise).</summary>
     private static ReminderTable Reminders(ActorHost host, ActorPlacement placement, string actorType) =>
-        host.Hosts(actorType) && placement.RemindersOf(actorType) is { } table ? table : throw ActorApiException.ReminderNonHosted();
+        host.Hosts(actorType) && placement.RemindersOf(actorType) is { } table ? table : throw ActorErrors.ReminderNonHosted();
 
     private static string StateKey(ActorHost host, string actorType, string actorId, string key) =>
         $"{host.AppId}||{actorType}||{actorId}||{key}";
@@ -245,20 +247,20 @@ internal static class ActorsApi
         using var document = await ReadJsonAsync(http);
         var root = document.RootElement;
         if (root.ValueKind != JsonValueKind.Object)
-            throw ActorApiException.Malformed($"json: cannot unmarshal {Describe(root)} into Go value of type struct");
+            throw ActorErrors.Malformed($"json: cannot unmarshal {Describe(root)} into Go value of type struct");
         string? Text(string name)
         {
             if (!root.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null) return null;
             return value.ValueKind == JsonValueKind.String
                 ? value.GetString()
-                : throw ActorApiException.Malformed($"json: cannot unmarshal {Describe(value)} into Go struct field .{name} of type string");
+                : throw ActorErrors.Malformed($"json: cannot unmarshal {Describe(value)} into Go struct field .{name} of type string");
         }
         bool? overwrite = null;
         if (root.TryGetProperty("overwrite", out var o) && o.ValueKind != JsonValueKind.Null)
         {
             overwrite = o.ValueKind is JsonValueKind.True or JsonValueKind.False
                 ? o.GetBoolean()
-                : throw ActorApiException.Malformed($"json: cannot unmarshal {Describe(o)} into Go struct field .overwrite of type bool");
+                : throw ActorErrors.Malformed($"json: cannot unmarshal {Describe(o)} into Go struct field .overwrite of type bool");
         }
         var data = root.TryGetProperty("data", out var d) ? d.GetRawText() : null;
         return new ScheduleRequest(Text("dueTime"), Text("period"), Text("ttl"), data, Text("callback"), overwrite);
@@ -267,14 +269,14 @@ internal static class ActorsApi
     private static async Task<JsonDocument> ReadJsonAsync(HttpContext http)
     {
         var body = GoUtf8.ReplaceInvalid(await ReadBodyAsync(http));
-        if (body.Length == 0) throw ActorApiException.Malformed("EOF");
+        if (body.Length == 0) throw ActorErrors.Malformed("EOF");
         try
         {
             return JsonDocument.Parse(body);
         }
         catch (JsonException e)
         {
-            throw ActorApiException.Malformed(e.Message);
+            throw ActorErrors.Malformed(e.Message);
         }
     }
 

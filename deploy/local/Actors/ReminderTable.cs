@@ -1,3 +1,4 @@
+using DaprIoT.LocalRuntime.Sidecar;
 using DaprIoT.LocalRuntime.State;
 
 namespace DaprIoT.LocalRuntime.Actors;
@@ -107,13 +108,13 @@ internal sealed partial class ReminderTable : IDisposable
 
     public async Task CreateAsync(StoredReminder reminder, bool overwrite, CancellationToken cancellationToken)
     {
-        if (_unreadable is not null) throw ActorApiException.ReminderCreate(_unreadable);
+        if (_unreadable is not null) throw ActorErrors.ReminderCreate(_unreadable);
         await _gate.WaitAsync(cancellationToken);
         try
         {
             if (_entries.TryGetValue(reminder.Key, out var existing))
             {
-                if (!overwrite) throw ActorApiException.ReminderAlreadyExists(reminder.Name);
+                if (!overwrite) throw ActorErrors.ReminderAlreadyExists(reminder.Name);
                 existing.Timer?.Dispose();
             }
             var entry = new Entry(reminder);
@@ -130,7 +131,7 @@ internal sealed partial class ReminderTable : IDisposable
                     _entries[reminder.Key] = existing;
                     if (_started) Arm(existing);
                 }
-                throw ActorApiException.ReminderCreate(e.Message);
+                throw ActorErrors.ReminderCreate(e.Message);
             }
             if (_started) Arm(entry);
         }
@@ -142,7 +143,7 @@ internal sealed partial class ReminderTable : IDisposable
 
     public async Task DeleteAsync(string actorId, string name, CancellationToken cancellationToken)
     {
-        if (_unreadable is not null) throw ActorApiException.ReminderDelete(_unreadable);
+        if (_unreadable is not null) throw ActorErrors.ReminderDelete(_unreadable);
         await _gate.WaitAsync(cancellationToken);
         try
         {
@@ -154,7 +155,7 @@ internal sealed partial class ReminderTable : IDisposable
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                throw ActorApiException.ReminderDelete(e.Message);
+                throw ActorErrors.ReminderDelete(e.Message);
             }
         }
         finally
@@ -205,7 +206,7 @@ internal sealed partial class ReminderTable : IDisposable
                 failure = $"the app answered {result.Status}";
                 permanent = result.Status == StatusCodes.Status404NotFound;
             }
-            catch (ActorApiException e)
+            catch (DaprApiException e)
             {
                 failure = e.Message;
             }

@@ -1,3 +1,5 @@
+using DaprIoT.LocalRuntime.Sidecar;
+
 namespace DaprIoT.LocalRuntime.Actors;
 
 /// <summary>
@@ -17,7 +19,7 @@ internal sealed class TurnLock
         get { lock (_gate) return _depth > 0; }
     }
 
-    /// <summary>Waits for the turn. Throws <see cref="ActorApiException"/> when a reentrant chain is too deep.</summary>
+    /// <summary>Waits for the turn. Throws <see cref="DaprApiException"/> when a reentrant chain is too deep.</summary>
     public Task EnterAsync(string? chainId, int maxStackDepth, CancellationToken cancellationToken)
     {
         TaskCompletionSource entered;
@@ -31,7 +33,7 @@ internal sealed class TurnLock
             }
             if (chainId is not null && chainId == _chainId)
             {
-                if (_depth >= maxStackDepth) throw ActorApiException.Invoke("maximum stack depth exceeded");
+                if (_depth >= maxStackDepth) throw ActorErrors.Invoke("maximum stack depth exceeded");
                 _depth++;
                 return Task.CompletedTask;
             }

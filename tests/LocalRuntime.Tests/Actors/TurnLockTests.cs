@@ -1,5 +1,6 @@
 using Xunit;
 using DaprIoT.LocalRuntime.Actors;
+using DaprIoT.LocalRuntime.Sidecar;
 
 namespace DaprIoT.LocalRuntime.Tests.Actors;
 
@@ -53,7 +54,7 @@ public sealed class TurnLockTests
 
         Assert.True(reentrant.IsCompletedSuccessfully);
         Assert.False(other.IsCompleted);
-        var tooDeep = Assert.Throws<ActorApiException>(() => { _ = turn.EnterAsync("chain-1", 2, TestContext.Current.CancellationToken); });
+        var tooDeep = Assert.Throws<DaprApiException>(() => { _ = turn.EnterAsync("chain-1", 2, TestContext.Current.CancellationToken); });
         Assert.Equal("ERR_ACTOR_INVOKE_METHOD", tooDeep.ErrorCode);
 
         turn.Exit();
