@@ -106,10 +106,13 @@ config() { # folder port secrets-file
   # `set_tcp_nodelay`: without it Nagle's algorithm holds back small packets (a publish waiting on the
   # acknowledgement of the one before), which cuts a QoS 1 subscriber's rate several times over.
   # `max_connections -1`: no limit, for thousands of simulated devices.
+  # `max_queued_messages 100000`: what the broker keeps for a client that is away (a device service restarting,
+  # with its persistent session); beyond it the broker would drop reports it has already acknowledged to devices.
   cat > "$folder/mosquitto.conf" <<EOF
 listener $port 127.0.0.1
 allow_anonymous false
 max_connections -1
+max_queued_messages 100000
 set_tcp_nodelay true
 user $(id -un)
 persistence true

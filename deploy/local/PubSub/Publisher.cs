@@ -45,31 +45,35 @@ internal sealed class Publisher(SidecarContext sidecar, PubSubComponents compone
     {
         var component = Target(pubsubName, topic);
         ReadOptions(requestMetadata, out _, out _);
-        var failed = new List<FailedEntry>();
-        foreach (var entry in entries)
+        // Like daprd's default bulk publisher for a component without bulk support of its own, the entries are
+        // published side by side (on Redis they share the connection's pipeline), not one round trip after another.
+        var outcomes = await Task.WhenAll(entries.Select(entry => PublishEntryAsync(component, pubsubName, topic!, entry, requestMetadata, trace, cancellationToken)));
+        return outcomes.OfType<FailedEntry>().ToList();
+    }
+
+    /// <summary>One entry of a bulk publish: null when it was published, else why not.</summary>
+    private async Task<FailedEntry?> PublishEntryAsync(PubSubComponent component, string pubsubName, string topic, BulkEntry entry,
+        IReadOnlyDictionary<string, string> requestMetadata, EventTrace trace, CancellationToken cancellationToken)
+    {
+        var metadata = new Dictionary<string, string>(requestMetadata, StringComparer.Ordinal);
+        foreach (var (key, value) in entry.Metadata) metadata[key] = value;
+        try
         {
-            var metadata = new Dictionary<string, string>(requestMetadata, StringComparer.Ordinal);
-            foreach (var (key, value) in entry.Metadata) metadata[key] = value;
-            string? error = null;
-            try
-            {
-                ReadOptions(metadata, out var raw, out var ttl);
-                var data = Envelope(component, topic!, entry.Data, entry.ContentType, metadata, raw, ttl, trace);
-                if (data is null) error = "the event is not a JSON object CloudEvent";
-                else await PublishWithRetryAsync(component.Broker, topic!, data, metadata, cancellationToken);
-            }
-            catch (DaprApiException e)
-            {
-                error = e.Message;
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                PubSubLog.PublishFailed(logger, pubsubName, topic!, e.Message);
-                error = e.Message;
-            }
-            if (error is not null) failed.Add(new FailedEntry(entry.EntryId, error));
+            ReadOptions(metadata, out var raw, out var ttl);
+            var data = Envelope(component, topic, entry.Data, entry.ContentType, metadata, raw, ttl, trace);
+            if (data is null) return new FailedEntry(entry.EntryId, "the event is not a JSON object CloudEvent");
+            await PublishWithRetryAsync(component.Broker, topic, data, metadata, cancellationToken);
+            return null;
         }
-        return failed;
+        catch (DaprApiException e)
+        {
+            return new FailedEntry(entry.EntryId, e.Message);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            PubSubLog.PublishFailed(logger, pubsubName, topic, e.Message);
+            return new FailedEntry(entry.EntryId, e.Message);
+        }
     }
 
     /// <summary>The checks daprd makes before it reads the events: the pub/sub name, the topic, the request's metadata.</summary>

@@ -48,8 +48,8 @@ public static class DeviceServiceExtensions
             .ValidateOnStart();
         services.AddOptions<IngestionOptions>().BindConfiguration("Ingestion")
             .Validate(o => o.HeartbeatForwardInterval > TimeSpan.Zero && o.TelemetryQueueCapacity >= 1 && o.TelemetryBatchSize >= 1
-                && o.TelemetryPublishAttempts >= 1 && o.TelemetryBatchLinger >= TimeSpan.Zero,
-                "Ingestion: HeartbeatForwardInterval must be positive; TelemetryQueueCapacity, TelemetryBatchSize and TelemetryPublishAttempts at least 1")
+                && o.TelemetryBatchesInFlight >= 1 && o.TelemetryPublishAttempts >= 1 && o.TelemetryBatchLinger >= TimeSpan.Zero,
+                "Ingestion: HeartbeatForwardInterval must be positive; TelemetryQueueCapacity, TelemetryBatchSize, TelemetryBatchesInFlight and TelemetryPublishAttempts at least 1")
             .ValidateOnStart();
         services.AddSingleton(model);
         services.AddSingleton<DeviceModel>(model);

@@ -15,6 +15,9 @@ public sealed class IngestionOptions
     /// <summary>Telemetry messages per bulk publish at most.</summary>
     public int TelemetryBatchSize { get; set; } = 500;
 
+    /// <summary>Bulk publishes on their way to the bus at once.</summary>
+    public int TelemetryBatchesInFlight { get; set; } = 4;
+
     /// <summary>How long a batch waits to fill once it has its first message.</summary>
     public TimeSpan TelemetryBatchLinger { get; set; } = TimeSpan.FromMilliseconds(5);
 

@@ -48,20 +48,43 @@ public sealed partial class TelemetryPublisher : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var batch = new List<TelemetryReading>(_options.TelemetryBatchSize);
+        // A few batches on their way at once, so the bus's round trip does not set the pace; more would only queue
+        // at the sidecar.
+        using var inFlight = new SemaphoreSlim(_options.TelemetryBatchesInFlight);
+        var publishing = new List<Task>();
         var reader = _queue.Reader;
         try
         {
             while (await reader.WaitToReadAsync(stoppingToken))
             {
+                var batch = new List<TelemetryReading>(_options.TelemetryBatchSize);
                 await FillAsync(reader, batch, stoppingToken);
-                await PublishAsync(batch, stoppingToken);
-                batch.Clear();
+                await inFlight.WaitAsync(stoppingToken);
+                publishing.RemoveAll(task => task.IsCompleted);
+                publishing.Add(PublishAndReleaseAsync(batch, inFlight, stoppingToken));
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // Shutting down: what is still queued is lost with the process, as telemetry may be.
+        }
+
+        await Task.WhenAll(publishing);
+    }
+
+    private async Task PublishAndReleaseAsync(List<TelemetryReading> batch, SemaphoreSlim inFlight, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await PublishAsync(batch, stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down mid-publish: this batch is lost with the process.
+        }
+        finally
+        {
+            inFlight.Release();
         }
     }
 
