@@ -1,0 +1,61 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.IdentityModel.Tokens;
+
+namespace DaprIoT.ServiceDefaults;
+
+/// <summary>
+/// The signing keys of <c>auth</c>, fetched once and kept. A token naming a key id not in the cache makes it fetch
+/// again (the key was rotated), at most once per <see cref="UnknownKeyRefetchInterval"/> so that tokens with made-up
+/// key ids cannot turn every request into a call to <c>auth</c>. The keys are also refetched after <see cref="MaxAge"/>,
+/// so a key <c>auth</c> stopped publishing stops being accepted.
+/// </summary>
+internal sealed partial class JwksCache(IJwksSource source, TimeProvider time, ILogger<JwksCache> logger)
+{
+    public static readonly TimeSpan UnknownKeyRefetchInterval = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan MaxAge = TimeSpan.FromHours(1);
+
+    private readonly SemaphoreSlim _fetching = new(1, 1);
+    private volatile IReadOnlyList<SecurityKey> _keys = [];
+    private DateTimeOffset? _fetchedAt;
+
+    /// <summary>The keys as last fetched; read synchronously by the token validator.</summary>
+    public IReadOnlyList<SecurityKey> Keys => _keys;
+
+    /// <summary>Makes sure the cache is fresh and, when <paramref name="keyId"/> is given, tries to have that key.</summary>
+    public async Task EnsureAsync(string? keyId, CancellationToken cancellationToken)
+    {
+        if (IsCurrent(keyId)) return;
+        await _fetching.WaitAsync(cancellationToken);
+        try
+        {
+            // Another request may have fetched while this one waited.
+            if (IsCurrent(keyId)) return;
+            var now = time.GetUtcNow();
+            if (_fetchedAt is { } last && now - last < UnknownKeyRefetchInterval && now - last < MaxAge) return;
+            var keys = new JsonWebKeySet(await source.GetJwksAsync(cancellationToken)).GetSigningKeys();
+            _keys = [.. keys];
+            _fetchedAt = now;
+            KeysFetched(logger, keys.Count);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Tokens are then checked against the keys held (none before the first fetch: every token is refused),
+            // and the next request tries again.
+            KeysUnavailable(logger, e);
+        }
+        finally
+        {
+            _fetching.Release();
+        }
+    }
+
+    private bool IsCurrent(string? keyId) =>
+        _fetchedAt is { } fetchedAt && time.GetUtcNow() - fetchedAt < MaxAge
+        && (keyId is null || _keys.Any(key => key.KeyId == keyId));
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Fetched {Count} signing key(s) of the auth service")]
+    private static partial void KeysFetched(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The auth service's signing keys could not be fetched; tokens are checked against the keys held until then. Is app 'auth' running and reachable through Dapr?")]
+    private static partial void KeysUnavailable(ILogger logger, Exception exception);
+}
