@@ -6,7 +6,7 @@ namespace DaprIoT.ServiceDefaults;
 /// <summary>
 /// The signing keys of <c>auth</c>, fetched once and kept. A token naming a key id not in the cache makes it fetch
 /// again (the key was rotated), at most once per <see cref="UnknownKeyRefetchInterval"/> so that tokens with made-up
-/// key ids cannot turn every request into a call to <c>auth</c>. The keys are also refetched after <see cref="MaxAge"/>,
+/// key ids, or an unreachable <c>auth</c>, cannot turn every request into a call to <c>auth</c>. The keys are also refetched after <see cref="MaxAge"/>,
 /// so a key <c>auth</c> stopped publishing stops being accepted.
 /// </summary>
 internal sealed partial class JwksCache(IJwksSource source, TimeProvider time, ILogger<JwksCache> logger)
@@ -17,6 +17,7 @@ internal sealed partial class JwksCache(IJwksSource source, TimeProvider time, I
     private readonly SemaphoreSlim _fetching = new(1, 1);
     private volatile IReadOnlyList<SecurityKey> _keys = [];
     private DateTimeOffset? _fetchedAt;
+    private DateTimeOffset? _lastAttempt;
 
     /// <summary>The keys as last fetched; read synchronously by the token validator.</summary>
     public IReadOnlyList<SecurityKey> Keys => _keys;
@@ -30,8 +31,10 @@ internal sealed partial class JwksCache(IJwksSource source, TimeProvider time, I
         {
             // Another request may have fetched while this one waited.
             if (IsCurrent(keyId)) return;
+            // Failed attempts count too: while auth is unreachable, not every request waits for it.
             var now = time.GetUtcNow();
-            if (_fetchedAt is { } last && now - last < UnknownKeyRefetchInterval && now - last < MaxAge) return;
+            if (_lastAttempt is { } last && now - last < UnknownKeyRefetchInterval) return;
+            _lastAttempt = now;
             var keys = new JsonWebKeySet(await source.GetJwksAsync(cancellationToken)).GetSigningKeys();
             _keys = [.. keys];
             _fetchedAt = now;
