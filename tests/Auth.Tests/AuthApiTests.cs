@@ -106,7 +106,9 @@ public sealed class AuthApiTests(AuthHost host) : IClassFixture<AuthHost>
 
         Assert.Equal(HttpStatusCode.Unauthorized, wrongPassword.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, unknownEmail.StatusCode);
-        Assert.Equal((await AuthCalls.ProblemOf(wrongPassword)).GetRawText(), (await AuthCalls.ProblemOf(unknownEmail)).GetRawText());
+        var (one, other) = (await AuthCalls.ProblemOf(wrongPassword), await AuthCalls.ProblemOf(unknownEmail));
+        Assert.Equal((one.GetProperty("title").GetString(), one.GetProperty("detail").GetString()),
+            (other.GetProperty("title").GetString(), other.GetProperty("detail").GetString()));
     }
 
     [Fact]

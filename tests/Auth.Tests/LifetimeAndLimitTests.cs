@@ -19,7 +19,7 @@ public sealed class LifetimeAndLimitTests(AuthSidecar sidecar)
         host.Clock.Advance(TimeSpan.FromSeconds(2));
         var expired = await client.GetWithTokenAsync("api/auth/me", tokens.AccessToken);
         Assert.Equal(HttpStatusCode.Unauthorized, expired.StatusCode);
-        Assert.Contains("expired", expired.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+        Assert.Contains("lifetime is invalid", expired.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
 namespace DaprIoT.Auth.Tests.Support;
@@ -36,7 +35,7 @@ public sealed class AuthHost(AuthSidecar sidecar) : WebApplicationFactory<AuthOp
         builder.UseSetting("Auth:LoginsPerAddress", "10000");
         builder.UseSetting("Auth:LoginWindow", "01:00:00");
         foreach (var (key, value) in _settings) builder.UseSetting(key, value);
-        builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
     }
 }
