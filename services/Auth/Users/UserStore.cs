@@ -32,7 +32,9 @@ public sealed class UserStore(DaprClient dapr)
         }
         catch (DaprException)
         {
-            // The store reports a conflict like any other failure; the index entry tells them apart.
+            // The store reports a conflict like any other failure; the index entry tells them apart. (Where a store's
+            // transaction is not all-or-nothing on a conflict — Redis under daprd runs each write of its MULTI — the
+            // losing sign-up's user record may remain, unreachable: no index entry names it.)
             if (await FindByEmailAsync(user.Email, cancellationToken) is not null) return false;
             throw;
         }
