@@ -24,7 +24,8 @@ public sealed class AuthPlatform : IAsyncLifetime
     private LocalRuntimeHarness? _runtime;
     private WebApplication? _devices;
 
-    public string SigningKeyPem { get; } = AuthSidecar.NewKeyPem();
+    /// <summary>The signing key, written by deploy/local/auth-signing-key.sh as ./run.sh writes it.</summary>
+    public string SigningKeyPem { get; private set; } = "";
 
     /// <summary>The auth API through the <c>devices</c> sidecar: base address <c>…/v1.0/invoke/auth/method/</c>.</summary>
     public HttpClient Auth { get; private set; } = new();
@@ -36,6 +37,12 @@ public sealed class AuthPlatform : IAsyncLifetime
     {
         var ct = TestContext.Current.CancellationToken;
         _redis = await PrivateRedisServer.StartAsync(ct);
+        var keyFolder = Directory.CreateTempSubdirectory("auth-key-");
+        var keyFile = Path.Combine(keyFolder.FullName, "auth.json");
+        await SigningKeyScript.RunAsync(keyFile, ct);
+        var secretsJson = await File.ReadAllTextAsync(keyFile, ct);
+        SigningKeyPem = SigningKeyScript.PemIn(keyFile);
+        keyFolder.Delete(recursive: true);
         var authPort = FreePorts.Next();
         var port = authPort.ToString(CultureInfo.InvariantCulture);
         var dll = RepositoryPaths.Built(Path.Combine("services", "Auth"), "DaprIoT.Auth.dll", "dotnet build services/Auth");
@@ -51,7 +58,7 @@ public sealed class AuthPlatform : IAsyncLifetime
             new HarnessApp("auth", authPort, ["dotnet", dll, "--urls", $"http://127.0.0.1:{port}"], env),
             new HarnessApp("devices"),
         ], RepositoryComponents.For(_redis.Address), ct,
-            files: new Dictionary<string, string> { [RepositoryComponents.SecretsFile] = AuthSidecar.SecretsJson(SigningKeyPem) });
+            files: new Dictionary<string, string> { [RepositoryComponents.SecretsFile] = secretsJson });
 
         Auth = new HttpClient { BaseAddress = new Uri($"{_runtime.SidecarUrl("devices")}/v1.0/invoke/auth/method/") };
         // The app has started when it serves its keys (it reads the signing key before it listens).
