@@ -15,12 +15,12 @@ internal sealed partial class JwksCache(IJwksSource source, TimeProvider time, I
     public static readonly TimeSpan MaxAge = TimeSpan.FromHours(1);
 
     private readonly SemaphoreSlim _fetching = new(1, 1);
-    private volatile IReadOnlyList<SecurityKey> _keys = [];
-    private DateTimeOffset? _fetchedAt;
+    // Replaced whole, so a request reads keys and their age from one fetch without taking the lock.
+    private volatile Fetched? _fetched;
     private DateTimeOffset? _lastAttempt;
 
     /// <summary>The keys as last fetched; read synchronously by the token validator.</summary>
-    public IReadOnlyList<SecurityKey> Keys => _keys;
+    public IReadOnlyList<SecurityKey> Keys => _fetched?.Keys ?? [];
 
     /// <summary>Makes sure the cache is fresh and, when <paramref name="keyId"/> is given, tries to have that key.</summary>
     public async Task EnsureAsync(string? keyId, CancellationToken cancellationToken)
@@ -36,8 +36,7 @@ internal sealed partial class JwksCache(IJwksSource source, TimeProvider time, I
             if (_lastAttempt is { } last && now - last < UnknownKeyRefetchInterval) return;
             _lastAttempt = now;
             var keys = new JsonWebKeySet(await source.GetJwksAsync(cancellationToken)).GetSigningKeys();
-            _keys = [.. keys];
-            _fetchedAt = now;
+            _fetched = new Fetched([.. keys], now);
             KeysFetched(logger, keys.Count);
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -53,8 +52,10 @@ internal sealed partial class JwksCache(IJwksSource source, TimeProvider time, I
     }
 
     private bool IsCurrent(string? keyId) =>
-        _fetchedAt is { } fetchedAt && time.GetUtcNow() - fetchedAt < MaxAge
-        && (keyId is null || _keys.Any(key => key.KeyId == keyId));
+        _fetched is { } fetched && time.GetUtcNow() - fetched.At < MaxAge
+        && (keyId is null || fetched.Keys.Any(key => key.KeyId == keyId));
+
+    private sealed record Fetched(IReadOnlyList<SecurityKey> Keys, DateTimeOffset At);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Fetched {Count} signing key(s) of the auth service")]
     private static partial void KeysFetched(ILogger logger, int count);

@@ -20,6 +20,9 @@ public static class JwtValidationExtensions
     /// <summary>Where SignalR hubs live; browsers cannot set headers on a WebSocket, so there the token comes in the query.</summary>
     public const string HubsPath = "/hubs";
 
+    // Only reads a token's header (its key id) before validation; never validates.
+    private static readonly JsonWebTokenHandler TokenReader = new();
+
     /// <summary>
     /// JwtBearer authentication that accepts only tokens of <c>auth</c>: issuer <see cref="AuthNames.Issuer"/>, audience
     /// <see cref="AuthNames.Audience"/>, within their lifetime (±<see cref="ClockSkew"/>, on the injected
@@ -67,8 +70,7 @@ public static class JwtValidationExtensions
 
                         // Fetch the keys before the (synchronous) validator needs them; a new key id means auth rotated its key.
                         var token = context.Token ?? BearerToken(context.Request);
-                        var handler = new JsonWebTokenHandler();
-                        var keyId = token is not null && handler.CanReadToken(token) ? handler.ReadJsonWebToken(token).Kid : null;
+                        var keyId = token is not null && TokenReader.CanReadToken(token) ? TokenReader.ReadJsonWebToken(token).Kid : null;
                         await keys.EnsureAsync(keyId, context.HttpContext.RequestAborted);
                     },
                 };

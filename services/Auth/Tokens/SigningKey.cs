@@ -13,7 +13,8 @@ public sealed class SigningKey
     private SigningKey(ECDsa privateKey)
     {
         var publicParameters = privateKey.ExportParameters(includePrivateParameters: false);
-        var publicJwk = JsonWebKeyConverter.ConvertFromECDsaSecurityKey(new ECDsaSecurityKey(ECDsa.Create(publicParameters)));
+        using var publicKey = ECDsa.Create(publicParameters);
+        var publicJwk = JsonWebKeyConverter.ConvertFromECDsaSecurityKey(new ECDsaSecurityKey(publicKey));
         KeyId = Base64UrlEncoder.Encode(publicJwk.ComputeJwkThumbprint());
         SecurityKey = new ECDsaSecurityKey(privateKey) { KeyId = KeyId };
         PublicJwk = new Jwk("EC", "P-256", Base64UrlEncoder.Encode(publicParameters.Q.X), Base64UrlEncoder.Encode(publicParameters.Q.Y),
