@@ -1,4 +1,5 @@
 using Dapr.Client;
+using Microsoft.AspNetCore.Authentication;
 using DaprIoT.Contracts;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -74,12 +75,18 @@ public static class ServiceDefaultsExtensions
 
     /// <summary>
     /// Maps <see cref="LivenessPath"/> and <see cref="ReadinessPath"/>, and turns unhandled exceptions and bare error
-    /// statuses into ProblemDetails.
+    /// statuses into ProblemDetails. With <see cref="JwtValidationExtensions.AddJwtValidation"/>, also checks access tokens.
     /// </summary>
     public static WebApplication MapServiceDefaults(this WebApplication app)
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        if (app.Services.GetService<IAuthenticationSchemeProvider>() is not null)
+        {
+            app.UseAuthentication();
+            app.UseAuthorization();
+        }
+
         app.MapHealthChecks(LivenessPath, new HealthCheckOptions { Predicate = check => !check.Tags.Contains(ReadyTag) });
         app.MapHealthChecks(ReadinessPath);
         app.MapPrometheusScrapingEndpoint(MetricsPath);
