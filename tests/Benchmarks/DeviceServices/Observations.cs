@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using DaprIoT.Contracts.Events;
+using DaprIoT.DeviceServices.Tests.Platform;
+
+namespace DaprIoT.Benchmarks.DeviceServices;
+
+/// <summary>
+/// Everything the benchmark sees, stamped with one clock (<see cref="Stopwatch"/>) on one thread: what the broker
+/// forwards to an admin watcher subscribed to the bulbs' <c>telemetry</c> and <c>state</c> topics (the moment a
+/// device's message left the broker, taken as its publish time: same machine, loopback), and what the bus delivers
+/// to the platform's bus subscriber (<see cref="BusRecorder"/>). Both keep what they receive in queues; a thread
+/// empties them every millisecond and stamps each item as it takes it, so a figure can be up to about 1 ms late on
+/// either side. Phases listen to the events below, which run on that thread and must be quick.
+/// </summary>
+public sealed class Observations : IAsyncDisposable
+{
+    private readonly BusRecorder _recorder;
+    private readonly MqttTestClient _watcher;
+    private readonly Thread _thread;
+    private volatile bool _stopping;
+
+    private Observations(BusRecorder recorder, MqttTestClient watcher)
+    {
+        _recorder = recorder;
+        _watcher = watcher;
+        _thread = new Thread(Drain) { IsBackground = true, Name = "observations", Priority = ThreadPriority.AboveNormal };
+    }
+
+    /// <summary>A message the broker forwarded to the watcher: topic, payload, stamp.</summary>
+    public event Action<string, string, long>? Published;
+
+    /// <summary>A <c>device-events</c> message the bus delivered, and its stamp.</summary>
+    public event Action<DeviceEvent, long>? DeviceEvent;
+
+    /// <summary>A <c>telemetry</c> message the bus delivered, and its stamp.</summary>
+    public event Action<TelemetryReading, long>? Telemetry;
+
+    public static async Task<Observations> StartAsync(DevicePlatform platform, CancellationToken cancellationToken)
+    {
+        var (user, password) = platform.BrokerAdmin;
+        var watcher = await MqttTestClient.ConnectAsync(platform.BrokerPort, "bench-watcher", user, password, cancellationToken);
+        foreach (var filter in new[] { "dapriot/lightbulb/+/telemetry", "dapriot/lightbulb/+/state" })
+            if (!await watcher.SubscribeAsync(filter, cancellationToken)) throw new InvalidOperationException($"the broker refused the admin watcher's subscription to {filter}");
+        var observations = new Observations(platform.Recorder, watcher);
+        observations._thread.Start();
+        return observations;
+    }
+
+    public static double Milliseconds(long from, long to) => (to - from) * 1000.0 / Stopwatch.Frequency;
+
+    /// <summary>The device id in a topic <c>dapriot/{type}/{deviceId}/{kind}</c>.</summary>
+    public static string DeviceIdOf(string topic)
+    {
+        var start = topic.IndexOf('/', 8) + 1;
+        return topic[start..topic.IndexOf('/', start)];
+    }
+
+    private void Drain()
+    {
+        while (!_stopping)
+        {
+            while (_watcher.Received.TryDequeue(out var message)) Published?.Invoke(message.Topic, message.Payload, Stopwatch.GetTimestamp());
+            while (_recorder.Telemetry.TryDequeue(out var reading)) Telemetry?.Invoke(reading, Stopwatch.GetTimestamp());
+            while (_recorder.DeviceEvents.TryDequeue(out var e)) DeviceEvent?.Invoke(e, Stopwatch.GetTimestamp());
+            Thread.Sleep(1);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stopping = true;
+        _thread.Join();
+        await _watcher.DisposeAsync();
+    }
+}
