@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Text.Json;
 using DaprIoT.Benchmarks.RuntimeLatency;
 using DaprIoT.Contracts.Devices;
 using DaprIoT.Contracts.Events;
@@ -11,7 +12,8 @@ namespace DaprIoT.Benchmarks.DeviceServices;
 /// Command round trips at a fixed rate: <c>SetDesired</c> through an actor proxy (as device-management calls it)
 /// to the simulated bulbs in turn, each a new brightness; the actor sends the command, the firmware acks and reports
 /// its new state, and the round trip ends when the bus delivers the <c>device-events</c> message in which that
-/// command is <c>Applied</c>. A command accepted but never seen applied is lost.
+/// command is <c>Applied</c>. A command accepted but never seen applied is lost. The watcher also sees the command,
+/// the ack and the new state pass the broker, which splits each round trip into its hops.
 /// </summary>
 public sealed class CommandPhase(DevicePlatform platform, Observations observations, Fleet fleet)
 {
@@ -29,11 +31,27 @@ public sealed class CommandPhase(DevicePlatform platform, Observations observati
                 if (command.Status == CommandStatus.Applied) applied.TryAdd(command.Id, at);
         }
 
-        var accepted = new ConcurrentDictionary<string, long>();
+        // What the broker forwarded to the watcher: commands and acks by command id, states by (device, brightness).
+        var commandAt = new ConcurrentDictionary<string, long>();
+        var ackAt = new ConcurrentDictionary<string, long>();
+        var stateAt = new ConcurrentDictionary<(string, int), long>();
+        void OnPublished(string topic, string payload, long at)
+        {
+            if (!Observations.DeviceIdOf(topic).StartsWith(Fleet.Prefix, StringComparison.Ordinal)) return;
+            var kind = topic[(topic.LastIndexOf('/') + 1)..];
+            if (kind is not ("cmd" or "ack" or "state")) return;
+            using var json = JsonDocument.Parse(payload);
+            if (kind == "cmd") commandAt.TryAdd(json.RootElement.GetProperty("id").GetString()!, at);
+            else if (kind == "ack") ackAt.TryAdd(json.RootElement.GetProperty("id").GetString()!, at);
+            else stateAt[(Observations.DeviceIdOf(topic), json.RootElement.GetProperty("brightnessPct").GetInt32())] = at;
+        }
+
+        var accepted = new ConcurrentDictionary<string, (long Start, long Returned, string Device, int Brightness)>();
         long refused = 0, failed = 0;
         string? firstError = null;
         var devices = fleet.DeviceIds.Order(StringComparer.Ordinal).ToArray();
         observations.DeviceEvent += OnEvent;
+        observations.Published += OnPublished;
         try
         {
             var pending = new List<Task>();
@@ -63,17 +81,30 @@ public sealed class CommandPhase(DevicePlatform platform, Observations observati
             var progress = (Count: -1, At: TimeSpan.Zero);
             while (accepted.Keys.Any(id => !applied.ContainsKey(id)) && waited.Elapsed - progress.At < Straggle)
             {
-                var done = accepted.Keys.Count(applied.ContainsKey);
-                if (done != progress.Count) progress = (done, waited.Elapsed);
+                var finished = accepted.Keys.Count(applied.ContainsKey);
+                if (finished != progress.Count) progress = (finished, waited.Elapsed);
                 await Task.Delay(100, cancellationToken);
             }
 
-            var latencies = accepted.Where(a => applied.ContainsKey(a.Key)).Select(a => Observations.Milliseconds(a.Value, applied[a.Key])).ToList();
-            return new CommandResultSet(rate, seconds, accepted.Count, refused, failed, accepted.Count - latencies.Count, new LatencySample(latencies), firstError);
+            var done = accepted.Where(a => applied.ContainsKey(a.Key)).ToList();
+            var latencies = done.Select(a => Observations.Milliseconds(a.Value.Start, applied[a.Key])).ToList();
+            // Hops of the round trips whose every step the watcher saw.
+            var whole = done.Where(a => commandAt.ContainsKey(a.Key) && ackAt.ContainsKey(a.Key) && stateAt.ContainsKey((a.Value.Device, a.Value.Brightness)))
+                .Select(a => (a.Value, Cmd: commandAt[a.Key], Ack: ackAt[a.Key], State: stateAt[(a.Value.Device, a.Value.Brightness)], Applied: applied[a.Key])).ToList();
+            var hops = new List<(string, LatencySample)>
+            {
+                ("SetDesired call returns", new LatencySample(done.Select(a => Observations.Milliseconds(a.Value.Start, a.Value.Returned)))),
+                ("call → cmd at the broker", new LatencySample(whole.Select(w => Observations.Milliseconds(w.Value.Start, w.Cmd)))),
+                ("cmd → ack at the broker (firmware)", new LatencySample(whole.Select(w => Observations.Milliseconds(w.Cmd, w.Ack)))),
+                ("ack → state at the broker (firmware)", new LatencySample(whole.Select(w => Observations.Milliseconds(w.Ack, w.State)))),
+                ("state → Applied event delivered (platform)", new LatencySample(whole.Select(w => Observations.Milliseconds(w.State, w.Applied)))),
+            };
+            return new CommandResultSet(rate, seconds, accepted.Count, refused, failed, accepted.Count - latencies.Count, new LatencySample(latencies), hops, firstError);
         }
         finally
         {
             observations.DeviceEvent -= OnEvent;
+            observations.Published -= OnPublished;
         }
 
         async Task SendAsync(string device, int brightness)
@@ -82,7 +113,7 @@ public sealed class CommandPhase(DevicePlatform platform, Observations observati
             try
             {
                 var result = await platform.LightBulb(device).SetDesired(new LightBulbDesired(BrightnessPct: brightness));
-                if (result.Ok) accepted[result.CommandId!] = start;
+                if (result.Ok) accepted[result.CommandId!] = (start, Stopwatch.GetTimestamp(), device, brightness);
                 else
                 {
                     Interlocked.Increment(ref refused);
@@ -102,4 +133,5 @@ public sealed class CommandPhase(DevicePlatform platform, Observations observati
 /// <param name="Refused">Commands the actor refused (a setup problem, e.g. a device not provisioned).</param>
 /// <param name="Failed">Calls that failed (the actor could not be reached).</param>
 /// <param name="Lost">Accepted commands never seen applied.</param>
-public sealed record CommandResultSet(int Rate, double Seconds, int Accepted, long Refused, long Failed, int Lost, LatencySample RoundTrip, string? FirstError);
+public sealed record CommandResultSet(int Rate, double Seconds, int Accepted, long Refused, long Failed, int Lost, LatencySample RoundTrip,
+    IReadOnlyList<(string Hop, LatencySample Latency)> Hops, string? FirstError);

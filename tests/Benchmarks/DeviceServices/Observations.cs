@@ -10,7 +10,8 @@ namespace DaprIoT.Benchmarks.DeviceServices;
 /// device's message left the broker, taken as its publish time: same machine, loopback), and what the bus delivers
 /// to the platform's bus subscriber (<see cref="BusRecorder"/>). Both keep what they receive in queues; a thread
 /// empties them every millisecond and stamps each item as it takes it, so a figure can be up to about 1 ms late on
-/// either side. Phases listen to the events below, which run on that thread and must be quick.
+/// either side. Stamps convert to wall-clock time (<see cref="WallClock"/>) to split a latency at the platform's own
+/// timestamps (a reading's <c>ReceivedAt</c>, an event's <c>At</c>), taken from the same system clock. Phases listen to the events below, which run on that thread and must be quick.
 /// </summary>
 public sealed class Observations : IAsyncDisposable
 {
@@ -39,14 +40,25 @@ public sealed class Observations : IAsyncDisposable
     {
         var (user, password) = platform.BrokerAdmin;
         var watcher = await MqttTestClient.ConnectAsync(platform.BrokerPort, "bench-watcher", user, password, cancellationToken);
-        foreach (var filter in new[] { "dapriot/lightbulb/+/telemetry", "dapriot/lightbulb/+/state" })
+        foreach (var filter in new[] { "dapriot/lightbulb/+/telemetry", "dapriot/lightbulb/+/state", "dapriot/lightbulb/+/cmd", "dapriot/lightbulb/+/ack" })
             if (!await watcher.SubscribeAsync(filter, cancellationToken)) throw new InvalidOperationException($"the broker refused the admin watcher's subscription to {filter}");
         var observations = new Observations(platform.Recorder, watcher);
         observations._thread.Start();
         return observations;
     }
 
+    private static readonly (DateTimeOffset Wall, long Stamp) ClockBase = (DateTimeOffset.UtcNow, Stopwatch.GetTimestamp());
+
     public static double Milliseconds(long from, long to) => (to - from) * 1000.0 / Stopwatch.Frequency;
+
+    /// <summary>The wall-clock time of a stamp.</summary>
+    public static DateTimeOffset WallClock(long stamp) => ClockBase.Wall + Stopwatch.GetElapsedTime(ClockBase.Stamp, stamp);
+
+    /// <summary>Milliseconds from a stamp to a platform timestamp (negative when the platform's is earlier).</summary>
+    public static double Milliseconds(long from, DateTimeOffset to) => (to - WallClock(from)).TotalMilliseconds;
+
+    /// <summary>Milliseconds from a platform timestamp to a stamp.</summary>
+    public static double Milliseconds(DateTimeOffset from, long to) => (WallClock(to) - from).TotalMilliseconds;
 
     /// <summary>The device id in a topic <c>dapriot/{type}/{deviceId}/{kind}</c>.</summary>
     public static string DeviceIdOf(string topic)

@@ -86,6 +86,7 @@ try
             Report.Line($"  accepted {result.Accepted:#,0} ({result.Accepted / result.Seconds:#,0}/s), refused {result.Refused:#,0}, calls failed {result.Failed:#,0}, lost (never applied) {result.Lost:#,0}");
             if (result.FirstError is not null) Report.Line($"  first error: {result.FirstError}");
             Report.Line($"  round trip {Report.Ms(result.RoundTrip)}");
+            foreach (var (hop, latency) in result.Hops) Report.Line($"    {hop,-44} {Report.Ms(latency)}");
             Report.Processes(usage, result.Seconds);
             if (rate <= 100)
             {
@@ -127,9 +128,10 @@ try
         Report.Line($"  the simulators come back with {(simulatorRate is { } r ? Report.Text($"{r:#,0} telemetry msg/s in total") : "background telemetry")}, {fleet.DeviceIds.Count:#,0} connections at the simulator's --connect-rate (2,000/s per process)");
         meter = ProcessMeter.Start();
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var result = await new StormPhase(observations, fleet).RunAsync(states, options.StormStateRate, simulatorRate, TimeSpan.FromMinutes(3), ct);
+        var result = await new StormPhase(platform, observations, fleet).RunAsync(states, options.StormStateRate, simulatorRate, TimeSpan.FromMinutes(3), ct);
         var usage = await meter.StopAsync();
         Report.Line($"  twins current again: {result.Current:#,0} of {result.Devices:#,0}; half after {result.HalfCurrentSeconds:0.0} s, all after {(result.AllCurrentSeconds is { } s ? Report.Text($"{s:0.0} s") : "— (not all within 3 min)")}");
+        Report.Line($"  {result.CurrentByRead:#,0} of them found current by reading the twin (their reconnection published no event)");
         if (result.States is { } st) PrintStates(st);
         Report.Processes(usage, clock.Elapsed.TotalSeconds);
         report.Aim("Storm: seconds until every twin is current (no aim)",
@@ -158,6 +160,7 @@ try
         Report.Line($"  forwarded by the broker {result.Forwarded:#,0} ({result.Forwarded / result.Seconds:#,0}/s), delivered on the bus during the stretch {result.DeliveredInWindow:#,0} ({result.DeliveredPerSecond:#,0}/s)");
         Report.Line($"  of those forwarded: delivered {result.Matched:#,0}, not delivered {result.Missing:#,0}; the service counted {result.Accepted:#,0} published and {result.Dropped:#,0} dropped");
         Report.Line($"  broker → bus {Report.Ms(result.Latency)}");
+        Report.Line($"    broker → service handler {Report.Ms(result.ToService)}; service handler → bus subscriber {Report.Ms(result.ToBus)}");
         Report.Processes(usage, result.Seconds);
         report.Aim("Telemetry: 10,000 msg/s from 10,000 devices", Report.Text($"{result.DeliveredPerSecond:#,0} msg/s from {options.Devices:#,0}"),
             result.DeliveredPerSecond >= 10_000 && options.Devices >= 10_000);
@@ -185,6 +188,7 @@ static void PrintStates(StateResult result)
 {
     Report.Line($"  published {result.Sent:#,0} ({result.Sent / result.Seconds:#,0}/s, {result.Failed:#,0} failed), state events delivered while publishing {result.EventsInWindow:#,0} ({result.DeliveredPerSecond:#,0}/s)");
     Report.Line($"  state → device-events {Report.Ms(result.Latency)}; {result.Unmatched:#,0} forwarded states without an event after a {result.DrainSeconds:0.0} s wait");
+    Report.Line($"    broker → actor publishes the event {Report.Ms(result.ToEvent)}; publish → bus subscriber {Report.Ms(result.ToBus)}");
 }
 
 // Mosquitto holds one descriptor per device; the simulators are split below their own limit by Fleet.

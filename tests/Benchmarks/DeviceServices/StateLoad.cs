@@ -25,6 +25,8 @@ public sealed class StateLoad : IAsyncDisposable
     private readonly uint[] _seq;
     private readonly ConcurrentDictionary<(string Device, int Brightness), long> _published = new();
     private readonly ConcurrentBag<double> _latencies = [];
+    private readonly ConcurrentBag<double> _toEvent = [];
+    private readonly ConcurrentBag<double> _toBus = [];
     private long _sent;
     private long _failed;
     private long _eventsInWindow;
@@ -78,7 +80,7 @@ public sealed class StateLoad : IAsyncDisposable
         await Task.WhenAll(pending);
         var drain = await DrainAsync(cancellationToken);
         return new StateResult(rate, seconds, Interlocked.Read(ref _sent), Interlocked.Read(ref _failed), Interlocked.Read(ref _eventsInWindow),
-            new LatencySample(_latencies), _published.Count, drain);
+            new LatencySample(_latencies), new LatencySample(_toEvent), new LatencySample(_toBus), _published.Count, drain);
     }
 
     private async Task PublishNextAsync(CancellationToken cancellationToken)
@@ -114,6 +116,8 @@ public sealed class StateLoad : IAsyncDisposable
         if (!e.Twin.Properties.TryGetValue("brightnessPct", out var brightness) || brightness.Reported is not { } reported) return;
         if (!_published.TryRemove((e.DeviceId, reported.GetInt32()), out var publishedAt)) return;
         _latencies.Add(Observations.Milliseconds(publishedAt, at));
+        _toEvent.Add(Observations.Milliseconds(publishedAt, e.At));
+        _toBus.Add(Observations.Milliseconds(e.At, at));
         if (at >= _windowStart && at <= _windowEnd) Interlocked.Increment(ref _eventsInWindow);
     }
 
@@ -135,6 +139,8 @@ public sealed class StateLoad : IAsyncDisposable
     {
         _published.Clear();
         _latencies.Clear();
+        _toEvent.Clear();
+        _toBus.Clear();
         Interlocked.Exchange(ref _sent, 0);
         Interlocked.Exchange(ref _failed, 0);
         Interlocked.Exchange(ref _eventsInWindow, 0);
@@ -150,8 +156,11 @@ public sealed class StateLoad : IAsyncDisposable
 }
 
 /// <param name="EventsInWindow">State events the bus delivered while states were being published.</param>
+/// <param name="ToEvent">From the broker until the actor published the event (its <c>At</c>): binding, actor call, twin rules.</param>
+/// <param name="ToBus">From the actor's publish to the bus subscriber: Redis Streams and delivery.</param>
 /// <param name="Unmatched">States the broker forwarded that got no event before the wait ended.</param>
-public sealed record StateResult(int Rate, double Seconds, long Sent, long Failed, long EventsInWindow, LatencySample Latency, int Unmatched, double DrainSeconds)
+public sealed record StateResult(int Rate, double Seconds, long Sent, long Failed, long EventsInWindow, LatencySample Latency,
+    LatencySample ToEvent, LatencySample ToBus, int Unmatched, double DrainSeconds)
 {
     public double DeliveredPerSecond => EventsInWindow / Seconds;
 }

@@ -21,6 +21,8 @@ public sealed class TelemetryPhase(DevicePlatform platform, Observations observa
     {
         var published = new ConcurrentDictionary<(string, uint, uint), long>();
         var latencies = new ConcurrentBag<double>();
+        var toService = new ConcurrentBag<double>();
+        var toBus = new ConcurrentBag<double>();
         long seen = 0, deliveredInWindow = 0;
         var measuring = true;
         var start = Stopwatch.GetTimestamp();
@@ -37,7 +39,12 @@ public sealed class TelemetryPhase(DevicePlatform platform, Observations observa
         void OnTelemetry(TelemetryReading reading, long at)
         {
             if (at <= Volatile.Read(ref end)) Interlocked.Increment(ref deliveredInWindow);
-            if (published.TryRemove((reading.DeviceId, reading.Boot, reading.Seq), out var publishedAt)) latencies.Add(Observations.Milliseconds(publishedAt, at));
+            if (published.TryRemove((reading.DeviceId, reading.Boot, reading.Seq), out var publishedAt))
+            {
+                latencies.Add(Observations.Milliseconds(publishedAt, at));
+                toService.Add(Observations.Milliseconds(publishedAt, reading.ReceivedAt));
+                toBus.Add(Observations.Milliseconds(reading.ReceivedAt, at));
+            }
         }
 
         var accepted = await CountAsync("dapriot_device_messages_total{", "kind=\"telemetry\"", "outcome=\"published\"", cancellationToken);
@@ -62,7 +69,7 @@ public sealed class TelemetryPhase(DevicePlatform platform, Observations observa
             return new TelemetryResult(seconds, Interlocked.Read(ref seen), Interlocked.Read(ref deliveredInWindow), latencies.Count, published.Count,
                 await CountAsync("dapriot_device_messages_total{", "kind=\"telemetry\"", "outcome=\"published\"", cancellationToken) - accepted,
                 await CountAsync("dapriot_telemetry_dropped_total{", "", "", cancellationToken) - dropped,
-                new LatencySample(latencies));
+                new LatencySample(latencies), new LatencySample(toService), new LatencySample(toBus));
         }
         finally
         {
@@ -83,7 +90,10 @@ public sealed class TelemetryPhase(DevicePlatform platform, Observations observa
 /// <param name="Missing">Forwarded readings not delivered when the wait ended.</param>
 /// <param name="Accepted">Readings the service queued for the bus (its counter, the whole stretch and wait).</param>
 /// <param name="Dropped">Readings the service dropped (its counter).</param>
-public sealed record TelemetryResult(double Seconds, long Forwarded, long DeliveredInWindow, int Matched, int Missing, double Accepted, double Dropped, LatencySample Latency)
+/// <param name="ToService">From the broker to the service's binding handler (the reading's <c>ReceivedAt</c>).</param>
+/// <param name="ToBus">From the binding handler to the bus subscriber: queue, bulk publish, Redis Streams, delivery.</param>
+public sealed record TelemetryResult(double Seconds, long Forwarded, long DeliveredInWindow, int Matched, int Missing, double Accepted, double Dropped, LatencySample Latency,
+    LatencySample ToService, LatencySample ToBus)
 {
     public double DeliveredPerSecond => DeliveredInWindow / Seconds;
 }
