@@ -29,7 +29,7 @@ public sealed record BenchmarkOptions(
     public const string Usage =
         "options: --devices N (10000), --seconds S per measured stretch (20), --phase memory|commands|state|storm|telemetry|all, " +
         "comma-separated (all), --rate telemetry msg/s (= devices), --background-interval MS telemetry period outside the telemetry phase (20000), " +
-        "--state-rate N (2000), --state-devices N (1000), --storm-state-rate N (200), --command-rates N,N (100,1000), --provision-concurrency N (100)";
+        "--state-rate N (2000), --state-devices N (1000), --storm-state-rate N (200), --command-rates N,N (100,1000), --provision-concurrency N (200)";
 
     public bool Runs(string phase) => Phases.Contains(phase);
 
@@ -44,7 +44,7 @@ public sealed record BenchmarkOptions(
         var stateDevices = 1_000;
         var stormStateRate = 200;
         var commandRates = "100,1000";
-        var provisionConcurrency = 100;
+        var provisionConcurrency = 200;
         for (var i = 0; i < args.Length; i++)
         {
             var value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value; {Usage}");

@@ -19,12 +19,16 @@ public sealed class Report
 
     public static string Ms(LatencySample sample) => Text($"p50 {sample.P50:0.0} ms, p99 {sample.P99:0.0} ms over {sample.Count:#,0}");
 
-    /// <summary>CPU seconds and peak resident memory of each process over the stretch just measured.</summary>
-    public static void Processes(IReadOnlyDictionary<string, (double CpuSeconds, double PeakMb)> usage, double seconds)
+    /// <summary>
+    /// CPU seconds and peak resident memory of each process over the stretch just measured, and the CPU each spent
+    /// per operation (<paramref name="operations"/>: messages, commands…), which says what a rate would cost.
+    /// </summary>
+    public static void Processes(IReadOnlyDictionary<string, (double CpuSeconds, double PeakMb)> usage, double seconds, long operations = 0, string per = "")
     {
-        Line($"  {"process",-14} {"CPU s",8} {"cores",6} {"peak RSS MB",12}");
+        Line($"  {"process",-14} {"CPU s",8} {"cores",6} {"peak RSS MB",12} {(operations > 0 ? $"CPU ms per {per}" : "")}");
         foreach (var (role, (cpu, peak)) in usage)
-            if (cpu > 0 || peak > 0) Line($"  {role,-14} {cpu,8:0.0} {cpu / seconds,6:0.00} {peak,12:0}");
+            if (cpu > 0 || peak > 0)
+                Line($"  {role,-14} {cpu,8:0.0} {cpu / seconds,6:0.00} {peak,12:0} {(operations > 0 ? Text($"{cpu * 1000 / operations,10:0.00}") : "")}");
     }
 
     /// <summary>An aim and the figure held against it; <paramref name="met"/> null for a figure without an aim.</summary>

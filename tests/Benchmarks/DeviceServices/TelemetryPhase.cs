@@ -17,6 +17,35 @@ public sealed class TelemetryPhase(DevicePlatform platform, Observations observa
 {
     private static readonly TimeSpan Straggle = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Waits until the bus delivers telemetry no faster than the devices send it (at most 20 % more, two seconds in a
+    /// row): a backlog left by an earlier phase would otherwise be measured as this one's latency. Returns the seconds
+    /// waited; gives up after <paramref name="within"/> and measures anyway.
+    /// </summary>
+    public async Task<double> SettleAsync(int rate, TimeSpan within, CancellationToken cancellationToken)
+    {
+        long delivered = 0;
+        void OnTelemetry(TelemetryReading reading, long at) => Interlocked.Increment(ref delivered);
+        observations.Telemetry += OnTelemetry;
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            var calm = 0;
+            while (calm < 2 && clock.Elapsed < within)
+            {
+                var before = Interlocked.Read(ref delivered);
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+                calm = Interlocked.Read(ref delivered) - before <= rate * 1.2 ? calm + 1 : 0;
+            }
+
+            return clock.Elapsed.TotalSeconds;
+        }
+        finally
+        {
+            observations.Telemetry -= OnTelemetry;
+        }
+    }
+
     public async Task<TelemetryResult> RunAsync(TimeSpan duration, CancellationToken cancellationToken)
     {
         var published = new ConcurrentDictionary<(string, uint, uint), long>();
