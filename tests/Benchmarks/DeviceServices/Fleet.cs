@@ -51,29 +51,45 @@ public sealed class Fleet
     /// <summary>
     /// Provisions <c>{prefix}1…{prefix}{count}</c> for one owner, <see cref="BenchmarkOptions.ProvisionConcurrency"/>
     /// calls in flight (the service gathers the broker logins of concurrent calls into one control message). Returns
-    /// id → password and the seconds it took.
+    /// id → password, the seconds it took and how many calls failed and were made again.
     /// </summary>
-    public static async Task<(Dictionary<string, string> Credentials, double Seconds)> ProvisionAsync(DevicePlatform platform, string prefix, int count,
+    public static async Task<(Dictionary<string, string> Credentials, double Seconds, int Retries)> ProvisionAsync(DevicePlatform platform, string prefix, int count,
         int concurrency, CancellationToken cancellationToken)
     {
         var credentials = new ConcurrentDictionary<string, string>();
+        var retries = 0;
         var clock = Stopwatch.StartNew();
         await Parallel.ForEachAsync(Enumerable.Range(1, count), new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancellationToken },
             async (n, _) =>
             {
                 var id = prefix + n.ToString(CultureInfo.InvariantCulture);
-                var result = await platform.LightBulb(id).Provision(new ProvisionRequest("bench", $"bulb {n}"));
+                ProvisionResult result;
+                for (var attempt = 1; ; attempt++)
+                {
+                    try
+                    {
+                        result = await platform.LightBulb(id).Provision(new ProvisionRequest("bench", $"bulb {n}"));
+                        break;
+                    }
+                    catch (Exception e) when (attempt < 3 && e is not OperationCanceledException)
+                    {
+                        // The broker took too long over a control message (the service's publish timed out): provisioning
+                        // is repeatable (the login is replaced), so try again, and count it.
+                        Interlocked.Increment(ref retries);
+                    }
+                }
+
                 if (!result.Ok) throw new InvalidOperationException($"provisioning {id} failed: {string.Join("; ", result.Errors.Select(e => $"{e.Field}: {e.Message}"))}");
                 credentials[id] = result.Password!;
             });
-        return (new Dictionary<string, string>(credentials), clock.Elapsed.TotalSeconds);
+        return (new Dictionary<string, string>(credentials), clock.Elapsed.TotalSeconds, retries);
     }
 
-    public async Task<double> ProvisionAsync(CancellationToken cancellationToken)
+    public async Task<(double Seconds, int Retries)> ProvisionAsync(CancellationToken cancellationToken)
     {
-        var (credentials, seconds) = await ProvisionAsync(_platform, Prefix, _options.Devices, _options.ProvisionConcurrency, cancellationToken);
+        var (credentials, seconds, retries) = await ProvisionAsync(_platform, Prefix, _options.Devices, _options.ProvisionConcurrency, cancellationToken);
         Credentials = credentials;
-        return seconds;
+        return (seconds, retries);
     }
 
     /// <summary>

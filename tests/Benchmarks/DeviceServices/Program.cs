@@ -42,7 +42,7 @@ try
     var memoryBefore = await ServiceMemory.ReadAsync(platform, ct);
     var meter = ProcessMeter.Start();
     var setupClock = System.Diagnostics.Stopwatch.StartNew();
-    var provisionSeconds = await fleet.ProvisionAsync(ct);
+    var (provisionSeconds, provisionRetries) = await fleet.ProvisionAsync(ct);
     await fleet.StartAsync(simulatorRate, ct);
     var onlineSeconds = await fleet.WaitAllOnlineAsync(TimeSpan.FromMinutes(5), ct);
     await Task.Delay(TimeSpan.FromSeconds(3), ct);
@@ -51,7 +51,7 @@ try
     if (options.Runs("memory"))
     {
         Report.Heading("Memory per active device actor");
-        Report.Line($"  provisioned {options.Devices:#,0} devices through their actors in {provisionSeconds:0.0} s ({options.Devices / provisionSeconds:#,0}/s, {options.ProvisionConcurrency} in flight)");
+        Report.Line($"  provisioned {options.Devices:#,0} devices through their actors in {provisionSeconds:0.0} s ({options.Devices / provisionSeconds:#,0}/s, {options.ProvisionConcurrency} in flight, {provisionRetries:#,0} calls failed and were made again)");
         Report.Line($"  all {options.Devices:#,0} online (event with presence online) {onlineSeconds:0.0} s after the simulators started");
         Report.Line($"  lightbulb service RSS: {memoryBefore.RssMb:0.0} MB before any actor, {memoryAfter.RssMb:0.0} MB with {options.Devices:#,0} active actors");
         var rssPerActor = (memoryAfter.RssMb - memoryBefore.RssMb) * 1024 / options.Devices;
