@@ -12,7 +12,8 @@ namespace DaprIoT.Benchmarks.DeviceServices;
 /// Command round trips at a fixed rate: <c>SetDesired</c> through an actor proxy (as device-management calls it)
 /// to the simulated bulbs in turn, each a new brightness; the actor sends the command, the firmware acks and reports
 /// its new state, and the round trip ends when the bus delivers the <c>device-events</c> message in which that
-/// command is <c>Applied</c>. A command accepted but never seen applied is lost. The watcher also sees the command,
+/// command is <c>Applied</c>. A command accepted of which no outcome (applied, superseded by a newer command to the
+/// same device, refused, given up) is seen is lost. The watcher also sees the command,
 /// the ack and the new state pass the broker, which splits each round trip into its hops.
 /// </summary>
 public sealed class CommandPhase(DevicePlatform platform, Observations observations, Fleet fleet)
@@ -25,11 +26,19 @@ public sealed class CommandPhase(DevicePlatform platform, Observations observati
     public async Task<CommandResultSet> RunAsync(int rate, TimeSpan duration, CancellationToken cancellationToken)
     {
         var applied = new ConcurrentDictionary<string, long>();
+        // Commands that ended otherwise: a newer command to the same device superseded it before it was applied, the
+        // device refused it, or the actor gave up re-sending it.
+        var ended = new ConcurrentDictionary<string, CommandStatus>();
         void OnEvent(DeviceEvent e, long at)
         {
             foreach (var command in e.Twin.Commands)
+            {
                 if (command.Status == CommandStatus.Applied) applied.TryAdd(command.Id, at);
+                else if (command.Status is CommandStatus.Superseded or CommandStatus.Rejected or CommandStatus.Failed) ended.TryAdd(command.Id, command.Status);
+            }
         }
+
+        bool Finished(string id) => applied.ContainsKey(id) || ended.ContainsKey(id);
 
         // What the broker forwarded to the watcher: commands and acks by command id, states by (device, brightness).
         var commandAt = new ConcurrentDictionary<string, long>();
@@ -79,9 +88,9 @@ public sealed class CommandPhase(DevicePlatform platform, Observations observati
             // Wait for the stragglers while they keep arriving.
             var waited = Stopwatch.StartNew();
             var progress = (Count: -1, At: TimeSpan.Zero);
-            while (accepted.Keys.Any(id => !applied.ContainsKey(id)) && waited.Elapsed - progress.At < Straggle)
+            while (accepted.Keys.Any(id => !Finished(id)) && waited.Elapsed - progress.At < Straggle)
             {
-                var finished = accepted.Keys.Count(applied.ContainsKey);
+                var finished = accepted.Keys.Count(Finished);
                 if (finished != progress.Count) progress = (finished, waited.Elapsed);
                 await Task.Delay(100, cancellationToken);
             }
@@ -99,7 +108,11 @@ public sealed class CommandPhase(DevicePlatform platform, Observations observati
                 ("ack → state at the broker (firmware)", new LatencySample(whole.Select(w => Observations.Milliseconds(w.Ack, w.State)))),
                 ("state → Applied event delivered (platform)", new LatencySample(whole.Select(w => Observations.Milliseconds(w.State, w.Applied)))),
             };
-            return new CommandResultSet(rate, seconds, accepted.Count, refused, failed, accepted.Count - latencies.Count, new LatencySample(latencies), hops, firstError);
+            var superseded = accepted.Keys.Count(id => !applied.ContainsKey(id) && ended.TryGetValue(id, out var status) && status == CommandStatus.Superseded);
+            var unsuccessful = accepted.Keys.Count(id => !applied.ContainsKey(id) && ended.TryGetValue(id, out var status) && status != CommandStatus.Superseded);
+            var lost = accepted.Keys.Count(id => !Finished(id));
+            return new CommandResultSet(rate, seconds, waited.Elapsed.TotalSeconds, accepted.Count, refused, failed, superseded, unsuccessful, lost,
+                new LatencySample(latencies), hops, firstError);
         }
         finally
         {
@@ -132,6 +145,10 @@ public sealed class CommandPhase(DevicePlatform platform, Observations observati
 /// <param name="Accepted">Commands the actor accepted.</param>
 /// <param name="Refused">Commands the actor refused (a setup problem, e.g. a device not provisioned).</param>
 /// <param name="Failed">Calls that failed (the actor could not be reached).</param>
-/// <param name="Lost">Accepted commands never seen applied.</param>
-public sealed record CommandResultSet(int Rate, double Seconds, int Accepted, long Refused, long Failed, int Lost, LatencySample RoundTrip,
+/// <param name="WaitSeconds">How long the last commands were waited for after the stretch.</param>
+/// <param name="Superseded">Accepted commands a newer command to the same device replaced before the device applied them.</param>
+/// <param name="Unsuccessful">Accepted commands the device refused or the actor gave up on.</param>
+/// <param name="Lost">Accepted commands of which no outcome was seen.</param>
+public sealed record CommandResultSet(int Rate, double Seconds, double WaitSeconds, int Accepted, long Refused, long Failed, int Superseded, int Unsuccessful, int Lost,
+    LatencySample RoundTrip,
     IReadOnlyList<(string Hop, LatencySample Latency)> Hops, string? FirstError);

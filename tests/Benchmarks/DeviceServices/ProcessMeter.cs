@@ -19,6 +19,7 @@ public sealed class ProcessMeter : IAsyncDisposable
     private readonly Dictionary<string, long> _peakRssKb = Roles.ToDictionary(r => r, _ => 0L);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _sampling;
+    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
 
     private ProcessMeter(bool fromStart)
     {
@@ -29,9 +30,13 @@ public sealed class ProcessMeter : IAsyncDisposable
     /// <summary>Starts measuring now: CPU used before this moment is not counted.</summary>
     public static ProcessMeter Start() => new(fromStart: true);
 
+    /// <summary>Wall-clock seconds from <see cref="Start"/> to <see cref="StopAsync"/>, over which the CPU was counted.</summary>
+    public double Seconds { get; private set; }
+
     /// <summary>Per role: CPU seconds used since <see cref="Start"/> and the highest resident memory seen, MB.</summary>
     public async Task<IReadOnlyDictionary<string, (double CpuSeconds, double PeakMb)>> StopAsync()
     {
+        Seconds = _clock.Elapsed.TotalSeconds;
         await _stop.CancelAsync();
         await _sampling;
         lock (_seen)

@@ -17,7 +17,8 @@ public sealed class Report
 
     public static void Line(FormattableString text) => Console.WriteLine(text.ToString(CultureInfo.InvariantCulture));
 
-    public static string Ms(LatencySample sample) => Text($"p50 {sample.P50:0.0} ms, p99 {sample.P99:0.0} ms over {sample.Count:#,0}");
+    public static string Ms(LatencySample sample) =>
+        sample.Count == 0 ? "none measured" : Text($"p50 {sample.P50:0.0} ms, p99 {sample.P99:0.0} ms over {sample.Count:#,0}");
 
     /// <summary>
     /// CPU seconds and peak resident memory of each process over the stretch just measured, and the CPU each spent

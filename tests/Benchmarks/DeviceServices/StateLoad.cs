@@ -20,7 +20,10 @@ public sealed class StateLoad : IAsyncDisposable
     public const string Prefix = "st-";
 
     private readonly Observations _observations;
-    private readonly MqttTestClient _publisher;
+    private readonly DevicePlatform _platform;
+    private readonly SemaphoreSlim _reconnecting = new(1, 1);
+    private MqttTestClient _publisher;
+    private long _reconnects;
     private readonly string[] _devices;
     private readonly uint[] _seq;
     private readonly ConcurrentDictionary<(string Device, int Brightness), long> _published = new();
@@ -33,8 +36,9 @@ public sealed class StateLoad : IAsyncDisposable
     private long _windowStart;
     private long _windowEnd = long.MaxValue;
 
-    private StateLoad(Observations observations, MqttTestClient publisher, string[] devices)
+    private StateLoad(DevicePlatform platform, Observations observations, MqttTestClient publisher, string[] devices)
     {
+        _platform = platform;
         _observations = observations;
         _publisher = publisher;
         _devices = devices;
@@ -48,7 +52,7 @@ public sealed class StateLoad : IAsyncDisposable
         var (credentials, _, _) = await Fleet.ProvisionAsync(platform, Prefix, devices, concurrency, cancellationToken);
         var (user, password) = platform.BrokerAdmin;
         var publisher = await MqttTestClient.ConnectAsync(platform.BrokerPort, "bench-states", user, password, cancellationToken);
-        return new StateLoad(observations, publisher, credentials.Keys.Order(StringComparer.Ordinal).ToArray());
+        return new StateLoad(platform, observations, publisher, credentials.Keys.Order(StringComparer.Ordinal).ToArray());
     }
 
     /// <summary>Publishes <paramref name="rate"/> states a second until <paramref name="until"/> is cancelled; then waits for the stragglers.</summary>
@@ -79,7 +83,7 @@ public sealed class StateLoad : IAsyncDisposable
         _windowEnd = Stopwatch.GetTimestamp();
         await Task.WhenAll(pending);
         var drain = await DrainAsync(cancellationToken);
-        return new StateResult(rate, seconds, Interlocked.Read(ref _sent), Interlocked.Read(ref _failed), Interlocked.Read(ref _eventsInWindow),
+        return new StateResult(rate, seconds, Interlocked.Read(ref _sent), Interlocked.Read(ref _failed), Interlocked.Read(ref _reconnects), Interlocked.Read(ref _eventsInWindow),
             new LatencySample(_latencies), new LatencySample(_toEvent), new LatencySample(_toBus), _published.Count, drain);
     }
 
@@ -98,6 +102,32 @@ public sealed class StateLoad : IAsyncDisposable
         catch (Exception e) when (e is not OperationCanceledException)
         {
             Interlocked.Increment(ref _failed);
+            await ReconnectAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// MQTTnet closes the connection after a publish whose acknowledgement timed out (a busy broker): open a new one
+    /// so the load goes on, and count it.
+    /// </summary>
+    private async Task ReconnectAsync(CancellationToken cancellationToken)
+    {
+        await _reconnecting.WaitAsync(cancellationToken);
+        try
+        {
+            if (_publisher.IsConnected) return;
+            await _publisher.DisposeAsync();
+            var (user, password) = _platform.BrokerAdmin;
+            _publisher = await MqttTestClient.ConnectAsync(_platform.BrokerPort, "bench-states", user, password, cancellationToken);
+            Interlocked.Increment(ref _reconnects);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The broker is too busy to take the connection now; the next failed publish tries again.
+        }
+        finally
+        {
+            _reconnecting.Release();
         }
     }
 
@@ -143,6 +173,7 @@ public sealed class StateLoad : IAsyncDisposable
         _toBus.Clear();
         Interlocked.Exchange(ref _sent, 0);
         Interlocked.Exchange(ref _failed, 0);
+        Interlocked.Exchange(ref _reconnects, 0);
         Interlocked.Exchange(ref _eventsInWindow, 0);
         _windowEnd = long.MaxValue;
     }
@@ -152,14 +183,17 @@ public sealed class StateLoad : IAsyncDisposable
         _observations.Published -= OnPublished;
         _observations.DeviceEvent -= OnEvent;
         await _publisher.DisposeAsync();
+        _reconnecting.Dispose();
     }
 }
 
+/// <param name="Failed">Publishes that failed (no acknowledgement from the broker in 5 s, or no connection).</param>
+/// <param name="Reconnects">Times the publisher had to connect again after a failure.</param>
 /// <param name="EventsInWindow">State events the bus delivered while states were being published.</param>
 /// <param name="ToEvent">From the broker until the actor published the event (its <c>At</c>): binding, actor call, twin rules.</param>
 /// <param name="ToBus">From the actor's publish to the bus subscriber: Redis Streams and delivery.</param>
 /// <param name="Unmatched">States the broker forwarded that got no event before the wait ended.</param>
-public sealed record StateResult(int Rate, double Seconds, long Sent, long Failed, long EventsInWindow, LatencySample Latency,
+public sealed record StateResult(int Rate, double Seconds, long Sent, long Failed, long Reconnects, long EventsInWindow, LatencySample Latency,
     LatencySample ToEvent, LatencySample ToBus, int Unmatched, double DrainSeconds)
 {
     public double DeliveredPerSecond => EventsInWindow / Seconds;

@@ -18,24 +18,29 @@ public sealed class TelemetryPhase(DevicePlatform platform, Observations observa
     private static readonly TimeSpan Straggle = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// Waits until the bus delivers telemetry no faster than the devices send it (at most 20 % more, two seconds in a
-    /// row): a backlog left by an earlier phase would otherwise be measured as this one's latency. Returns the seconds
-    /// waited; gives up after <paramref name="within"/> and measures anyway.
+    /// Waits until the telemetry the bus delivers is fresh (received by the service less than a second earlier, two
+    /// seconds in a row): a backlog left by an earlier phase would otherwise be measured as this one's latency. Returns
+    /// the seconds waited; gives up after <paramref name="within"/> and measures anyway.
     /// </summary>
-    public async Task<double> SettleAsync(int rate, TimeSpan within, CancellationToken cancellationToken)
+    public async Task<double> SettleAsync(TimeSpan within, CancellationToken cancellationToken)
     {
-        long delivered = 0;
-        void OnTelemetry(TelemetryReading reading, long at) => Interlocked.Increment(ref delivered);
+        long staleTicks = 0;
+        void OnTelemetry(TelemetryReading reading, long at)
+        {
+            var age = Observations.Milliseconds(reading.ReceivedAt, at);
+            if (age > 1000) Interlocked.Exchange(ref staleTicks, at);
+        }
+
         observations.Telemetry += OnTelemetry;
         try
         {
             var clock = Stopwatch.StartNew();
-            var calm = 0;
-            while (calm < 2 && clock.Elapsed < within)
+            var fresh = 0;
+            while (fresh < 2 && clock.Elapsed < within)
             {
-                var before = Interlocked.Read(ref delivered);
+                var since = Stopwatch.GetTimestamp();
                 await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
-                calm = Interlocked.Read(ref delivered) - before <= rate * 1.2 ? calm + 1 : 0;
+                fresh = Interlocked.Read(ref staleTicks) < since ? fresh + 1 : 0;
             }
 
             return clock.Elapsed.TotalSeconds;
