@@ -18,8 +18,11 @@ namespace DaprIoT.Benchmarks.DeviceServices;
 /// </summary>
 public sealed class CommandPhase(DevicePlatform platform, Observations observations, Fleet fleet)
 {
-    /// <summary>How long to wait for the last commands once nothing more arrives.</summary>
-    private static readonly TimeSpan Straggle = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// How long to wait for the last commands once no more outcomes arrive. Long: behind a backlog the binding works
+    /// off the acks and states of superseded commands first, which end nothing this phase waits for.
+    /// </summary>
+    private static readonly TimeSpan Straggle = TimeSpan.FromSeconds(60);
 
     private readonly Dictionary<string, int> _brightness = [];
 

@@ -15,17 +15,27 @@ namespace DaprIoT.Benchmarks.DeviceServices;
 /// </summary>
 public sealed class Observations : IAsyncDisposable
 {
+    private static readonly string[] Filters = ["dapriot/lightbulb/+/telemetry", "dapriot/lightbulb/+/state", "dapriot/lightbulb/+/cmd", "dapriot/lightbulb/+/ack"];
+
+    private readonly DevicePlatform _platform;
     private readonly BusRecorder _recorder;
-    private readonly MqttTestClient _watcher;
     private readonly Thread _thread;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _watchdog;
+    private volatile MqttTestClient _watcher;
     private volatile bool _stopping;
 
-    private Observations(BusRecorder recorder, MqttTestClient watcher)
+    private Observations(DevicePlatform platform, MqttTestClient watcher)
     {
-        _recorder = recorder;
+        _platform = platform;
+        _recorder = platform.Recorder;
         _watcher = watcher;
         _thread = new Thread(Drain) { IsBackground = true, Name = "observations", Priority = ThreadPriority.AboveNormal };
+        _watchdog = WatchAsync();
     }
+
+    /// <summary>Times the watcher lost its connection (a broker too busy to answer its keep-alive) and connected again.</summary>
+    public int WatcherReconnects { get; private set; }
 
     /// <summary>A message the broker forwarded to the watcher: topic, payload, stamp.</summary>
     public event Action<string, string, long>? Published;
@@ -38,13 +48,47 @@ public sealed class Observations : IAsyncDisposable
 
     public static async Task<Observations> StartAsync(DevicePlatform platform, CancellationToken cancellationToken)
     {
-        var (user, password) = platform.BrokerAdmin;
-        var watcher = await MqttTestClient.ConnectAsync(platform.BrokerPort, "bench-watcher", user, password, cancellationToken);
-        foreach (var filter in new[] { "dapriot/lightbulb/+/telemetry", "dapriot/lightbulb/+/state", "dapriot/lightbulb/+/cmd", "dapriot/lightbulb/+/ack" })
-            if (!await watcher.SubscribeAsync(filter, cancellationToken)) throw new InvalidOperationException($"the broker refused the admin watcher's subscription to {filter}");
-        var observations = new Observations(platform.Recorder, watcher);
+        var observations = new Observations(platform, await ConnectWatcherAsync(platform, cancellationToken));
         observations._thread.Start();
         return observations;
+    }
+
+    private static async Task<MqttTestClient> ConnectWatcherAsync(DevicePlatform platform, CancellationToken cancellationToken)
+    {
+        var (user, password) = platform.BrokerAdmin;
+        var watcher = await MqttTestClient.ConnectAsync(platform.BrokerPort, "bench-watcher", user, password, cancellationToken);
+        foreach (var filter in Filters)
+            if (!await watcher.SubscribeAsync(filter, cancellationToken)) throw new InvalidOperationException($"the broker refused the admin watcher's subscription to {filter}");
+        return watcher;
+    }
+
+    /// <summary>Connects the watcher again when it lost its connection; what it had received is drained first.</summary>
+    private async Task WatchAsync()
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(500));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stop.Token))
+            {
+                if (_watcher.IsConnected) continue;
+                try
+                {
+                    var lost = _watcher;
+                    _watcher = await ConnectWatcherAsync(_platform, _stop.Token);
+                    while (lost.Received.TryDequeue(out var message)) Published?.Invoke(message.Topic, message.Payload, Stopwatch.GetTimestamp());
+                    await lost.DisposeAsync();
+                    WatcherReconnects++;
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // The broker is still too busy; try again on the next tick.
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped.
+        }
     }
 
     private static readonly (DateTimeOffset Wall, long Stamp) ClockBase = (DateTimeOffset.UtcNow, Stopwatch.GetTimestamp());
@@ -80,8 +124,11 @@ public sealed class Observations : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await _stop.CancelAsync();
+        await _watchdog;
         _stopping = true;
         _thread.Join();
         await _watcher.DisposeAsync();
+        _stop.Dispose();
     }
 }
