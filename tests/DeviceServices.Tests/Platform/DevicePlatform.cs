@@ -102,7 +102,7 @@ public sealed class DevicePlatform : IAsyncDisposable
         {
             var id = prefix + n.ToString(CultureInfo.InvariantCulture);
             var result = await Device(type, id).Provision(new ProvisionRequest(owner, $"{type} {n}"));
-            Assert.True(result.Ok, string.Join("; ", result.Errors.Select(e => $"{e.Field}: {e.Message}")));
+            if (!result.Ok) throw new InvalidOperationException($"provisioning {id} failed: " + string.Join("; ", result.Errors.Select(e => $"{e.Field}: {e.Message}")));
             credentials[id] = result.Password!;
         }
 
