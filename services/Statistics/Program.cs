@@ -1,0 +1,20 @@
+using DaprIoT.Statistics.Api;
+using DaprIoT.Statistics.Ownership;
+using DaprIoT.Statistics.Rollups;
+using DaprIoT.ServiceDefaults;
+
+// The statistics service: telemetry roll-ups per device (bulk subscription) and the chart series behind them.
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults();
+builder.AddJwtValidation();                                      // the series API needs a signed-in user
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton<RollupPlan>();                     // Rollups/RollupPlan.cs: buckets, keys, retention
+builder.Services.AddSingleton<RollupStore>();
+builder.Services.AddSingleton<OwnershipStore>();                 // Ownership/: who may read a device's series
+var app = builder.Build();
+app.UseCloudEvents();                                            // Dapr.AspNetCore: unwraps single deliveries
+app.MapSubscribeHandler();                                       // /dapr/subscribe from WithTopic(...)
+app.MapServiceDefaults();
+app.MapSubscriptionsApi();                                       // Api/SubscriptionsApi.cs
+app.MapStatisticsApi();                                          // Api/StatisticsApi.cs
+app.Run();
