@@ -86,9 +86,30 @@ public static partial class SubscriptionsApi
         return Results.Json(new BulkSubscribeAppResponse(statuses));
     }
 
-    /// <summary><c>UseCloudEvents</c> has unwrapped the event: the body is the <see cref="DeviceEvent"/>.</summary>
-    private static async Task<IResult> HandleDeviceEventAsync(DeviceEvent deviceEvent, OwnershipStore owners, CancellationToken cancellationToken)
+    /// <summary>
+    /// <c>UseCloudEvents</c> has unwrapped the event: the body is the <see cref="DeviceEvent"/>, written with the contract
+    /// JSON options (enums as names), so it is read with them too.
+    /// </summary>
+    private static async Task<IResult> HandleDeviceEventAsync(HttpRequest request, OwnershipStore owners, ILoggerFactory loggers,
+        CancellationToken cancellationToken)
     {
+        DeviceEvent? deviceEvent;
+        try
+        {
+            deviceEvent = await request.ReadFromJsonAsync<DeviceEvent>(ContractJson.Options, cancellationToken);
+        }
+        catch (JsonException)
+        {
+            deviceEvent = null;
+        }
+
+        if (deviceEvent is not { DeviceId.Length: > 0, Changes: not null })
+        {
+            // Delivering it again cannot make it readable.
+            UnreadableDeviceEvent(loggers.CreateLogger(typeof(SubscriptionsApi).FullName!));
+            return Results.Json(new { status = "DROP" });
+        }
+
         await owners.ApplyAsync(deviceEvent, cancellationToken);
         return Results.Ok();
     }
@@ -115,6 +136,9 @@ public static partial class SubscriptionsApi
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Telemetry entry {EntryId} is not a telemetry reading; dropped")]
     private static partial void UnreadableReading(ILogger logger, string entryId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A device-events message is not a device event; dropped")]
+    private static partial void UnreadableDeviceEvent(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Roll-ups of device {DeviceId} not written ({Count} readings); the sidecar delivers them again")]
     private static partial void RollupFailed(ILogger logger, string deviceId, int count, Exception error);

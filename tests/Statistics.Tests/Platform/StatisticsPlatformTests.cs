@@ -1,0 +1,129 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using DaprIoT.Contracts;
+using DaprIoT.Contracts.Devices;
+using DaprIoT.Contracts.Events;
+using DaprIoT.Statistics.Api;
+using DaprIoT.Statistics.Rollups;
+using DaprIoT.TestSupport;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+
+namespace DaprIoT.Statistics.Tests.Platform;
+
+/// <summary>The statistics service under dapr-local with real Redis: telemetry and device events in, series out.</summary>
+public sealed class StatisticsPlatformTests(StatisticsPlatform platform) : IClassFixture<StatisticsPlatform>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task Telemetry_batches_become_minute_buckets_only_the_owner_can_read_until_the_device_is_removed()
+    {
+        var deviceId = $"bulb-{Guid.NewGuid():N}";
+        var minute = StartOfMinute(DateTimeOffset.UtcNow) - TimeSpan.FromMinutes(2);
+        await PublishDeviceEventAsync(deviceId, version: 1, DeviceChanges.Provisioned);
+        await BulkPublishAsync([Bulb(deviceId, minute.AddSeconds(1), 100), Bulb(deviceId, minute.AddSeconds(20), 200)]);
+        await BulkPublishAsync([Bulb(deviceId, minute.AddSeconds(40), 600), Bulb(deviceId, minute.AddMinutes(1), 50)]);
+
+        var series = await Eventually.UntilAsync(_ => SeriesAsync(deviceId, "alice"),
+            s => s?.Measures.GetValueOrDefault(Measures.PowerMw)?.Sum(p => p.Count) == 4,
+            "alice's series holds all four readings", Describe, Patience, Ct);
+
+        Assert.Equal(
+            [new SeriesPoint(minute, 3, 100, 600, 300), new SeriesPoint(minute.AddMinutes(1), 1, 50, 50, 50)],
+            series!.Measures[Measures.PowerMw]);
+        var hourly = await GetAsync($"{SeriesUrl(deviceId)}?resolution=hour", "alice");
+        var hour = Assert.Single((await hourly.Content.ReadFromJsonAsync<SeriesResponse>(Ct))!.Measures[Measures.PowerMw]);
+        Assert.Equal(new SeriesPoint(StartOfHour(minute), 4, 50, 600, 237.5), hour);
+
+        var bobs = await GetAsync(SeriesUrl(deviceId), "bob");
+        Assert.Equal(HttpStatusCode.NotFound, bobs.StatusCode);
+        Assert.Equal("Unknown device", (await bobs.Content.ReadFromJsonAsync<ProblemDetails>(Ct))!.Title);
+        Assert.Equal(HttpStatusCode.NotFound, (await GetAsync(SeriesUrl("bulb-nobody-has"), "alice")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await GetAsync(SeriesUrl(deviceId), userId: null)).StatusCode);
+
+        await PublishDeviceEventAsync(deviceId, version: 2, DeviceChanges.Removed);
+
+        await Eventually.UntilAsync(_ => GetAsync(SeriesUrl(deviceId), "alice"), r => r.StatusCode == HttpStatusCode.NotFound,
+            "alice's removed device is unknown", r => r.StatusCode.ToString(), Patience, Ct);
+        foreach (var key in new[] { RollupPlan.EntryKey(deviceId, Resolution.Minute, minute), RollupPlan.EntryKey(deviceId, Resolution.Hour, minute) })
+        {
+            var stored = await platform.Runtime.Client.GetAsync(
+                $"{platform.Runtime.SidecarUrl(AppIds.Statistics)}/v1.0/state/{ComponentNames.StateStore}/{key}", Ct);
+            Assert.Equal(HttpStatusCode.NoContent, stored.StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task Batches_of_one_device_delivered_side_by_side_all_count()
+    {
+        var deviceId = $"cooker-{Guid.NewGuid():N}";
+        var minute = StartOfMinute(DateTimeOffset.UtcNow) - TimeSpan.FromMinutes(1);
+        await PublishDeviceEventAsync(deviceId, version: 3, DeviceChanges.Provisioned, "sousvide");
+
+        await Task.WhenAll(Enumerable.Range(0, 10).Select(batch => BulkPublishAsync(
+            [.. Enumerable.Range(0, 20).Select(i => Cooker(deviceId, minute.AddSeconds(i), 50 + batch, heating: i % 4 != 0))])));
+
+        var series = await Eventually.UntilAsync(_ => SeriesAsync(deviceId, "alice"),
+            s => s?.Measures.GetValueOrDefault(Measures.WaterTempC)?.Sum(p => p.Count) == 200,
+            "all 200 readings are counted", Describe, Patience, Ct);
+        var temperature = Assert.Single(series!.Measures[Measures.WaterTempC]);
+        Assert.Equal((50, 59, 54.5), (temperature.Min, temperature.Max, temperature.Avg));
+        Assert.Equal(0.75, Assert.Single(series.Measures[Measures.Heating]).Avg);
+    }
+
+    [Fact]
+    public async Task A_bad_query_is_a_400_naming_the_parameter()
+    {
+        var response = await GetAsync($"{SeriesUrl("any-device")}?resolution=fortnight", "alice");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("resolution", (await response.Content.ReadFromJsonAsync<HttpValidationProblemDetails>(Ct))!.Errors.Keys);
+    }
+
+    private static string SeriesUrl(string deviceId) => $"/api/statistics/devices/{deviceId}/series";
+
+    private static TelemetryReading Bulb(string deviceId, DateTimeOffset at, int powerMw) =>
+        new(deviceId, "lightbulb", 1, 1, at, 60, PowerMw: powerMw);
+
+    private static TelemetryReading Cooker(string deviceId, DateTimeOffset at, decimal celsius, bool heating) =>
+        new(deviceId, "sousvide", 1, 1, at, 60, WaterTempC: celsius, Heating: heating);
+
+    private static DateTimeOffset StartOfMinute(DateTimeOffset at) => new(at.UtcTicks - (at.UtcTicks % TimeSpan.TicksPerMinute), TimeSpan.Zero);
+
+    private static DateTimeOffset StartOfHour(DateTimeOffset at) => new(at.UtcTicks - (at.UtcTicks % TimeSpan.TicksPerHour), TimeSpan.Zero);
+
+    private async Task BulkPublishAsync(IReadOnlyList<TelemetryReading> readings)
+    {
+        var result = await platform.Publisher.BulkPublishEventAsync(ComponentNames.PubSub, Topics.Telemetry, readings, cancellationToken: Ct);
+        Assert.Empty(result.FailedEntries);
+    }
+
+    private Task PublishDeviceEventAsync(string deviceId, long version, string change, string deviceType = "lightbulb")
+    {
+        var twin = new DeviceTwinView(deviceId, deviceType, change != DeviceChanges.Removed, "alice", "Desk", version,
+            new PresenceView(PresenceState.Unknown, 0, null, null, null, null, null), new Dictionary<string, PropertyView>(), [], null);
+        return platform.Publisher.PublishEventAsync(ComponentNames.PubSub, Topics.DeviceEvents,
+            new DeviceEvent(deviceId, deviceType, "alice", version, DateTimeOffset.UtcNow, [change], twin), Ct);
+    }
+
+    private async Task<HttpResponseMessage> GetAsync(string url, string? userId)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        if (userId is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", platform.Tokens.For(userId));
+        return await platform.Statistics.SendAsync(request, Ct);
+    }
+
+    private async Task<SeriesResponse?> SeriesAsync(string deviceId, string userId)
+    {
+        var response = await GetAsync(SeriesUrl(deviceId), userId);
+        return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<SeriesResponse>(Ct) : null;
+    }
+
+    private string Describe(SeriesResponse? series) => series is null
+        ? $"no series (404)\n{platform.Runtime.Output}"
+        : string.Join("; ", series.Measures.Select(m => $"{m.Key}: {string.Join(", ", m.Value)}"));
+}
