@@ -1,5 +1,6 @@
 using DaprIoT.Statistics.Api;
 using DaprIoT.Statistics.Ownership;
+using DaprIoT.Statistics.Programs;
 using DaprIoT.Statistics.Rollups;
 using DaprIoT.ServiceDefaults;
 
@@ -11,6 +12,7 @@ builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<RollupPlan>();                     // Rollups/RollupPlan.cs: buckets, keys, retention
 builder.Services.AddSingleton<RollupStore>();
 builder.Services.AddSingleton<OwnershipStore>();                 // Ownership/: who may read a device's series
+builder.Services.AddSingleton<ProgramStore>();                   // Programs/: cookers' program histories
 var app = builder.Build();
 app.UseCloudEvents();                                            // Dapr.AspNetCore: unwraps single deliveries
 app.MapSubscribeHandler();                                       // /dapr/subscribe from WithTopic(...)

@@ -4,6 +4,7 @@ using Dapr.AspNetCore;
 using DaprIoT.Contracts;
 using DaprIoT.Contracts.Events;
 using DaprIoT.Statistics.Ownership;
+using DaprIoT.Statistics.Programs;
 using DaprIoT.Statistics.Rollups;
 
 namespace DaprIoT.Statistics.Api;
@@ -90,8 +91,8 @@ public static partial class SubscriptionsApi
     /// <c>UseCloudEvents</c> has unwrapped the event: the body is the <see cref="DeviceEvent"/>, written with the contract
     /// JSON options (enums as names), so it is read with them too.
     /// </summary>
-    private static async Task<IResult> HandleDeviceEventAsync(HttpRequest request, OwnershipStore owners, ILoggerFactory loggers,
-        CancellationToken cancellationToken)
+    private static async Task<IResult> HandleDeviceEventAsync(HttpRequest request, OwnershipStore owners, ProgramStore programs,
+        ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         DeviceEvent? deviceEvent;
         try
@@ -111,6 +112,11 @@ public static partial class SubscriptionsApi
         }
 
         await owners.ApplyAsync(deviceEvent, cancellationToken);
+        if (!deviceEvent.Changes.Contains(DeviceChanges.Removed) && deviceEvent.Twin?.Program is { } program)
+        {
+            await programs.RecordAsync(deviceEvent.DeviceId, program, cancellationToken);
+        }
+
         return Results.Ok();
     }
 

@@ -110,6 +110,9 @@ public sealed class RollupPlan(TimeProvider time)
         return entries;
     }
 
+    /// <summary>The device's sous-vide program history (<see cref="Programs.ProgramHistory"/>).</summary>
+    public static string ProgramsKey(string deviceId) => $"stats-{deviceId}-programs";
+
     /// <summary>
     /// Every key a device's roll-ups can have now: entries live at most their TTL after their last write, and writes
     /// reach at most <see cref="FutureTolerance"/> ahead. Removing a device deletes these.
@@ -119,7 +122,32 @@ public sealed class RollupPlan(TimeProvider time)
         .. new[] { Resolution.Minute, Resolution.Hour }.SelectMany(resolution =>
             EntriesCovering(deviceId, resolution, Now - EntryTtl(resolution) - EntrySpan(resolution), Now + FutureTolerance + EntrySpan(resolution))
                 .Select(e => e.Key)),
+        ProgramsKey(deviceId),
     ];
+
+    /// <summary>
+    /// The finest resolution that still holds all of [<paramref name="from"/>, …): minutes within the last 24 hours,
+    /// hours before (whose buckets may reach a little outside the span).
+    /// </summary>
+    public Resolution FinestFor(DateTimeOffset from) => from > Now - MinuteRetention ? Resolution.Minute : Resolution.Hour;
+
+    /// <summary>The stats per measure over all buckets starting in [<paramref name="from"/>, <paramref name="to"/>).</summary>
+    public static IReadOnlyDictionary<string, MeasureStats> Summarise(Resolution resolution,
+        IEnumerable<(DateTimeOffset Start, RollupEntry Entry)> entries, DateTimeOffset from, DateTimeOffset to)
+    {
+        return Points(resolution, entries, BucketStart(resolution, from), to).ToDictionary(
+            series => series.Key,
+            series => series.Value.Aggregate(new MeasureStats(0, double.MaxValue, double.MinValue, 0),
+                (total, p) => new MeasureStats(total.Count + p.Count, Math.Min(total.Min, p.Min), Math.Max(total.Max, p.Max), total.Sum + (p.Avg * p.Count))),
+            StringComparer.Ordinal);
+    }
+
+    /// <summary>The start of the bucket <paramref name="at"/> falls in.</summary>
+    public static DateTimeOffset BucketStart(Resolution resolution, DateTimeOffset at)
+    {
+        var size = BucketSize(resolution).Ticks;
+        return new DateTimeOffset(at.UtcTicks - (at.UtcTicks % size), TimeSpan.Zero);
+    }
 
     /// <summary>The chart points per measure for buckets starting in [<paramref name="from"/>, <paramref name="to"/>), oldest first.</summary>
     public static IReadOnlyDictionary<string, IReadOnlyList<SeriesPoint>> Points(Resolution resolution,

@@ -5,6 +5,7 @@ using DaprIoT.Contracts;
 using DaprIoT.Contracts.Devices;
 using DaprIoT.Contracts.Events;
 using DaprIoT.Statistics.Api;
+using DaprIoT.Statistics.Programs;
 using DaprIoT.Statistics.Rollups;
 using DaprIoT.TestSupport;
 using Microsoft.AspNetCore.Http;
@@ -76,6 +77,36 @@ public sealed class StatisticsPlatformTests(StatisticsPlatform platform) : IClas
     }
 
     [Fact]
+    public async Task A_finished_program_is_summarised_from_the_readings_taken_while_it_ran()
+    {
+        var deviceId = $"cooker-{Guid.NewGuid():N}";
+        var start = StartOfMinute(DateTimeOffset.UtcNow) - TimeSpan.FromMinutes(3);
+        await PublishDeviceEventAsync(deviceId, version: 1, DeviceChanges.Provisioned, "sousvide");
+        await BulkPublishAsync([
+            Cooker(deviceId, start.AddMinutes(-1), 20, heating: true),              // before the program: not counted
+            Cooker(deviceId, start.AddSeconds(30), 50, heating: true),
+            Cooker(deviceId, start.AddMinutes(1), 56, heating: false)]);
+        var program = new ProgramView("cmd-1", 56.5m, 120, start, start.AddMinutes(2), "done", 120, ProgramStatus.Completed, "device",
+            start.AddMinutes(2));
+        await PublishDeviceEventAsync(deviceId, version: 2, DeviceChanges.Program, "sousvide", program);
+
+        var summaries = await Eventually.UntilAsync(async _ =>
+            {
+                var response = await GetAsync($"/api/statistics/devices/{deviceId}/programs", "alice");
+                return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<List<ProgramSummary>>(ContractJson.Options, Ct) : null;
+            },
+            s => s is [{ Program.Status: ProgramStatus.Completed } only] && only.Measures.GetValueOrDefault(Measures.WaterTempC)?.Count == 2,
+            "the finished program is summarised from its two readings", s => s is null ? "404" : System.Text.Json.JsonSerializer.Serialize(s),
+            Patience, Ct);
+
+        var summary = Assert.Single(summaries!);
+        Assert.Equal(("cmd-1", "minute"), (summary.Program.CommandId, summary.Resolution));
+        Assert.Equal(new MeasureSummary(2, 50, 56, 53), summary.Measures[Measures.WaterTempC]);
+        Assert.Equal(0.5, summary.Measures[Measures.Heating].Avg);
+        Assert.Equal(HttpStatusCode.NotFound, (await GetAsync($"/api/statistics/devices/{deviceId}/programs", "bob")).StatusCode);
+    }
+
+    [Fact]
     public async Task A_bad_query_is_a_400_naming_the_parameter()
     {
         var response = await GetAsync($"{SeriesUrl("any-device")}?resolution=fortnight", "alice");
@@ -102,10 +133,10 @@ public sealed class StatisticsPlatformTests(StatisticsPlatform platform) : IClas
         Assert.Empty(result.FailedEntries);
     }
 
-    private Task PublishDeviceEventAsync(string deviceId, long version, string change, string deviceType = "lightbulb")
+    private Task PublishDeviceEventAsync(string deviceId, long version, string change, string deviceType = "lightbulb", ProgramView? program = null)
     {
         var twin = new DeviceTwinView(deviceId, deviceType, change != DeviceChanges.Removed, "alice", "Desk", version,
-            new PresenceView(PresenceState.Unknown, 0, null, null, null, null, null), new Dictionary<string, PropertyView>(), [], null);
+            new PresenceView(PresenceState.Unknown, 0, null, null, null, null, null), new Dictionary<string, PropertyView>(), [], program);
         return platform.Publisher.PublishEventAsync(ComponentNames.PubSub, Topics.DeviceEvents,
             new DeviceEvent(deviceId, deviceType, "alice", version, DateTimeOffset.UtcNow, [change], twin), Ct);
     }
