@@ -36,9 +36,7 @@ public sealed record SeriesQuery(Resolution Resolution, DateTimeOffset From, Dat
         }
 
         if (errors.Count > 0) return (null, errors);
-        var size = RollupPlan.BucketSize(res);
-        var bucketStart = new DateTimeOffset(fromTime.UtcTicks - (fromTime.UtcTicks % size.Ticks), TimeSpan.Zero);
-        return (new SeriesQuery(res, bucketStart, toTime.ToUniversalTime()), errors);
+        return (new SeriesQuery(res, RollupPlan.BucketStart(res, fromTime), toTime.ToUniversalTime()), errors);
     }
 
     private static DateTimeOffset? Time(string? text, string name, Dictionary<string, string[]> errors)

@@ -9,7 +9,7 @@ using Microsoft.AspNetCore.Http;
 namespace DaprIoT.Statistics.Tests.Platform;
 
 /// <summary>
-/// The built statistics service run as <c>./run.sh</c> runs it — a process under <c>dapr-local</c> with the
+/// The built statistics service run as <c>./run.sh</c> runs it, in two replicas — processes under <c>dapr-local</c> with the
 /// repository's <c>statestore</c> and Redis <c>pubsub</c> components on a Redis of its own — beside a stand-in for
 /// app <c>auth</c> that serves the test's JWKS (<see cref="UserTokens"/>) and a <c>publisher</c> sidecar that puts
 /// telemetry and device events on the bus as the device services do.
@@ -23,7 +23,7 @@ public sealed class StatisticsPlatform : IAsyncLifetime
 
     public UserTokens Tokens { get; } = new();
 
-    /// <summary>The statistics app itself (its API, as the frontend's edge routing reaches it).</summary>
+    /// <summary>The first statistics replica itself (its API, as the frontend's edge routing reaches it).</summary>
     public HttpClient Statistics { get; private set; } = new();
 
     /// <summary>The publisher's sidecar, with the contract JSON options the platform's publishers use.</summary>
@@ -45,17 +45,18 @@ public sealed class StatisticsPlatform : IAsyncLifetime
             return true;
         };
 
-        var port = FreePorts.Next();
-        var url = $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
+        // Two replicas, as competing consumers of one consumer group: batches of one device land on both.
+        var urls = new[] { FreePorts.Next(), FreePorts.Next() }.Select(port => (Port: port, Url: $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}")).ToList();
         var dll = RepositoryPaths.Built(Path.Combine("services", "Statistics"), "DaprIoT.Statistics.dll", "dotnet build services/Statistics");
         _runtime = await LocalRuntimeHarness.StartAsync(
         [
-            new HarnessApp(AppIds.Statistics, port, ["dotnet", dll, "--urls", url], new Dictionary<string, string> { ["Logging__LogLevel__Default"] = "Warning" }),
+            .. urls.Select(app => new HarnessApp(AppIds.Statistics, app.Port, ["dotnet", dll, "--urls", app.Url],
+                new Dictionary<string, string> { ["Logging__LogLevel__Default"] = "Warning" })),
             new HarnessApp(AppIds.Auth, _auth.Port),
             new HarnessApp("publisher"),
         ], RepositoryComponents(_redis.Address), ct);
 
-        Statistics = new HttpClient { BaseAddress = new Uri(url) };
+        Statistics = new HttpClient { BaseAddress = new Uri(urls[0].Url) };
         _publisher = new DaprClientBuilder()
             .UseGrpcEndpoint($"http://127.0.0.1:{_runtime.GrpcPort("publisher").ToString(CultureInfo.InvariantCulture)}")
             .UseHttpEndpoint(_runtime.SidecarUrl("publisher"))
@@ -63,16 +64,20 @@ public sealed class StatisticsPlatform : IAsyncLifetime
             .Build();
 
         // Publish only once the sidecar has the app's subscriptions, or the first messages would find no subscriber.
-        await Eventually.UntilAsync(SubscribedTopicsAsync, topics => topics.Contains(Topics.Telemetry) && topics.Contains(Topics.DeviceEvents),
-            "the statistics sidecar subscribes to telemetry and device-events", topics => $"[{string.Join(", ", topics)}]\n{_runtime.Output}",
-            TimeSpan.FromSeconds(60), ct);
+        foreach (var replica in new[] { 0, 1 })
+        {
+            await Eventually.UntilAsync(token => SubscribedTopicsAsync(replica, token),
+                topics => topics.Contains(Topics.Telemetry) && topics.Contains(Topics.DeviceEvents),
+                $"statistics sidecar #{replica} subscribes to telemetry and device-events", topics => $"[{string.Join(", ", topics)}]\n{_runtime.Output}",
+                TimeSpan.FromSeconds(60), ct);
+        }
     }
 
-    private async Task<IReadOnlyList<string>> SubscribedTopicsAsync(CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<string>> SubscribedTopicsAsync(int replica, CancellationToken cancellationToken)
     {
         try
         {
-            var json = await Runtime.Client.GetStringAsync($"{Runtime.SidecarUrl(AppIds.Statistics)}/v1.0/metadata", cancellationToken);
+            var json = await Runtime.Client.GetStringAsync($"{Runtime.SidecarUrl(AppIds.Statistics, replica)}/v1.0/metadata", cancellationToken);
             using var metadata = JsonDocument.Parse(json);
             return metadata.RootElement.TryGetProperty("subscriptions", out var subscriptions)
                 ? [.. subscriptions.EnumerateArray().Select(s => s.GetProperty("topic").GetString() ?? "")]
