@@ -3,12 +3,13 @@ using DaprIoT.Statistics.Ownership;
 using DaprIoT.Statistics.Programs;
 using DaprIoT.Statistics.Rollups;
 using DaprIoT.ServiceDefaults;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 // The statistics service: telemetry roll-ups per device (bulk subscription) and the chart series behind them.
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddJwtValidation();                                      // the series API needs a signed-in user
-builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.TryAddSingleton(TimeProvider.System);         // the roll-ups' clock (AddJwtValidation may have added it)
 builder.Services.AddSingleton<RollupPlan>();                     // Rollups/RollupPlan.cs: buckets, keys, retention
 builder.Services.AddSingleton<RollupStore>();
 builder.Services.AddSingleton<OwnershipStore>();                 // Ownership/: who may read a device's series
