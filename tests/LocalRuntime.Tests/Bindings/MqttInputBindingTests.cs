@@ -211,11 +211,14 @@ public sealed class MqttInputBindingTests
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, count).Select(i =>
             device.PublishAsync($"{prefix}/d{i % 10}/telemetry", Encoding.UTF8.GetBytes($"{{\"seq\":{i}}}"), 1, false, ct)));
-        await Poll.UntilAsync(() => app.Accepted.Count >= count, () => $"{count} deliveries; accepted {app.Accepted.Count}, received {sidecar.Feature.ConsumerOf("telemetry")?.ReceivedCount}, published in {clock.ElapsedMilliseconds} ms", TimeSpan.FromSeconds(30));
+        // QoS 1 is at least once: the broker may hand a message over twice, so completeness is every distinct message.
+        await Poll.UntilAsync(() => app.Accepted.Select(e => e.Text).Distinct().Count() >= count,
+            () => $"{count} distinct deliveries; accepted {app.Accepted.Count}, received {sidecar.Feature.ConsumerOf("telemetry")?.ReceivedCount}, published in {clock.ElapsedMilliseconds} ms",
+            TimeSpan.FromSeconds(30));
         clock.Stop();
 
         Assert.Equal(count, app.Accepted.Select(e => e.Text).Distinct().Count());
-        Assert.Equal(count, sidecar.Feature.CountersOf("telemetry")!.Delivered);
+        Assert.True(sidecar.Feature.CountersOf("telemetry")!.Delivered >= count);
         TestContext.Current.TestOutputHelper?.WriteLine(
             $"input binding throughput: {count} messages in {clock.Elapsed.TotalMilliseconds:0} ms = {count / clock.Elapsed.TotalSeconds:0} msg/s (publish + broker + HTTP delivery)");
     }

@@ -12,12 +12,8 @@ namespace DaprIoT.LocalRuntime.Bindings.Mqtt;
 /// </summary>
 internal sealed partial class MqttBinding : IBindingComponent
 {
-    /// <summary>
-    /// The most messages delivered to the app at once. The consumer takes up to 65535 unacknowledged messages from the
-    /// broker (MQTT 5 Receive Maximum), so this is what bounds the app's concurrent work: enough to keep a device
-    /// service busy while some deliveries wait on an actor turn.
-    /// </summary>
-    public const int MaxConcurrentDeliveries = 100;
+    /// <summary>mosquitto's default <c>max_inflight_messages</c>: the most unacknowledged messages daprd's consumer is handed at once.</summary>
+    public const int MaxConcurrentDeliveries = 20;
 
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan PublishAttemptTimeout = TimeSpan.FromSeconds(10);
