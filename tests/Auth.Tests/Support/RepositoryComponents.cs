@@ -9,7 +9,5 @@ public static class RepositoryComponents
     public const string SecretsFile = ".dapr-local/secrets/auth.json";
 
     public static Dictionary<string, string> For(string redisAddress) =>
-        new[] { "statestore.yaml", "auth-secrets.yaml" }.ToDictionary(name => name, name =>
-            File.ReadAllText(Path.Combine(RepositoryPaths.Root, "components", "common", name))
-                .Replace("127.0.0.1:6379", redisAddress, StringComparison.Ordinal));
+        ComponentFiles.Read(["common/statestore.yaml", "common/auth-secrets.yaml"], (ComponentFiles.SharedRedis, redisAddress));
 }

@@ -75,7 +75,7 @@ public sealed class DevicePlatform : IAsyncDisposable
                 Service("lightbulb", PlatformPaths.LightBulbDll, lightBulbPort, env),
                 Service("sousvide", PlatformPaths.SousVideDll, sousVidePort, env),
                 new HarnessApp(BusRecorder.AppId, recorder.Port),
-            ], Components(bus, redis.Address, brokerPort, vhost?.Name), cancellationToken,
+            ], Components(bus, redis.Address, vhost?.Name), cancellationToken,
                 files: new Dictionary<string, string> { [BrokerLogins.SecretsFile] = BrokerLogins.Json(brokerPort) }, infrastructure: "auto");
             return new DevicePlatform(runtime, redis, vhost, recorder, brokerPort, lightBulbPort, sousVidePort);
         }
@@ -157,12 +157,7 @@ public sealed class DevicePlatform : IAsyncDisposable
     /// The repository's components — the ones <c>./run.sh</c> loads — pointed at this platform's Redis and bus. The
     /// broker's address comes, as in <c>./run.sh</c>, from the secrets file (<see cref="BrokerLogins"/>).
     /// </summary>
-    private static Dictionary<string, string> Components(Bus bus, string redisAddress, int brokerPort, string? vhost)
-    {
-        var files = Directory.GetFiles(Path.Combine(PlatformPaths.Components, "common"), "*.yaml")
-            .Append(Path.Combine(PlatformPaths.Components, bus == Bus.Redis ? "redis" : "rabbitmq", "pubsub.yaml"));
-        return files.ToDictionary(file => Path.GetFileName(file), file => File.ReadAllText(file)
-            .Replace("127.0.0.1:6379", redisAddress, StringComparison.Ordinal)
-            .Replace("127.0.0.1:5672\"", $"127.0.0.1:5672/{vhost}\"", StringComparison.Ordinal));
-    }
+    private static Dictionary<string, string> Components(Bus bus, string redisAddress, string? vhost) =>
+        ComponentFiles.Read(ComponentFiles.In("common").Append(Path.Combine(bus == Bus.Redis ? "redis" : "rabbitmq", "pubsub.yaml")),
+            (ComponentFiles.SharedRedis, redisAddress), ("127.0.0.1:5672\"", $"127.0.0.1:5672/{vhost}\""));
 }

@@ -21,8 +21,6 @@ public static class PlatformPaths
         }
     }
 
-    public static string Components => Path.Combine(RepositoryPaths.Root, "components");
-
     private static string Service(string folder, string dll)
     {
         var path = Path.Combine(RepositoryPaths.Root, "services", folder, "bin", RepositoryPaths.Configuration, "net10.0", dll);

@@ -90,12 +90,8 @@ public sealed class StatisticsPlatform : IAsyncLifetime
     }
 
     /// <summary>The component YAML ./run.sh loads for the statistics app, pointed at the test's Redis.</summary>
-    private static Dictionary<string, string> RepositoryComponents(string redisAddress) => new[]
-    {
-        ("statestore.yaml", Path.Combine("components", "common", "statestore.yaml")),
-        ("pubsub.yaml", Path.Combine("components", "redis", "pubsub.yaml")),
-    }.ToDictionary(file => file.Item1, file => File.ReadAllText(Path.Combine(RepositoryPaths.Root, file.Item2))
-        .Replace("127.0.0.1:6379", redisAddress, StringComparison.Ordinal));
+    private static Dictionary<string, string> RepositoryComponents(string redisAddress) =>
+        ComponentFiles.Read(["common/statestore.yaml", "redis/pubsub.yaml"], (ComponentFiles.SharedRedis, redisAddress));
 
     public async ValueTask DisposeAsync()
     {
