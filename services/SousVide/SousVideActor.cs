@@ -151,6 +151,4 @@ public sealed class SousVideActor(ActorHost host, SousVideModel model, DeviceAct
         program.EndedAt = Now;
         update.Changed(DeviceChanges.Program);
     }
-
-    private static TimeSpan Positive(TimeSpan span) => span > TimeSpan.Zero ? span : TimeSpan.Zero;
 }

@@ -223,5 +223,6 @@ public abstract class DeviceActor(ActorHost host, DeviceModel model, DeviceActor
             errors.Add(new FieldError("name", "must be 1 to 64 characters"));
     }
 
-    private static TimeSpan Positive(TimeSpan span) => span > TimeSpan.Zero ? span : TimeSpan.Zero;
+    /// <summary>A due time from a moment that may have passed already: then now.</summary>
+    protected static TimeSpan Positive(TimeSpan span) => span > TimeSpan.Zero ? span : TimeSpan.Zero;
 }

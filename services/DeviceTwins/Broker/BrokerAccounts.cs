@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -32,7 +33,7 @@ public sealed class BrokerAccounts(DeviceCommandSender sender)
     public static string DeviceRole(string deviceId) => $"device-{deviceId}";
 
     /// <summary>A new random password: 24 bytes, base64url, shown to the user once.</summary>
-    public static string NewPassword() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    public static string NewPassword() => Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(24));
 
     public Task CreateDeviceAsync(DeviceModel model, string deviceId, string password)
     {
