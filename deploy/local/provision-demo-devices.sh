@@ -2,8 +2,9 @@
 # Gives the demo's simulated devices their broker credentials the way any device gets them, then runs the
 # simulator with them: each device is provisioned by its actor (Provision, through the app's own sidecar, as the
 # device-management service does for a user's device), which creates its login and role in the broker and returns
-# the password once. The demo user owns them all. Provisioning again on every start is harmless: it replaces the
-# password and keeps the twin.
+# the password once. The demo user (deploy/local/demo-user.sh: signed up through auth on the first run) owns them
+# all, so they are in that user's device list in the browser; DEMO_OWNER names another owner (a user id).
+# Provisioning again on every start is harmless: it replaces the password and keeps the twin.
 #   provision-demo-devices.sh TYPE COUNT CREDENTIALS_FILE -- SIMULATOR [ARGS...]
 # Provisions <prefix>1 .. <prefix>COUNT (bulb- for lightbulb, cooker- for sousvide, the simulator's default ids),
 # writes their "<deviceId> <password>" lines to CREDENTIALS_FILE (for the simulator's --credentials) and runs SIMULATOR.
@@ -17,7 +18,7 @@ case "$type" in
   *) echo "$0: unknown device type '$type' (lightbulb, sousvide)" >&2; exit 2 ;;
 esac
 sidecar="http://127.0.0.1:${DAPR_HTTP_PORT:?is set by dapr-local or daprd for the app}"
-owner="${DEMO_OWNER:-demo}"
+owner="${DEMO_OWNER:-$("$(dirname "$0")/demo-user.sh")}"
 
 mkdir -p "$(dirname "$credentials")"
 : > "$credentials.tmp"
@@ -30,6 +31,13 @@ for n in $(seq 1 "$count"); do
       --data "{\"owner\":\"$owner\",\"name\":\"$name $n\"}" "$sidecar/v1.0/actors/$actor/$id/method/Provision" || true)"
     password="$(jq -r 'select(.ok == true) | .password' <<<"$answer" 2>/dev/null || true)"
     [ -n "$password" ] && break
+    # The demo's ids belong to the demo: one another owner holds (the state of an earlier run under another demo
+    # user) is removed first, deleting that twin and its broker login, then provisioned afresh.
+    if jq -e '.errors[]? | select(.field == "deviceId" and (.message | endswith("another owner")))' <<<"$answer" >/dev/null 2>&1; then
+      echo "$0: $id belonged to another owner; removing it for the demo user"
+      curl -s -X PUT "$sidecar/v1.0/actors/$actor/$id/method/Remove" >/dev/null || true
+      continue
+    fi
     [ "$attempt" -eq 120 ] && { echo "$0: could not provision $id: $answer" >&2; exit 1; }
     sleep 0.5
   done
