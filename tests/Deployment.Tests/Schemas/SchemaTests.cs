@@ -15,6 +15,7 @@ public sealed class SchemaTests
         Assert.NotEmpty(core);
         var results = KubernetesSchemas.Validate(core.Select(m => m.Object).ToList());
         var problems = core.Zip(results).SelectMany(p => p.Second.Select(e => p.First.At(e.Length == 0 ? "(root)" : e, "invalid"))).ToList();
+        problems.AddRange(core.Select(m => (Manifest: m, Unknown: KnownFields.FirstUnknown(m.Object))).Where(p => p.Unknown is not null).Select(p => $"{p.Manifest} {p.Unknown}"));
         Assert.True(problems.Count == 0, string.Join("\n", problems));
     }
 
@@ -56,6 +57,23 @@ public sealed class SchemaTests
               replicas: "2"
               template: { spec: { containers: [ { name: auth, image: auth, ports: [ { containerPort: http } ] } ] } }
             """)[0];
+        var misspelt = (System.Text.Json.Nodes.JsonObject)YamlJson.Load("test", """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: { name: auth }
+            spec:
+              selector: { matchLabels: { app: auth } }
+              template:
+                metadata: { labels: { app: auth } }
+                spec: { containers: [ { name: auth, image: auth, readinesProbe: { httpGet: { path: /readyz, port: http } } } ] }
+            """)[0];
+        Assert.Equal("spec.template.spec.containers[0].readinesProbe: unknown field (a cluster would drop it)", KnownFields.FirstUnknown(misspelt));
+        Assert.Null(KnownFields.FirstUnknown((System.Text.Json.Nodes.JsonObject)YamlJson.Load("test", """
+            apiVersion: v1
+            kind: Service
+            metadata: { name: auth }
+            spec: { selector: { app: auth }, ports: [ { name: http, port: 80, targetPort: http } ] }
+            """)[0]));
         var coreErrors = KubernetesSchemas.Validate([deployment])[0];
         Assert.Contains(coreErrors, e => e.Contains("/spec/replicas must be integer", StringComparison.Ordinal));
         Assert.Contains(coreErrors, e => e.Contains("selector", StringComparison.Ordinal));
