@@ -10,8 +10,9 @@ public static class Repository
 
     public static string RunFile => Path.Combine(Root, "dapr.yaml");
 
-    /// <summary>A path as it is written in messages: relative to the repository root.</summary>
-    public static string Relative(string path) => Path.GetRelativePath(Root, path);
+    /// <summary>A path as it is written in messages: relative to the repository root, or in full outside it.</summary>
+    public static string Relative(string path) =>
+        Path.GetRelativePath(Root, path) is var relative && relative.StartsWith("..", StringComparison.Ordinal) ? Path.GetFullPath(path) : relative;
 
     /// <summary>
     /// The Dapr CRDs, in <c>shared/schemas/dapr-crds</c> beside the repository (<c>../shared</c>) or beside a folder

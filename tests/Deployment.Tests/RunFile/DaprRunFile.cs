@@ -143,12 +143,25 @@ public static class DaprRunFile
     /// <summary>The CLI resolves these paths (against <paramref name="baseDir"/>) and refuses the file if one is missing.</summary>
     private static void CheckPaths(JsonObject section, string at, string baseDir, Action<string, string> error)
     {
+        foreach (var (path, i) in (section["resourcesPaths"] as JsonArray ?? []).Select((p, i) => (p?.ToString() ?? "", i)))
+            if (Directory.Exists(Path.GetFullPath(path, baseDir)))
+                CheckComponents(Path.GetFullPath(path, baseDir), $"{at}.resourcesPaths[{i}]", error);
         foreach (var key in new[] { "configFilePath", "resourcesPath", "runtimePath" })
             if (section[key]?.ToString() is { Length: > 0 } path && !Path.Exists(Path.GetFullPath(path, baseDir)))
                 error($"{at}.{key}", $"'{path}' does not exist");
         foreach (var (path, i) in (section["resourcesPaths"] as JsonArray ?? []).Select((p, i) => (p?.ToString() ?? "", i)))
             if (!Directory.Exists(Path.GetFullPath(path, baseDir)))
                 error($"{at}.resourcesPaths[{i}]", $"'{path}' does not exist");
+    }
+
+    /// <summary>daprd outside Kubernetes fails to start a component whose metadata names <c>{podName}</c>: there is no pod.</summary>
+    private static void CheckComponents(string folder, string at, Action<string, string> error)
+    {
+        foreach (var file in Directory.GetFiles(folder, "*.yaml").Concat(Directory.GetFiles(folder, "*.yml")).Order(StringComparer.Ordinal))
+            foreach (var doc in YamlJson.LoadFile(file).OfType<JsonObject>().Where(d => d["kind"]?.ToString() == "Component"))
+                foreach (var entry in Manifest.Objects(doc["spec"]?["metadata"]))
+                    if (entry["value"]?.ToString()?.Contains("{podName}", StringComparison.Ordinal) == true)
+                        error(at, $"{Repository.Relative(file)}: component {doc["metadata"]?["name"]} metadata {entry["name"]} uses {{podName}}, which daprd refuses outside Kubernetes ({{uuid}} gives each replica its own)");
     }
 
     /// <summary>

@@ -27,11 +27,18 @@ public sealed class RunFileTests : IDisposable
     {
         Directory.CreateDirectory(Path.Combine(_folder, "one"));
         Directory.CreateDirectory(Path.Combine(_folder, "two"));
+        Directory.CreateDirectory(Path.Combine(_folder, "components"));
+        File.WriteAllText(Path.Combine(_folder, "components", "bus.yaml"), """
+            apiVersion: dapr.io/v1alpha1
+            kind: Component
+            metadata: { name: broadcast }
+            spec: { type: pubsub.redis, version: v1, metadata: [ { name: consumerID, value: "{podName}" } ] }
+            """);
         File.WriteAllText(Path.Combine(_folder, "one", "One.csproj"), "<Project><PropertyGroup><AssemblyName>Acme.One</AssemblyName></PropertyGroup></Project>");
         var file = Path.Combine(_folder, "dapr.yaml");
         File.WriteAllText(file, """
             common:
-              resourcesPaths: [./missing]
+              resourcesPaths: [./missing, ./components]
               env: { A: "1" }
               appLogDestination: files
             apps:
@@ -56,6 +63,7 @@ public sealed class RunFileTests : IDisposable
             "version: required",
             "common.resourcesPaths[0]: './missing' does not exist",
             "common.appLogDestination: 'files' is not one of",
+            "/components/bus.yaml: component broadcast metadata consumerID uses {podName}",
             "apps[1].env: required while common.env is set",
             "apps[0].command: runs bin/Release/net10.0/Acme.Two.dll, but the project in",
             "apps[0].command: listens on http://127.0.0.1:5009, but appPort is 5001",
