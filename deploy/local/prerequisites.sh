@@ -18,3 +18,21 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 command -v dotnet >/dev/null || { echo "The .NET SDK 10 is required: https://dotnet.microsoft.com/download" >&2; exit 1; }
+
+# --- deploy/kubernetes checks (tests/Deployment.Tests) -------------------------------------------------------------
+# The Kubernetes manifests are validated without a cluster: kubectl renders the overlays (kubectl kustomize), and
+# Node.js runs the kubernetes-models schemas (tests/Deployment.Tests/schema-validator, pinned by its package-lock.json).
+# kubectl is not among Debian's packages (its kubernetes-client is too old for the manifests' kustomize fields).
+command -v kubectl >/dev/null || echo "kubectl is not on PATH: tests/Deployment.Tests need it (kubectl 1.27 or later)" >&2
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  echo "Installing: nodejs npm"
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
+schema_validator="$(cd "$(dirname "$0")/../.." && pwd)/tests/Deployment.Tests/schema-validator"
+if [ ! -d "$schema_validator/node_modules/kubernetes-models" ] ||
+   [ "$schema_validator/package-lock.json" -nt "$schema_validator/node_modules/.package-lock.json" ]; then
+  echo "Installing the Kubernetes schemas for tests/Deployment.Tests (npm ci)"
+  npm ci --prefix "$schema_validator" --no-audit --no-fund --loglevel=error >/dev/null
+fi
