@@ -1,7 +1,9 @@
 using System.Globalization;
+using System.Net;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.RateLimiting;
+using DaprIoT.Contracts;
 using Microsoft.Extensions.Options;
 
 namespace DaprIoT.Auth;
@@ -25,8 +27,7 @@ internal static class LoginRateLimits
             limiter.AddPolicy(PerAddressPolicy, http =>
             {
                 var options = http.RequestServices.GetRequiredService<IOptions<AuthOptions>>().Value;
-                // Behind the sidecar every caller is the sidecar; in production the address is the edge's forwarded one.
-                var address = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+                var address = ClientAddress(http);
                 return RateLimitPartition.GetFixedWindowLimiter(address, _ => Window(options.LoginsPerAddress, options.LoginWindow));
             });
             limiter.OnRejected = async (context, _) =>
@@ -36,6 +37,19 @@ internal static class LoginRateLimits
             };
         });
         return services;
+    }
+
+    /// <summary>
+    /// Who is logging in: behind a sidecar the connection's address is the sidecar's, so a browser's login forwarded by
+    /// the frontend is counted by the address the frontend saw (<see cref="EdgeHeaders.ClientAddress"/>). That header
+    /// counts only on calls the sidecar says come from the frontend, which always sets it; from anyone else it is ignored.
+    /// </summary>
+    public static string ClientAddress(HttpContext http)
+    {
+        var headers = http.Request.Headers;
+        if (headers[EdgeHeaders.CallerAppId] == AppIds.Frontend && IPAddress.TryParse(headers[EdgeHeaders.ClientAddress], out var browser))
+            return browser.ToString();
+        return http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
     }
 
     public static FixedWindowRateLimiterOptions Window(int permits, TimeSpan window) =>

@@ -34,3 +34,18 @@ public static class Topics
     /// <summary><see cref="Events.TelemetryReading"/>: device measurements, published and consumed in batches.</summary>
     public const string Telemetry = "telemetry";
 }
+
+/// <summary>Headers the edge (app <see cref="AppIds.Frontend"/>) sets on the browser requests it forwards.</summary>
+public static class EdgeHeaders
+{
+    /// <summary>
+    /// The browser's address as the edge saw it. Dapr service invocation replaces <c>X-Forwarded-For</c> with the
+    /// calling app's address, so the edge passes the browser's on in this header, always replacing any value the
+    /// browser sent. A service believes it only on calls whose caller is the frontend (<c>dapr-caller-app-id</c>,
+    /// which the sidecar sets and no caller can forge).
+    /// </summary>
+    public const string ClientAddress = "X-Client-Address";
+
+    /// <summary>The calling app's id, set by the callee's sidecar on every service invocation.</summary>
+    public const string CallerAppId = "dapr-caller-app-id";
+}

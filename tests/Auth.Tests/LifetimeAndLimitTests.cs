@@ -1,5 +1,7 @@
 using System.Net;
+using System.Net.Http.Json;
 using DaprIoT.Auth.Tests.Support;
+using DaprIoT.Contracts;
 
 namespace DaprIoT.Auth.Tests;
 
@@ -62,5 +64,33 @@ public sealed class LifetimeAndLimitTests(AuthSidecar sidecar)
         Assert.Equal("Too many login attempts from this address", (await AuthCalls.ProblemOf(limited)).GetProperty("title").GetString());
         // Sign-up is not a login: not limited by it.
         Assert.Equal(HttpStatusCode.Created, (await client.SignUpAsync(AuthCalls.NewEmail())).StatusCode);
+    }
+
+    [Fact]
+    public async Task Logins_forwarded_by_the_frontend_are_limited_per_browser_address_and_the_header_counts_from_no_one_else()
+    {
+        await using var host = new AuthHost(sidecar).With("Auth:LoginsPerAddress", "2");
+        var client = host.CreateClient();
+        Task<HttpResponseMessage> Login(string? caller, string address)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, "api/auth/login")
+            {
+                Content = JsonContent.Create(new { email = AuthCalls.NewEmail(), password = AuthCalls.Password }),
+            };
+            if (caller is not null) request.Headers.Add(EdgeHeaders.CallerAppId, caller);
+            request.Headers.Add(EdgeHeaders.ClientAddress, address);
+            return client.SendAsync(request, TestContext.Current.CancellationToken);
+        }
+
+        // Two browsers behind the frontend: each has its own two attempts.
+        for (var attempt = 1; attempt <= 2; attempt++)
+            Assert.Equal(HttpStatusCode.Unauthorized, (await Login(AppIds.Frontend, "203.0.113.7")).StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await Login(AppIds.Frontend, "203.0.113.7")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Login(AppIds.Frontend, "2001:db8::9")).StatusCode);
+
+        // Any other caller is counted by its connection, whatever address it claims.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Login("statistics", "198.51.100.1")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Login(null, "198.51.100.2")).StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await Login(null, "198.51.100.3")).StatusCode);
     }
 }
