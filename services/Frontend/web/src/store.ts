@@ -1,0 +1,92 @@
+// The UI's state: the user's devices by id and the hub connection's status. Twins carry a version that grows with
+// every change, so whichever of a snapshot, an event or a REST answer arrives late, an older version never replaces
+// a newer one.
+import type { DeviceEvent, DeviceTwin } from "./types";
+
+export type ConnectionStatus = "connecting" | "connected" | "reconnecting" | "disconnected";
+
+export interface DeviceEntry {
+  twin: DeviceTwin;
+  /** When this version reached the browser (Date.now()): countdowns tick from the device's last report. */
+  receivedAt: number;
+}
+
+export class Store {
+  private devices = new Map<string, DeviceEntry>();
+  private listeners = new Set<() => void>();
+  connection: ConnectionStatus = "disconnected";
+  /** Set while the hub is away and a retry is scheduled: when it will be. */
+  nextRetryAt: number | null = null;
+  /** Whether the device list has arrived at least once since sign-in. */
+  loaded = false;
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  list(): DeviceEntry[] {
+    return [...this.devices.values()].sort((a, b) =>
+      (a.twin.name ?? a.twin.deviceId).localeCompare(b.twin.name ?? b.twin.deviceId) || a.twin.deviceId.localeCompare(b.twin.deviceId));
+  }
+
+  get(deviceId: string): DeviceEntry | undefined {
+    return this.devices.get(deviceId);
+  }
+
+  /**
+   * The hub's snapshot is the whole truth at its moment: devices it lacks were removed meanwhile. A twin we already
+   * hold in a newer version (an event that overtook it) stays.
+   */
+  applySnapshot(twins: DeviceTwin[]): void {
+    const next = new Map<string, DeviceEntry>();
+    for (const twin of twins) {
+      const held = this.devices.get(twin.deviceId);
+      next.set(twin.deviceId, held && held.twin.version > twin.version ? held : { twin, receivedAt: Date.now() });
+    }
+    this.devices = next;
+    this.loaded = true;
+    this.emit();
+  }
+
+  applyEvent(event: DeviceEvent): void {
+    const held = this.devices.get(event.deviceId);
+    if (held && held.twin.version >= event.version) return;
+    if (event.changes.includes("removed")) this.devices.delete(event.deviceId);
+    else if (event.twin) this.devices.set(event.deviceId, { twin: event.twin, receivedAt: Date.now() });
+    else return;
+    this.emit();
+  }
+
+  /** A twin from a REST answer, kept only if newer than what the hub brought. */
+  applyTwin(twin: DeviceTwin): void {
+    const held = this.devices.get(twin.deviceId);
+    if (held && held.twin.version >= twin.version) return;
+    this.devices.set(twin.deviceId, { twin, receivedAt: Date.now() });
+    this.emit();
+  }
+
+  /** The user removed it: gone at once, before the hub's `removed` event confirms it. */
+  forget(deviceId: string): void {
+    if (this.devices.delete(deviceId)) this.emit();
+  }
+
+  setConnection(status: ConnectionStatus, nextRetryAt: number | null = null): void {
+    if (this.connection === status && this.nextRetryAt === nextRetryAt) return;
+    this.connection = status;
+    this.nextRetryAt = nextRetryAt;
+    this.emit();
+  }
+
+  clear(): void {
+    this.devices.clear();
+    this.loaded = false;
+    this.connection = "disconnected";
+    this.nextRetryAt = null;
+    this.emit();
+  }
+
+  private emit(): void {
+    for (const listener of this.listeners) listener();
+  }
+}
