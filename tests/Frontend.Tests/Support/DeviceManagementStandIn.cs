@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -229,7 +228,4 @@ public sealed class DeviceManagementStandIn : IAsyncDisposable
             });
         }
     }
-
-    /// <summary>The JSON the UI will parse, for assertions on what was sent.</summary>
-    public static JsonElement Parse(string json) => JsonDocument.Parse(json).RootElement.Clone();
 }

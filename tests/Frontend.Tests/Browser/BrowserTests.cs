@@ -1,0 +1,128 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using DaprIoT.Frontend.Tests.Platform;
+using DaprIoT.Frontend.Tests.Support;
+using DaprIoT.TestSupport;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace DaprIoT.Frontend.Tests.Browser;
+
+/// <summary>
+/// The web app in Chromium, on a phone-sized screen, against the frontend and auth services under dapr-local and the
+/// device-management stand-in: what a person does, read back through the page's data-testid attributes.
+/// </summary>
+[Collection(PlatformCollection.Name)]
+public sealed class BrowserTests(FrontendPlatform platform) : IAsyncLifetime
+{
+    private const string Password = "correct horse battery";
+    private IBrowserContext? _context;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync()
+    {
+        SetDefaultExpectTimeout(15_000);
+        _context = await platform.Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = platform.Url.ToString(),
+            ViewportSize = new ViewportSize { Width = 390, Height = 844 },
+        });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_context is not null) await _context.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_new_user_signs_up_sees_devices_live_adds_one_and_turns_a_bulb_on()
+    {
+        var devices = platform.DeviceManagement;
+        var lampId = "lamp-" + Guid.NewGuid().ToString("N")[..8];
+        devices.Add(DeviceManagementStandIn.LightBulb(lampId, "Desk lamp"));
+        var page = await _context!.NewPageAsync();
+        page.Dialog += async (_, dialog) => await dialog.AcceptAsync();
+
+        // Signed out, any page leads to sign-in; signing up signs in.
+        await page.GotoAsync("/");
+        await Expect(page).ToHaveURLAsync(new Regex("/signin$"));
+        await page.GetByRole(AriaRole.Link, new() { Name = "Sign up" }).ClickAsync();
+        await page.GetByLabel("Name").FillAsync("Ann Example");
+        await page.GetByLabel("E-mail").FillAsync($"ann-{Guid.NewGuid():N}@example.com");
+        await page.GetByLabel("Password").FillAsync(Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign up" }).ClickAsync();
+        await Expect(page.GetByTestId("user-name")).ToHaveTextAsync("Ann Example");
+
+        // The hub connection is up (one WebSocket through the frontend, with the access token auth issued) and its
+        // snapshot lists the device; a change pushed by device-management shows without a reload.
+        await Expect(page.GetByTestId("connection-status")).ToHaveAttributeAsync("data-state", "connected");
+        Assert.Contains(devices.HubTokens, token => token.Split('.').Length == 3);
+        var row = page.Locator($"[data-testid=device-row][data-device-id='{lampId}']");
+        await Expect(row.GetByTestId("presence")).ToHaveTextAsync("online");
+        await devices.ChangeAsync(lampId, "presence", twin => twin["presence"]!["status"] = "offline");
+        await Expect(row.GetByTestId("presence")).ToHaveTextAsync("offline");
+
+        // Adding a device shows its broker login once.
+        await page.GetByLabel("Name").FillAsync("Kitchen lamp");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add" }).ClickAsync();
+        await Expect(page.GetByTestId("credentials-password")).ToHaveTextAsync(devices.IssuedPassword);
+        var addedId = await page.GetByTestId("credentials-device-id").TextContentAsync();
+        Assert.Equal("Kitchen lamp", (string?)devices.Twin(addedId!)?["name"]);
+        await Expect(page.Locator($"[data-testid=device-row][data-device-id='{addedId}']")).ToBeVisibleAsync();
+        await page.GetByTestId("credentials-done").ClickAsync();
+        await Expect(page.GetByTestId("credentials")).ToHaveCountAsync(0);
+
+        // A command: sent by REST with the user's token, then its progress as the device takes it.
+        await row.GetByRole(AriaRole.Link).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex($"/devices/{lampId}$"));
+        await page.GetByTestId("power-toggle").ClickAsync();
+        var sent = await Eventually.UntilAsync(_ => Task.FromResult(devices.Requests.LastOrDefault(r => r.Path == $"/api/devices/{lampId}/desired")),
+            r => r is not null, "the page sends the command", _ => "nothing sent", TimeSpan.FromSeconds(15), Ct);
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"power":true}"""), JsonNode.Parse(sent!.Body)), sent.Body);
+        Assert.StartsWith("Bearer ey", sent.Headers["authorization"], StringComparison.Ordinal);
+        var commandId = (string)devices.Twin(lampId)!["commands"]!.AsArray().Last()!["id"]!;
+        var command = page.Locator($"[data-command-id='{commandId}']");
+        await Expect(command).ToHaveAttributeAsync("data-status", "pending");
+        await Expect(page.GetByTestId("desired-power")).ToHaveTextAsync("on");
+        await devices.DeviceAppliesAsync(lampId, commandId);
+        await Expect(command).ToHaveAttributeAsync("data-status", "applied");
+        await Expect(page.GetByTestId("reported-power")).ToContainTextAsync("on");
+        await Expect(page.GetByTestId("power-toggle")).ToHaveAttributeAsync("aria-pressed", "true");
+
+        // A reload keeps the session (refresh token in sessionStorage) and the page.
+        await page.ReloadAsync();
+        await Expect(page.GetByTestId("device-id")).ToHaveTextAsync(lampId);
+        await Expect(page.GetByTestId("user-name")).ToHaveTextAsync("Ann Example");
+
+        // Removing the device goes back to the list without it; signing out ends the session.
+        await page.GetByTestId("remove-device").ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex("/$"));
+        await Expect(page.Locator($"[data-device-id='{lampId}']")).ToHaveCountAsync(0);
+        Assert.Null(devices.Twin(lampId));
+        await page.GetByTestId("sign-out").ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex("/signin$"));
+        await page.ReloadAsync();
+        await Expect(page).ToHaveURLAsync(new Regex("/signin$"));
+    }
+
+    [Fact]
+    public async Task A_wrong_password_is_shown_and_nothing_is_signed_in()
+    {
+        var email = $"bob-{Guid.NewGuid():N}@example.com";
+        var signUp = await platform.Client.PostAsync("/api/auth/signup", new StringContent(
+            JsonSerializer.Serialize(new { email, password = Password, displayName = "Bob" }), System.Text.Encoding.UTF8, "application/json"), Ct);
+        Assert.True(signUp.IsSuccessStatusCode);
+        var page = await _context!.NewPageAsync();
+
+        await page.GotoAsync("/signin");
+        await page.GetByLabel("E-mail").FillAsync(email);
+        await page.GetByLabel("Password").FillAsync("not the password");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+
+        await Expect(page.GetByTestId("auth-error")).ToHaveTextAsync("Wrong e-mail or password.");
+        await Expect(page).ToHaveURLAsync(new Regex("/signin$"));
+        await Expect(page.GetByTestId("sign-out")).ToBeHiddenAsync();
+    }
+}
