@@ -36,6 +36,22 @@ public sealed class BrowserTests(FrontendPlatform platform) : IAsyncLifetime
         if (_context is not null) await _context.DisposeAsync();
     }
 
+    /// <summary>A new user, signed in through the page; the device list showing.</summary>
+    private async Task<IPage> SignedInPageAsync()
+    {
+        var email = $"user-{Guid.NewGuid():N}@example.com";
+        var signUp = await platform.Client.PostAsync("/api/auth/signup", new StringContent(
+            JsonSerializer.Serialize(new { email, password = Password, displayName = "Cat" }), System.Text.Encoding.UTF8, "application/json"), Ct);
+        Assert.True(signUp.IsSuccessStatusCode, $"sign-up: HTTP {(int)signUp.StatusCode}");
+        var page = await _context!.NewPageAsync();
+        await page.GotoAsync("/signin");
+        await page.GetByLabel("E-mail").FillAsync(email);
+        await page.GetByLabel("Password").FillAsync(Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Expect(page.GetByTestId("connection-status")).ToHaveAttributeAsync("data-state", "connected");
+        return page;
+    }
+
     [Fact]
     public async Task A_new_user_signs_up_sees_devices_live_adds_one_and_turns_a_bulb_on()
     {
@@ -105,6 +121,60 @@ public sealed class BrowserTests(FrontendPlatform platform) : IAsyncLifetime
         await Expect(page).ToHaveURLAsync(new Regex("/signin$"));
         await page.ReloadAsync();
         await Expect(page).ToHaveURLAsync(new Regex("/signin$"));
+    }
+
+    [Fact]
+    public async Task A_cooker_shows_its_program_countdown_and_charts_live_readings()
+    {
+        var devices = platform.DeviceManagement;
+        var cookerId = "cooker-" + Guid.NewGuid().ToString("N")[..8];
+        devices.Add(DeviceManagementStandIn.SousVide(cookerId, "Sous-vide", waterTempC: 52.5, targetTempC: 56, durationS: 5400, elapsedS: 600));
+        var page = await SignedInPageAsync();
+
+        await page.GotoAsync($"/devices/{cookerId}");
+
+        // 5400 s program, 600 s cooked: 80 minutes left, counting down between the cooker's reports.
+        var countdown = page.GetByTestId("countdown");
+        await Expect(countdown).ToHaveTextAsync(new Regex("^1:(20:00|19:5\\d)$"));
+        var first = await countdown.TextContentAsync();
+        await Expect(countdown).Not.ToHaveTextAsync(first!);
+        await Expect(page.GetByTestId("water-temp")).ToHaveTextAsync("Water 52.5 °C");
+        await Expect(page.GetByTestId("targetTempC")).ToHaveValueAsync("56");
+
+        // Statistics is not running here: the chart says so and draws the readings the twin brings.
+        await Expect(page.GetByTestId("chart-note")).ToHaveTextAsync("History is unavailable right now; showing live readings.");
+        await devices.ChangeAsync(cookerId, "reported", twin =>
+        {
+            twin["properties"]!["waterTempC"]!["reported"] = 54.0;
+            twin["properties"]!["waterTempC"]!["reportedAt"] = DateTimeOffset.UtcNow;
+        });
+        await Expect(page.GetByTestId("water-temp")).ToHaveTextAsync("Water 54.0 °C");
+        await Expect(page.GetByTestId("chart").Locator("canvas")).ToHaveCountAsync(1);
+
+        // Stopping the program is a command to device-management.
+        await page.GetByTestId("stop-program").ClickAsync();
+        await Eventually.UntilAsync(_ => Task.FromResult(devices.Requests.Any(r => r.Method == "DELETE" && r.Path == $"/api/devices/{cookerId}/program")),
+            sent => sent, "the page asks to stop the program", _ => "not asked", TimeSpan.FromSeconds(15), Ct);
+    }
+
+    [Fact]
+    public async Task After_the_hub_drops_the_page_reconnects_and_shows_the_fresh_snapshot()
+    {
+        var devices = platform.DeviceManagement;
+        var lampId = "lamp-" + Guid.NewGuid().ToString("N")[..8];
+        devices.Add(DeviceManagementStandIn.LightBulb(lampId, "Hall lamp"));
+        var page = await SignedInPageAsync();
+        var row = page.Locator($"[data-testid=device-row][data-device-id='{lampId}']");
+        await Expect(row.GetByTestId("presence")).ToHaveTextAsync("online");
+        var connections = devices.HubTokens.Count;
+
+        // The change happens while the page is cut off, so no event will ever tell it: only the new snapshot can.
+        devices.ChangeUnannounced(lampId, twin => twin["presence"]!["status"] = "offline");
+        devices.DropHubConnections();
+
+        await Expect(row.GetByTestId("presence")).ToHaveTextAsync("offline");
+        await Expect(page.GetByTestId("connection-status")).ToHaveAttributeAsync("data-state", "connected");
+        Assert.True(devices.HubTokens.Count > connections);
     }
 
     [Fact]

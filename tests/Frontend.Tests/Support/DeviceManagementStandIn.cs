@@ -115,6 +115,46 @@ public sealed class DeviceManagementStandIn : IAsyncDisposable
         ["commands"] = new JsonArray(),
     };
 
+    /// <summary>A cooker heating its water bath for a running program of <paramref name="durationS"/>, <paramref name="elapsedS"/> in.</summary>
+    public static JsonObject SousVide(string deviceId, string name, double waterTempC, double targetTempC, int durationS, int elapsedS)
+    {
+        var twin = LightBulb(deviceId, name);
+        var now = DateTimeOffset.UtcNow;
+        twin["deviceType"] = "sousVide";
+        twin["properties"] = new JsonObject
+        {
+            ["heater"] = Reported(true),
+            ["targetTempC"] = Reported(targetTempC),
+            ["waterTempC"] = new JsonObject { ["reported"] = waterTempC, ["status"] = "applied", ["reportedAt"] = now },
+        };
+        twin["program"] = new JsonObject
+        {
+            ["commandId"] = "cmd-program", ["targetTempC"] = targetTempC, ["durationS"] = durationS,
+            ["startedAt"] = now.AddSeconds(-elapsedS), ["endsAt"] = now.AddSeconds(durationS - elapsedS + 600),
+            ["phase"] = "cooking", ["elapsedS"] = elapsedS, ["status"] = "running",
+        };
+        return twin;
+    }
+
+    /// <summary>Changes a twin without telling anyone, as a change made while a browser was disconnected.</summary>
+    public void ChangeUnannounced(string deviceId, Action<JsonObject> apply)
+    {
+        lock (_changes)
+        {
+            var twin = _twins[deviceId];
+            apply(twin);
+            twin["version"] = (long)twin["version"]! + 1;
+        }
+    }
+
+    /// <summary>Drops every hub connection, as a replica that restarts does.</summary>
+    public void DropHubConnections()
+    {
+        foreach (var connection in _connections.Values) connection.Abort();
+    }
+
+    private readonly ConcurrentDictionary<string, HubCallerContext> _connections = new();
+
     private IHubContext<DevicesHub> Hub => _app!.Services.GetRequiredService<IHubContext<DevicesHub>>();
 
     private static JsonObject Reported(JsonNode value) => new()
@@ -201,7 +241,14 @@ public sealed class DeviceManagementStandIn : IAsyncDisposable
         public override async Task OnConnectedAsync()
         {
             standIn.HubTokens.Enqueue(Context.GetHttpContext()?.Request.Query["access_token"].ToString() ?? "");
+            standIn._connections[Context.ConnectionId] = Context;
             await Clients.Caller.SendAsync("snapshot", standIn.Snapshot());
+        }
+
+        public override Task OnDisconnectedAsync(Exception? exception)
+        {
+            standIn._connections.TryRemove(Context.ConnectionId, out _);
+            return Task.CompletedTask;
         }
     }
 
