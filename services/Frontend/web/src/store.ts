@@ -7,8 +7,11 @@ export type ConnectionStatus = "connecting" | "connected" | "reconnecting" | "di
 
 export interface DeviceEntry {
   twin: DeviceTwin;
-  /** When this version reached the browser (Date.now()): countdowns tick from the device's last report. */
-  receivedAt: number;
+  /**
+   * When the browser first saw the program's current `elapsedS` (Date.now()): the countdown runs on from there. A
+   * twin version that changes something else (a temperature reading) does not restart it.
+   */
+  elapsedSeenAt: number;
 }
 
 export class Store {
@@ -42,7 +45,7 @@ export class Store {
     const next = new Map<string, DeviceEntry>();
     for (const twin of twins) {
       const held = this.devices.get(twin.deviceId);
-      next.set(twin.deviceId, held && held.twin.version > twin.version ? held : { twin, receivedAt: Date.now() });
+      next.set(twin.deviceId, held && held.twin.version > twin.version ? held : entry(twin, held));
     }
     this.devices = next;
     this.loaded = true;
@@ -53,7 +56,7 @@ export class Store {
     const held = this.devices.get(event.deviceId);
     if (held && held.twin.version >= event.version) return;
     if (event.changes.includes("removed")) this.devices.delete(event.deviceId);
-    else if (event.twin) this.devices.set(event.deviceId, { twin: event.twin, receivedAt: Date.now() });
+    else if (event.twin) this.devices.set(event.deviceId, entry(event.twin, held));
     else return;
     this.emit();
   }
@@ -62,7 +65,7 @@ export class Store {
   applyTwin(twin: DeviceTwin): void {
     const held = this.devices.get(twin.deviceId);
     if (held && held.twin.version >= twin.version) return;
-    this.devices.set(twin.deviceId, { twin, receivedAt: Date.now() });
+    this.devices.set(twin.deviceId, entry(twin, held));
     this.emit();
   }
 
@@ -89,4 +92,11 @@ export class Store {
   private emit(): void {
     for (const listener of this.listeners) listener();
   }
+}
+
+function entry(twin: DeviceTwin, held: DeviceEntry | undefined): DeviceEntry {
+  const before = held?.twin.program;
+  const now = twin.program;
+  const sameReport = !!before && !!now && before.commandId === now.commandId && before.elapsedS === now.elapsedS;
+  return { twin, elapsedSeenAt: sameReport ? held!.elapsedSeenAt : Date.now() };
 }

@@ -227,8 +227,9 @@ function cookerProgramForm(app: AppContext, deviceId: string, send: Send): HTMLE
 }
 
 /**
- * The countdown: the cooker reports how long it has cooked (`elapsedS`); between its reports the browser counts on
- * from when that report arrived. Before the cooker has said anything, the platform's deadline stands in.
+ * The countdown: the cooker reports how long it has held the target (`elapsedS`, phase `cooking`); between its
+ * reports the browser counts on from when that report arrived (`elapsedSeenAt`). While it preheats the clock stands
+ * still. Before the cooker has said anything, the platform's deadline stands in.
  */
 function drawProgram(target: HTMLElement, entry: DeviceEntry, now: number): void {
   const program = entry.twin.program;
@@ -244,8 +245,9 @@ function drawProgram(target: HTMLElement, entry: DeviceEntry, now: number): void
       program.endedAt ? ` at ${clockTime(program.endedAt)}` : "", program.endedBy ? ` (${program.endedBy})` : ""));
     return;
   }
+  const counting = program.phase === "cooking" ? (now - entry.elapsedSeenAt) / 1000 : 0;
   const remaining = program.elapsedS !== undefined
-    ? program.durationS - program.elapsedS - (now - entry.receivedAt) / 1000
+    ? program.durationS - program.elapsedS - counting
     : (Date.parse(program.endsAt) - now) / 1000;
   fill(target,
     h("p", { "data-testid": "program-status" }, `Cooking at ${value("targetTempC", program.targetTempC)}`,
