@@ -59,7 +59,7 @@ public sealed class BrowserTests(FrontendPlatform platform) : IAsyncLifetime
         var lampId = "lamp-" + Guid.NewGuid().ToString("N")[..8];
         devices.Add(DeviceManagementStandIn.LightBulb(lampId, "Desk lamp"));
         var page = await _context!.NewPageAsync();
-        page.Dialog += async (_, dialog) => await dialog.AcceptAsync();
+        page.Dialog += async (_, dialog) => await dialog.AcceptAsync(dialog.Type == DialogType.Prompt ? "Desk light" : null);
 
         // Signed out, any page leads to sign-in; signing up signs in.
         await page.GotoAsync("/");
@@ -111,6 +111,10 @@ public sealed class BrowserTests(FrontendPlatform platform) : IAsyncLifetime
         await page.ReloadAsync();
         await Expect(page.GetByTestId("device-id")).ToHaveTextAsync(lampId);
         await Expect(page.GetByTestId("user-name")).ToHaveTextAsync("Ann Example");
+
+        // Renaming goes to device-management, and the new name comes back by the hub.
+        await page.GetByTestId("rename-device").ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Desk light" })).ToBeVisibleAsync();
 
         // Removing the device goes back to the list without it; signing out ends the session.
         await page.GetByTestId("remove-device").ClickAsync();

@@ -96,7 +96,7 @@ public sealed class DeviceManagementStandIn : IAsyncDisposable
     public static JsonObject LightBulb(string deviceId, string name, bool power = false, int brightnessPct = 80, int colorTempK = 4000) => new()
     {
         ["deviceId"] = deviceId,
-        ["deviceType"] = "lightBulb",
+        ["deviceType"] = "lightbulb",
         ["provisioned"] = true,
         ["owner"] = "someone",
         ["name"] = name,
@@ -120,7 +120,7 @@ public sealed class DeviceManagementStandIn : IAsyncDisposable
     {
         var twin = LightBulb(deviceId, name);
         var now = DateTimeOffset.UtcNow;
-        twin["deviceType"] = "sousVide";
+        twin["deviceType"] = "sousvide";
         twin["properties"] = new JsonObject
         {
             ["heater"] = Reported(true),
@@ -207,6 +207,12 @@ public sealed class DeviceManagementStandIn : IAsyncDisposable
             if (!_twins.TryRemove(id, out var twin)) return NotFound();
             twin["version"] = (long)twin["version"]! + 1;
             await Hub.Clients.All.SendAsync("deviceChanged", Event(twin, "removed"));
+            return Results.NoContent();
+        });
+        app.MapPatch("/api/devices/{id}", async (string id, JsonObject body) =>
+        {
+            if (!_twins.ContainsKey(id)) return NotFound();
+            await ChangeAsync(id, "name", twin => twin["name"] = (string?)body["name"]);
             return Results.NoContent();
         });
         app.MapPost("/api/devices/{id}/desired", async (string id, JsonObject patch) =>

@@ -50,8 +50,17 @@ export function value(name: string, v: Json | undefined): string {
   return typeof v === "string" ? v : JSON.stringify(v);
 }
 
+/** The kinds of device this UI has controls for. */
+export type DeviceKind = "lightbulb" | "sousvide" | "other";
+
+export function kindOf(twin: DeviceTwin): DeviceKind {
+  const type = twin.deviceType?.toLowerCase();
+  return type === "lightbulb" || type === "sousvide" ? type : "other";
+}
+
 export function typeLabel(twin: DeviceTwin): string {
-  return twin.deviceType === "lightBulb" ? "Light bulb" : twin.deviceType === "sousVide" ? "Sous-vide cooker" : twin.deviceType;
+  const kind = kindOf(twin);
+  return kind === "lightbulb" ? "Light bulb" : kind === "sousvide" ? "Sous-vide cooker" : twin.deviceType;
 }
 
 export function displayName(twin: DeviceTwin): string {

@@ -1,7 +1,8 @@
 // The shapes the browser receives, as docs/device-api.md and services/README.md describe them (camelCase JSON,
 // enums as camelCase strings, nulls left out).
 
-export type DeviceType = "lightBulb" | "sousVide";
+/** `lightbulb` | `sousvide` (as `type` when adding one); kept open, since more device types will come. */
+export type DeviceType = string;
 export type PresenceStatus = "online" | "offline" | "unknown";
 export type SyncStatus = "pending" | "applied" | "rejected" | "stale";
 export type CommandStatus = "pending" | "received" | "applied" | "rejected" | "failed" | "superseded";

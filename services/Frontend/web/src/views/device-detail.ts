@@ -3,7 +3,7 @@
 // control shows the twin's value only while the user is not editing it.
 import { ApiError } from "../api";
 import { field, fill, h } from "../dom";
-import { ago, clockTime, displayName, duration, propertyLabel, typeLabel, value } from "../format";
+import { ago, clockTime, displayName, duration, kindOf, propertyLabel, typeLabel, value } from "../format";
 import type { DeviceEntry } from "../store";
 import type { DeviceTwin, Json } from "../types";
 import { commandProgress, freshness, presenceBadge, syncBadge } from "./badges";
@@ -42,17 +42,19 @@ export function deviceDetailView(root: HTMLElement, app: AppContext, deviceId: s
 
   const build = (twin: DeviceTwin) => {
     shownType = twin.deviceType;
-    controls = twin.deviceType === "lightBulb" ? bulbControls(twin, app, send) : cookerControls(twin, app, send);
-    const sections: HTMLElement[] = [controls.element];
-    if (twin.deviceType === "sousVide") {
+    const kind = kindOf(twin);
+    controls = kind === "lightbulb" ? bulbControls(twin, app, send) : kind === "sousvide" ? cookerControls(twin, app, send) : null;
+    const sections: HTMLElement[] = controls ? [controls.element] : [];
+    if (kind === "sousvide") {
       sections.push(h("section", { class: "card" }, h("h2", {}, "Cooking program"), program, cookerProgramForm(app, twin.deviceId, send)));
       chart = new LiveChart("Water temperature", "°C", "Target");
       void chart.load(app.api, twin.deviceId, "waterTempC");
-    } else {
+    } else if (kind === "lightbulb") {
       chart = new LiveChart("Power", "mW", null);
       void chart.load(app.api, twin.deviceId, "powerMw");
     }
-    sections.push(chart.element,
+    if (chart) sections.push(chart.element);
+    sections.push(
       h("section", { class: "card" }, h("h2", {}, "Desired and reported"),
         h("table", { class: "properties", "data-testid": "properties" },
           h("thead", {}, h("tr", {}, h("th", {}, "Setting"), h("th", {}, "Desired"), h("th", {}, "Reported"), h("th", {}, "Status"))),
@@ -69,10 +71,14 @@ export function deviceDetailView(root: HTMLElement, app: AppContext, deviceId: s
         h("span", { class: "muted" }, typeLabel(twin)), " ", presenceBadge(twin), " ", freshness(twin, now),
         twin.presence?.firmware && h("span", { class: "muted" }, ` · firmware ${twin.presence.firmware}`)),
       h("p", {}, h("code", { class: "muted", "data-testid": "device-id" }, twin.deviceId), " ",
+        h("button", { class: "link", "data-testid": "rename-device", onclick: () => {
+          const name = window.prompt("New name", displayName(twin))?.trim();
+          if (name && name !== twin.name) void send(() => app.api.renameDevice(twin.deviceId, name));
+        } }, "Rename"),
         h("button", { class: "link danger", "data-testid": "remove-device", onclick: async () => {
           if (await removeDevice(twin, app)) app.navigate("/");
         } }, "Remove device")));
-    if (twin.deviceType === "sousVide") drawProgram(program, entry, now);
+    if (kindOf(twin) === "sousvide") drawProgram(program, entry, now);
   };
 
   const view: View = {
@@ -107,7 +113,7 @@ export function deviceDetailView(root: HTMLElement, app: AppContext, deviceId: s
       const reading = twin.properties?.waterTempC;
       const target = twin.properties?.targetTempC;
       const targetValue = typeof (target?.desired ?? target?.reported) === "number" ? (target?.desired ?? target?.reported) as number : null;
-      if (twin.deviceType === "sousVide") chart?.add(reading?.reportedAt, reading?.reported as number | undefined, targetValue);
+      if (kindOf(twin) === "sousvide") chart?.add(reading?.reportedAt, reading?.reported as number | undefined, targetValue);
     },
     tick() {
       const entry = app.store.get(deviceId);

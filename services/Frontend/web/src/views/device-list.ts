@@ -2,7 +2,7 @@
 // whose broker credentials are shown once.
 import { ApiError } from "../api";
 import { field, fill, h } from "../dom";
-import { displayName, typeLabel, value } from "../format";
+import { displayName, kindOf, typeLabel, value } from "../format";
 import type { DeviceTwin, ProvisionedDevice } from "../types";
 import { freshness, presenceBadge } from "./badges";
 import type { AppContext, View } from "./view";
@@ -92,7 +92,8 @@ function row(twin: DeviceTwin, now: number, app: AppContext): HTMLElement {
 function summary(twin: DeviceTwin): string {
   const p = twin.properties ?? {};
   const shown = (name: string) => value(name, p[name]?.reported ?? p[name]?.desired);
-  if (twin.deviceType === "lightBulb") return `${shown("power")} · ${shown("brightnessPct")} · ${shown("colorTempK")}`;
+  if (kindOf(twin) === "lightbulb") return `${shown("power")} · ${shown("brightnessPct")} · ${shown("colorTempK")}`;
+  if (kindOf(twin) !== "sousvide") return "";
   const program = twin.program?.status === "running" ? " · cooking" : "";
   return `water ${shown("waterTempC")} → ${shown("targetTempC")} · heater ${shown("heater")}${program}`;
 }
