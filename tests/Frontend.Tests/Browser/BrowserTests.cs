@@ -1,4 +1,8 @@
+using System.Net.Http.Json;
 using System.Text.Json;
+using DaprIoT.Contracts;
+using DaprIoT.Contracts.Devices;
+using DaprIoT.Contracts.Events;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using DaprIoT.Frontend.Tests.Platform;
@@ -37,19 +41,23 @@ public sealed class BrowserTests(FrontendPlatform platform) : IAsyncLifetime
     }
 
     /// <summary>A new user, signed in through the page; the device list showing.</summary>
-    private async Task<IPage> SignedInPageAsync()
+    private async Task<IPage> SignedInPageAsync() => (await SignedInUserAsync()).Page;
+
+    /// <summary>A new user, signed in through the page, with the user's id and e-mail.</summary>
+    private async Task<(IPage Page, string UserId, string Email)> SignedInUserAsync()
     {
         var email = $"user-{Guid.NewGuid():N}@example.com";
         var signUp = await platform.Client.PostAsync("/api/auth/signup", new StringContent(
             JsonSerializer.Serialize(new { email, password = Password, displayName = "Cat" }), System.Text.Encoding.UTF8, "application/json"), Ct);
         Assert.True(signUp.IsSuccessStatusCode, $"sign-up: HTTP {(int)signUp.StatusCode}");
+        var userId = (await signUp.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("userId").GetString()!;
         var page = await _context!.NewPageAsync();
         await page.GotoAsync("/signin");
         await page.GetByLabel("E-mail").FillAsync(email);
         await page.GetByLabel("Password").FillAsync(Password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await Expect(page.GetByTestId("connection-status")).ToHaveAttributeAsync("data-state", "connected");
-        return page;
+        return (page, userId, email);
     }
 
     [Fact]
@@ -159,6 +167,53 @@ public sealed class BrowserTests(FrontendPlatform platform) : IAsyncLifetime
         await page.GetByTestId("stop-program").ClickAsync();
         await Eventually.UntilAsync(_ => Task.FromResult(devices.Requests.Any(r => r.Method == "DELETE" && r.Path == $"/api/devices/{cookerId}/program")),
             sent => sent, "the page asks to stop the program", _ => "not asked", TimeSpan.FromSeconds(15), Ct);
+    }
+
+    [Fact]
+    public async Task A_cooker_chart_starts_with_its_history_from_statistics()
+    {
+        var (page, userId, email) = await SignedInUserAsync();
+        var cookerId = "cooker-" + Guid.NewGuid().ToString("N")[..8];
+        var cooker = DeviceManagementStandIn.SousVide(cookerId, "Water bath", waterTempC: 55.8, targetTempC: 56, durationS: 3600, elapsedS: 60);
+        cooker["owner"] = userId;
+        platform.DeviceManagement.Add(cooker);
+
+        // What the cooker's actor and service put on the bus: its owner, then readings of the last minutes.
+        var twin = new DeviceTwinView(cookerId, AppIds.SousVide, true, userId, "Water bath", 1,
+            new PresenceView(PresenceState.Online, 1, null, null, 60, null, null), new Dictionary<string, PropertyView>(), [], null);
+        await platform.Publisher.PublishEventAsync(ComponentNames.PubSub, Topics.DeviceEvents,
+            new DeviceEvent(cookerId, AppIds.SousVide, userId, 1, DateTimeOffset.UtcNow, [DeviceChanges.Provisioned], twin), Ct);
+        var now = DateTimeOffset.UtcNow;
+        var readings = Enumerable.Range(0, 6).Select(i => new TelemetryReading(cookerId, AppIds.SousVide, 1, (uint)(i + 1),
+            now.AddMinutes(i - 6), (uint)(i * 60), WaterTempC: 50 + i, Heating: true)).ToList();
+        var published = await platform.Publisher.BulkPublishEventAsync(ComponentNames.PubSub, Topics.Telemetry, readings, cancellationToken: Ct);
+        Assert.Empty(published.FailedEntries);
+        var token = await AccessTokenAsync(email);
+        await Eventually.UntilAsync(async ct => await BucketsAsync(cookerId, token, ct), count => count >= 6,
+            "statistics has the readings", count => $"{count} buckets", TimeSpan.FromSeconds(30), Ct);
+
+        await page.GotoAsync($"/devices/{cookerId}");
+
+        await Expect(page.GetByTestId("chart-note")).ToHaveTextAsync("Minute averages, then live readings.");
+        await Expect(page.GetByTestId("chart").Locator("canvas")).ToHaveCountAsync(1);
+    }
+
+    private async Task<string> AccessTokenAsync(string email)
+    {
+        var login = await platform.Client.PostAsync("/api/auth/login", new StringContent(
+            JsonSerializer.Serialize(new { email, password = Password }), System.Text.Encoding.UTF8, "application/json"), Ct);
+        return (await login.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("accessToken").GetString()!;
+    }
+
+    /// <summary>How many minute buckets of water temperature statistics serves the user through the frontend.</summary>
+    private async Task<int> BucketsAsync(string deviceId, string accessToken, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/statistics/devices/{deviceId}/series?resolution=minute");
+        request.Headers.Authorization = new("Bearer", accessToken);
+        using var response = await platform.Client.SendAsync(request, cancellationToken);
+        if (!response.IsSuccessStatusCode) return 0;
+        var series = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+        return series.GetProperty("measures").TryGetProperty("waterTempC", out var buckets) ? buckets.GetArrayLength() : 0;
     }
 
     [Fact]

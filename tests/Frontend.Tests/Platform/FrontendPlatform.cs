@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
+using Dapr.Client;
 using DaprIoT.Contracts;
 using DaprIoT.Frontend.Tests.Support;
 using DaprIoT.LocalRuntime.Hosting;
@@ -9,11 +11,12 @@ using Microsoft.Playwright;
 namespace DaprIoT.Frontend.Tests.Platform;
 
 /// <summary>
-/// The built frontend and auth services run as <c>./run.sh</c> runs them — processes under <c>dapr-local</c>, auth with
-/// the repository's <c>statestore</c> (on a Redis of its own) and <c>auth-secrets</c> components — beside
-/// <see cref="DeviceManagementStandIn"/> as app <c>device-management</c> (its REST reached by Dapr invocation from the
-/// frontend's sidecar, its hub straight), and a headless Chromium (the system's, <c>/usr/bin/chromium</c>) for the
-/// browser tests.
+/// The built frontend, auth and statistics services run as <c>./run.sh</c> runs them — processes under <c>dapr-local</c>
+/// with the repository's <c>statestore</c>, Redis <c>pubsub</c> (on a Redis of its own) and <c>auth-secrets</c>
+/// components — beside <see cref="DeviceManagementStandIn"/> as app <c>device-management</c> (its REST reached by Dapr
+/// invocation from the frontend's sidecar, its hub straight), a <c>publisher</c> sidecar that puts device events and
+/// telemetry on the bus as the device services do, and a headless Chromium (the system's, <c>/usr/bin/chromium</c>)
+/// for the browser tests.
 /// </summary>
 public sealed class FrontendPlatform : IAsyncLifetime
 {
@@ -21,6 +24,7 @@ public sealed class FrontendPlatform : IAsyncLifetime
     private PrivateRedisServer? _redis;
     private LocalRuntimeHarness? _runtime;
     private IPlaywright? _playwright;
+    private DaprClient? _publisher;
 
     public DeviceManagementStandIn DeviceManagement { get; private set; } = null!;
 
@@ -30,6 +34,9 @@ public sealed class FrontendPlatform : IAsyncLifetime
     public HttpClient Client { get; private set; } = new();
 
     public IBrowser Browser { get; private set; } = null!;
+
+    /// <summary>The publisher's sidecar, with the contract JSON options the platform's publishers use.</summary>
+    public DaprClient Publisher => _publisher ?? throw new InvalidOperationException("not started");
 
     public LocalRuntimeHarness Runtime => _runtime ?? throw new InvalidOperationException("not started");
 
@@ -42,9 +49,11 @@ public sealed class FrontendPlatform : IAsyncLifetime
 
         var authPort = FreePorts.Next();
         var frontendPort = FreePorts.Next();
+        var statisticsPort = FreePorts.Next();
         var authUrl = $"http://127.0.0.1:{authPort.ToString(CultureInfo.InvariantCulture)}";
         Url = new Uri($"http://127.0.0.1:{frontendPort.ToString(CultureInfo.InvariantCulture)}");
         var authDll = RepositoryPaths.Built(Path.Combine("services", "Auth"), "DaprIoT.Auth.dll", "dotnet build services/Auth");
+        var statisticsDll = RepositoryPaths.Built(Path.Combine("services", "Statistics"), "DaprIoT.Statistics.dll", "dotnet build services/Statistics");
         var frontendDll = RepositoryPaths.Built(Path.Combine("services", "Frontend"), "DaprIoT.Frontend.dll", "dotnet build services/Frontend");
         _runtime = await LocalRuntimeHarness.StartAsync(
         [
@@ -62,8 +71,12 @@ public sealed class FrontendPlatform : IAsyncLifetime
                     ["Logging__LogLevel__Default"] = "Warning",
                     ["Hubs__Destinations__0"] = DeviceManagement.Url,
                 }),
+            new HarnessApp(AppIds.Statistics, statisticsPort,
+                ["dotnet", statisticsDll, "--urls", $"http://127.0.0.1:{statisticsPort.ToString(CultureInfo.InvariantCulture)}"],
+                new Dictionary<string, string> { ["Logging__LogLevel__Default"] = "Warning" }),
             new HarnessApp(AppIds.DeviceManagement, DeviceManagement.Port),
-        ], ComponentFiles.Read(["common/statestore.yaml", "common/auth-secrets.yaml"], (ComponentFiles.SharedRedis, _redis.Address)), ct,
+            new HarnessApp("publisher"),
+        ], ComponentFiles.Read(["common/statestore.yaml", "common/auth-secrets.yaml", "redis/pubsub.yaml"], (ComponentFiles.SharedRedis, _redis.Address)), ct,
             files: new Dictionary<string, string> { [SecretsFile] = secretsJson });
 
         Client = new HttpClient { BaseAddress = Url, Timeout = TimeSpan.FromSeconds(30) };
@@ -74,6 +87,17 @@ public sealed class FrontendPlatform : IAsyncLifetime
                 catch (HttpRequestException) { return 0; }
             },
             status => status == 401, "auth answers through the frontend", status => $"HTTP {status}\n{_runtime.Output}", TimeSpan.FromSeconds(60), ct);
+
+        _publisher = new DaprClientBuilder()
+            .UseGrpcEndpoint($"http://127.0.0.1:{_runtime.GrpcPort("publisher").ToString(CultureInfo.InvariantCulture)}")
+            .UseHttpEndpoint(_runtime.SidecarUrl("publisher"))
+            .UseJsonSerializationOptions(ContractJson.Options)
+            .Build();
+        // Publish only once statistics has its subscriptions, or the first messages would find no subscriber.
+        await Eventually.UntilAsync(SubscribedTopicsAsync,
+            topics => topics.Contains(Topics.Telemetry) && topics.Contains(Topics.DeviceEvents),
+            "statistics subscribes to telemetry and device-events", topics => $"[{string.Join(", ", topics)}]\n{_runtime.Output}",
+            TimeSpan.FromSeconds(60), ct);
 
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
@@ -93,9 +117,26 @@ public sealed class FrontendPlatform : IAsyncLifetime
             _playwright.Dispose();
         }
         Client.Dispose();
+        _publisher?.Dispose();
         if (_runtime is not null) await _runtime.DisposeAsync();
         await DeviceManagement.DisposeAsync();
         if (_redis is not null) await _redis.DisposeAsync();
+    }
+
+    private async Task<IReadOnlyList<string>> SubscribedTopicsAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var json = await Runtime.Client.GetStringAsync($"{Runtime.SidecarUrl(AppIds.Statistics)}/v1.0/metadata", cancellationToken);
+            using var metadata = JsonDocument.Parse(json);
+            return metadata.RootElement.TryGetProperty("subscriptions", out var subscriptions)
+                ? [.. subscriptions.EnumerateArray().Select(s => s.GetProperty("topic").GetString() ?? "")]
+                : [];
+        }
+        catch (HttpRequestException)
+        {
+            return [];
+        }
     }
 
     /// <summary>The secrets file deploy/local/auth-signing-key.sh writes, as ./run.sh writes it.</summary>
