@@ -237,6 +237,25 @@ public sealed class BrowserTests(FrontendPlatform platform) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_page_renews_its_access_token_before_it_expires_and_uses_the_new_one()
+    {
+        var page = await SignedInPageAsync();
+        var signedInAt = DateTimeOffset.UtcNow;
+
+        var renewed = await page.WaitForResponseAsync(r => r.Url.EndsWith("/api/auth/refresh", StringComparison.Ordinal),
+            new() { Timeout = 20_000 });
+        Assert.Equal(200, renewed.Status);
+        Assert.True(DateTimeOffset.UtcNow - signedInAt < FrontendPlatform.AccessTokenLifetime, "renewed only after the token expired");
+        var newToken = (await renewed.JsonAsync())!.Value.GetProperty("accessToken").GetString();
+
+        // The next call carries the new token.
+        var call = await page.RunAndWaitForRequestAsync(
+            () => page.GetByLabel("Name").FillAsync("Porch lamp").ContinueWith(_ => page.GetByRole(AriaRole.Button, new() { Name = "Add" }).ClickAsync()).Unwrap(),
+            r => r.Url.EndsWith("/api/devices", StringComparison.Ordinal) && r.Method == "POST");
+        Assert.Equal($"Bearer {newToken}", call.Headers["authorization"]);
+    }
+
+    [Fact]
     public async Task A_wrong_password_is_shown_and_nothing_is_signed_in()
     {
         var email = $"bob-{Guid.NewGuid():N}@example.com";

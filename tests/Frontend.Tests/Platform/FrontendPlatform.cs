@@ -26,6 +26,8 @@ public sealed class FrontendPlatform : IAsyncLifetime
     private IPlaywright? _playwright;
     private DaprClient? _publisher;
 
+    public static readonly TimeSpan AccessTokenLifetime = TimeSpan.FromSeconds(65);
+
     public DeviceManagementStandIn DeviceManagement { get; private set; } = null!;
 
     /// <summary>The frontend, the URL a person opens.</summary>
@@ -62,6 +64,8 @@ public sealed class FrontendPlatform : IAsyncLifetime
                 ["Logging__LogLevel__Default"] = "Warning",
                 // Every call comes from the frontend's sidecar here: limit per account only.
                 ["Auth__LoginsPerAddress"] = "10000",
+                // The page renews a token a minute before it expires: with 65 s, five seconds after signing in.
+                ["Auth__AccessTokenLifetime"] = AccessTokenLifetime.ToString("c", CultureInfo.InvariantCulture),
             }),
             // The harness gives each app a folder of its own, so the frontend is told where its built web app is.
             new HarnessApp(AppIds.Frontend, frontendPort,

@@ -56,6 +56,9 @@ public sealed class DeviceManagementStandIn : IAsyncDisposable
         app.Use(async (context, next) =>
         {
             context.Response.Headers["x-replica"] = replica;
+            // Recorded as the connection arrives, so it is there before the client hears back from the hub.
+            if (context.Request.Path.StartsWithSegments("/hubs/devices") && context.Request.Query.ContainsKey("access_token"))
+                standIn.HubTokens.Enqueue(context.Request.Query["access_token"].ToString());
             await next(context);
         });
         app.UseWebSockets();
@@ -246,7 +249,6 @@ public sealed class DeviceManagementStandIn : IAsyncDisposable
     {
         public override async Task OnConnectedAsync()
         {
-            standIn.HubTokens.Enqueue(Context.GetHttpContext()?.Request.Query["access_token"].ToString() ?? "");
             standIn._connections[Context.ConnectionId] = Context;
             await Clients.Caller.SendAsync("snapshot", standIn.Snapshot());
         }

@@ -82,14 +82,15 @@ export class Session implements TokenSource {
   }
 
   private async accept(tokens: Tokens): Promise<void> {
-    const user = await this.anonymous.me(tokens.accessToken);
+    // The refresh token is stored first: it is already the only valid one of its login.
+    sessionStorage.setItem(refreshTokenKey, tokens.refreshToken);
     this.token = tokens.accessToken;
     this.expiresAt = Date.now() + tokens.expiresIn * 1000;
-    sessionStorage.setItem(refreshTokenKey, tokens.refreshToken);
     this.schedule(Math.max(5_000, tokens.expiresIn * 1000 - renewAheadMs));
-    const changed = this.state.status !== "signedIn" || this.state.user.userId !== user.userId;
-    this.state = { status: "signedIn", user };
-    if (changed) this.emit();
+    // A renewal keeps the user; only a new login needs to ask who it is.
+    if (this.state.status === "signedIn") return;
+    this.state = { status: "signedIn", user: await this.anonymous.me(tokens.accessToken) };
+    this.emit();
   }
 
   private schedule(delayMs: number): void {
