@@ -1,7 +1,7 @@
 // The app's entry: wires the API client, session, store and hub together and routes between the views by path
 // (the frontend serves index.html for every page path).
 import "./styles.css";
-import { ApiClient } from "./api";
+import { ApiClient, ApiError } from "./api";
 import { h, fill } from "./dom";
 import { HubClient } from "./hub";
 import { Session } from "./session";
@@ -92,7 +92,7 @@ session.onChange((state) => {
     // The list by REST too: it shows even while the hub cannot be reached.
     api.listDevices().then((twins) => {
       if (store.connection !== "connected") store.applySnapshot(twins);
-    }, () => undefined);
+    }, (error: unknown) => store.failedToLoad(error instanceof ApiError ? error.describe() : "Your devices could not be loaded."));
   } else {
     void hub.stop();
     store.clear();

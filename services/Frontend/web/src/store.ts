@@ -22,6 +22,8 @@ export class Store {
   nextRetryAt: number | null = null;
   /** Whether the device list has arrived at least once since sign-in. */
   loaded = false;
+  /** Why the list could not be loaded, while it has not been. */
+  loadError: string | null = null;
 
   subscribe(listener: () => void): () => void {
     this.listeners.add(listener);
@@ -49,6 +51,7 @@ export class Store {
     }
     this.devices = next;
     this.loaded = true;
+    this.loadError = null;
     this.emit();
   }
 
@@ -74,6 +77,13 @@ export class Store {
     if (this.devices.delete(deviceId)) this.emit();
   }
 
+  /** The list could not be fetched; shown until a snapshot arrives. */
+  failedToLoad(message: string): void {
+    if (this.loaded) return;
+    this.loadError = message;
+    this.emit();
+  }
+
   setConnection(status: ConnectionStatus, nextRetryAt: number | null = null): void {
     if (this.connection === status && this.nextRetryAt === nextRetryAt) return;
     this.connection = status;
@@ -84,6 +94,7 @@ export class Store {
   clear(): void {
     this.devices.clear();
     this.loaded = false;
+    this.loadError = null;
     this.connection = "disconnected";
     this.nextRetryAt = null;
     this.emit();

@@ -62,7 +62,10 @@ export function deviceListView(root: HTMLElement, app: AppContext): View {
         }
       }
       if (wanted.some((element, i) => list.children[i] !== element)) list.replaceChildren(...wanted);
-      empty.textContent = entries.length > 0 ? "" : app.store.loaded ? "No devices yet. Add one below." : "Loading your devices…";
+      empty.textContent = entries.length > 0 ? ""
+        : app.store.loaded ? "No devices yet. Add one below."
+        : app.store.loadError ? `${app.store.loadError} The list appears once the live connection is up.`
+        : "Loading your devices…";
     },
     tick() {
       const now = Date.now();
