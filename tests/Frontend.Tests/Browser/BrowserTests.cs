@@ -237,6 +237,39 @@ public sealed class BrowserTests(FrontendPlatform platform) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task While_the_hub_cannot_be_reached_the_page_keeps_retrying_and_goes_live_when_it_can()
+    {
+        var devices = platform.DeviceManagement;
+        var lampId = "lamp-" + Guid.NewGuid().ToString("N")[..8];
+        devices.Add(DeviceManagementStandIn.LightBulb(lampId, "Porch lamp"));
+        devices.RefuseHub = true;
+        try
+        {
+            var email = $"dan-{Guid.NewGuid():N}@example.com";
+            await platform.Client.PostAsync("/api/auth/signup", new StringContent(
+                JsonSerializer.Serialize(new { email, password = Password, displayName = "Dan" }), System.Text.Encoding.UTF8, "application/json"), Ct);
+            var page = await _context!.NewPageAsync();
+            await page.GotoAsync("/signin");
+            await page.GetByLabel("E-mail").FillAsync(email);
+            await page.GetByLabel("Password").FillAsync(Password);
+            await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+
+            var status = page.GetByTestId("connection-status");
+            await Expect(status).ToHaveAttributeAsync("data-state", "disconnected");
+            await Expect(status).ToContainTextAsync("retrying in");
+            // The REST list shows the devices meanwhile.
+            await Expect(page.Locator($"[data-testid=device-row][data-device-id='{lampId}']")).ToBeVisibleAsync();
+
+            devices.RefuseHub = false;
+            await Expect(status).ToHaveAttributeAsync("data-state", "connected", new() { Timeout = 20_000 });
+        }
+        finally
+        {
+            devices.RefuseHub = false;
+        }
+    }
+
+    [Fact]
     public async Task The_page_renews_its_access_token_before_it_expires_and_uses_the_new_one()
     {
         var page = await SignedInPageAsync();

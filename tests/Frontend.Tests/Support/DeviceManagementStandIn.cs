@@ -41,6 +41,9 @@ public sealed class DeviceManagementStandIn : IAsyncDisposable
     /// <summary>The <c>access_token</c> of every hub connection.</summary>
     public ConcurrentQueue<string> HubTokens { get; } = new();
 
+    /// <summary>While set, the hub answers 503, as a replica that is starting or overloaded.</summary>
+    public bool RefuseHub { get; set; }
+
     /// <summary>What <c>POST /api/devices</c> answers as the new device's password.</summary>
     public string IssuedPassword { get; } = "pw-" + Guid.NewGuid().ToString("N");
 
@@ -56,9 +59,16 @@ public sealed class DeviceManagementStandIn : IAsyncDisposable
         app.Use(async (context, next) =>
         {
             context.Response.Headers["x-replica"] = replica;
-            // Recorded as the connection arrives, so it is there before the client hears back from the hub.
-            if (context.Request.Path.StartsWithSegments("/hubs/devices") && context.Request.Query.ContainsKey("access_token"))
-                standIn.HubTokens.Enqueue(context.Request.Query["access_token"].ToString());
+            if (context.Request.Path.StartsWithSegments("/hubs/devices"))
+            {
+                if (standIn.RefuseHub)
+                {
+                    context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                    return;
+                }
+                // Recorded as the connection arrives, so it is there before the client hears back from the hub.
+                if (context.Request.Query.ContainsKey("access_token")) standIn.HubTokens.Enqueue(context.Request.Query["access_token"].ToString());
+            }
             await next(context);
         });
         app.UseWebSockets();
