@@ -32,6 +32,9 @@ public static class FrontendHost
         app.MapReverseProxy();
         // Routes more specific than these win: a path under /api that no service owns is an API 404, not the app's page.
         app.Map("/api/{**rest}", () => Results.Problem(statusCode: StatusCodes.Status404NotFound, detail: "No service answers this path."));
+        // The sidecar asks the app for /dapr/config and /dapr/subscribe at start: this app has neither, which a 404 says
+        // (the page's HTML would be read as a malformed answer).
+        app.Map("/dapr/{**rest}", () => Results.NotFound());
         // Any other page path (one without a file extension) is a view of the single-page app, which routes it itself.
         app.MapFallbackToFile("index.html", files);
         return app;

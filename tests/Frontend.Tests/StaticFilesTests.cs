@@ -67,6 +67,12 @@ public sealed partial class StaticFilesTests : IAsyncLifetime
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
 
+    [Theory]
+    [InlineData("/dapr/config")]
+    [InlineData("/dapr/subscribe")]
+    public async Task The_sidecars_questions_to_the_app_are_404_as_it_has_no_config_or_subscriptions(string path) =>
+        Assert.Equal(HttpStatusCode.NotFound, (await Client.GetAsync(path, Ct)).StatusCode);
+
     [Fact]
     public async Task Liveness_answers_without_a_sidecar() =>
         Assert.Equal("Healthy", await Client.GetStringAsync("/healthz", Ct));
