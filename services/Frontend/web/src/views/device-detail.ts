@@ -63,8 +63,17 @@ export function deviceDetailView(root: HTMLElement, app: AppContext, deviceId: s
     content.append(...sections);
   };
 
+  // The header is rebuilt only for a new version, so its buttons are never replaced under a click; each second only
+  // its freshness marker and the program's countdown change.
+  let headerVersion: number | null = null;
   const draw = (entry: DeviceEntry, now: number) => {
     const twin = entry.twin;
+    if (kindOf(twin) === "sousvide") drawProgram(program, entry, now);
+    if (headerVersion === twin.version) {
+      header.querySelector(".freshness")?.replaceWith(freshness(twin, now));
+      return;
+    }
+    headerVersion = twin.version;
     fill(header,
       h("h1", {}, displayName(twin)),
       h("p", { class: "device-meta" },
@@ -78,7 +87,6 @@ export function deviceDetailView(root: HTMLElement, app: AppContext, deviceId: s
         h("button", { class: "link danger", "data-testid": "remove-device", onclick: async () => {
           if (await removeDevice(twin, app)) app.navigate("/");
         } }, "Remove device")));
-    if (kindOf(twin) === "sousvide") drawProgram(program, entry, now);
   };
 
   const view: View = {
