@@ -17,6 +17,7 @@ export class LiveChart {
   private target: (number | null)[] = [];
   private targetNow: number | null = null;
   private resize: ResizeObserver;
+  private destroyed = false;
 
   constructor(private readonly title: string, private readonly unit: string, private readonly targetLabel: string | null) {
     this.canvas = h("div", { class: "chart-canvas" });
@@ -64,11 +65,14 @@ export class LiveChart {
   }
 
   destroy(): void {
+    // The history may still be on its way; it is dropped when it arrives.
+    this.destroyed = true;
     this.resize.disconnect();
     this.plot?.destroy();
   }
 
   private draw(): void {
+    if (this.destroyed) return;
     const data: uPlot.AlignedData = this.targetLabel ? [this.times, this.values, this.target] : [this.times, this.values];
     if (this.plot) {
       this.plot.setData(data);
