@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Brings up DaprIoT locally: installs what is missing, builds the services and the firmware, then runs
 # dapr.yaml with dapr-local (which starts Redis, Mosquitto and, for the RabbitMQ set, RabbitMQ on loopback)
-# and prints the URL to open. Ctrl-C stops everything.
+# and prints the URL to open (the frontend, http://127.0.0.1:5100). Ctrl-C stops everything.
 #   ./run.sh [--dashboard-port PORT]    (default 8080)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -9,13 +9,14 @@ port=8080
 [ "${1:-}" = "--dashboard-port" ] && port="${2:?--dashboard-port needs a port}"
 
 deploy/local/prerequisites.sh
-echo "Building the firmware simulator and the services..."
+echo "Building the firmware simulator and the services (the frontend's build runs npm ci and the web app's build)..."
 cmake -S firmware -B firmware/build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build firmware/build -j "$(nproc)" --target dapriot-devices >/dev/null
 for project in deploy/local/LocalRuntime.csproj services/LightBulb/LightBulb.csproj services/SousVide/SousVide.csproj services/Auth/Auth.csproj \
-    services/Statistics/Statistics.csproj; do
+    services/Statistics/Statistics.csproj services/Frontend/Frontend.csproj; do
   dotnet build "$project" -c Release -nologo -clp:ErrorsOnly -v quiet
 done
 # The auth service's signing key, kept across runs (existing logins stay valid); generated on the first run.
 deploy/local/auth-signing-key.sh .dapr-local/secrets/auth.json
+echo "DaprIoT opens at http://127.0.0.1:5100 once the apps are up."
 exec dotnet deploy/local/bin/Release/net10.0/dapr-local.dll -f . --dashboard-port "$port"
