@@ -1,6 +1,8 @@
 using DaprIoT.Contracts;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Transforms;
+using Yarp.ReverseProxy.Transforms.Builder;
 
 namespace DaprIoT.Frontend;
 
@@ -89,6 +91,25 @@ public static class EdgeRoutes
             HttpRequest = new ForwarderRequestConfig { ActivityTimeout = HubIdleTimeout },
         },
     ];
+
+    /// <summary>
+    /// Requests through the sidecar carry the browser's address in <see cref="EdgeHeaders.ClientAddress"/>, always
+    /// replacing what the browser sent: Dapr invocation replaces <c>X-Forwarded-For</c> with this app's address, and
+    /// auth limits logins per browser address. Behind an ingress the connection's address is the ingress's unless
+    /// forwarded headers are enabled (<c>ASPNETCORE_FORWARDEDHEADERS_ENABLED=true</c>, as in Kubernetes).
+    /// </summary>
+    public static void AddClientAddress(TransformBuilderContext context)
+    {
+        if (context.Route.ClusterId != SidecarCluster) return;
+        context.AddRequestTransform(transform =>
+        {
+            var headers = transform.ProxyRequest.Headers;
+            headers.Remove(EdgeHeaders.ClientAddress);
+            if (transform.HttpContext.Connection.RemoteIpAddress is { } address)
+                headers.TryAddWithoutValidation(EdgeHeaders.ClientAddress, address.ToString());
+            return ValueTask.CompletedTask;
+        });
+    }
 
     private static List<Dictionary<string, string>> SidecarHeaders(string appId, string? apiToken)
     {

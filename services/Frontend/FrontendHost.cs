@@ -23,7 +23,8 @@ public static class FrontendHost
     {
         var settings = FrontendSettings.Read(builder.Configuration);
         builder.AddServiceDefaults();
-        builder.Services.AddReverseProxy().LoadFromMemory(EdgeRoutes.Routes(settings), EdgeRoutes.Clusters(settings));
+        builder.Services.AddReverseProxy().LoadFromMemory(EdgeRoutes.Routes(settings), EdgeRoutes.Clusters(settings))
+            .AddTransforms(EdgeRoutes.AddClientAddress);
 
         var app = builder.Build();
         app.MapServiceDefaults();

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
+using DaprIoT.Contracts;
 using DaprIoT.Frontend.Tests.Support;
 using DaprIoT.TestSupport;
 using Microsoft.AspNetCore.Http;
@@ -65,6 +66,8 @@ public sealed class EdgeRoutingTests : IAsyncLifetime
         // A browser cannot choose the target app or bring a sidecar token of its own.
         request.Headers.Add("dapr-app-id", "sousvide");
         request.Headers.Add("dapr-api-token", "forged");
+        // Nor claim another address: auth limits logins per browser address.
+        request.Headers.Add(EdgeHeaders.ClientAddress, "203.0.113.7");
 
         var response = await Frontend.Client.SendAsync(request, Ct);
 
@@ -76,6 +79,7 @@ public sealed class EdgeRoutingTests : IAsyncLifetime
         Assert.Equal(appId, received.Headers["dapr-app-id"]);
         Assert.Equal("Bearer the-token", received.Headers["authorization"]);
         Assert.False(received.Headers.ContainsKey("dapr-api-token"));
+        Assert.Equal("127.0.0.1", received.Headers[EdgeHeaders.ClientAddress.ToLowerInvariant()]);
     }
 
     [Fact]
