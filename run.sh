@@ -18,5 +18,18 @@ for project in deploy/local/LocalRuntime.csproj services/LightBulb/LightBulb.csp
 done
 # The auth service's signing key, kept across runs (existing logins stay valid); generated on the first run.
 deploy/local/auth-signing-key.sh .dapr-local/secrets/auth.json
-echo "DaprIoT opens at http://127.0.0.1:5100 once the apps are up."
+# Says where to go once the frontend answers (the runtime, which this shell becomes, streams every app's log meanwhile).
+(
+  for _ in $(seq 1 600); do
+    kill -0 $$ 2>/dev/null || exit 0
+    if curl -sf -o /dev/null http://127.0.0.1:5100/readyz; then
+      echo
+      echo "DaprIoT is up: open http://127.0.0.1:5100 and sign in as ${DEMO_EMAIL:-demo@dapriot.local} / ${DEMO_PASSWORD:-dapriot-demo}"
+      echo "(the demo user's devices appear as they are provisioned; dapr-local's dashboard: http://127.0.0.1:$port)"
+      echo
+      exit 0
+    fi
+    sleep 1
+  done
+) &
 exec dotnet deploy/local/bin/Release/net10.0/dapr-local.dll -f . --dashboard-port "$port"
