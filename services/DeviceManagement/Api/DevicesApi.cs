@@ -36,7 +36,7 @@ public static class DevicesApi
         var errors = new FieldErrors();
         if (await DeviceRequests.ReadAsync(request, errors, cancellationToken) is not { } body) return Invalid(errors);
         var (kind, name) = DeviceRequests.Add(body, errors);
-        if (kind is null || name is null) return Invalid(errors);
+        if (kind is null || name is null || errors.Any) return Invalid(errors);
 
         var outcome = await operations.AddAsync(UserId(user), kind, name, cancellationToken);
         if (outcome.Value is not { } provisioned) return Invalid(outcome.Errors!);

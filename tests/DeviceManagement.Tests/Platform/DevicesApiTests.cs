@@ -105,6 +105,7 @@ public sealed class DevicesApiTests(DeviceManagementPlatform platform)
         { "/api/devices/DEVICE/desired", "POST", """{"power":"yes"}""", "power" },
         { "/api/devices/DEVICE/desired", "POST", """{"colorTempK":2000}""", "colorTempK" },
         { "/api/devices/DEVICE/desired", "POST", """{"heater":true}""", "heater" },
+        { "/api/devices/DEVICE/desired", "POST", """{"heater":true,"brightnessPct":150}""", "brightnessPct" },
         { "/api/devices/DEVICE/desired", "POST", "{}", "body" },
         { "/api/devices/DEVICE/desired", "POST", "{\"power\":", "body" },
         { "/api/devices/COOKER/desired", "POST", """{"targetTempC":56.55}""", "targetTempC" },
