@@ -13,18 +13,26 @@ using DaprIoT.TestSupport;
 
 namespace DaprIoT.DeviceManagement.Tests.Platform;
 
+/// <summary>Which bus the platform runs on: the component set <c>components/redis</c> or <c>components/rabbitmq</c>.</summary>
+public enum Bus { Redis, RabbitMQ }
+
 /// <summary>
 /// The platform as <c>./run.sh</c> runs it, minus the browser: <c>dapr-local</c> with the repository's component YAML
-/// (common, and the Redis bus with its broadcast component) on a Redis of its own, Mosquitto started by the runtime on
-/// a free port, and the built services — <c>auth</c> (real sign-up, login and keys), <c>lightbulb</c> and <c>sousvide</c>
-/// (the device actors) and <c>device-management</c> in two replicas, each reached on its own port as the frontend's
-/// edge routing reaches a replica.
+/// (common, and one bus with its broadcast component) on a Redis of its own (and, on RabbitMQ, a virtual host of its
+/// own on the shared server), Mosquitto started by the runtime on a free port, and the built services — <c>auth</c>
+/// (real sign-up, login and keys), <c>lightbulb</c> and <c>sousvide</c> (the device actors) and <c>device-management</c>
+/// in two replicas, each reached on its own port as the frontend's edge routing reaches a replica.
 /// </summary>
-public sealed class DeviceManagementPlatform : IAsyncLifetime
+public class DeviceManagementPlatform(Bus bus) : IAsyncLifetime
 {
     public const int Replicas = 2;
 
+    public DeviceManagementPlatform() : this(Bus.Redis)
+    {
+    }
+
     private PrivateRedisServer? _redis;
+    private RabbitVirtualHost? _vhost;
     private LocalRuntimeHarness? _runtime;
     private readonly List<int> _replicaPorts = [];
 
@@ -48,6 +56,7 @@ public sealed class DeviceManagementPlatform : IAsyncLifetime
     {
         var ct = TestContext.Current.CancellationToken;
         _redis = await PrivateRedisServer.StartAsync(ct);
+        if (bus == Bus.RabbitMQ) _vhost = await RabbitVirtualHost.CreateAsync(ct);
         BrokerPort = FreePorts.Next();
         var authSecrets = await AuthSecretsAsync(ct);
         SigningKeyPem = JsonSerializer.Deserialize<Dictionary<string, string>>(authSecrets)!["auth-signing-key"];
@@ -73,7 +82,7 @@ public sealed class DeviceManagementPlatform : IAsyncLifetime
             }));
         }
 
-        _runtime = await LocalRuntimeHarness.StartAsync(apps, Components(_redis.Address), ct,
+        _runtime = await LocalRuntimeHarness.StartAsync(apps, Components(bus, _redis.Address, _vhost?.Name), ct,
             files: new Dictionary<string, string>
             {
                 [".dapr-local/secrets/auth.json"] = authSecrets,
@@ -201,14 +210,20 @@ public sealed class DeviceManagementPlatform : IAsyncLifetime
         return new HarnessApp(appId, port, ["dotnet", dll, "--urls", $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}"], env);
     }
 
-    /// <summary>The component YAML ./run.sh loads on the Redis bus, pointed at the test's Redis.</summary>
-    private static Dictionary<string, string> Components(string redisAddress) =>
-        ComponentFiles.Read(ComponentFiles.In("common").Concat(ComponentFiles.In("redis")), (ComponentFiles.SharedRedis, redisAddress));
+    /// <summary>The RabbitMQ virtual host of this platform (null on Redis).</summary>
+    public RabbitVirtualHost? Rabbit => _vhost;
+
+    /// <summary>The component YAML ./run.sh loads for the bus, pointed at the test's Redis and virtual host.</summary>
+    private static Dictionary<string, string> Components(Bus bus, string redisAddress, string? vhost) =>
+        ComponentFiles.Read(ComponentFiles.In("common").Concat(ComponentFiles.In(bus == Bus.Redis ? "redis" : "rabbitmq")),
+            (ComponentFiles.SharedRedis, redisAddress), ("127.0.0.1:5672\"", $"127.0.0.1:5672/{vhost}\""));
 
     public async ValueTask DisposeAsync()
     {
+        GC.SuppressFinalize(this);
         Auth.Dispose();
         if (_runtime is not null) await _runtime.DisposeAsync();
         if (_redis is not null) await _redis.DisposeAsync();
+        if (_vhost is not null) await _vhost.DisposeAsync();
     }
 }
