@@ -129,13 +129,12 @@ public sealed class DeviceOperations(DeviceStore store, IActorProxyFactory actor
         result.Ok ? Outcome<string>.Done(result.CommandId!) : Refused<string>(result.Errors);
 
     /// <summary>
-    /// The actor's refusal. "Not provisioned" means the device went between the ownership check and the call (removed
-    /// meanwhile): to the caller it is unknown, as it would be a moment later.
+    /// The actor's refusal. Of an existing device's operations, only one refuses the device itself: it is not
+    /// provisioned, i.e. it was removed between the ownership check and the call. To the caller it is unknown, as it
+    /// would be a moment later.
     /// </summary>
     private static Outcome<T> Refused<T>(IReadOnlyList<FieldError> errors) =>
-        errors.Any(e => e.Field == "deviceId" && e.Message.StartsWith("no ", StringComparison.Ordinal))
-            ? Outcome<T>.Unknown
-            : Outcome<T>.Invalid(ErrorsOf(errors));
+        errors.Any(e => e.Field == "deviceId") ? Outcome<T>.Unknown : Outcome<T>.Invalid(ErrorsOf(errors));
 
     private static FieldErrors ErrorsOf(IReadOnlyList<FieldError> errors)
     {

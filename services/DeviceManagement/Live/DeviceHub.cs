@@ -22,7 +22,16 @@ public sealed class DeviceHub(LiveConnections connections, Snapshots snapshots, 
     {
         // Joined before the snapshot is read, so no change falls between the two; changes wait until it is sent.
         var feed = connections.Join(UserId, Context.ConnectionId);
-        await feed.StartAsync(await snapshots.OfAsync(UserId, Context.ConnectionAborted), Context.ConnectionAborted);
+        try
+        {
+            await feed.StartAsync(await snapshots.OfAsync(UserId, Context.ConnectionAborted), Context.ConnectionAborted);
+        }
+        catch
+        {
+            // SignalR closes the connection without OnDisconnectedAsync when OnConnectedAsync fails.
+            connections.Leave(UserId, Context.ConnectionId);
+            throw;
+        }
     }
 
     public override Task OnDisconnectedAsync(Exception? exception)

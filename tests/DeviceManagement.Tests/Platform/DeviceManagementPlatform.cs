@@ -23,13 +23,17 @@ public enum Bus { Redis, RabbitMQ }
 /// (real sign-up, login and keys), <c>lightbulb</c> and <c>sousvide</c> (the device actors) and <c>device-management</c>
 /// in two replicas, each reached on its own port as the frontend's edge routing reaches a replica.
 /// </summary>
-public class DeviceManagementPlatform(Bus bus) : IAsyncLifetime
+public class DeviceManagementPlatform : IAsyncLifetime
 {
     public const int Replicas = 2;
+
+    private readonly Bus _bus;
 
     public DeviceManagementPlatform() : this(Bus.Redis)
     {
     }
+
+    protected DeviceManagementPlatform(Bus bus) => _bus = bus;
 
     private PrivateRedisServer? _redis;
     private RabbitVirtualHost? _vhost;
@@ -56,7 +60,7 @@ public class DeviceManagementPlatform(Bus bus) : IAsyncLifetime
     {
         var ct = TestContext.Current.CancellationToken;
         _redis = await PrivateRedisServer.StartAsync(ct);
-        if (bus == Bus.RabbitMQ) _vhost = await RabbitVirtualHost.CreateAsync(ct);
+        if (_bus == Bus.RabbitMQ) _vhost = await RabbitVirtualHost.CreateAsync(ct);
         BrokerPort = FreePorts.Next();
         var authSecrets = await AuthSecretsAsync(ct);
         SigningKeyPem = JsonSerializer.Deserialize<Dictionary<string, string>>(authSecrets)!["auth-signing-key"];
@@ -82,7 +86,7 @@ public class DeviceManagementPlatform(Bus bus) : IAsyncLifetime
             }));
         }
 
-        _runtime = await LocalRuntimeHarness.StartAsync(apps, Components(bus, _redis.Address, _vhost?.Name), ct,
+        _runtime = await LocalRuntimeHarness.StartAsync(apps, Components(_bus, _redis.Address, _vhost?.Name), ct,
             files: new Dictionary<string, string>
             {
                 [".dapr-local/secrets/auth.json"] = authSecrets,

@@ -38,6 +38,11 @@ public sealed class DevicesApiTests(DeviceManagementPlatform platform)
         var listed = Assert.Single(await alice.ListAsync());
         Assert.Equal((added.DeviceId, "lightbulb", alice.UserId, "Desk lamp", true), (listed.DeviceId, listed.DeviceType, listed.Owner, listed.Name, listed.Provisioned));
         Assert.Equal(added.DeviceId, Assert.Single(await new UserSession(platform.Replica(1), alice.UserId, alice.Token).ListAsync()).DeviceId);
+        // As the frontend's edge routing calls it: Dapr service invocation, the token passed along.
+        using var invoked = new HttpClient { BaseAddress = new Uri($"{platform.Runtime.SidecarUrl(AppIds.Auth)}/v1.0/invoke/{AppIds.DeviceManagement}/method/") };
+        var throughDapr = await new UserSession(invoked, alice.UserId, alice.Token).SendAsync(HttpMethod.Get, $"api/devices/{added.DeviceId}");
+        Assert.Equal(HttpStatusCode.OK, throughDapr.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await new UserSession(invoked, alice.UserId, "").SendAsync(HttpMethod.Get, "api/devices", anonymous: true)).StatusCode);
 
         var commandId = await alice.SetDesiredAsync(added.DeviceId, new { power = true, brightnessPct = 40 });
         Assert.Equal(HttpStatusCode.NoContent, (await alice.SendAsync(HttpMethod.Patch, $"/api/devices/{added.DeviceId}", """{"name":"Reading lamp"}""")).StatusCode);
