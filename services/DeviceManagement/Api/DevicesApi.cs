@@ -1,5 +1,8 @@
+using System.Globalization;
 using System.Security.Claims;
+using DaprIoT.Contracts.Devices;
 using DaprIoT.DeviceManagement.Devices;
+using DaprIoT.DeviceManagement.ReadModel;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
@@ -50,7 +53,7 @@ public static class DevicesApi
     private static async Task<Ok<DeviceList>> ListAsync(ClaimsPrincipal user, DeviceOperations operations, CancellationToken cancellationToken) =>
         TypedResults.Ok(new DeviceList(await operations.ListAsync(UserId(user), cancellationToken)));
 
-    private static async Task<Results<Ok<Contracts.Devices.DeviceTwinView>, NotFound<ProblemDetails>>> GetAsync(string deviceId,
+    private static async Task<Results<Ok<DeviceTwinView>, NotFound<ProblemDetails>>> GetAsync(string deviceId,
         ClaimsPrincipal user, DeviceOperations operations, CancellationToken cancellationToken) =>
         await operations.FindAsync(UserId(user), deviceId, cancellationToken) is { } twin ? TypedResults.Ok(twin) : UnknownDevice(deviceId);
 
@@ -97,14 +100,14 @@ public static class DevicesApi
 
     /// <summary>The device's newest changes, newest first: <c>limit</c> 1 to 100, default 50.</summary>
     private static async Task<Results<Ok<DeviceEvents>, NotFound<ProblemDetails>, ValidationProblem>> EventsAsync(string deviceId, string? limit,
-        ClaimsPrincipal user, DeviceOperations operations, ReadModel.DeviceStore store, CancellationToken cancellationToken)
+        ClaimsPrincipal user, DeviceOperations operations, DeviceStore store, CancellationToken cancellationToken)
     {
         var count = DefaultTimelineLimit;
-        if (limit is not null && (!int.TryParse(limit, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out count)
-                || count is < 1 or > ReadModel.DeviceStore.TimelineLength))
+        if (limit is not null && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out count)
+                || count is < 1 or > DeviceStore.TimelineLength))
         {
             var errors = new FieldErrors();
-            errors.Add("limit", $"must be a whole number from 1 to {ReadModel.DeviceStore.TimelineLength}");
+            errors.Add("limit", $"must be a whole number from 1 to {DeviceStore.TimelineLength}");
             return Invalid(errors);
         }
 

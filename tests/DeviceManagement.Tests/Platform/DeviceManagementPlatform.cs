@@ -180,6 +180,17 @@ public class DeviceManagementPlatform : IAsyncLifetime
                 answered => answered, $"actor type {type} answers", _ => Runtime.Output, patience, ct);
         }
 
+        // A replica that asked auth for its keys before auth was up refuses every token until it may ask again
+        // (JwksCache.UnknownKeyRefetchInterval, 10 s): ready means a valid token is taken.
+        var (_, token) = await NewUserAsync();
+        for (var replica = 0; replica < Replicas; replica++)
+        {
+            using var client = Replica(replica);
+            await Eventually.UntilAsync(async _ => (await new UserSession(client, "", token).SendAsync(HttpMethod.Get, "/api/devices")).StatusCode,
+                status => status == HttpStatusCode.OK, $"device-management #{replica} takes a valid token",
+                status => $"HTTP {status}\n{Runtime.Output}", patience, ct);
+        }
+
         for (var replica = 0; replica < Replicas; replica++)
         {
             var sidecar = Runtime.SidecarUrl(AppIds.DeviceManagement, replica);
