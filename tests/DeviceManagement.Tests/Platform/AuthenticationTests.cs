@@ -30,7 +30,7 @@ public sealed class AuthenticationTests(DeviceManagementPlatform platform)
     [MemberData(nameof(Routes))]
     public async Task A_request_without_a_valid_token_is_401(string method, string path)
     {
-        var (userId, token) = await platform.NewUserAsync();
+        var (userId, token) = await platform.SharedUserAsync("carol");
         var session = new UserSession(platform.Replica(0), userId, token);
 
         foreach (var (what, refused) in RefusedTokens(userId, token))
@@ -43,7 +43,7 @@ public sealed class AuthenticationTests(DeviceManagementPlatform platform)
     [Fact]
     public async Task The_hub_refuses_a_connection_without_a_valid_token_and_takes_a_valid_one()
     {
-        var (userId, token) = await platform.NewUserAsync();
+        var (userId, token) = await platform.SharedUserAsync("carol");
 
         foreach (var (what, refused) in RefusedTokens(userId, token))
         {

@@ -39,6 +39,7 @@ public class DeviceManagementPlatform : IAsyncLifetime
     private RabbitVirtualHost? _vhost;
     private LocalRuntimeHarness? _runtime;
     private readonly List<int> _replicaPorts = [];
+    private readonly Dictionary<string, Task<(string UserId, string Token)>> _sharedUsers = new(StringComparer.Ordinal);
 
     public LocalRuntimeHarness Runtime => _runtime ?? throw new InvalidOperationException("not started");
 
@@ -95,6 +96,19 @@ public class DeviceManagementPlatform : IAsyncLifetime
 
         Auth = new HttpClient { BaseAddress = new Uri($"{_runtime.SidecarUrl(AppIds.DeviceManagement)}/v1.0/invoke/auth/method/") };
         await WaitUntilReadyAsync(ct);
+    }
+
+    /// <summary>
+    /// A user shared by the tests that only need one to exist, e.g. another user than the owner (signing up and logging
+    /// in cost a password hash each). Its token outlives the suite (10 minutes).
+    /// </summary>
+    public Task<(string UserId, string Token)> SharedUserAsync(string name)
+    {
+        lock (_sharedUsers)
+        {
+            if (!_sharedUsers.TryGetValue(name, out var user)) _sharedUsers[name] = user = NewUserAsync();
+            return user;
+        }
     }
 
     /// <summary>Signs up a new user and logs in; returns the user id and access token.</summary>
@@ -182,7 +196,7 @@ public class DeviceManagementPlatform : IAsyncLifetime
 
         // A replica that asked auth for its keys before auth was up refuses every token until it may ask again
         // (JwksCache.UnknownKeyRefetchInterval, 10 s): ready means a valid token is taken.
-        var (_, token) = await NewUserAsync();
+        var (_, token) = await SharedUserAsync("carol");
         for (var replica = 0; replica < Replicas; replica++)
         {
             using var client = Replica(replica);

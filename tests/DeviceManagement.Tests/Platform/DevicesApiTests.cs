@@ -140,21 +140,16 @@ public sealed class DevicesApiTests(DeviceManagementPlatform platform)
     }
 
     // One owner with a bulb and a cooker for all bad-request cases: the cases check the API, not the actors.
-    private static UserSession? _owner;
     private static AddedDevice? _bulb;
     private static AddedDevice? _cooker;
 
     private async Task<UserSession> SharedOwnerAsync()
     {
-        if (_owner is null)
-        {
-            var owner = await NewSessionAsync();
-            _bulb = await owner.AddAsync("lightbulb", "Bad-request bulb");
-            _cooker = await owner.AddAsync("sousvide", "Bad-request cooker");
-            _owner = owner;
-        }
-
-        return _owner;
+        var (userId, token) = await platform.SharedUserAsync("bad-requests");
+        var owner = new UserSession(platform.Replica(0), userId, token);
+        _bulb ??= await owner.AddAsync("lightbulb", "Bad-request bulb");
+        _cooker ??= await owner.AddAsync("sousvide", "Bad-request cooker");
+        return owner;
     }
 
     private static async Task<DeviceEvents> EventsAsync(UserSession session, string deviceId, string query)

@@ -16,7 +16,7 @@ public sealed class LiveUpdatesTests(DeviceManagementPlatform platform)
     public async Task A_change_reaches_the_owners_connections_on_both_replicas_and_no_one_elses()
     {
         var (aliceId, aliceToken) = await platform.NewUserAsync();
-        var (_, bobToken) = await platform.NewUserAsync();
+        var (_, bobToken) = await platform.SharedUserAsync("bob");
         var alice = new UserSession(platform.Replica(0), aliceId, aliceToken);
         var bulb = await alice.AddAsync("lightbulb", "Hall");
         await using var onFirst = await HubClient.ConnectAsync(platform.ReplicaUrl(0), aliceToken);

@@ -34,7 +34,7 @@ public sealed class OwnershipTests(DeviceManagementPlatform platform)
     public async Task Another_users_device_is_a_404_exactly_as_an_unknown_one(string method, string route, string? body)
     {
         var (alice, aliceCooker) = await AliceWithCookerAsync();
-        var (bobId, bobToken) = await platform.NewUserAsync();
+        var (bobId, bobToken) = await platform.SharedUserAsync("bob");
         var bob = new UserSession(platform.Replica(1), bobId, bobToken);
 
         var others = await bob.SendAsync(new HttpMethod(method), string.Format(System.Globalization.CultureInfo.InvariantCulture, route, aliceCooker), body);
@@ -56,7 +56,7 @@ public sealed class OwnershipTests(DeviceManagementPlatform platform)
     public async Task Every_hub_method_refuses_another_users_device_as_not_found()
     {
         var (_, aliceCooker) = await AliceWithCookerAsync();
-        var (_, bobToken) = await platform.NewUserAsync();
+        var (_, bobToken) = await platform.SharedUserAsync("bob");
         await using var bob = await HubClient.ConnectAsync(platform.ReplicaUrl(0), bobToken);
 
         var calls = new Func<string, Task>[]
@@ -78,9 +78,10 @@ public sealed class OwnershipTests(DeviceManagementPlatform platform)
         Assert.DoesNotContain(bob.Messages, m => m.Change is not null);
     }
 
+    /// <summary>Alice (shared) and a new cooker of hers.</summary>
     private async Task<(UserSession Alice, string CookerId)> AliceWithCookerAsync()
     {
-        var (aliceId, aliceToken) = await platform.NewUserAsync();
+        var (aliceId, aliceToken) = await platform.SharedUserAsync("alice");
         var alice = new UserSession(platform.Replica(0), aliceId, aliceToken);
         var cooker = await alice.AddAsync("sousvide", "Alice's cooker");
         return (alice, cooker.DeviceId);
