@@ -13,7 +13,7 @@ echo "Building the firmware simulator and the services (the frontend's build run
 cmake -S firmware -B firmware/build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build firmware/build -j "$(nproc)" --target dapriot-devices >/dev/null
 for project in deploy/local/LocalRuntime.csproj services/LightBulb/LightBulb.csproj services/SousVide/SousVide.csproj services/Auth/Auth.csproj \
-    services/Statistics/Statistics.csproj services/Frontend/Frontend.csproj; do
+    services/Statistics/Statistics.csproj services/DeviceManagement/DeviceManagement.csproj services/Frontend/Frontend.csproj; do
   dotnet build "$project" -c Release -nologo -clp:ErrorsOnly -v quiet
 done
 # The auth service's signing key, kept across runs (existing logins stay valid); generated on the first run.
