@@ -43,7 +43,8 @@ public sealed class RabbitMqTests(RabbitMqPlatform platform)
         var queues = await platform.Rabbit!.QueuesAsync(Ct);
         var shared = Assert.Single(queues, q => q.Name == $"{AppIds.DeviceManagement}-{Topics.DeviceEvents}");
         Assert.True(shared.Durable);
-        var broadcast = queues.Where(q => q.Name.StartsWith($"{AppIds.DeviceManagement}-", StringComparison.Ordinal) && q != shared).ToList();
+        // The broadcast component's consumerID is {uuid}: one queue per replica, named by it.
+        var broadcast = queues.Where(q => q.Name.EndsWith($"-{Topics.DeviceEvents}", StringComparison.Ordinal) && q != shared).ToList();
         Assert.Equal(DeviceManagementPlatform.Replicas, broadcast.Count);
 
         Assert.Contains(onSecond.Changes(bulb.DeviceId), c => c.Changes.Contains(DeviceChanges.Desired) || c.Changes.Contains(DeviceChanges.Command));
