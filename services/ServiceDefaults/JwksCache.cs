@@ -7,12 +7,14 @@ namespace DaprIoT.ServiceDefaults;
 /// The signing keys of <c>auth</c>, fetched once and kept. A token naming a key id not in the cache makes it fetch
 /// again (the key was rotated), at most once per <see cref="UnknownKeyRefetchInterval"/> so that tokens with made-up
 /// key ids, or an unreachable <c>auth</c>, cannot turn every request into a call to <c>auth</c>. The keys are also refetched after <see cref="MaxAge"/>,
-/// so a key <c>auth</c> stopped publishing stops being accepted.
+/// so a key <c>auth</c> stopped publishing stops being accepted. Until a first fetch succeeded (auth may start after
+/// this service) a failed fetch is tried again after <see cref="FirstFetchRetryInterval"/> only.
 /// </summary>
 internal sealed partial class JwksCache(IJwksSource source, TimeProvider time, ILogger<JwksCache> logger)
 {
     public static readonly TimeSpan UnknownKeyRefetchInterval = TimeSpan.FromSeconds(10);
     public static readonly TimeSpan MaxAge = TimeSpan.FromHours(1);
+    public static readonly TimeSpan FirstFetchRetryInterval = TimeSpan.FromSeconds(1);
 
     private readonly SemaphoreSlim _fetching = new(1, 1);
     // Replaced whole, so a request reads keys and their age from one fetch without taking the lock.
@@ -33,7 +35,8 @@ internal sealed partial class JwksCache(IJwksSource source, TimeProvider time, I
             if (IsCurrent(keyId)) return;
             // Failed attempts count too: while auth is unreachable, not every request waits for it.
             var now = time.GetUtcNow();
-            if (_lastAttempt is { } last && now - last < UnknownKeyRefetchInterval) return;
+            var retryInterval = _fetched is null ? FirstFetchRetryInterval : UnknownKeyRefetchInterval;
+            if (_lastAttempt is { } last && now - last < retryInterval) return;
             _lastAttempt = now;
             var keys = new JsonWebKeySet(await source.GetJwksAsync(cancellationToken)).GetSigningKeys();
             _fetched = new Fetched([.. keys], now);

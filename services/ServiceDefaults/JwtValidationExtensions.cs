@@ -69,8 +69,10 @@ public static class JwtValidationExtensions
                         }
 
                         // Fetch the keys before the (synchronous) validator needs them; a new key id means auth rotated its key.
+                        // A request without a token (a health probe, the sidecar asking for subscriptions) needs none.
                         var token = context.Token ?? BearerToken(context.Request);
-                        var keyId = token is not null && TokenReader.CanReadToken(token) ? TokenReader.ReadJsonWebToken(token).Kid : null;
+                        if (token is null) return;
+                        var keyId = TokenReader.CanReadToken(token) ? TokenReader.ReadJsonWebToken(token).Kid : null;
                         await keys.EnsureAsync(keyId, context.HttpContext.RequestAborted);
                     },
                 };

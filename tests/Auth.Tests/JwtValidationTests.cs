@@ -130,4 +130,26 @@ public sealed class JwtValidationTests
         clock.Advance(TimeSpan.FromSeconds(11));
         Assert.Equal(HttpStatusCode.OK, (await client.GetWithTokenAsync("/api/devices", TestTokens.Create(key, clock.GetUtcNow()))).StatusCode);
     }
+
+    [Fact]
+    public async Task Requests_without_a_token_fetch_no_keys_and_a_first_failed_fetch_is_retried_within_a_second()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var key = NewKey("k1");
+        var jwks = new FakeJwks { Published = { key }, Down = true };
+        var (app, client) = await StartServiceAsync(jwks, clock);
+        await using var _ = app;
+
+        // The sidecar's probes and anonymous calls come before auth is up: they cost no fetch.
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/healthz", Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/devices", Ct)).StatusCode);
+        Assert.Equal(0, jwks.Fetches);
+
+        // The first token meets auth still down; auth comes up, and a second later tokens are taken.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetWithTokenAsync("/api/devices", TestTokens.Create(key, clock.GetUtcNow()))).StatusCode);
+        jwks.Down = false;
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(HttpStatusCode.OK, (await client.GetWithTokenAsync("/api/devices", TestTokens.Create(key, clock.GetUtcNow()))).StatusCode);
+        Assert.Equal(2, jwks.Fetches);
+    }
 }

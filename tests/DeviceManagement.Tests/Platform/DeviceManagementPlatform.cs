@@ -194,8 +194,8 @@ public class DeviceManagementPlatform : IAsyncLifetime
                 answered => answered, $"actor type {type} answers", _ => Runtime.Output, patience, ct);
         }
 
-        // A replica that asked auth for its keys before auth was up refuses every token until it may ask again
-        // (JwksCache.UnknownKeyRefetchInterval, 10 s): ready means a valid token is taken.
+        // A replica that asked auth for its keys before auth was up refuses tokens until it asks again
+        // (JwksCache.FirstFetchRetryInterval): ready means a valid token is taken.
         var (_, token) = await SharedUserAsync("carol");
         for (var replica = 0; replica < Replicas; replica++)
         {
