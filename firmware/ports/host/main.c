@@ -53,6 +53,7 @@ struct sim {
     fw_type_t type;
     uint32_t count, first;
     const char *prefix;
+    const char *exact_id; /* --id: the one device's id as issued (e.g. by the platform's API), not P<n> */
     uint32_t telemetry_ms;
     double rate;
     uint32_t heartbeat_s;
@@ -396,6 +397,7 @@ static void usage(FILE *f)
             "  --count N                  devices in this process (default 1)\n"
             "  --first N                  number of the first device (default 1)\n"
             "  --id-prefix P              device ids are P<n> (default bulb- / cooker-)\n"
+            "  --id ID                    one device with exactly this id (as the platform issued it)\n"
             "  --telemetry-interval MS    telemetry period of each device (default 5000)\n"
             "  --rate R                   total telemetry messages/s across all devices (sets the period)\n"
             "  --heartbeat S              longest silence, announced in presence (default 30)\n"
@@ -427,7 +429,8 @@ static int parse_args(sim_t *s, int argc, char **argv)
         {"backoff-min", required_argument, 0, 'm'},  {"backoff-max", required_argument, 0, 'M'},
         {"keepalive", required_argument, 0, 'k'},    {"boot", required_argument, 0, 'B'},
         {"sim-speed", required_argument, 0, 's'},    {"status-interval", required_argument, 0, 'S'},
-        {"quiet", no_argument, 0, 'q'},              {"help", no_argument, 0, 'h'},
+        {"id", required_argument, 0, 'I'},           {"quiet", no_argument, 0, 'q'},
+        {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     int c;
     bool have_type = false;
@@ -458,6 +461,7 @@ static int parse_args(sim_t *s, int argc, char **argv)
         case 'n': s->count = (uint32_t)strtoul(optarg, NULL, 10); break;
         case 'f': s->first = (uint32_t)strtoul(optarg, NULL, 10); break;
         case 'p': s->prefix = optarg; break;
+        case 'I': s->exact_id = optarg; break;
         case 'i': s->telemetry_ms = (uint32_t)strtoul(optarg, NULL, 10); break;
         case 'r': s->rate = atof(optarg); break;
         case 'H': s->heartbeat_s = (uint32_t)strtoul(optarg, NULL, 10); break;
@@ -486,6 +490,10 @@ static int parse_args(sim_t *s, int argc, char **argv)
         s->backoff_max_ms < s->backoff_min_ms || s->heartbeat_s == 0 || s->heartbeat_s > 3600) {
         fprintf(stderr, "invalid option values: need --count >= 1, a valid port, --connect-rate >= 1, "
                         "1 <= --backoff-min <= --backoff-max, 1 <= --heartbeat <= 3600\n");
+        return 2;
+    }
+    if (s->exact_id && (s->count != 1 || s->prefix)) {
+        fprintf(stderr, "--id names one device: it goes without --count above 1 and without --id-prefix\n");
         return 2;
     }
     if (!s->prefix)
@@ -606,7 +614,10 @@ int main(int argc, char **argv)
         d->backoff_ms = s.backoff_min_ms;
         d->port = (fw_port_t){port_now, port_publish, NULL, NULL, NULL, d};
         char id[64];
-        snprintf(id, sizeof(id), "%s%u", s.prefix, s.first + i);
+        if (s.exact_id)
+            snprintf(id, sizeof(id), "%s", s.exact_id);
+        else
+            snprintf(id, sizeof(id), "%s%u", s.prefix, s.first + i);
         fw_device_config_t cfg = {s.type, id, s.boot, s.telemetry_ms, s.heartbeat_s, rnd(&s) % period, s.sim_speed};
         if (fw_device_init(&d->dev, &cfg, &d->port) != FW_OK) {
             fprintf(stderr, "invalid device id '%s': use 1-32 characters of A-Z a-z 0-9 _ -\n", id);
@@ -618,9 +629,13 @@ int main(int argc, char **argv)
         }
         d->retry_at = sim_now(&s);
     }
-    logf_(&s, "%u %s devices %s%u..%s%u -> %s:%d, telemetry every %u ms each (%.0f msg/s in total), boot %u",
-          s.count, fw_type_name(s.type), s.prefix, s.first, s.prefix, s.first + s.count - 1, s.host, s.port,
-          s.telemetry_ms, s.telemetry_ms ? s.count * 1000.0 / s.telemetry_ms : 0.0, s.boot);
+    if (s.exact_id)
+        logf_(&s, "1 %s device %s -> %s:%d, telemetry every %u ms, boot %u", fw_type_name(s.type), s.exact_id, s.host,
+              s.port, s.telemetry_ms, s.boot);
+    else
+        logf_(&s, "%u %s devices %s%u..%s%u -> %s:%d, telemetry every %u ms each (%.0f msg/s in total), boot %u",
+              s.count, fw_type_name(s.type), s.prefix, s.first, s.prefix, s.first + s.count - 1, s.host, s.port,
+              s.telemetry_ms, s.telemetry_ms ? s.count * 1000.0 / s.telemetry_ms : 0.0, s.boot);
 
     struct epoll_event evs[512];
     uint32_t last = sim_now(&s), next_status = last + (uint32_t)(s.status_s * 1000);
