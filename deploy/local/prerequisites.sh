@@ -17,7 +17,8 @@ if ((${#missing[@]})); then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-# The frontend's web app is built with npm (services/Frontend/web); Vite needs Node 20.19 or newer.
+# Node.js and npm: the frontend's web app is built with them (services/Frontend/web; Vite needs Node 20.19 or newer),
+# and tests/Deployment.Tests runs the Kubernetes schemas on them.
 if ! command -v npm >/dev/null || ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)'; then
   echo "Installing: nodejs npm"
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -31,12 +32,6 @@ command -v dotnet >/dev/null || { echo "The .NET SDK 10 is required: https://dot
 # Node.js runs the kubernetes-models schemas (tests/Deployment.Tests/schema-validator, pinned by its package-lock.json).
 # kubectl is not among Debian's packages (its kubernetes-client is too old for the manifests' kustomize fields).
 command -v kubectl >/dev/null || echo "kubectl is not on PATH: tests/Deployment.Tests need it (kubectl 1.27 or later)" >&2
-if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-  echo "Installing: nodejs npm"
-  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
-fi
 schema_validator="$(cd "$(dirname "$0")/../.." && pwd)/tests/Deployment.Tests/schema-validator"
 if [ ! -d "$schema_validator/node_modules/kubernetes-models" ] ||
    [ "$schema_validator/package-lock.json" -nt "$schema_validator/node_modules/.package-lock.json" ]; then
