@@ -97,6 +97,7 @@ public sealed class EndToEndTests(EndToEndPlatform platform) : IAsyncLifetime
                 // Shown once: dismissed, the password is nowhere on the page any more.
                 await Expect(credentials).ToHaveCountAsync(0);
                 Assert.DoesNotContain(password, await page.ContentAsync(), StringComparison.Ordinal);
+                TestContext.Current.TestOutputHelper?.WriteLine($"added {deviceId}");
                 if (FirmwareDevice.CanRun(deviceId)) break;
                 using var removed = await platform.SendAsync(HttpMethod.Delete, $"/api/devices/{deviceId}", token, null, Ct);
                 Assert.Equal(HttpStatusCode.NoContent, removed.StatusCode);
@@ -171,7 +172,7 @@ public sealed class EndToEndTests(EndToEndPlatform platform) : IAsyncLifetime
         {
             // A bulb's chart is statistics' minute averages of its power draw, drawn when the device's page opens: it
             // moved when, on opening the page again, the series the page fetched is newer and the drawing differs.
-            await Eventually.UntilAsync(async ct =>
+            var moved = await Eventually.UntilAsync(async ct =>
                 {
                     // Statistics takes telemetry in batches; a second between looks is plenty.
                     await Task.Delay(1000, ct);
@@ -182,6 +183,7 @@ public sealed class EndToEndTests(EndToEndPlatform platform) : IAsyncLifetime
                 now => now.Latest is not null && now.Drawn is not null && (latestBefore is null || now.Latest != latestBefore)
                     && (chartBefore is null || !now.Drawn.AsSpan().SequenceEqual(chartBefore)),
                 "the chart shows newer minute averages", now => $"before {latestBefore}, now {now.Latest}", TimeSpan.FromSeconds(60), Ct);
+            TestContext.Current.TestOutputHelper?.WriteLine($"chart: before {latestBefore}, after {moved.Latest}");
             await Expect(page.GetByTestId("chart-note")).ToHaveTextAsync("Minute averages, then live readings.");
         });
 
@@ -198,6 +200,7 @@ public sealed class EndToEndTests(EndToEndPlatform platform) : IAsyncLifetime
         await StepAsync("kill the gateway: the page reconnects by itself and shows what changed meanwhile", async () =>
         {
             // A page that reloaded would lose this mark; the page must catch up without one.
+            await Expect(page.GetByTestId("presence")).ToHaveTextAsync("online");
             await page.EvaluateAsync("() => { window.__sameDocument = true; }");
             await platform.Runtime.KillAppAsync(AppIds.DeviceManagement, cancellationToken: Ct);
             await Expect(page.GetByTestId("connection-status")).Not.ToHaveAttributeAsync("data-state", "connected");
@@ -219,6 +222,8 @@ public sealed class EndToEndTests(EndToEndPlatform platform) : IAsyncLifetime
             await Expect(page.Locator($"[data-command-id='{commandId}']")).ToHaveAttributeAsync("data-status", "pending");
             await Expect(page.GetByTestId("desired-power")).ToHaveTextAsync("off");
             await Expect(page.GetByTestId("reported-power")).ToContainTextAsync("on");
+            // The other user's page reconnected too, and its snapshot still lacks the device.
+            await Expect(other.GetByTestId("connection-status")).ToHaveAttributeAsync("data-state", "connected");
             await Expect(other.GetByTestId("device-missing")).ToHaveTextAsync("This device does not exist or was removed.");
         });
 
@@ -288,9 +293,11 @@ public sealed class EndToEndTests(EndToEndPlatform platform) : IAsyncLifetime
     /// <summary>Runs one step; a failure names the step and says what each page showed.</summary>
     private async Task StepAsync(string step, Func<Task> action)
     {
+        var started = System.Diagnostics.Stopwatch.StartNew();
         try
         {
             await action();
+            TestContext.Current.TestOutputHelper?.WriteLine($"{started.Elapsed.TotalSeconds,5:0.0} s  {step}");
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
