@@ -144,7 +144,7 @@ public sealed class FrontendPlatform : IAsyncLifetime
     }
 
     /// <summary>The secrets file deploy/local/auth-signing-key.sh writes, as ./run.sh writes it.</summary>
-    private static async Task<string> SigningKeyAsync(CancellationToken cancellationToken)
+    internal static async Task<string> SigningKeyAsync(CancellationToken cancellationToken)
     {
         var folder = Directory.CreateTempSubdirectory("frontend-auth-key-");
         try
