@@ -36,16 +36,9 @@ public sealed class FirmwareDevice : IAsyncDisposable
     /// <summary>What the device process printed, one line each.</summary>
     public string Log => string.Join('\n', _log);
 
-    /// <summary>
-    /// The firmware names its devices <c>{--id-prefix}{n}</c>, n a decimal number, so it can run a device whose id ends
-    /// with a digit only (the prefix is the id without it, n that digit).
-    /// </summary>
-    public static bool CanRun(string deviceId) => deviceId.Length > 1 && char.IsAsciiDigit(deviceId[^1]);
-
     public static async Task<FirmwareDevice> StartAsync(string type, string deviceId, string password, string broker,
         TimeSpan telemetryInterval, CancellationToken cancellationToken)
     {
-        if (!CanRun(deviceId)) throw new ArgumentException($"the firmware cannot name a device '{deviceId}'", nameof(deviceId));
         var file = Path.Combine(Path.GetTempPath(), $"dapriot-credentials-{Guid.NewGuid():N}.txt");
         await File.WriteAllTextAsync(file, $"{deviceId} {password}\n", cancellationToken);
         var info = new ProcessStartInfo(Executable)
@@ -56,7 +49,7 @@ public sealed class FirmwareDevice : IAsyncDisposable
         };
         foreach (var arg in new[]
                  {
-                     "--broker", broker, "--type", type, "--count", "1", "--id-prefix", deviceId[..^1], "--first", deviceId[^1..],
+                     "--broker", broker, "--type", type, "--id", deviceId,
                      "--credentials", file, "--telemetry-interval", ((int)telemetryInterval.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
                      "--status-interval", "0", "--backoff-min", "200", "--backoff-max", "1000",
                  })
