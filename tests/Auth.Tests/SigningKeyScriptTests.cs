@@ -1,4 +1,4 @@
-using DaprIoT.Auth.Tests.Support;
+using DaprIoT.TestSupport;
 
 namespace DaprIoT.Auth.Tests;
 
@@ -13,13 +13,13 @@ public sealed class SigningKeyScriptTests
         {
             var file = Path.Combine(folder.FullName, "secrets", "auth.json");
 
-            await SigningKeyScript.RunAsync(file, ct);
+            await AuthSigningKeyScript.RunAsync(file, ct);
             var first = await File.ReadAllTextAsync(file, ct);
-            await SigningKeyScript.RunAsync(file, ct);
+            await AuthSigningKeyScript.RunAsync(file, ct);
 
             Assert.Equal(first, await File.ReadAllTextAsync(file, ct));
             if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
-            Assert.NotEmpty(Tokens.SigningKey.FromPem(SigningKeyScript.PemIn(file)).KeyId);
+            Assert.NotEmpty(Tokens.SigningKey.FromPem(AuthSigningKeyScript.PemIn(await File.ReadAllTextAsync(file, ct))).KeyId);
         }
         finally
         {

@@ -37,12 +37,8 @@ public sealed class AuthPlatform : IAsyncLifetime
     {
         var ct = TestContext.Current.CancellationToken;
         _redis = await PrivateRedisServer.StartAsync(ct);
-        var keyFolder = Directory.CreateTempSubdirectory("auth-key-");
-        var keyFile = Path.Combine(keyFolder.FullName, "auth.json");
-        await SigningKeyScript.RunAsync(keyFile, ct);
-        var secretsJson = await File.ReadAllTextAsync(keyFile, ct);
-        SigningKeyPem = SigningKeyScript.PemIn(keyFile);
-        keyFolder.Delete(recursive: true);
+        var secretsJson = await AuthSigningKeyScript.NewSecretsJsonAsync(ct);
+        SigningKeyPem = AuthSigningKeyScript.PemIn(secretsJson);
         var authPort = FreePorts.Next();
         var port = authPort.ToString(CultureInfo.InvariantCulture);
         var dll = RepositoryPaths.Built(Path.Combine("services", "Auth"), "DaprIoT.Auth.dll", "dotnet build services/Auth");

@@ -63,8 +63,8 @@ public class DeviceManagementPlatform : IAsyncLifetime
         _redis = await PrivateRedisServer.StartAsync(ct);
         if (_bus == Bus.RabbitMQ) _vhost = await RabbitVirtualHost.CreateAsync(ct);
         BrokerPort = FreePorts.Next();
-        var authSecrets = await AuthSecretsAsync(ct);
-        SigningKeyPem = JsonSerializer.Deserialize<Dictionary<string, string>>(authSecrets)!["auth-signing-key"];
+        var authSecrets = await AuthSigningKeyScript.NewSecretsJsonAsync(ct);
+        SigningKeyPem = AuthSigningKeyScript.PemIn(authSecrets);
         var quiet = new Dictionary<string, string> { ["Logging__LogLevel__Default"] = "Warning" };
         var authPort = FreePorts.Next();
         var apps = new List<HarnessApp>
@@ -91,7 +91,7 @@ public class DeviceManagementPlatform : IAsyncLifetime
             files: new Dictionary<string, string>
             {
                 [".dapr-local/secrets/auth.json"] = authSecrets,
-                [".dapr-local/secrets/mqtt.json"] = BrokerLogins(BrokerPort),
+                [BrokerLogins.SecretsFile] = BrokerLogins.Json(BrokerPort),
             }, infrastructure: "auto");
 
         Auth = new HttpClient { BaseAddress = new Uri($"{_runtime.SidecarUrl(AppIds.DeviceManagement)}/v1.0/invoke/auth/method/") };
@@ -122,46 +122,6 @@ public class DeviceManagementPlatform : IAsyncLifetime
         var login = await Auth.PostAsJsonAsync("api/auth/login", new { email, password = "correct horse battery" }, ct);
         Assert.True(login.StatusCode == HttpStatusCode.OK, await login.Content.ReadAsStringAsync(ct));
         return (userId, (await login.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("accessToken").GetString()!);
-    }
-
-    /// <summary>The platform's broker logins (admin and one user per device service) on the test's Mosquitto port.</summary>
-    private static string BrokerLogins(int brokerPort)
-    {
-        var secrets = new Dictionary<string, string>();
-        foreach (var user in new[] { "admin", AppIds.LightBulb, AppIds.SousVide })
-        {
-            var password = Guid.NewGuid().ToString("N");
-            secrets[$"mqtt-{user}-password"] = password;
-            secrets[$"mqtt-{user}-url"] = $"tcp://{user}:{password}@127.0.0.1:{brokerPort.ToString(CultureInfo.InvariantCulture)}";
-        }
-
-        return JsonSerializer.Serialize(secrets);
-    }
-
-    /// <summary>The auth-secrets file as ./run.sh writes it, by deploy/local/auth-signing-key.sh.</summary>
-    private static async Task<string> AuthSecretsAsync(CancellationToken cancellationToken)
-    {
-        var folder = Directory.CreateTempSubdirectory("dm-auth-key-");
-        try
-        {
-            var file = Path.Combine(folder.FullName, "auth.json");
-            var info = new ProcessStartInfo(Path.Combine(RepositoryPaths.Root, "deploy", "local", "auth-signing-key.sh"), [file])
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            using var process = Process.Start(info)!;
-            var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
-            var errors = process.StandardError.ReadToEndAsync(cancellationToken);
-            await process.WaitForExitAsync(cancellationToken);
-            if (process.ExitCode != 0) throw new InvalidOperationException($"auth-signing-key.sh exited with {process.ExitCode}: {await output}{await errors}");
-            return await File.ReadAllTextAsync(file, cancellationToken);
-        }
-        finally
-        {
-            folder.Delete(recursive: true);
-        }
     }
 
     /// <summary>

@@ -45,7 +45,7 @@ public sealed class EndToEndPlatform : IAsyncLifetime
         var ct = TestContext.Current.CancellationToken;
         _redis = await PrivateRedisServer.StartAsync(ct);
         BrokerPort = FreePorts.Next();
-        var authSecrets = await FrontendPlatform.SigningKeyAsync(ct);
+        var authSecrets = await AuthSigningKeyScript.NewSecretsJsonAsync(ct);
         var quiet = new Dictionary<string, string> { ["Logging__LogLevel__Default"] = "Warning" };
         var frontendPort = FreePorts.Next();
         var deviceManagementPort = FreePorts.Next();
@@ -73,7 +73,7 @@ public sealed class EndToEndPlatform : IAsyncLifetime
             files: new Dictionary<string, string>
             {
                 [".dapr-local/secrets/auth.json"] = authSecrets,
-                [".dapr-local/secrets/mqtt.json"] = BrokerLogins(BrokerPort),
+                [BrokerLogins.SecretsFile] = BrokerLogins.Json(BrokerPort),
             }, infrastructure: "auto");
 
         Client = new HttpClient { BaseAddress = Url, Timeout = TimeSpan.FromSeconds(30) };
@@ -181,20 +181,6 @@ public sealed class EndToEndPlatform : IAsyncLifetime
         {
             return [];
         }
-    }
-
-    /// <summary>The platform's broker logins (admin and one per device service) naming the test's Mosquitto port.</summary>
-    private static string BrokerLogins(int brokerPort)
-    {
-        var secrets = new Dictionary<string, string>();
-        foreach (var user in new[] { "admin", AppIds.LightBulb, AppIds.SousVide })
-        {
-            var password = Guid.NewGuid().ToString("N");
-            secrets[$"mqtt-{user}-password"] = password;
-            secrets[$"mqtt-{user}-url"] = $"tcp://{user}:{password}@127.0.0.1:{brokerPort.ToString(CultureInfo.InvariantCulture)}";
-        }
-
-        return JsonSerializer.Serialize(secrets);
     }
 
     private static HarnessApp Service(string appId, string folder, int port, IReadOnlyDictionary<string, string> env, string[]? extraArgs = null)

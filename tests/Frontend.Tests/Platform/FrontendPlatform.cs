@@ -47,7 +47,7 @@ public sealed class FrontendPlatform : IAsyncLifetime
         var ct = TestContext.Current.CancellationToken;
         _redis = await PrivateRedisServer.StartAsync(ct);
         DeviceManagement = await DeviceManagementStandIn.StartAsync("dm-0", ct);
-        var secretsJson = await SigningKeyAsync(ct);
+        var secretsJson = await AuthSigningKeyScript.NewSecretsJsonAsync(ct);
 
         var authPort = FreePorts.Next();
         var frontendPort = FreePorts.Next();
@@ -140,33 +140,6 @@ public sealed class FrontendPlatform : IAsyncLifetime
         catch (HttpRequestException)
         {
             return [];
-        }
-    }
-
-    /// <summary>The secrets file deploy/local/auth-signing-key.sh writes, as ./run.sh writes it.</summary>
-    internal static async Task<string> SigningKeyAsync(CancellationToken cancellationToken)
-    {
-        var folder = Directory.CreateTempSubdirectory("frontend-auth-key-");
-        try
-        {
-            var file = Path.Combine(folder.FullName, "auth.json");
-            var info = new ProcessStartInfo(Path.Combine(RepositoryPaths.Root, "deploy", "local", "auth-signing-key.sh"), [file])
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            using var process = Process.Start(info)!;
-            var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
-            var errors = process.StandardError.ReadToEndAsync(cancellationToken);
-            await process.WaitForExitAsync(cancellationToken);
-            if (process.ExitCode != 0)
-                throw new InvalidOperationException($"auth-signing-key.sh exited with {process.ExitCode}: {await output}{await errors}");
-            return await File.ReadAllTextAsync(file, cancellationToken);
-        }
-        finally
-        {
-            folder.Delete(recursive: true);
         }
     }
 }

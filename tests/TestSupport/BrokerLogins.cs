@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 
-namespace DaprIoT.DeviceServices.Tests.Platform;
+namespace DaprIoT.TestSupport;
 
 /// <summary>
 /// The platform's broker logins for one test platform, written where <c>dapr-local</c> keeps them

@@ -1,10 +1,11 @@
 using System.Diagnostics;
+using System.Text.Json;
 
-namespace DaprIoT.DeviceServices.Tests.Platform;
+namespace DaprIoT.TestSupport;
 
 /// <summary>
-/// A virtual host of the test's own on the shared RabbitMQ (created and deleted with <c>rabbitmqctl</c>): the
-/// platform's exchanges and durable queues have fixed names, so parallel runs need separate namespaces.
+/// A virtual host of the test's own on the shared RabbitMQ (<c>deploy/local/infra.sh start</c>), created and deleted
+/// with <c>rabbitmqctl</c>: exchanges and queues have fixed names, so runs side by side need separate namespaces.
 /// </summary>
 public sealed class RabbitVirtualHost : IAsyncDisposable
 {
@@ -20,9 +21,17 @@ public sealed class RabbitVirtualHost : IAsyncDisposable
         return vhost;
     }
 
+    /// <summary>The virtual host's queues: name, durable, auto-delete.</summary>
+    public async Task<IReadOnlyList<(string Name, bool Durable, bool AutoDelete)>> QueuesAsync(CancellationToken cancellationToken)
+    {
+        using var json = JsonDocument.Parse(await RabbitCtlAsync(cancellationToken, "list_queues", "-p", Name, "name", "durable", "auto_delete", "--formatter", "json"));
+        return [.. json.RootElement.EnumerateArray().Select(q =>
+            (q.GetProperty("name").GetString()!, q.GetProperty("durable").GetBoolean(), q.GetProperty("auto_delete").GetBoolean()))];
+    }
+
     public async ValueTask DisposeAsync() => await RabbitCtlAsync(CancellationToken.None, "delete_vhost", Name);
 
-    private static async Task RabbitCtlAsync(CancellationToken cancellationToken, params string[] args)
+    private static async Task<string> RabbitCtlAsync(CancellationToken cancellationToken, params string[] args)
     {
         var info = new ProcessStartInfo("rabbitmqctl", args) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         using var process = Process.Start(info) ?? throw new InvalidOperationException("rabbitmqctl could not be started");
@@ -30,5 +39,6 @@ public sealed class RabbitVirtualHost : IAsyncDisposable
         var error = await process.StandardError.ReadToEndAsync(cancellationToken);
         await process.WaitForExitAsync(cancellationToken);
         if (process.ExitCode != 0) throw new InvalidOperationException($"rabbitmqctl {string.Join(' ', args)} failed ({process.ExitCode}): {error}{await output}");
+        return await output;
     }
 }
