@@ -159,13 +159,38 @@ static long ProcessMeterLimits(int pid)
     return soft == "unlimited" ? long.MaxValue : long.Parse(soft, System.Globalization.CultureInfo.InvariantCulture);
 }
 
-static async Task<(long RssKb, double? HeapMb, int OpenFiles)> MemoryAsync(GatewayPlatform platform, int pid, CancellationToken ct) =>
-    (ProcessMeter.RssKb(pid), await platform.GatewayHeapMbAsync(ct), OpenFiles.Open(pid));
+// Read after a collection induced in device-management, so neither reading counts garbage not yet collected.
+static async Task<(long RssKb, double? HeapMb, int OpenFiles)> MemoryAsync(GatewayPlatform platform, int pid, CancellationToken ct)
+{
+    var collected = await InducedCollection.RunAsync(pid, ct);
+    return (ProcessMeter.RssKb(pid), collected ? await platform.GatewayHeapMbAsync(ct) : null, OpenFiles.Open(pid));
+}
+
+// Waits until the platform's own processes are nearly idle (backlogs of the stretch before worked off: the read model's
+// subscription, the device services' MQTT queue), at most 90 s; returns the seconds waited.
+static async Task<double> QuietAsync(CancellationToken ct)
+{
+    string[] roles = ["device-management", "dapr-local", "lightbulb", "redis-server"];
+    var clock = Stopwatch.StartNew();
+    var before = roles.Sum(r => ProcessMeter.Now(r).Ticks);
+    while (clock.Elapsed < TimeSpan.FromSeconds(90))
+    {
+        await Task.Delay(TimeSpan.FromSeconds(2), ct);
+        var now = roles.Sum(r => ProcessMeter.Now(r).Ticks);
+        // Ticks are 1/100 s: under 0.5 cores over 2 s, all of them together.
+        if (now - before < 100) break;
+        before = now;
+    }
+
+    return clock.Elapsed.TotalSeconds;
+}
 
 // One stretch: a warm-up that is not counted, then the measured publishing, then a wait for the stragglers.
 static async Task<Stretch> MeasureAsync(Browsers browsers, IReadOnlyDictionary<string, int> index, Func<DaprIoT.Contracts.Events.DeviceEvent, long?> valueOf,
     Func<Deliveries?, TimeSpan, Task<double>> run, TimeSpan seconds, CancellationToken ct)
 {
+    var quiet = await QuietAsync(ct);
+    Report.Line($"  waited {quiet:0} s for the platform to be idle (under 0.5 cores) first");
     await run(null, TimeSpan.FromSeconds(3));
     var deliveries = new Deliveries(index, valueOf);
     browsers.OnChange = deliveries.Received;
