@@ -107,13 +107,15 @@ public sealed class Deliveries(IReadOnlyDictionary<string, int> devices, Func<De
 
     /// <summary>
     /// Latencies grouped by the 10-second step (from <paramref name="start"/>) in which they were published: the worst
-    /// step's p99 and its sample count, or null when no step has one.
+    /// step's p99 and its sample count, or null when no step has one. A step starting at or after
+    /// <paramref name="duration"/> holds only the last tick's messages and is left out.
     /// </summary>
-    public (int Step, double P99, int Count)? WorstStep(long start, TimeSpan step)
+    public (int Step, double P99, int Count)? WorstStep(long start, TimeSpan step, TimeSpan duration)
     {
         List<(long PublishedAt, double Ms)> all;
         lock (_delivered) all = [.. _delivered];
         var steps = all.GroupBy(d => (int)(Stopwatch.GetElapsedTime(start, d.PublishedAt).Ticks / step.Ticks))
+            .Where(g => g.Key == 0 || g.Key * step.Ticks < duration.Ticks)
             .Select(g => (Step: g.Key, Sample: new LatencySample(g.Select(d => d.Ms))))
             .ToList();
         if (steps.Count == 0) return null;

@@ -25,7 +25,7 @@ public sealed record GatewayOptions(
     public static readonly string[] AllPhases = ["connections", "gateway", "latency"];
 
     public const string Usage =
-        "options: --connections N (18000), --devices N light bulbs for the latency phase (1000), --gateway-devices N (connections, at most 10000), " +
+        "options: --connections N (18000), --devices N light bulbs for the latency phase (500), --gateway-devices N (connections, at most 10000), " +
         "--seconds S per measured stretch (20), --bus redis|rabbitmq (redis), --phase connections|gateway|latency|all, comma-separated (all), " +
         "--rates N,N msg/s (1000,10000), --connect-concurrency N (100), --settle S before memory is read (15)";
 
@@ -34,7 +34,7 @@ public sealed record GatewayOptions(
     public static GatewayOptions Parse(string[] args)
     {
         var connections = 18_000;
-        var devices = 1_000;
+        var devices = 500;
         int? gatewayDevices = null;
         var seconds = 20.0;
         var bus = "redis";
