@@ -55,7 +55,7 @@ public sealed class GatewayLoad(DaprClient publisher, int devices, int users)
             var response = await publisher.BulkPublishEventAsync(ComponentNames.PubSub, Topics.DeviceEvents, batch, cancellationToken: ct);
             if (response.FailedEntries.Count > 0) throw new InvalidOperationException($"{response.FailedEntries.Count} entries failed: {response.FailedEntries[0].ErrorMessage}");
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (!ct.IsCancellationRequested)
         {
             Interlocked.Increment(ref _failedBatches);
             _firstError ??= e.Message;
