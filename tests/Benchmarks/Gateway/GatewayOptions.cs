@@ -22,11 +22,11 @@ public sealed record GatewayOptions(
     int ConnectConcurrency,
     TimeSpan Settle)
 {
-    public static readonly string[] AllPhases = ["connections", "latency", "gateway"];
+    public static readonly string[] AllPhases = ["connections", "gateway", "latency"];
 
     public const string Usage =
         "options: --connections N (18000), --devices N light bulbs for the latency phase (500), --gateway-devices N (connections, at most 10000), " +
-        "--seconds S per measured stretch (20), --bus redis|rabbitmq (redis), --phase connections|latency|gateway|all, comma-separated (all), " +
+        "--seconds S per measured stretch (20), --bus redis|rabbitmq (redis), --phase connections|gateway|latency|all, comma-separated (all), " +
         "--rates N,N msg/s (1000,10000), --connect-concurrency N (100), --settle S before memory is read (15)";
 
     public bool Runs(string phase) => Phases.Contains(phase);
