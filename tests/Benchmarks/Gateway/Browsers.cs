@@ -21,6 +21,7 @@ public sealed class Browsers(string gatewayUrl, Func<string, string> token) : IA
 
     private readonly List<HubConnection> _connections = [];
     private long _closed;
+    private string? _firstCloseReason;
     private long _changes;
 
     public static string UserId(int user) => $"bench-user-{user:D5}";
@@ -29,6 +30,9 @@ public sealed class Browsers(string gatewayUrl, Func<string, string> token) : IA
 
     /// <summary>Connections the server closed after they were held.</summary>
     public long Closed => Interlocked.Read(ref _closed);
+
+    /// <summary>Why the first held connection closed, as the client reported it.</summary>
+    public string? FirstCloseReason => _firstCloseReason;
 
     /// <summary>Every <c>deviceChanged</c> received so far, measured or not.</summary>
     public long Changes => Interlocked.Read(ref _changes);
@@ -82,9 +86,10 @@ public sealed class Browsers(string gatewayUrl, Func<string, string> token) : IA
             Interlocked.Increment(ref _changes);
             OnChange?.Invoke(change, at);
         });
-        connection.Closed += _ =>
+        connection.Closed += error =>
         {
-            if (snapshot.Task.IsCompletedSuccessfully) Interlocked.Increment(ref _closed);
+            if (snapshot.Task.IsCompletedSuccessfully && Interlocked.Increment(ref _closed) == 1)
+                _firstCloseReason = $"{DateTime.UtcNow:HH:mm:ss} UTC: {error?.GetType().Name ?? "closed by the server"}: {error?.Message}";
             snapshot.TrySetException(new InvalidOperationException("closed before its snapshot"));
             return Task.CompletedTask;
         };

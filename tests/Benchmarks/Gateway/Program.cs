@@ -137,6 +137,7 @@ try
 
     Report.Line($"");
     Report.Line($"hub connections closed after they were held (by the server, or by the client when the server's pings stopped for 30 s): {browsers.Closed:#,0} of {browsers.Held:#,0}");
+    if (browsers.FirstCloseReason is { } why) Report.Line($"  the first: {why}");
     report.Summary();
     Console.WriteLine();
     Report.Line($"load average {LoadAverage()} at the end");
