@@ -69,7 +69,7 @@ public sealed partial class DeviceStore(DaprClient dapr, ILogger<DeviceStore> lo
     {
         var removed = deviceEvent.Changes.Contains(DeviceChanges.Removed);
         var twin = removed ? deviceEvent.Twin with { Provisioned = false } : deviceEvent.Twin;
-        var current = await SaveTwinAsync(twin, cancellationToken);
+        var (current, replaced) = await StoreTwinAsync(twin, cancellationToken);
         if (removed)
         {
             if (deviceEvent.Owner is { Length: > 0 } formerOwner) await RemoveFromUserAsync(formerOwner, deviceEvent.DeviceId, cancellationToken);
@@ -80,7 +80,11 @@ public sealed partial class DeviceStore(DaprClient dapr, ILogger<DeviceStore> lo
         // An event older than a removal belongs to the removed device: its timeline is gone and stays gone.
         if (current is { Provisioned: false } && current.Version > deviceEvent.Version) return;
         await AppendTimelineAsync(deviceEvent, cancellationToken);
-        if (current is { Provisioned: true, Owner: { Length: > 0 } owner } && current.Version == deviceEvent.Version)
+        // The owner's index changes only when the device gets its owner: on its provisioned event, or on the first event
+        // stored for it should that one come late. Every other event would cost a read of the index for nothing.
+        var ownerArrived = deviceEvent.Changes.Contains(DeviceChanges.Provisioned)
+            || (current.Version == deviceEvent.Version && (replaced is not { Provisioned: true } || replaced.Owner != current.Owner));
+        if (ownerArrived && current is { Provisioned: true, Owner: { Length: > 0 } owner })
             await AddToUserAsync(owner, deviceEvent.DeviceId, cancellationToken);
     }
 
@@ -88,7 +92,11 @@ public sealed partial class DeviceStore(DaprClient dapr, ILogger<DeviceStore> lo
     /// Keeps <paramref name="twin"/> unless a newer (or the same) version is stored already; returns the twin now stored.
     /// A removed twin is kept for <see cref="TombstoneTtl"/> only.
     /// </summary>
-    public async Task<DeviceTwinView> SaveTwinAsync(DeviceTwinView twin, CancellationToken cancellationToken)
+    public async Task<DeviceTwinView> SaveTwinAsync(DeviceTwinView twin, CancellationToken cancellationToken) =>
+        (await StoreTwinAsync(twin, cancellationToken)).Stored;
+
+    /// <summary>As <see cref="SaveTwinAsync"/>, with the twin <paramref name="twin"/> replaced when it was written.</summary>
+    private async Task<(DeviceTwinView Stored, DeviceTwinView? Replaced)> StoreTwinAsync(DeviceTwinView twin, CancellationToken cancellationToken)
     {
         var key = DeviceKey(twin.DeviceId);
         IReadOnlyDictionary<string, string>? metadata = twin.Provisioned
@@ -97,8 +105,8 @@ public sealed partial class DeviceStore(DaprClient dapr, ILogger<DeviceStore> lo
         for (var attempt = 1; attempt <= MaxAttempts; attempt++)
         {
             var (stored, etag) = await dapr.GetStateAndETagAsync<DeviceTwinView?>(ComponentNames.StateStore, key, cancellationToken: cancellationToken);
-            if (stored is not null && stored.Version >= twin.Version) return stored;
-            if (await dapr.TrySaveStateAsync(ComponentNames.StateStore, key, twin, etag ?? "", Checked, metadata, cancellationToken)) return twin;
+            if (stored is not null && stored.Version >= twin.Version) return (stored, null);
+            if (await dapr.TrySaveStateAsync(ComponentNames.StateStore, key, twin, etag ?? "", Checked, metadata, cancellationToken)) return (twin, stored);
         }
 
         throw Contended(key);
