@@ -25,6 +25,8 @@ public sealed class StatisticsPlatformTests(StatisticsPlatform platform) : IClas
     {
         var deviceId = $"bulb-{Guid.NewGuid():N}";
         var minute = StartOfMinute(DateTimeOffset.UtcNow) - TimeSpan.FromMinutes(2);
+        // Both minutes in one hour, so the hourly series below has one bucket whatever the time of day.
+        if (minute.Minute == 59) minute -= TimeSpan.FromMinutes(1);
         await PublishDeviceEventAsync(deviceId, version: 1, DeviceChanges.Provisioned);
         await BulkPublishAsync([Bulb(deviceId, minute.AddSeconds(1), 100), Bulb(deviceId, minute.AddSeconds(20), 200)]);
         await BulkPublishAsync([Bulb(deviceId, minute.AddSeconds(40), 600), Bulb(deviceId, minute.AddMinutes(1), 50)]);
