@@ -7,6 +7,7 @@
 // built lightbulb and sousvide services, a private Redis and a private Mosquitto (dynamic security), and a bus
 // subscriber hosted in this process. A setup error ends the run with exit code 1; a missed aim is printed as MISS.
 using System.Globalization;
+using DaprIoT.Benchmarks;
 using DaprIoT.Benchmarks.DeviceServices;
 using DaprIoT.DeviceServices.Tests.Platform;
 

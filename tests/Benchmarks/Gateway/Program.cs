@@ -10,6 +10,7 @@
 //       [--bus redis|rabbitmq] [--phase connections|gateway|latency|all] (GatewayOptions.Usage lists all)
 // A setup error ends the run with exit code 1; a missed aim is printed as MISS.
 using System.Diagnostics;
+using DaprIoT.Benchmarks;
 using DaprIoT.Benchmarks.DeviceServices;
 using DaprIoT.Benchmarks.Gateway;
 using DaprIoT.Contracts;

@@ -1,19 +1,19 @@
 using System.Globalization;
 
-namespace DaprIoT.Benchmarks.DeviceServices;
+namespace DaprIoT.Benchmarks;
 
 /// <summary>
 /// CPU seconds and peak resident memory of every process of the platform over one measured stretch, read from
-/// /proc. The processes are this one's descendants, named by role: dapr-local, the lightbulb and sousvide services,
-/// mosquitto (started by dapr-local), redis-server, the simulators (summed when there are several) and this
-/// benchmark itself (watcher, bus subscriber, actor client). Processes are looked up on every sample, so simulators
-/// restarted during the stretch are counted too.
+/// /proc. The processes are this one's descendants, named by role: device-management, dapr-local, the device services
+/// (lightbulb, sousvide), auth, mosquitto (started by dapr-local), redis-server, firmware simulators and hub clients in
+/// child processes (each summed) and this benchmark itself. A role no process plays is left out of the report.
+/// Processes are looked up on every sample, so a process restarted during the stretch is counted too.
 /// </summary>
 public sealed class ProcessMeter : IAsyncDisposable
 {
     // Linux reports utime and stime in USER_HZ ticks, 100 per second on every architecture .NET runs on.
     private const double TicksPerSecond = 100;
-    public static readonly string[] Roles = ["dapr-local", "lightbulb", "sousvide", "mosquitto", "redis-server", "simulators", "benchmark"];
+    public static readonly string[] Roles = ["device-management", "dapr-local", "lightbulb", "sousvide", "auth", "mosquitto", "redis-server", "simulators", "clients", "benchmark"];
 
     private readonly Dictionary<int, (string Role, long FirstTicks, long LastTicks)> _seen = [];
     private readonly Dictionary<string, long> _peakRssKb = Roles.ToDictionary(r => r, _ => 0L);
@@ -63,6 +63,19 @@ public sealed class ProcessMeter : IAsyncDisposable
         var line = File.ReadLines($"/proc/{pid}/limits").First(l => l.StartsWith("Max open files", StringComparison.Ordinal));
         var soft = line["Max open files".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries)[0];
         return soft == "unlimited" ? long.MaxValue : long.Parse(soft, CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Resident memory and CPU ticks of one role now, summed over its processes.</summary>
+    public static (long RssKb, long Ticks) Now(string role)
+    {
+        long rss = 0, ticks = 0;
+        foreach (var pid in Pids(role))
+        {
+            try { rss += RssKb(pid); ticks += CpuTicks(pid); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException) { }
+        }
+
+        return (rss, ticks);
     }
 
     private async Task SampleAsync()
@@ -139,6 +152,9 @@ public sealed class ProcessMeter : IAsyncDisposable
             if (comm is "mosquitto" or "redis-server") return comm;
             if (comm == "dapriot-devices") return "simulators";
             var commandLine = File.ReadAllText($"/proc/{pid}/cmdline");
+            if (commandLine.Contains("--client", StringComparison.Ordinal)) return "clients";
+            if (commandLine.Contains("DaprIoT.DeviceManagement.dll", StringComparison.Ordinal)) return "device-management";
+            if (commandLine.Contains("DaprIoT.Auth.dll", StringComparison.Ordinal)) return "auth";
             if (commandLine.Contains("dapr-local.dll", StringComparison.Ordinal)) return "dapr-local";
             if (commandLine.Contains("DaprIoT.LightBulb.dll", StringComparison.Ordinal)) return "lightbulb";
             if (commandLine.Contains("DaprIoT.SousVide.dll", StringComparison.Ordinal)) return "sousvide";
