@@ -22,7 +22,7 @@ public sealed record Outcome<T>(T? Value, bool NotFound, FieldErrors? Errors)
 /// the caller's own in the read model (another user's device is exactly as unknown as a device that does not exist),
 /// checks the request, and only then calls the device's actor; the actor's own refusals come back as field errors.
 /// </summary>
-public sealed class DeviceOperations(DeviceStore store, IActorProxyFactory actors)
+public sealed partial class DeviceOperations(DeviceStore store, IActorProxyFactory actors, ILogger<DeviceOperations> logger)
 {
     public Task<IReadOnlyList<DeviceTwinView>> ListAsync(string userId, CancellationToken cancellationToken) =>
         store.ListAsync(userId, cancellationToken);
@@ -40,10 +40,23 @@ public sealed class DeviceOperations(DeviceStore store, IActorProxyFactory actor
         var actor = Actor(kind, deviceId);
         var result = await actor.Provision(new ProvisionRequest(userId, name));
         if (!result.Ok) return Outcome<ProvisionResult>.Invalid(ErrorsOf(result.Errors));
-        await store.SaveTwinAsync(await actor.GetTwin(), cancellationToken);
-        await store.AddToUserAsync(userId, deviceId, cancellationToken);
+        try
+        {
+            await store.SaveTwinAsync(await actor.GetTwin(), cancellationToken);
+            await store.AddToUserAsync(userId, deviceId, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The device exists and its password is in this answer only: it must reach the user. The read model
+            // catches up from the device's provisioned event, which lists it a moment later.
+            ReadModelBehind(logger, deviceId, e);
+        }
+
         return Outcome<ProvisionResult>.Done(result);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Device {DeviceId} is provisioned but the read model could not be written now; it follows from the device's event")]
+    private static partial void ReadModelBehind(ILogger logger, string deviceId, Exception exception);
 
     /// <summary>
     /// Renames the device. <paramref name="errors"/> may hold faults found reading the body already: they are told only
