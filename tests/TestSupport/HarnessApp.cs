@@ -12,3 +12,18 @@ public sealed record HarnessApp(
     IReadOnlyList<string>? Command = null,
     IReadOnlyDictionary<string, string>? Env = null,
     string? Yaml = null);
+
+/// <summary>The platform's services as a test runs them: the built Release output, started as dapr.yaml starts it.</summary>
+public static class BuiltServices
+{
+    /// <summary>
+    /// App <paramref name="appId"/>: <c>services/{folder}</c>'s built <c>DaprIoT.{folder}.dll</c> listening on
+    /// <paramref name="port"/>, with <paramref name="env"/> and any <paramref name="extraArgs"/>.
+    /// </summary>
+    public static HarnessApp App(string appId, string folder, int port, IReadOnlyDictionary<string, string> env, string[]? extraArgs = null)
+    {
+        var dll = RepositoryPaths.Built(Path.Combine("services", folder), $"DaprIoT.{folder}.dll", $"dotnet build services/{folder}");
+        return new HarnessApp(appId, port,
+            ["dotnet", dll, "--urls", $"http://127.0.0.1:{port.ToString(System.Globalization.CultureInfo.InvariantCulture)}", .. extraArgs ?? []], env);
+    }
+}

@@ -127,6 +127,27 @@ public sealed class LocalRuntimeHarness : IAsyncDisposable
         return int.Parse(metadata.RootElement.GetProperty("extended").GetProperty("appPID").GetString()!, CultureInfo.InvariantCulture);
     }
 
+    /// <summary>
+    /// The pub/sub components through which a sidecar's app subscribes to <paramref name="topic"/>, from the sidecar's
+    /// metadata; none while the sidecar does not answer yet.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> SubscribedPubSubsAsync(string appId, string topic, int replica = 0, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            using var metadata = System.Text.Json.JsonDocument.Parse(await Client.GetStringAsync($"{SidecarUrl(appId, replica)}/v1.0/metadata", cancellationToken));
+            return metadata.RootElement.TryGetProperty("subscriptions", out var subscriptions)
+                ? [.. subscriptions.EnumerateArray()
+                    .Where(s => s.GetProperty("topic").GetString() == topic)
+                    .Select(s => s.GetProperty("pubsubname").GetString() ?? "")]
+                : [];
+        }
+        catch (HttpRequestException)
+        {
+            return [];
+        }
+    }
+
     /// <summary>Kills an app process (SIGKILL) as a crash would; the runtime restarts it with backoff. Returns the killed PID.</summary>
     public async Task<int> KillAppAsync(string appId, int replica = 0, CancellationToken cancellationToken = default)
     {

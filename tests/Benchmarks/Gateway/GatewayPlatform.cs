@@ -80,10 +80,10 @@ public sealed class GatewayPlatform : IAsyncDisposable
         var quiet = new Dictionary<string, string> { ["Logging__LogLevel__Default"] = "Warning" };
         var apps = new List<HarnessApp>
         {
-            Service(AppIds.Auth, "Auth", FreePorts.Next(), quiet),
-            Service(AppIds.LightBulb, "LightBulb", FreePorts.Next(), quiet),
-            Service(AppIds.SousVide, "SousVide", FreePorts.Next(), quiet),
-            Service(AppIds.DeviceManagement, "DeviceManagement", GatewayPort, new Dictionary<string, string>(quiet)
+            BuiltServices.App(AppIds.Auth, "Auth", FreePorts.Next(), quiet),
+            BuiltServices.App(AppIds.LightBulb, "LightBulb", FreePorts.Next(), quiet),
+            BuiltServices.App(AppIds.SousVide, "SousVide", FreePorts.Next(), quiet),
+            BuiltServices.App(AppIds.DeviceManagement, "DeviceManagement", GatewayPort, new Dictionary<string, string>(quiet)
             {
                 ["DeviceManagement__MqttPort"] = BrokerPort.ToString(CultureInfo.InvariantCulture),
             }),
@@ -147,35 +147,12 @@ public sealed class GatewayPlatform : IAsyncDisposable
             catch (HttpRequestException) { }
             catch (TaskCanceledException) when (!ct.IsCancellationRequested) { }
 
-            var pubsubs = await SubscriptionsAsync(ct);
+            var pubsubs = await Runtime.SubscribedPubSubsAsync(AppIds.DeviceManagement, Topics.DeviceEvents, cancellationToken: ct);
             if (listed && pubsubs.Contains(ComponentNames.PubSub) && pubsubs.Contains("pubsub-broadcast")) return;
             if (DateTime.UtcNow > deadline)
                 throw new TimeoutException($"device-management not ready (list answered: {listed}; subscriptions: [{string.Join(", ", pubsubs)}])\n{Runtime.Output}");
             await Task.Delay(250, ct);
         }
-    }
-
-    private async Task<IReadOnlyList<string>> SubscriptionsAsync(CancellationToken ct)
-    {
-        try
-        {
-            using var metadata = JsonDocument.Parse(await Runtime.Client.GetStringAsync($"{Runtime.SidecarUrl(AppIds.DeviceManagement)}/v1.0/metadata", ct));
-            return metadata.RootElement.TryGetProperty("subscriptions", out var subscriptions)
-                ? [.. subscriptions.EnumerateArray()
-                    .Where(s => s.GetProperty("topic").GetString() == Topics.DeviceEvents)
-                    .Select(s => s.GetProperty("pubsubname").GetString() ?? "")]
-                : [];
-        }
-        catch (HttpRequestException)
-        {
-            return [];
-        }
-    }
-
-    private static HarnessApp Service(string appId, string folder, int port, IReadOnlyDictionary<string, string> env)
-    {
-        var dll = RepositoryPaths.Built(Path.Combine("services", folder), $"DaprIoT.{folder}.dll", $"dotnet build services/{folder}");
-        return new HarnessApp(appId, port, ["dotnet", dll, "--urls", $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}"], env);
     }
 
     /// <summary>The component YAML ./run.sh loads for the bus, pointed at this run's Redis and virtual host.</summary>

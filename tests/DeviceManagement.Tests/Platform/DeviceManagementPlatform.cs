@@ -69,19 +69,19 @@ public class DeviceManagementPlatform : IAsyncLifetime
         var authPort = FreePorts.Next();
         var apps = new List<HarnessApp>
         {
-            Service(AppIds.Auth, "Auth", authPort, new Dictionary<string, string>(quiet)
+            BuiltServices.App(AppIds.Auth, "Auth", authPort, new Dictionary<string, string>(quiet)
             {
                 // Every login comes from the sidecar's address here; limit per account only.
                 ["Auth__LoginsPerAddress"] = "10000",
             }),
-            Service(AppIds.LightBulb, "LightBulb", FreePorts.Next(), quiet),
-            Service(AppIds.SousVide, "SousVide", FreePorts.Next(), quiet),
+            BuiltServices.App(AppIds.LightBulb, "LightBulb", FreePorts.Next(), quiet),
+            BuiltServices.App(AppIds.SousVide, "SousVide", FreePorts.Next(), quiet),
         };
         for (var replica = 0; replica < Replicas; replica++)
         {
             var port = FreePorts.Next();
             _replicaPorts.Add(port);
-            apps.Add(Service(AppIds.DeviceManagement, "DeviceManagement", port, new Dictionary<string, string>(quiet)
+            apps.Add(BuiltServices.App(AppIds.DeviceManagement, "DeviceManagement", port, new Dictionary<string, string>(quiet)
             {
                 ["DeviceManagement__MqttPort"] = BrokerPort.ToString(CultureInfo.InvariantCulture),
             }));
@@ -167,36 +167,12 @@ public class DeviceManagementPlatform : IAsyncLifetime
 
         for (var replica = 0; replica < Replicas; replica++)
         {
-            var sidecar = Runtime.SidecarUrl(AppIds.DeviceManagement, replica);
-            await Eventually.UntilAsync(token => SubscriptionsAsync(sidecar, token),
+            var index = replica;
+            await Eventually.UntilAsync(token => Runtime.SubscribedPubSubsAsync(AppIds.DeviceManagement, Topics.DeviceEvents, index, token),
                 pubsubs => pubsubs.Contains(ComponentNames.PubSub) && pubsubs.Contains(SubscriptionsApi.BroadcastPubSub),
                 $"device-management #{replica} subscribes to device-events on both components",
                 pubsubs => $"[{string.Join(", ", pubsubs)}]\n{Runtime.Output}", patience, ct);
         }
-    }
-
-    /// <summary>The pub/sub components of the sidecar's <c>device-events</c> subscriptions.</summary>
-    private async Task<IReadOnlyList<string>> SubscriptionsAsync(string sidecar, CancellationToken cancellationToken)
-    {
-        try
-        {
-            using var metadata = JsonDocument.Parse(await Runtime.Client.GetStringAsync($"{sidecar}/v1.0/metadata", cancellationToken));
-            return metadata.RootElement.TryGetProperty("subscriptions", out var subscriptions)
-                ? [.. subscriptions.EnumerateArray()
-                    .Where(s => s.GetProperty("topic").GetString() == Topics.DeviceEvents)
-                    .Select(s => s.GetProperty("pubsubname").GetString() ?? "")]
-                : [];
-        }
-        catch (HttpRequestException)
-        {
-            return [];
-        }
-    }
-
-    private static HarnessApp Service(string appId, string folder, int port, IReadOnlyDictionary<string, string> env)
-    {
-        var dll = RepositoryPaths.Built(Path.Combine("services", folder), $"DaprIoT.{folder}.dll", $"dotnet build services/{folder}");
-        return new HarnessApp(appId, port, ["dotnet", dll, "--urls", $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}"], env);
     }
 
     /// <summary>The RabbitMQ virtual host of this platform (null on Redis).</summary>

@@ -52,20 +52,20 @@ public sealed class EndToEndPlatform : IAsyncLifetime
         Url = new Uri($"http://127.0.0.1:{frontendPort.ToString(CultureInfo.InvariantCulture)}");
         _runtime = await LocalRuntimeHarness.StartAsync(
         [
-            Service(AppIds.Auth, "Auth", FreePorts.Next(), new Dictionary<string, string>(quiet)
+            BuiltServices.App(AppIds.Auth, "Auth", FreePorts.Next(), new Dictionary<string, string>(quiet)
             {
                 // Every call comes from the frontend's sidecar here: limit per account only.
                 ["Auth__LoginsPerAddress"] = "10000",
             }),
-            Service(AppIds.LightBulb, "LightBulb", FreePorts.Next(), quiet),
-            Service(AppIds.SousVide, "SousVide", FreePorts.Next(), quiet),
-            Service(AppIds.Statistics, "Statistics", FreePorts.Next(), quiet),
-            Service(AppIds.DeviceManagement, "DeviceManagement", deviceManagementPort, new Dictionary<string, string>(quiet)
+            BuiltServices.App(AppIds.LightBulb, "LightBulb", FreePorts.Next(), quiet),
+            BuiltServices.App(AppIds.SousVide, "SousVide", FreePorts.Next(), quiet),
+            BuiltServices.App(AppIds.Statistics, "Statistics", FreePorts.Next(), quiet),
+            BuiltServices.App(AppIds.DeviceManagement, "DeviceManagement", deviceManagementPort, new Dictionary<string, string>(quiet)
             {
                 ["DeviceManagement__MqttPort"] = BrokerPort.ToString(CultureInfo.InvariantCulture),
             }),
             // The harness gives each app a folder of its own, so the frontend is told where its built web app is.
-            Service(AppIds.Frontend, "Frontend", frontendPort, new Dictionary<string, string>(quiet)
+            BuiltServices.App(AppIds.Frontend, "Frontend", frontendPort, new Dictionary<string, string>(quiet)
             {
                 ["Hubs__Destinations__0"] = $"http://127.0.0.1:{deviceManagementPort.ToString(CultureInfo.InvariantCulture)}",
             }, ["--contentRoot", FrontendServer.ContentRoot]),
@@ -159,35 +159,13 @@ public sealed class EndToEndPlatform : IAsyncLifetime
         using (var removed = await SendAsync(HttpMethod.Delete, $"/api/devices/{added}", accessToken, null, ct))
             Assert.True(removed.StatusCode == HttpStatusCode.NoContent, $"removing the probe bulb: HTTP {(int)removed.StatusCode}");
 
-        await Eventually.UntilAsync(token => SubscriptionsAsync(AppIds.Statistics, token),
-            subscriptions => subscriptions.Contains($"{ComponentNames.PubSub}/{Topics.Telemetry}") && subscriptions.Contains($"{ComponentNames.PubSub}/{Topics.DeviceEvents}"),
-            "statistics subscribes to telemetry and device-events", s => $"[{string.Join(", ", s)}]\n{Runtime.Output}", patience, ct);
-        await Eventually.UntilAsync(token => SubscriptionsAsync(AppIds.DeviceManagement, token),
-            subscriptions => subscriptions.Contains($"{ComponentNames.PubSub}/{Topics.DeviceEvents}") && subscriptions.Count(s => s.EndsWith($"/{Topics.DeviceEvents}", StringComparison.Ordinal)) >= 2,
+        foreach (var topic in new[] { Topics.Telemetry, Topics.DeviceEvents })
+            await Eventually.UntilAsync(token => Runtime.SubscribedPubSubsAsync(AppIds.Statistics, topic, cancellationToken: token),
+                pubsubs => pubsubs.Contains(ComponentNames.PubSub), $"statistics subscribes to {topic}",
+                s => $"[{string.Join(", ", s)}]\n{Runtime.Output}", patience, ct);
+        await Eventually.UntilAsync(token => Runtime.SubscribedPubSubsAsync(AppIds.DeviceManagement, Topics.DeviceEvents, cancellationToken: token),
+            pubsubs => pubsubs.Contains(ComponentNames.PubSub) && pubsubs.Count >= 2,
             "device-management subscribes to device-events on pubsub and pubsub-broadcast", s => $"[{string.Join(", ", s)}]\n{Runtime.Output}", patience, ct);
-    }
-
-    /// <summary>The sidecar's subscriptions as <c>{pubsubname}/{topic}</c>.</summary>
-    private async Task<IReadOnlyList<string>> SubscriptionsAsync(string appId, CancellationToken cancellationToken)
-    {
-        try
-        {
-            using var metadata = JsonDocument.Parse(await Runtime.Client.GetStringAsync($"{Runtime.SidecarUrl(appId)}/v1.0/metadata", cancellationToken));
-            return metadata.RootElement.TryGetProperty("subscriptions", out var subscriptions)
-                ? [.. subscriptions.EnumerateArray().Select(s => $"{s.GetProperty("pubsubname").GetString()}/{s.GetProperty("topic").GetString()}")]
-                : [];
-        }
-        catch (HttpRequestException)
-        {
-            return [];
-        }
-    }
-
-    private static HarnessApp Service(string appId, string folder, int port, IReadOnlyDictionary<string, string> env, string[]? extraArgs = null)
-    {
-        var dll = RepositoryPaths.Built(Path.Combine("services", folder), $"DaprIoT.{folder}.dll", $"dotnet build services/{folder}");
-        return new HarnessApp(appId, port,
-            ["dotnet", dll, "--urls", $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}", .. extraArgs ?? []], env);
     }
 }
 
