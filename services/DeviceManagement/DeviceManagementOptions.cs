@@ -16,6 +16,9 @@ public sealed class DeviceManagementOptions
     /// </summary>
     public TimeSpan CoalesceWindow { get; set; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>Changes being pushed to browsers at a time; more wait, merged per device (see <see cref="Live.ChangeCoalescer"/>).</summary>
+    public int MaxConcurrentPushes { get; set; } = Live.ChangeCoalescer.DefaultMaxSends;
+
     /// <summary>
     /// How long a replica remembers the changes it heard on the broadcast subscription, to add them to snapshots: the
     /// read model is written by another subscription and may be that far behind.

@@ -19,8 +19,8 @@ builder.AddJwtValidation();                                      // every route 
 builder.Services.TryAddSingleton(TimeProvider.System);          // the coalescer's clock (AddJwtValidation may have added it)
 builder.Services.AddOptions<DeviceManagementOptions>().BindConfiguration(DeviceManagementOptions.Section)
     .Validate(o => !string.IsNullOrWhiteSpace(o.MqttHost) && o.MqttPort is > 0 and < 65536, "DeviceManagement: MqttHost and MqttPort (1-65535) are required")
-    .Validate(o => o.CoalesceWindow >= TimeSpan.Zero && o.RecentChangesKept > TimeSpan.Zero,
-        "DeviceManagement: CoalesceWindow must not be negative and RecentChangesKept must be positive")
+    .Validate(o => o.CoalesceWindow >= TimeSpan.Zero && o.RecentChangesKept > TimeSpan.Zero && o.MaxConcurrentPushes > 0,
+        "DeviceManagement: CoalesceWindow must not be negative; RecentChangesKept and MaxConcurrentPushes must be positive")
     .ValidateOnStart();
 // The API speaks the contracts' JSON: enums as camelCase names, nulls left out (ContractJson).
 builder.Services.ConfigureHttpJsonOptions(options =>
@@ -43,6 +43,7 @@ builder.Services.AddSingleton<LiveConnections>();
 builder.Services.AddSingleton(provider => new ChangeCoalescer(
     provider.GetRequiredService<TimeProvider>(),
     provider.GetRequiredService<IOptions<DeviceManagementOptions>>().Value.CoalesceWindow,
+    provider.GetRequiredService<IOptions<DeviceManagementOptions>>().Value.MaxConcurrentPushes,
     provider.GetRequiredService<LiveConnections>().PushAsync,
     provider.GetRequiredService<ILogger<ChangeCoalescer>>()));
 builder.Services.AddSignalR().AddJsonProtocol(options => options.PayloadSerializerOptions = new JsonSerializerOptions(ContractJson.Options));

@@ -19,7 +19,7 @@ public sealed class ChangeCoalescerTests : IDisposable
     public ChangeCoalescerTests()
     {
         _start = _clock.GetUtcNow();
-        _coalescer = new ChangeCoalescer(_clock, Window, change =>
+        _coalescer = new ChangeCoalescer(_clock, Window, ChangeCoalescer.DefaultMaxSends, change =>
         {
             lock (_sent) _sent.Add((_clock.GetUtcNow() - _start, change.DeviceId, change.Version));
             return Task.CompletedTask;
@@ -101,7 +101,7 @@ public sealed class ChangeCoalescerTests : IDisposable
     public void A_failing_send_is_logged_and_the_next_window_still_works()
     {
         var calls = 0;
-        using var coalescer = new ChangeCoalescer(_clock, Window, _ =>
+        using var coalescer = new ChangeCoalescer(_clock, Window, ChangeCoalescer.DefaultMaxSends, _ =>
             Interlocked.Increment(ref calls) == 1 ? throw new InvalidOperationException("connection gone") : Task.CompletedTask, NullLogger.Instance);
 
         coalescer.Offer(Change("bulb-a", 1));
@@ -109,6 +109,75 @@ public sealed class ChangeCoalescerTests : IDisposable
         _clock.Advance(Window);
 
         Assert.Equal(2, calls);
+    }
+
+    [Fact]
+    public async Task With_every_sender_busy_due_changes_wait_once_per_device_and_the_newest_goes()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sent = new List<(string DeviceId, long Version)>();
+        using var coalescer = new ChangeCoalescer(_clock, Window, maxSends: 1, async change =>
+        {
+            lock (sent) sent.Add((change.DeviceId, change.Version));
+            if (change.DeviceId == "bulb-a") await release.Task;   // the browser of bulb-a's owner is slow
+        }, NullLogger.Instance);
+
+        coalescer.Offer(Change("bulb-a", 1));                      // takes the only sender, and holds it
+        coalescer.Offer(Change("bulb-b", 1));                      // due at once, but waits for the sender
+        coalescer.Offer(Change("bulb-c", 1));
+        _clock.Advance(TimeSpan.FromMilliseconds(10));
+        coalescer.Offer(Change("bulb-b", 2));                      // in bulb-b's window: waits for its end
+        _clock.Advance(Window);                                    // bulb-b's 2 is due: it replaces 1 in the backlog
+        coalescer.Offer(Change("bulb-c", 3));                      // already due: 3 takes 1's place at once
+
+        Assert.Equal([("bulb-a", 1L)], sent);
+        Assert.Equal(2, coalescer.Backlog);
+
+        release.SetResult();
+        await WaitUntilAsync(() => coalescer.Backlog == 0 && sent.Count == 3);
+
+        Assert.Equal([("bulb-a", 1L), ("bulb-b", 2L), ("bulb-c", 3L)], sent);
+    }
+
+    [Fact]
+    public async Task No_more_than_the_allowed_sends_run_at_once()
+    {
+        var running = 0;
+        var most = 0;
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var done = 0;
+        using var coalescer = new ChangeCoalescer(_clock, Window, maxSends: 3, async _ =>
+        {
+            var now = Interlocked.Increment(ref running);
+            InterlockedMax(ref most, now);
+            await gate.Task;
+            Interlocked.Decrement(ref running);
+            Interlocked.Increment(ref done);
+        }, NullLogger.Instance);
+
+        for (var i = 0; i < 50; i++) coalescer.Offer(Change($"bulb-{i}", 1));
+
+        Assert.Equal(3, Volatile.Read(ref running));
+        Assert.Equal(47, coalescer.Backlog);
+        gate.SetResult();
+        await WaitUntilAsync(() => Volatile.Read(ref done) == 50);
+        Assert.Equal(3, most);
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        for (var seen = Volatile.Read(ref target); value > seen; seen = Volatile.Read(ref target))
+            if (Interlocked.CompareExchange(ref target, value, seen) == seen) return;
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the coalescer's senders did not finish in 10 s");
+            await Task.Delay(10, TestContext.Current.CancellationToken);
+        }
     }
 
     private static DeviceEvent Change(string deviceId, long version) =>

@@ -3,6 +3,7 @@ using DaprIoT.Contracts.Events;
 using DaprIoT.DeviceManagement.Api;
 using DaprIoT.DeviceManagement.Live;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Time.Testing;
 
 namespace DaprIoT.DeviceManagement.Tests;
 
@@ -34,7 +35,7 @@ public sealed class FeedTests
     public async Task Changes_held_while_the_snapshot_is_read_follow_it_when_newer()
     {
         var client = new RecordingClient();
-        var feed = new LiveConnections.Feed(client);
+        var feed = new LiveConnections.Feed(client, TimeProvider.System);
 
         await feed.PushAsync(Change("bulb-a", 5));
         await feed.PushAsync(Change("bulb-a", 3));
@@ -52,7 +53,7 @@ public sealed class FeedTests
     public async Task After_the_snapshot_only_newer_versions_go()
     {
         var client = new RecordingClient();
-        var feed = new LiveConnections.Feed(client);
+        var feed = new LiveConnections.Feed(client, TimeProvider.System);
         await feed.StartAsync(Snapshot([("bulb-a", 4)]), Ct);
 
         await feed.PushAsync(Change("bulb-a", 4));
@@ -64,6 +65,40 @@ public sealed class FeedTests
         await feed.PushAsync(Change("bulb-a", 9));
 
         Assert.Equal(["snapshot [bulb-a v4]", "deviceChanged bulb-a v6", "deviceChanged bulb-a v9"], client.Sent);
+    }
+
+    private sealed class StalledClient : IClientProxy
+    {
+        public int Sends;
+
+        // A browser that stopped reading: its buffer is full, so the send never completes.
+        public Task SendCoreAsync(string method, object?[] args, CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref Sends);
+            return method == LiveConnections.SnapshotMethod ? Task.CompletedTask : new TaskCompletionSource().Task;
+        }
+    }
+
+    [Fact]
+    public async Task A_connection_that_takes_nothing_for_the_send_timeout_is_closed_and_frees_its_sender()
+    {
+        var clock = new FakeTimeProvider();
+        var client = new StalledClient();
+        var aborted = 0;
+        var feed = new LiveConnections.Feed(client, clock, () => Interlocked.Increment(ref aborted));
+        await feed.StartAsync(Snapshot([]), Ct);
+
+        var first = feed.PushAsync(Change("bulb-a", 1));            // stalls in the send
+        var second = feed.PushAsync(Change("bulb-a", 2));           // waits its turn behind it
+        Assert.False(first.IsCompleted);
+        Assert.False(second.IsCompleted);
+
+        clock.Advance(LiveConnections.Feed.SendTimeout);
+        await first.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        await second.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+
+        Assert.True(aborted >= 1, "the stalled connection was not closed");
+        Assert.Equal(2, client.Sends);                                // the snapshot, and the stalled change
     }
 
     private static Snapshot Snapshot(IReadOnlyList<(string DeviceId, long Version)> listed, params (string DeviceId, long Version)[] removed)

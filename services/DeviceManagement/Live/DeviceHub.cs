@@ -21,7 +21,7 @@ public sealed class DeviceHub(LiveConnections connections, Snapshots snapshots, 
     public override async Task OnConnectedAsync()
     {
         // Joined before the snapshot is read, so no change falls between the two; changes wait until it is sent.
-        var feed = connections.Join(UserId, Context.ConnectionId);
+        var feed = connections.Join(UserId, Context.ConnectionId, Context.Abort);
         try
         {
             await feed.StartAsync(await snapshots.OfAsync(UserId, Context.ConnectionAborted), Context.ConnectionAborted);
