@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using DaprIoT.Contracts.Auth;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Http;
@@ -43,6 +44,9 @@ public static class JwtValidationExtensions
             {
                 // Keep the claim names as issued (sub, email, name) instead of mapping them to long WS-* URIs.
                 options.MapInboundClaims = false;
+                // The token is not kept in the authentication properties: no service reads it back, and a hub connection
+                // would hold it for its whole life.
+                options.SaveToken = false;
                 options.TokenValidationParameters = new TokenValidationParameters
                 {
                     ValidIssuer = AuthNames.Issuer,
@@ -75,10 +79,31 @@ public static class JwtValidationExtensions
                         var keyId = TokenReader.CanReadToken(token) ? TokenReader.ReadJsonWebToken(token).Kid : null;
                         await keys.EnsureAsync(keyId, context.HttpContext.RequestAborted);
                     },
+                    // A hub connection keeps its user for as long as it is open, tens of thousands of them per replica:
+                    // keep the user's own claims, not the validated token object and its protocol claims behind them.
+                    OnTokenValidated = context =>
+                    {
+                        context.Principal = UserOnly(context.Principal!, context.Scheme.Name);
+                        return Task.CompletedTask;
+                    },
                 };
             });
         return builder;
     }
+
+    /// <summary>The claims that say who the user is (<see cref="UserClaims"/>), in an identity of their own.</summary>
+    private static ClaimsPrincipal UserOnly(ClaimsPrincipal validated, string scheme)
+    {
+        var claims = validated.Claims.Where(claim => UserClaims.Contains(claim.Type))
+            .Select(claim => new Claim(claim.Type, claim.Value));
+        return new(new ClaimsIdentity(claims, scheme, JwtRegisteredClaimNames.Name, roleType: null));
+    }
+
+    /// <summary>What services read of a user: who (<c>sub</c>), and how to address them. Lifetime, issuer and audience were checked already.</summary>
+    public static readonly IReadOnlySet<string> UserClaims = new HashSet<string>(StringComparer.Ordinal)
+    {
+        JwtRegisteredClaimNames.Sub, JwtRegisteredClaimNames.Email, JwtRegisteredClaimNames.Name,
+    };
 
     private static bool IsWithinLifetime(DateTime now, DateTime? notBefore, DateTime? expires) =>
         expires is { } end && now <= end + ClockSkew && (notBefore is not { } start || now >= start - ClockSkew);
