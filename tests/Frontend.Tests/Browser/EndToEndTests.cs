@@ -183,6 +183,40 @@ public sealed class EndToEndTests(EndToEndPlatform platform) : IAsyncLifetime
             await Expect(page.GetByTestId("chart-note")).ToHaveTextAsync(ChartNote);
         });
 
+        await StepAsync("a hidden tab asks statistics nothing, and asks again as soon as it is shown", async () =>
+        {
+            var asked = 0;
+            void Count(object? sender, IRequest request)
+            {
+                if (IsSeries(request, deviceId)) Interlocked.Increment(ref asked);
+            }
+
+            // As a browser hides a tab in the background: the page sees visibilityState "hidden" and the event.
+            await page.EvaluateAsync("""
+                () => {
+                  window.__hidden = true;
+                  Object.defineProperty(document, "visibilityState", { configurable: true, get: () => (window.__hidden ? "hidden" : "visible") });
+                  document.dispatchEvent(new Event("visibilitychange"));
+                }
+                """);
+            // A request sent just before may still be reported; none is sent from now on.
+            await Task.Delay(500, Ct);
+            page.Request += Count;
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(EndToEndPlatform.ChartRefreshSeconds * 3), Ct);
+                Assert.Equal(0, Volatile.Read(ref asked));
+                await page.RunAndWaitForRequestAsync(
+                    () => page.EvaluateAsync("() => { window.__hidden = false; document.dispatchEvent(new Event('visibilitychange')); }"),
+                    r => IsSeries(r, deviceId), new() { Timeout = 5_000 });
+            }
+            finally
+            {
+                page.Request -= Count;
+            }
+            await Expect(page.GetByTestId("chart-note")).ToHaveTextAsync(ChartNote);
+        });
+
         await StepAsync("zoom into the chart: refreshes keep the zoom, a double click shows it all again", async () =>
         {
             var chart = page.GetByTestId("chart");
@@ -296,8 +330,10 @@ public sealed class EndToEndTests(EndToEndPlatform platform) : IAsyncLifetime
     /// <summary>What a bulb's chart says while statistics answers and has readings.</summary>
     private const string ChartNote = "Minute averages, the newest minute still filling.";
 
-    private static bool IsSeries(IResponse response, string deviceId) =>
-        response.Url.Contains($"/api/statistics/devices/{deviceId}/series", StringComparison.Ordinal);
+    private static bool IsSeries(IResponse response, string deviceId) => IsSeries(response.Request, deviceId);
+
+    private static bool IsSeries(IRequest request, string deviceId) =>
+        request.Url.Contains($"/api/statistics/devices/{deviceId}/series", StringComparison.Ordinal);
 
     /// <summary>The newest minute of power draw in a series answer, if any.</summary>
     private static Bucket? Latest(JsonElement series) =>
