@@ -31,6 +31,12 @@ public static class FrontendHost
         var files = new StaticFileOptions { OnPrepareResponse = SetCacheHeaders };
         app.UseStaticFiles(files);
         app.MapReverseProxy();
+        // What the page needs to know of this configuration; read once per page load, so never cached.
+        app.MapGet("/settings.json", (HttpContext context) =>
+        {
+            context.Response.Headers.CacheControl = "no-cache";
+            return TypedResults.Ok(new WebSettings(settings.ChartRefreshSeconds));
+        });
         // Routes more specific than these win: a path under /api that no service owns is an API 404, not the app's page.
         app.Map("/api/{**rest}", () => Results.Problem(statusCode: StatusCodes.Status404NotFound, detail: "No service answers this path."));
         // The sidecar asks the app for /dapr/config and /dapr/subscribe at start: this app has neither, which a 404 says
@@ -58,3 +64,7 @@ public static class FrontendHost
         }
     }
 }
+
+/// <summary>The page's settings (<c>web/src/settings.ts</c>), served as <c>/settings.json</c>.</summary>
+/// <param name="ChartRefreshSeconds">see <see cref="FrontendSettings.ChartRefreshSeconds"/>.</param>
+public sealed record WebSettings(int ChartRefreshSeconds);

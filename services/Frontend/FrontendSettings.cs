@@ -9,7 +9,11 @@ namespace DaprIoT.Frontend;
 /// <param name="Sidecar">This app's Dapr sidecar (<c>http://127.0.0.1:{DAPR_HTTP_PORT}</c>): every <c>/api/*</c> call is a service invocation through it.</param>
 /// <param name="DaprApiToken">Sent to the sidecar as <c>dapr-api-token</c> when the sidecar requires one (<c>DAPR_API_TOKEN</c>).</param>
 /// <param name="HubDestinations">The device-management replicas <c>/hubs/*</c> goes to (<c>Hubs:Destinations</c>).</param>
-public sealed record FrontendSettings(Uri Sidecar, string? DaprApiToken, IReadOnlyList<Uri> HubDestinations)
+/// <param name="ChartRefreshSeconds">
+/// How often an open device page refreshes a chart only statistics can update, a bulb's power draw
+/// (<c>Web:ChartRefreshSeconds</c>); told to the page by <c>/settings.json</c>.
+/// </param>
+public sealed record FrontendSettings(Uri Sidecar, string? DaprApiToken, IReadOnlyList<Uri> HubDestinations, int ChartRefreshSeconds)
 {
     /// <summary>daprd's default HTTP port, for a frontend started without a sidecar's environment.</summary>
     public const int DefaultDaprHttpPort = 3500;
@@ -19,9 +23,20 @@ public sealed record FrontendSettings(Uri Sidecar, string? DaprApiToken, IReadOn
 
     public const string HubDestinationsKey = "Hubs:Destinations";
 
+    public const string ChartRefreshKey = "Web:ChartRefreshSeconds";
+
     /// <summary>
-    /// Reads <c>DAPR_HTTP_PORT</c>, <c>DAPR_API_TOKEN</c> and <c>Hubs:Destinations</c> — a list
-    /// (<c>Hubs__Destinations__0=…</c>, <c>__1=…</c>) or one comma-separated value (<c>Hubs__Destinations=http://a:5105,http://b:5105</c>).
+    /// A quarter of a minute bucket: the newest minute is seen filling, and each open page costs statistics one small
+    /// read per 15 s. Tests set a shorter one.
+    /// </summary>
+    public const int DefaultChartRefreshSeconds = 15;
+
+    public const int MaxChartRefreshSeconds = 3600;
+
+    /// <summary>
+    /// Reads <c>DAPR_HTTP_PORT</c>, <c>DAPR_API_TOKEN</c>, <c>Hubs:Destinations</c> — a list
+    /// (<c>Hubs__Destinations__0=…</c>, <c>__1=…</c>) or one comma-separated value (<c>Hubs__Destinations=http://a:5105,http://b:5105</c>)
+    /// — and <c>Web:ChartRefreshSeconds</c>.
     /// </summary>
     /// <exception cref="FrontendConfigurationException">naming every value at fault.</exception>
     public static FrontendSettings Read(IConfiguration configuration)
@@ -47,10 +62,16 @@ public sealed record FrontendSettings(Uri Sidecar, string? DaprApiToken, IReadOn
         if (destinations.Count != destinations.Distinct().Count())
             errors.Add($"{HubDestinationsKey} names one replica twice");
 
+        var refresh = DefaultChartRefreshSeconds;
+        var refreshText = configuration[ChartRefreshKey];
+        if (refreshText is not null
+            && (!int.TryParse(refreshText, NumberStyles.None, CultureInfo.InvariantCulture, out refresh) || refresh is < 1 or > MaxChartRefreshSeconds))
+            errors.Add($"{ChartRefreshKey} '{refreshText}' is not a whole number of seconds (1-{MaxChartRefreshSeconds.ToString(CultureInfo.InvariantCulture)})");
+
         if (errors.Count > 0) throw new FrontendConfigurationException(errors);
         var token = configuration["DAPR_API_TOKEN"];
         return new FrontendSettings(new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}"),
-            string.IsNullOrEmpty(token) ? null : token, destinations);
+            string.IsNullOrEmpty(token) ? null : token, destinations, refresh);
     }
 
     private static IEnumerable<(string Key, string Value)> HubDestinationValues(IConfigurationSection section)

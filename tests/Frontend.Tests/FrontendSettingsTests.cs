@@ -19,7 +19,12 @@ public sealed class FrontendSettingsTests
         Assert.Equal(new Uri("http://127.0.0.1:3500"), settings.Sidecar);
         Assert.Null(settings.DaprApiToken);
         Assert.Equal([new Uri(FrontendSettings.DefaultHubDestination)], settings.HubDestinations);
+        Assert.Equal(15, settings.ChartRefreshSeconds);
     }
+
+    [Fact]
+    public void The_chart_refresh_is_a_whole_number_of_seconds() =>
+        Assert.Equal(2, Read(("Web:ChartRefreshSeconds", "2")).ChartRefreshSeconds);
 
     [Fact]
     public void Hub_destinations_come_as_a_list_or_one_comma_separated_value()
@@ -38,7 +43,8 @@ public sealed class FrontendSettingsTests
     public void Every_bad_value_is_named_in_one_error()
     {
         var error = Assert.Throws<FrontendConfigurationException>(() => Read(("DAPR_HTTP_PORT", "70000"),
-            ("Hubs:Destinations:0", "dm:5105"), ("Hubs:Destinations:1", "ftp://dm"), ("Hubs:Destinations:2", "http://dm:5105/?x=1")));
+            ("Hubs:Destinations:0", "dm:5105"), ("Hubs:Destinations:1", "ftp://dm"), ("Hubs:Destinations:2", "http://dm:5105/?x=1"),
+            ("Web:ChartRefreshSeconds", "soon")));
 
         Assert.Equal(
         [
@@ -46,6 +52,7 @@ public sealed class FrontendSettingsTests
             "Hubs:Destinations:0 'dm:5105' is not an absolute http:// or https:// URL",
             "Hubs:Destinations:1 'ftp://dm' is not an absolute http:// or https:// URL",
             "Hubs:Destinations:2 'http://dm:5105/?x=1' has a query or fragment; give the replica's base URL",
+            "Web:ChartRefreshSeconds 'soon' is not a whole number of seconds (1-3600)",
         ], error.Errors);
         Assert.StartsWith("The frontend's configuration is invalid:\n  - DAPR_HTTP_PORT", error.Message, StringComparison.Ordinal);
     }
@@ -56,6 +63,10 @@ public sealed class FrontendSettingsTests
     [InlineData("Hubs:Destinations", "http://a:1,http://a:1")]
     [InlineData("DAPR_HTTP_PORT", "-1")]
     [InlineData("DAPR_HTTP_PORT", "0")]
+    [InlineData("Web:ChartRefreshSeconds", "0")]
+    [InlineData("Web:ChartRefreshSeconds", "1.5")]
+    [InlineData("Web:ChartRefreshSeconds", "3601")]
+    [InlineData("Web:ChartRefreshSeconds", "")]
     public void Empty_duplicate_or_out_of_range_values_are_refused(string key, string value) =>
         Assert.Throws<FrontendConfigurationException>(() => Read((key, value)));
 

@@ -74,6 +74,17 @@ public sealed partial class StaticFilesTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, (await Client.GetAsync(path, Ct)).StatusCode);
 
     [Fact]
+    public async Task The_pages_settings_are_served_fresh_on_every_load()
+    {
+        var response = await Client.GetAsync("/settings.json", Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        Assert.True(response.Headers.CacheControl?.NoCache);
+        Assert.Equal("{\"chartRefreshSeconds\":15}", await response.Content.ReadAsStringAsync(Ct));
+    }
+
+    [Fact]
     public async Task Liveness_answers_without_a_sidecar() =>
         Assert.Equal("Healthy", await Client.GetStringAsync("/healthz", Ct));
 

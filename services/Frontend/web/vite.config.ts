@@ -1,7 +1,7 @@
 import { defineConfig } from "vite";
 
 // The build goes into the frontend service's wwwroot, which serves it (services/Frontend/FrontendHost.cs).
-// `npm run dev` serves the app with hot reload and sends /api and /hubs to a frontend running on port 5100.
+// `npm run dev` serves the app with hot reload and sends /api, /hubs and /settings.json to a frontend running on port 5100.
 export default defineConfig({
   build: {
     outDir: "../wwwroot",
@@ -12,6 +12,7 @@ export default defineConfig({
   server: {
     proxy: {
       "/api": "http://127.0.0.1:5100",
+      "/settings.json": "http://127.0.0.1:5100",
       "/hubs": { target: "ws://127.0.0.1:5100", ws: true },
     },
   },

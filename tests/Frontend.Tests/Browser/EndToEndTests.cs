@@ -117,13 +117,18 @@ public sealed class EndToEndTests(EndToEndPlatform platform) : IAsyncLifetime
             await Expect(Row(other)).ToHaveCountAsync(0);
         });
 
-        byte[]? chartBefore = null;
+        byte[] chartBefore = [];
         Bucket? latestBefore = null;
-        await StepAsync("open the device and see its chart", async () =>
+        await StepAsync("open the device once statistics has its power draw, and see its chart", async () =>
         {
+            // The page's first look at the series then has something to draw.
+            await Eventually.UntilAsync(ct => LatestPowerAsync(deviceId, token, ct), latest => latest is not null,
+                "statistics serves the bulb's power draw", latest => $"{latest}", TimeSpan.FromSeconds(30), Ct);
             (chartBefore, latestBefore) = await ChartAsync(page, deviceId, () => Row(page).GetByRole(AriaRole.Link).ClickAsync());
             await Expect(page).ToHaveURLAsync(new Regex($"/devices/{deviceId}$"));
             await Expect(page.GetByTestId("device-id")).ToHaveTextAsync(deviceId);
+            // Marks that a reload, or a chart built anew, would lose.
+            await page.EvaluateAsync("() => { window.__chartPage = true; document.querySelector('[data-testid=chart] canvas').__first = true; }");
         });
 
         await StepAsync("switch it on: desired first, then reported, the command pending then applied", async () =>
@@ -156,23 +161,95 @@ public sealed class EndToEndTests(EndToEndPlatform platform) : IAsyncLifetime
             await Expect(page.GetByTestId("reported-brightnessPct")).ToContainTextAsync("37");
         });
 
-        await StepAsync("see the chart move as statistics takes the device's telemetry", async () =>
+        await StepAsync("see the chart follow the device's telemetry while its page stays open", async () =>
         {
-            // A bulb's chart is statistics' minute averages of its power draw, drawn when the device's page opens: it
-            // moved when, on opening the page again, the series the page fetched is newer and the drawing differs.
-            var moved = await Eventually.UntilAsync(async ct =>
+            // A bulb's power draw is telemetry: statistics has it, the twin does not. The open page asks statistics again
+            // by itself — no reload, no navigation — and draws the newer minutes (the bulb, on since, draws more power)
+            // on the same canvas.
+            var moved = await Eventually.UntilAsync(async _ =>
                 {
-                    // Statistics takes telemetry in batches; a second between looks is plenty.
-                    await Task.Delay(1000, ct);
-                    await page.GetByRole(AriaRole.Link, new() { Name = "← All devices" }).ClickAsync();
-                    var (drawn, latest) = await ChartAsync(page, deviceId, () => Row(page).GetByRole(AriaRole.Link).ClickAsync());
-                    return (Drawn: drawn, Latest: latest);
+                    var response = await page.WaitForResponseAsync(r => IsSeries(r, deviceId), new() { Timeout = 15_000 });
+                    Assert.True(response.Status == 200, $"the page's series request: HTTP {response.Status}");
+                    var latest = Latest((await response.JsonAsync())!.Value);
+                    return (Drawn: await page.GetByTestId("chart").Locator(".chart-canvas").ScreenshotAsync(), Latest: latest, response.Url);
                 },
-                now => now.Latest is not null && now.Drawn is not null && (latestBefore is null || now.Latest != latestBefore)
-                    && (chartBefore is null || !now.Drawn.AsSpan().SequenceEqual(chartBefore)),
-                "the chart shows newer minute averages", now => $"before {latestBefore}, now {now.Latest}", TimeSpan.FromSeconds(60), Ct);
+                now => now.Latest is not null && now.Latest != latestBefore && !now.Drawn.AsSpan().SequenceEqual(chartBefore),
+                "the open page draws newer minute averages", now => $"before {latestBefore}, now {now.Latest}", TimeSpan.FromSeconds(60), Ct);
             TestContext.Current.TestOutputHelper?.WriteLine($"chart: before {latestBefore}, after {moved.Latest}");
-            await Expect(page.GetByTestId("chart-note")).ToHaveTextAsync("Minute averages, then live readings.");
+            // A refresh asks only for the minutes that can still change.
+            Assert.Contains("from=", moved.Url, StringComparison.Ordinal);
+            await Expect(page).ToHaveURLAsync(new Regex($"/devices/{deviceId}$"));
+            Assert.True(await SameChartAsync(page), "the page was reloaded or its chart built anew");
+            await Expect(page.GetByTestId("chart-note")).ToHaveTextAsync(ChartNote);
+        });
+
+        await StepAsync("a hidden tab asks statistics nothing, and asks again as soon as it is shown", async () =>
+        {
+            var asked = 0;
+            void Count(object? sender, IRequest request)
+            {
+                if (IsSeries(request, deviceId)) Interlocked.Increment(ref asked);
+            }
+
+            // As a browser hides a tab in the background: the page sees visibilityState "hidden" and the event.
+            await page.EvaluateAsync("""
+                () => {
+                  window.__hidden = true;
+                  Object.defineProperty(document, "visibilityState", { configurable: true, get: () => (window.__hidden ? "hidden" : "visible") });
+                  document.dispatchEvent(new Event("visibilitychange"));
+                }
+                """);
+            // A request sent just before may still be reported; none is sent from now on.
+            await Task.Delay(500, Ct);
+            page.Request += Count;
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(EndToEndPlatform.ChartRefreshSeconds * 3), Ct);
+                Assert.Equal(0, Volatile.Read(ref asked));
+                await page.RunAndWaitForRequestAsync(
+                    () => page.EvaluateAsync("() => { window.__hidden = false; document.dispatchEvent(new Event('visibilitychange')); }"),
+                    r => IsSeries(r, deviceId), new() { Timeout = 5_000 });
+            }
+            finally
+            {
+                page.Request -= Count;
+            }
+            await Expect(page.GetByTestId("chart-note")).ToHaveTextAsync(ChartNote);
+        });
+
+        await StepAsync("zoom into the chart: refreshes keep the zoom, a double click shows it all again", async () =>
+        {
+            var chart = page.GetByTestId("chart");
+            var over = chart.Locator(".u-over");
+            var box = (await over.BoundingBoxAsync())!;
+            await page.Mouse.MoveAsync(box.X + (box.Width * 0.2f), box.Y + (box.Height / 2));
+            await page.Mouse.DownAsync();
+            await page.Mouse.MoveAsync(box.X + (box.Width * 0.6f), box.Y + (box.Height / 2), new() { Steps = 5 });
+            await page.Mouse.UpAsync();
+            await Expect(chart).ToHaveAttributeAsync("data-zoomed", "true");
+            // The first may have been on its way already; the second was asked for and drawn while zoomed.
+            for (var i = 0; i < 2; i++) await page.WaitForResponseAsync(r => IsSeries(r, deviceId), new() { Timeout = 15_000 });
+            await Task.Delay(200, Ct);
+            Assert.Equal("true", await chart.GetAttributeAsync("data-zoomed"));
+            await over.DblClickAsync();
+            await Expect(chart).ToHaveAttributeAsync("data-zoomed", "false");
+            Assert.True(await SameChartAsync(page), "the page was reloaded or its chart built anew");
+        });
+
+        await StepAsync("a refresh that fails keeps the chart and says so, and the next one recovers", async () =>
+        {
+            var series = new Regex($"/api/statistics/devices/{Regex.Escape(deviceId)}/series");
+            await page.RouteAsync(series, route => route.FulfillAsync(new()
+            {
+                Status = 503, ContentType = "application/problem+json", Body = """{"title":"Service Unavailable","status":503}""",
+            }));
+            var note = page.GetByTestId("chart-note");
+            await Expect(note).ToContainTextAsync("statistics did not answer. Retrying.");
+            await Expect(page.GetByTestId("chart").Locator("canvas")).ToHaveCountAsync(1);
+            Assert.True(await SameChartAsync(page), "the failed refresh replaced the chart");
+            await page.UnrouteAsync(series);
+            await Expect(note).ToHaveTextAsync(ChartNote);
+            Assert.True(await SameChartAsync(page), "the page was reloaded or its chart built anew");
         });
 
         await StepAsync("the second user's list still lacks the device, and its page is not found", async () =>
@@ -250,31 +327,45 @@ public sealed class EndToEndTests(EndToEndPlatform platform) : IAsyncLifetime
 
     public sealed record Bucket(string At, int Count, double Avg);
 
-    /// <summary>
-    /// Opens the device's page by <paramref name="open"/> and waits for its chart to load its history: the chart's
-    /// pixels (null while it has nothing to draw) and the newest minute of power draw in the series the page fetched.
-    /// </summary>
-    private static async Task<(byte[]? Drawn, Bucket? Latest)> ChartAsync(IPage page, string deviceId, Func<Task> open)
-    {
-        var response = await page.RunAndWaitForResponseAsync(open,
-            r => r.Url.Contains($"/api/statistics/devices/{deviceId}/series", StringComparison.Ordinal));
-        Assert.True(response.Status == 200, $"the page's series request: HTTP {response.Status}");
-        var series = (await response.JsonAsync())!.Value;
-        Bucket? latest = series.GetProperty("measures").TryGetProperty("powerMw", out var buckets) && buckets.GetArrayLength() > 0
+    /// <summary>What a bulb's chart says while statistics answers and has readings.</summary>
+    private const string ChartNote = "Minute averages, the newest minute still filling.";
+
+    private static bool IsSeries(IResponse response, string deviceId) => IsSeries(response.Request, deviceId);
+
+    private static bool IsSeries(IRequest request, string deviceId) =>
+        request.Url.Contains($"/api/statistics/devices/{deviceId}/series", StringComparison.Ordinal);
+
+    /// <summary>The newest minute of power draw in a series answer, if any.</summary>
+    private static Bucket? Latest(JsonElement series) =>
+        series.GetProperty("measures").TryGetProperty("powerMw", out var buckets) && buckets.GetArrayLength() > 0
             ? buckets.EnumerateArray().Select(b => new Bucket(b.GetProperty("at").GetString()!, b.GetProperty("count").GetInt32(), b.GetProperty("avg").GetDouble()))
                 .MaxBy(b => b.At, StringComparer.Ordinal)
             : null;
-        var chart = page.GetByTestId("chart");
-        await Expect(chart.GetByTestId("chart-note")).Not.ToHaveTextAsync("Loading history…");
-        await Expect(chart.GetByTestId("chart-note")).ToHaveTextAsync(latest is null ? "No readings in the last hour yet." : "Minute averages, then live readings.");
-        var canvas = chart.Locator("canvas");
-        if (latest is null)
-        {
-            await Expect(canvas).ToHaveCountAsync(0);
-            return (null, null);
-        }
 
-        await Expect(canvas).ToHaveCountAsync(1);
+    /// <summary>The newest minute of the device's power draw that statistics serves the user, asked beside the page.</summary>
+    private async Task<Bucket?> LatestPowerAsync(string deviceId, string token, CancellationToken cancellationToken)
+    {
+        using var response = await platform.SendAsync(HttpMethod.Get, $"/api/statistics/devices/{deviceId}/series?resolution=minute", token, null, cancellationToken);
+        return response.IsSuccessStatusCode ? Latest(await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)) : null;
+    }
+
+    /// <summary>Whether the page, and its chart's canvas, are still those the device's page opened with.</summary>
+    private static Task<bool> SameChartAsync(IPage page) =>
+        page.EvaluateAsync<bool>("() => window.__chartPage === true && document.querySelector('[data-testid=chart] canvas')?.__first === true");
+
+    /// <summary>
+    /// Opens the device's page by <paramref name="open"/> and waits for its chart to draw the series the page fetched:
+    /// the chart's pixels and the newest minute of power draw in that series.
+    /// </summary>
+    private static async Task<(byte[] Drawn, Bucket Latest)> ChartAsync(IPage page, string deviceId, Func<Task> open)
+    {
+        var response = await page.RunAndWaitForResponseAsync(open, r => IsSeries(r, deviceId));
+        Assert.True(response.Status == 200, $"the page's series request: HTTP {response.Status}");
+        var latest = Latest((await response.JsonAsync())!.Value);
+        Assert.NotNull(latest);
+        var chart = page.GetByTestId("chart");
+        await Expect(chart.GetByTestId("chart-note")).ToHaveTextAsync(ChartNote);
+        await Expect(chart.Locator("canvas")).ToHaveCountAsync(1);
         return (await chart.Locator(".chart-canvas").ScreenshotAsync(), latest);
     }
 

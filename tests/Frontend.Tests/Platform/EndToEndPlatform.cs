@@ -24,6 +24,9 @@ public sealed class EndToEndPlatform : IAsyncLifetime
 {
     public const string Password = "correct horse battery";
 
+    /// <summary>How often an open bulb page refreshes its chart here: short, so a test sees it move within seconds.</summary>
+    public const int ChartRefreshSeconds = 2;
+
     private PrivateRedisServer? _redis;
     private LocalRuntimeHarness? _runtime;
     private IPlaywright? _playwright;
@@ -68,6 +71,7 @@ public sealed class EndToEndPlatform : IAsyncLifetime
             BuiltServices.App(AppIds.Frontend, "Frontend", frontendPort, new Dictionary<string, string>(quiet)
             {
                 ["Hubs__Destinations__0"] = $"http://127.0.0.1:{deviceManagementPort.ToString(CultureInfo.InvariantCulture)}",
+                ["Web__ChartRefreshSeconds"] = ChartRefreshSeconds.ToString(CultureInfo.InvariantCulture),
             }, ["--contentRoot", FrontendServer.ContentRoot]),
         ], ComponentFiles.Read(ComponentFiles.In("common").Concat(ComponentFiles.In("redis")), (ComponentFiles.SharedRedis, _redis.Address)), ct,
             files: new Dictionary<string, string>

@@ -80,8 +80,10 @@ export class ApiClient {
   }
 
   // Statistics.
-  series(id: string, resolution: "minute" | "hour" = "minute"): Promise<Series> {
-    return this.send("GET", `/api/statistics/devices/${encodeURIComponent(id)}/series?resolution=${resolution}`);
+  /** Buckets from `from` (ISO 8601; statistics rounds it down to its bucket) to now; without it, the last hour (day). */
+  series(id: string, resolution: "minute" | "hour" = "minute", from?: string): Promise<Series> {
+    const since = from === undefined ? "" : `&from=${encodeURIComponent(from)}`;
+    return this.send("GET", `/api/statistics/devices/${encodeURIComponent(id)}/series?resolution=${resolution}${since}`);
   }
 
   private async send<T>(method: string, path: string, body?: unknown, authorized = true, token?: string): Promise<T> {

@@ -5,6 +5,7 @@ import { ApiClient, ApiError } from "./api";
 import { h, fill } from "./dom";
 import { HubClient } from "./hub";
 import { Session } from "./session";
+import { loadSettings, settings } from "./settings";
 import { Store, type ConnectionStatus } from "./store";
 import { signInView, signUpView } from "./views/auth-view";
 import { deviceDetailView } from "./views/device-detail";
@@ -24,7 +25,7 @@ document.body.replaceChildren(
   h("header", { class: "topbar" }, h("a", { href: "/", "data-link": true, class: "brand" }, "DaprIoT"), status, user, signOut),
   main);
 
-const app: AppContext = { api, session, store, hub, navigate };
+const app: AppContext = { api, session, store, hub, settings, navigate };
 let view: View | null = null;
 
 function navigate(path: string): void {
@@ -101,6 +102,7 @@ session.onChange((state) => {
 });
 
 fill(main, h("p", { class: "muted" }, "Loading…"));
+void loadSettings();
 void session.resume().finally(() => {
   if (session.state.status === "signedOut") route();
 });

@@ -50,8 +50,9 @@ export function deviceDetailView(root: HTMLElement, app: AppContext, deviceId: s
       chart = new LiveChart("Water temperature", "°C", "Target");
       void chart.load(app.api, twin.deviceId, "waterTempC");
     } else if (kind === "lightbulb") {
+      // Power draw is telemetry: it reaches statistics, never the twin, so the chart follows statistics' series.
       chart = new LiveChart("Power", "mW", null);
-      void chart.load(app.api, twin.deviceId, "powerMw");
+      chart.follow(app.api, twin.deviceId, "powerMw", () => app.settings.chartRefreshMs);
     }
     if (chart) sections.push(chart.element);
     sections.push(

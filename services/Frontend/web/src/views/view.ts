@@ -1,6 +1,7 @@
 import type { ApiClient } from "../api";
 import type { HubClient } from "../hub";
 import type { Session } from "../session";
+import type { WebSettings } from "../settings";
 import type { Store } from "../store";
 
 /** What every view may use. */
@@ -9,6 +10,7 @@ export interface AppContext {
   session: Session;
   store: Store;
   hub: HubClient;
+  settings: WebSettings;
   navigate(path: string): void;
 }
 
