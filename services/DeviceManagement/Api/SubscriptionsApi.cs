@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Dapr;
 using Dapr.AspNetCore;
 using DaprIoT.Contracts;
@@ -9,10 +10,10 @@ using DaprIoT.DeviceManagement.ReadModel;
 namespace DaprIoT.DeviceManagement.Api;
 
 /// <summary>
-/// <c>device-events</c>, heard twice. On <see cref="ComponentNames.PubSub"/> every replica is in one consumer group, so
-/// each event reaches one of them, which writes it to the read model (<see cref="DeviceStore"/>). On
-/// <see cref="BroadcastPubSub"/>, whose consumer id is the replica's own, every replica hears every event and pushes it
-/// to the owner's connections it holds.
+/// <c>device-events</c>, heard twice, both times in bulk deliveries answered entry by entry. On
+/// <see cref="ComponentNames.PubSub"/> every replica is in one consumer group, so each event reaches one of them, which
+/// writes it to the read model (<see cref="DeviceStore"/>). On <see cref="BroadcastPubSub"/>, whose consumer id is the
+/// replica's own, every replica hears every event and pushes it to the owner's connections it holds.
 /// </summary>
 public static partial class SubscriptionsApi
 {
@@ -23,6 +24,14 @@ public static partial class SubscriptionsApi
     public const string BroadcastRoute = "/subscriptions/device-events/broadcast";
 
     /// <summary>
+    /// At most this many events per read-model delivery, which costs a few state calls whatever its size; a delivery
+    /// waits at most <see cref="ReadModelBatchWaitMs"/> to fill up, so a device's change reaches the list quickly.
+    /// </summary>
+    public const int ReadModelBatchSize = 200;
+
+    public const int ReadModelBatchWaitMs = 100;
+
+    /// <summary>
     /// The broadcast comes in batches of up to this many events, each sent at most <see cref="BroadcastBatchWaitMs"/>
     /// after its first event: a quiet fleet's change waits about a millisecond, and under load one delivery carries
     /// hundreds of changes instead of one request each.
@@ -31,10 +40,20 @@ public static partial class SubscriptionsApi
 
     public const int BroadcastBatchWaitMs = 2;
 
+    /// <summary>The bulk answer as the sidecar reads it: statuses by their names (SUCCESS, RETRY, DROP), whatever the API's JSON options.</summary>
+    private static readonly JsonSerializerOptions BulkResponseJson = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+
     public static void MapSubscriptionsApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost(ReadModelRoute, ApplyAsync).WithTopic(ComponentNames.PubSub, Topics.DeviceEvents).ExcludeFromDescription();
-        app.MapPost(BroadcastRoute, PushAsync).WithTopic(BroadcastPubSub, Topics.DeviceEvents)
+        app.MapPost(ReadModelRoute, ApplyAsync).WithTopic(ComponentNames.PubSub, Topics.DeviceEvents)
+            .WithBulkSubscribe(new BulkSubscribeTopicOptions
+            {
+                TopicName = Topics.DeviceEvents,
+                MaxMessagesCount = ReadModelBatchSize,
+                MaxAwaitDurationMs = ReadModelBatchWaitMs,
+            })
+            .ExcludeFromDescription();
+        app.MapPost(BroadcastRoute, Push).WithTopic(BroadcastPubSub, Topics.DeviceEvents)
             .WithBulkSubscribe(new BulkSubscribeTopicOptions
             {
                 TopicName = Topics.DeviceEvents,
@@ -44,29 +63,48 @@ public static partial class SubscriptionsApi
             .ExcludeFromDescription();
     }
 
-    /// <summary>Writes the event to the read model; a failure answers 500, so the sidecar delivers it again.</summary>
-    private static async Task<IResult> ApplyAsync(HttpRequest request, DeviceStore store, ILoggerFactory loggers, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes a batch of events to the read model: the entries of a device whose events could not be written are
+    /// delivered again, the rest succeed.
+    /// </summary>
+    private static async Task<IResult> ApplyAsync(BulkSubscribeMessage<JsonElement> message, DeviceStore store, ILoggerFactory loggers,
+        CancellationToken cancellationToken)
     {
-        if (await ReadAsync(request, loggers, cancellationToken) is not { } deviceEvent) return Dropped;
-        await store.ApplyAsync(deviceEvent, cancellationToken);
-        return Results.Ok();
+        var (events, statuses) = Read(message, loggers);
+        var notApplied = await store.ApplyAsync([.. events.Select(e => e.Event)], cancellationToken);
+        statuses.AddRange(events.Select(e => new BulkSubscribeAppResponseEntry(e.EntryId,
+            notApplied.Contains(e.Event.DeviceId) ? BulkSubscribeAppResponseStatus.RETRY : BulkSubscribeAppResponseStatus.SUCCESS)));
+        return Answer(statuses);
     }
 
     /// <summary>
     /// Remembers each change for snapshots and hands it to the coalescer, which pushes it to the owner's connections
     /// here. Neither waits for browsers (the coalescer merges what it cannot send yet), so the batch is answered at once.
     /// </summary>
-    private static IResult PushAsync(BulkSubscribeMessage<JsonElement> message, RecentChanges recent, ChangeCoalescer coalescer,
-        ILoggerFactory loggers)
+    private static IResult Push(BulkSubscribeMessage<JsonElement> message, RecentChanges recent, ChangeCoalescer coalescer, ILoggerFactory loggers)
     {
-        var statuses = new List<BulkSubscribeAppResponseEntry>(message.Entries?.Count ?? 0);
+        var (events, statuses) = Read(message, loggers);
+        foreach (var (entryId, deviceEvent) in events)
+        {
+            recent.Record(deviceEvent);
+            coalescer.Offer(deviceEvent);
+            statuses.Add(new BulkSubscribeAppResponseEntry(entryId, BulkSubscribeAppResponseStatus.SUCCESS));
+        }
+
+        return Answer(statuses);
+    }
+
+    /// <summary>The batch's device events, and a DROP for each entry that is none (delivering it again cannot make it readable).</summary>
+    private static (List<(string EntryId, DeviceEvent Event)> Events, List<BulkSubscribeAppResponseEntry> Statuses) Read(
+        BulkSubscribeMessage<JsonElement> message, ILoggerFactory loggers)
+    {
+        var statuses = new List<BulkSubscribeAppResponseEntry>();
+        var events = new List<(string EntryId, DeviceEvent Event)>(message.Entries?.Count ?? 0);
         foreach (var entry in message.Entries ?? [])
         {
-            if (EventOf(entry.Event) is { } deviceEvent)
+            if (DeviceEventOf(entry.Event) is { } deviceEvent)
             {
-                recent.Record(deviceEvent);
-                coalescer.Offer(deviceEvent);
-                statuses.Add(new BulkSubscribeAppResponseEntry(entry.EntryId, BulkSubscribeAppResponseStatus.SUCCESS));
+                events.Add((entry.EntryId, deviceEvent));
             }
             else
             {
@@ -75,17 +113,17 @@ public static partial class SubscriptionsApi
             }
         }
 
-        return Results.Json(new BulkSubscribeAppResponse(statuses));
+        return (events, statuses);
     }
 
-    // Delivering it again cannot make it readable.
-    private static IResult Dropped => Results.Json(new { status = "DROP" });
+    private static IResult Answer(List<BulkSubscribeAppResponseEntry> statuses) => Results.Json(new BulkSubscribeAppResponse(statuses), BulkResponseJson);
 
     /// <summary>
-    /// A bulk entry's event is the CloudEvent (its <c>data</c> the device event, possibly as JSON text), or the event
-    /// itself when published raw. Null when it is no device event.
+    /// A bulk entry's event is the CloudEvent (its <c>data</c> the device event, possibly as JSON text), or the device
+    /// event itself when published raw; written with the contract JSON options, and read with them. Null when it is no
+    /// device event.
     /// </summary>
-    private static DeviceEvent? EventOf(JsonElement cloudEvent)
+    private static DeviceEvent? DeviceEventOf(JsonElement cloudEvent)
     {
         var data = cloudEvent.ValueKind == JsonValueKind.Object && cloudEvent.TryGetProperty("data", out var inner) ? inner : cloudEvent;
         try
@@ -99,22 +137,6 @@ public static partial class SubscriptionsApi
         {
             return null;
         }
-    }
-
-    /// <summary><c>UseCloudEvents</c> has unwrapped the event; it was written with the contract JSON options, and is read with them.</summary>
-    private static async Task<DeviceEvent?> ReadAsync(HttpRequest request, ILoggerFactory loggers, CancellationToken cancellationToken)
-    {
-        try
-        {
-            if (await request.ReadFromJsonAsync<DeviceEvent>(ContractJson.Options, cancellationToken) is { DeviceId.Length: > 0, Changes: not null, Twin: not null } deviceEvent)
-                return deviceEvent;
-        }
-        catch (JsonException)
-        {
-        }
-
-        UnreadableDeviceEvent(loggers.CreateLogger(typeof(SubscriptionsApi).FullName!));
-        return null;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A device-events message is not a device event; dropped")]
