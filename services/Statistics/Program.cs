@@ -12,6 +12,7 @@ builder.AddServiceDefaults();
 builder.AddJwtValidation();                                      // the series API needs a signed-in user
 builder.Services.TryAddSingleton(TimeProvider.System);         // the roll-ups' clock (AddJwtValidation may have added it)
 builder.Services.AddSingleton<StatisticsMetrics>();              // StatisticsMetrics.cs: readings by outcome
+builder.Services.AddSingleton<TelemetryRejections>();            // Api/TelemetryRejections.cs: refused telemetry, counted and logged
 builder.Services.AddSingleton<RollupPlan>();                     // Rollups/RollupPlan.cs: buckets, keys, retention
 builder.Services.AddSingleton<RollupStore>();
 builder.Services.AddSingleton<OwnershipStore>();                 // Ownership/: who may read a device's series

@@ -52,11 +52,10 @@ public sealed class StatisticsPlatformTests(StatisticsPlatform platform) : IClas
 
         await Eventually.UntilAsync(_ => GetAsync(SeriesUrl(deviceId), "alice"), r => r.StatusCode == HttpStatusCode.NotFound,
             "alice's removed device is unknown", r => r.StatusCode.ToString(), Patience, Ct);
+        // The tombstone is written before the roll-ups are deleted, so their deletion may follow the 404 by a moment.
         foreach (var key in new[] { RollupPlan.EntryKey(deviceId, Resolution.Minute, minute), RollupPlan.EntryKey(deviceId, Resolution.Hour, minute) })
         {
-            var stored = await platform.Runtime.Client.GetAsync(
-                $"{platform.Runtime.SidecarUrl(AppIds.Statistics)}/v1.0/state/{ComponentNames.StateStore}/{key}", Ct);
-            Assert.Equal(HttpStatusCode.NoContent, stored.StatusCode);
+            await Eventually.UntilAsync(_ => StoredAsync(key), stored => stored is null, $"{key} is deleted", stored => stored ?? "", Patience, Ct);
         }
     }
 
@@ -153,6 +152,56 @@ public sealed class StatisticsPlatformTests(StatisticsPlatform platform) : IClas
     }
 
     [Fact]
+    public async Task Telemetry_arriving_after_a_removal_is_refused_and_does_not_bring_the_devices_statistics_back()
+    {
+        var deviceId = $"bulb-{Guid.NewGuid():N}";
+        var minute = StartOfMinute(DateTimeOffset.UtcNow) - TimeSpan.FromMinutes(3);
+        var keys = new[] { RollupPlan.EntryKey(deviceId, Resolution.Minute, minute), RollupPlan.EntryKey(deviceId, Resolution.Hour, minute) };
+        await PublishDeviceEventAsync(deviceId, version: 1, DeviceChanges.Provisioned);
+        await BulkPublishAsync([Bulb(deviceId, minute, 100), Bulb(deviceId, minute.AddSeconds(10), 100)]);
+        await SettledSeriesAsync(deviceId, "minute", s => s.Sum(p => p.Count) == 2);
+        await PublishDeviceEventAsync(deviceId, version: 2, DeviceChanges.Removed);
+        await Eventually.UntilAsync(_ => GetAsync(SeriesUrl(deviceId), "alice"), r => r.StatusCode == HttpStatusCode.NotFound,
+            "alice's removed device is unknown", r => r.StatusCode.ToString(), Patience, Ct);
+        var refusedBefore = await ReadingsCountedAsync("outcome=\"rejected\"", "reason=\"device_removed\"");
+
+        // Readings taken before the removal, delivered after it (a redelivery, a slow replica).
+        await BulkPublishAsync([Bulb(deviceId, minute.AddSeconds(20), 300), Bulb(deviceId, minute.AddSeconds(30), 310)]);
+
+        await Eventually.UntilAsync(_ => ReadingsCountedAsync("outcome=\"rejected\"", "reason=\"device_removed\""),
+            refused => refused >= refusedBefore + 2, "both late readings are counted as refused", refused => $"{refused - refusedBefore}",
+            Patience, Ct);
+        foreach (var key in keys) Assert.Null(await StoredAsync(key));
+
+        // Provisioned again, the id continues its version: a new life that holds only its own readings.
+        await PublishDeviceEventAsync(deviceId, version: 3, DeviceChanges.Provisioned);
+        await Eventually.UntilAsync(_ => GetAsync(SeriesUrl(deviceId), "alice"), r => r.IsSuccessStatusCode,
+            "the device provisioned again is alice's", r => r.StatusCode.ToString(), Patience, Ct);
+        await BulkPublishAsync([Bulb(deviceId, minute.AddMinutes(1), 50)]);
+        Assert.Equal([new SeriesPoint(minute.AddMinutes(1), 1, 50, 50, 50)],
+            await SettledSeriesAsync(deviceId, "minute", s => s.Sum(p => p.Count) >= 1));
+    }
+
+    [Fact]
+    public async Task Telemetry_arriving_before_the_devices_first_event_is_kept_until_the_event_names_its_owner()
+    {
+        var deviceId = $"cooker-{Guid.NewGuid():N}";
+        var minute = StartOfMinute(DateTimeOffset.UtcNow) - TimeSpan.FromMinutes(2);
+        var keptBefore = await ReadingsCountedAsync("outcome=\"kept_unknown_device\"");
+
+        await BulkPublishAsync([.. Enumerable.Range(0, 3).Select(i => Cooker(deviceId, minute.AddSeconds(i), 60 + i, heating: true))]);
+        await Eventually.UntilAsync(_ => ReadingsCountedAsync("outcome=\"kept_unknown_device\""), kept => kept >= keptBefore + 3,
+            "the readings of the device not heard of yet are kept", kept => $"{kept - keptBefore}", Patience, Ct);
+        Assert.Equal(HttpStatusCode.NotFound, (await GetAsync(SeriesUrl(deviceId), "alice")).StatusCode);
+        await PublishDeviceEventAsync(deviceId, version: 1, DeviceChanges.Provisioned, "sousvide");
+
+        var series = await Eventually.UntilAsync(_ => SeriesAsync(deviceId, "alice"),
+            s => s?.Measures.GetValueOrDefault(Measures.WaterTempC)?.Sum(p => p.Count) == 3,
+            "alice's series holds the three readings that came before the device's event", Describe, Patience, Ct);
+        Assert.Equal([new SeriesPoint(minute, 3, 60, 62, 61)], series!.Measures[Measures.WaterTempC]);
+    }
+
+    [Fact]
     public async Task A_bad_query_is_a_400_naming_the_parameter()
     {
         var response = await GetAsync($"{SeriesUrl("any-device")}?resolution=fortnight", "alice");
@@ -243,6 +292,26 @@ public sealed class StatisticsPlatformTests(StatisticsPlatform platform) : IClas
         var response = await platform.Runtime.Client.PostAsync($"{platform.Runtime.SidecarUrl(AppIds.Statistics)}/v1.0/state/{ComponentNames.StateStore}",
             content, Ct);
         Assert.True(response.IsSuccessStatusCode, $"saving {key}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(Ct)}");
+    }
+
+    /// <summary>The sum over both replicas of <c>dapriot_statistics_readings_total</c> series whose labels contain all of <paramref name="labels"/>.</summary>
+    private async Task<double> ReadingsCountedAsync(params string[] labels)
+    {
+        double total = 0;
+        foreach (var replica in platform.Replicas)
+        {
+            var text = await replica.GetStringAsync("/metrics", Ct);
+            foreach (var line in text.Split('\n'))
+            {
+                if (!line.StartsWith("dapriot_statistics_readings_total{", StringComparison.Ordinal)) continue;
+                var close = line.LastIndexOf('}');
+                if (!labels.All(label => line.AsSpan(0, close).Contains(label, StringComparison.Ordinal))) continue;
+                var value = line[(close + 1)..].Trim().Split(' ')[0];
+                total += double.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        return total;
     }
 
     private string Describe(SeriesResponse? series) => series is null
