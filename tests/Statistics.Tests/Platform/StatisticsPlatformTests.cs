@@ -175,6 +175,13 @@ public sealed class StatisticsPlatformTests(StatisticsPlatform platform) : IClas
             seen => $"{seen.Refused - refusedBefore} refused", Patience, Ct);
         foreach (var key in keys) Assert.Null(await StoredAsync(key));
 
+        // An event older than the removal, delivered late, brings back neither the owner nor a program history.
+        var program = new ProgramView("cmd-late", 56.5m, 120, minute, minute.AddMinutes(2), "heating", 60, ProgramStatus.Running, null, null);
+        await PublishDeviceEventAsync(deviceId, version: 1, DeviceChanges.Program, "lightbulb", program);
+        await Task.Delay(TimeSpan.FromSeconds(3), Ct);
+        Assert.Equal(HttpStatusCode.NotFound, (await GetAsync(SeriesUrl(deviceId), "alice")).StatusCode);
+        Assert.Null(await StoredAsync(RollupPlan.ProgramsKey(deviceId)));
+
         // Provisioned again, the id continues its version: a new life that holds only its own readings.
         await PublishDeviceEventAsync(deviceId, version: 3, DeviceChanges.Provisioned);
         await Eventually.UntilAsync(_ => GetAsync(SeriesUrl(deviceId), "alice"), r => r.IsSuccessStatusCode,
