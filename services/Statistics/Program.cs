@@ -1,3 +1,4 @@
+using DaprIoT.Statistics;
 using DaprIoT.Statistics.Api;
 using DaprIoT.Statistics.Ownership;
 using DaprIoT.Statistics.Programs;
@@ -10,6 +11,8 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddJwtValidation();                                      // the series API needs a signed-in user
 builder.Services.TryAddSingleton(TimeProvider.System);         // the roll-ups' clock (AddJwtValidation may have added it)
+builder.Services.AddSingleton<StatisticsMetrics>();              // StatisticsMetrics.cs: readings by outcome
+builder.Services.AddSingleton<TelemetryRejections>();            // Api/TelemetryRejections.cs: refused telemetry, counted and logged
 builder.Services.AddSingleton<RollupPlan>();                     // Rollups/RollupPlan.cs: buckets, keys, retention
 builder.Services.AddSingleton<RollupStore>();
 builder.Services.AddSingleton<OwnershipStore>();                 // Ownership/: who may read a device's series

@@ -46,7 +46,9 @@ public sealed class ProgramHistoryTests
     [Fact]
     public void A_programs_figures_sum_the_buckets_of_its_span_and_nothing_around_it()
     {
-        static TelemetryReading At(DateTimeOffset at, decimal celsius, bool heating) => new("c", "sousvide", 1, 1, at, 1, WaterTempC: celsius, Heating: heating);
+        // Each reading its own seq (its second), as a device numbers its messages: the entry counts a (boot, seq) once.
+        static TelemetryReading At(DateTimeOffset at, decimal celsius, bool heating) =>
+            new("c", "sousvide", 1, (uint)at.ToUnixTimeSeconds(), at, 1, WaterTempC: celsius, Heating: heating);
         var entry = RollupPlan.Apply(RollupEntry.Empty(), Resolution.Minute,
             [At(Noon.AddMinutes(-1), 20, true), At(Noon.AddSeconds(10), 50, true), At(Noon.AddMinutes(1), 54, false), At(Noon.AddMinutes(2), 90, true)]);
 

@@ -10,10 +10,14 @@ public sealed class RollupPlanTests
 {
     private static readonly DateTimeOffset Noon = new(2026, 3, 14, 12, 0, 0, TimeSpan.Zero);
 
-    private static TelemetryReading Bulb(DateTimeOffset at, int powerMw) => new("bulb-1", "lightbulb", 1, 1, at, 10, PowerMw: powerMw);
+    // Every reading its own seq, as a device numbers its messages: an entry counts a (boot, seq) once.
+    private static uint _seq;
+
+    private static TelemetryReading Bulb(DateTimeOffset at, int powerMw) =>
+        new("bulb-1", "lightbulb", 1, Interlocked.Increment(ref _seq), at, 10, PowerMw: powerMw);
 
     private static TelemetryReading Cooker(DateTimeOffset at, decimal celsius, bool heating) =>
-        new("cooker-1", "sousvide", 1, 1, at, 10, WaterTempC: celsius, Heating: heating);
+        new("cooker-1", "sousvide", 1, Interlocked.Increment(ref _seq), at, 10, WaterTempC: celsius, Heating: heating);
 
     [Fact]
     public void Readings_of_one_minute_share_a_bucket_with_count_min_max_and_mean()

@@ -42,10 +42,21 @@ public static partial class SubscriptionsApi
     /// <summary>
     /// Groups the batch by device so each device's entries cost one read-modify-write per roll-up entry, not one per
     /// reading. A reading that cannot be read is dropped (delivering it again cannot help); a device whose roll-ups
-    /// could not be written gets its entries back for redelivery, the other devices' entries succeed.
+    /// could not be written gets its entries back for redelivery, the other devices' entries succeed. Redelivery is
+    /// safe: an entry takes only the readings it does not have yet (<see cref="ReadingRanges"/>).
+    /// <para>
+    /// Ownership (the rule): readings of a device whose owner entry is a tombstone — removed, as far as this service
+    /// has heard — are refused: counted, logged once per device, and answered SUCCESS, since delivering them again
+    /// cannot make the device exist. Readings of a device with no owner entry at all are rolled up: the two topics are
+    /// not ordered, so its first device event may still be on its way; its buckets cannot be read until that event
+    /// names an owner, and expire with their TTL if none ever does. A removal arriving while a batch is written could
+    /// slip between the check and the write, so the owners are read again afterwards and the roll-ups of a device
+    /// removed meanwhile are deleted once more.
+    /// </para>
     /// </summary>
     private static async Task<IResult> HandleTelemetryAsync(BulkSubscribeMessage<JsonElement> message, RollupStore rollups,
-        ILoggerFactory loggers, CancellationToken cancellationToken)
+        OwnershipStore owners, TelemetryRejections rejections, StatisticsMetrics metrics, ILoggerFactory loggers,
+        CancellationToken cancellationToken)
     {
         var logger = loggers.CreateLogger(typeof(SubscriptionsApi).FullName!);
         var statuses = new List<BulkSubscribeAppResponseEntry>();
@@ -58,33 +69,84 @@ public static partial class SubscriptionsApi
             }
             else
             {
-                UnreadableReading(logger, entry.EntryId);
+                rejections.Unreadable(entry.EntryId);
                 statuses.Add(new BulkSubscribeAppResponseEntry(entry.EntryId, BulkSubscribeAppResponseStatus.DROP));
             }
         }
 
         var devices = readings.GroupBy(r => r.Reading.DeviceId, StringComparer.Ordinal).ToList();
+        IReadOnlyDictionary<string, DeviceOwner?> ownersBefore;
+        try
+        {
+            ownersBefore = await owners.ReadAllAsync([.. devices.Select(d => d.Key)], cancellationToken);
+        }
+        catch (DaprException error)
+        {
+            // Without the owners no reading can be judged; all of them come again.
+            OwnersUnreadable(logger, readings.Count, error);
+            statuses.AddRange(readings.Select(r => new BulkSubscribeAppResponseEntry(r.EntryId, BulkSubscribeAppResponseStatus.RETRY)));
+            return Results.Json(new BulkSubscribeAppResponse(statuses));
+        }
+
         var outcomes = new BulkSubscribeAppResponseStatus[devices.Count];
+        var written = new bool[devices.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, devices.Count),
             new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (i, ct) =>
             {
+                var owner = ownersBefore[devices[i].Key];
+                if (owner is { Removed: true })
+                {
+                    rejections.DeviceRemoved(devices[i].Key, devices[i].Count());
+                    outcomes[i] = BulkSubscribeAppResponseStatus.SUCCESS;
+                    return;
+                }
+
                 try
                 {
                     await rollups.AddAsync(devices[i].Key, [.. devices[i].Select(r => r.Reading)], ct);
+                    metrics.Readings(owner is null ? "kept_unknown_device" : "rolled_up", devices[i].Count());
                     outcomes[i] = BulkSubscribeAppResponseStatus.SUCCESS;
+                    written[i] = true;
                 }
                 catch (Exception error) when (error is DaprException or InvalidOperationException)
                 {
                     RollupFailed(logger, devices[i].Key, devices[i].Count(), error);
                     outcomes[i] = BulkSubscribeAppResponseStatus.RETRY;
+                    written[i] = true;                  // a partial write is a write too
                 }
             });
+
+        await DeleteWhereRemovedMeanwhileAsync([.. devices.Where((_, i) => written[i]).Select(d => d.Key)], owners, rollups, logger,
+            cancellationToken);
         for (var i = 0; i < devices.Count; i++)
         {
             statuses.AddRange(devices[i].Select(r => new BulkSubscribeAppResponseEntry(r.EntryId, outcomes[i])));
         }
 
         return Results.Json(new BulkSubscribeAppResponse(statuses));
+    }
+
+    /// <summary>
+    /// The second look of the ownership rule: a device whose tombstone appeared while its readings were written may
+    /// have had its roll-ups re-created after the removal deleted them; they are deleted again. Should that fail, the
+    /// entries stay unreadable behind the tombstone until their TTL: logged, and the readings are not redelivered.
+    /// </summary>
+    private static async Task DeleteWhereRemovedMeanwhileAsync(IReadOnlyList<string> deviceIds, OwnershipStore owners,
+        RollupStore rollups, ILogger logger, CancellationToken cancellationToken)
+    {
+        try
+        {
+            foreach (var (deviceId, owner) in await owners.ReadAllAsync(deviceIds, cancellationToken))
+            {
+                if (owner is not { Removed: true }) continue;
+                await rollups.DeleteAllAsync(deviceId, cancellationToken);
+                RemovedWhileWritten(logger, deviceId);
+            }
+        }
+        catch (DaprException error)
+        {
+            SecondLookFailed(logger, deviceIds.Count, error);
+        }
     }
 
     /// <summary>
@@ -111,8 +173,9 @@ public static partial class SubscriptionsApi
             return Results.Json(new { status = "DROP" });
         }
 
-        await owners.ApplyAsync(deviceEvent, cancellationToken);
-        if (!deviceEvent.Changes.Contains(DeviceChanges.Removed) && deviceEvent.Twin?.Program is { } program)
+        // False for a removal, and for a late event of a device removed since: neither may leave a program behind.
+        var live = await owners.ApplyAsync(deviceEvent, cancellationToken);
+        if (live && deviceEvent.Twin?.Program is { } program)
         {
             await programs.RecordAsync(deviceEvent.DeviceId, program, cancellationToken);
         }
@@ -140,11 +203,17 @@ public static partial class SubscriptionsApi
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Telemetry entry {EntryId} is not a telemetry reading; dropped")]
-    private static partial void UnreadableReading(ILogger logger, string entryId);
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "A device-events message is not a device event; dropped")]
     private static partial void UnreadableDeviceEvent(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Owner entries of a batch's devices not readable ({Count} readings); the sidecar delivers them again")]
+    private static partial void OwnersUnreadable(ILogger logger, int count, Exception error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Device {DeviceId} was removed while its readings were written; its roll-ups are deleted again")]
+    private static partial void RemovedWhileWritten(ILogger logger, string deviceId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not check {Count} devices for a removal after writing their roll-ups")]
+    private static partial void SecondLookFailed(ILogger logger, int count, Exception error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Roll-ups of device {DeviceId} not written ({Count} readings); the sidecar delivers them again")]
     private static partial void RollupFailed(ILogger logger, string deviceId, int count, Exception error);

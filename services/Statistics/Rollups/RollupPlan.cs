@@ -77,11 +77,23 @@ public sealed class RollupPlan(TimeProvider time)
     }
 
     /// <summary>Adds readings to an entry (all of them inside the entry's span), returning the updated entry.</summary>
-    public static RollupEntry Apply(RollupEntry entry, Resolution resolution, IEnumerable<TelemetryReading> readings)
+    public static RollupEntry Apply(RollupEntry entry, Resolution resolution, IEnumerable<TelemetryReading> readings) =>
+        Apply(entry, resolution, readings, out _);
+
+    /// <summary>
+    /// Adds the readings the entry does not have yet — by <c>(boot, seq)</c>, see <see cref="ReadingRanges"/> — and
+    /// records them as applied; <paramref name="added"/> says how many were new (0: the entry is unchanged).
+    /// </summary>
+    public static RollupEntry Apply(RollupEntry entry, Resolution resolution, IEnumerable<TelemetryReading> readings, out int added)
     {
         var slots = entry.Slots.ToDictionary(s => s.Key, s => new Dictionary<string, MeasureStats>(s.Value, StringComparer.Ordinal));
+        var applied = new ReadingRanges(entry.Applied);
+        added = 0;
         foreach (var reading in readings)
         {
+            // Also catches a reading twice in one batch (a bulk publish the bus took twice).
+            if (!applied.Add(ReadingRanges.Position(reading))) continue;
+            added++;
             var slot = Slot(resolution, reading.ReceivedAt);
             if (!slots.TryGetValue(slot, out var measures))
             {
@@ -94,7 +106,9 @@ public sealed class RollupPlan(TimeProvider time)
             }
         }
 
-        return new RollupEntry(slots);
+        if (added == 0) return entry;
+        applied.Compact();
+        return new RollupEntry(slots, [.. applied.Ranges]);
     }
 
     /// <summary>The keys of the entries that hold buckets in [<paramref name="from"/>, <paramref name="to"/>).</summary>

@@ -10,7 +10,7 @@ namespace DaprIoT.Statistics.Rollups;
 /// same device at once (competing consumers), so each entry is updated read-modify-write with its ETag and read again
 /// when another replica wrote it first.
 /// </summary>
-public sealed partial class RollupStore(DaprClient dapr, RollupPlan plan, ILogger<RollupStore> logger)
+public sealed partial class RollupStore(DaprClient dapr, RollupPlan plan, StatisticsMetrics metrics, ILogger<RollupStore> logger)
 {
     /// <summary>How often an update is tried against newer writes of other replicas before the batch is retried whole.</summary>
     public const int MaxAttempts = 10;
@@ -19,7 +19,11 @@ public sealed partial class RollupStore(DaprClient dapr, RollupPlan plan, ILogge
     // means "only if the entry is still new", so two replicas creating an entry at once cannot both win either.
     private static readonly StateOptions Checked = new() { Concurrency = ConcurrencyMode.FirstWrite };
 
-    /// <summary>Adds one device's readings of a batch: one write per entry touched (the hour's and the day's, usually).</summary>
+    /// <summary>
+    /// Adds one device's readings of a batch: one write per entry touched (the hour's and the day's, usually). Safe to
+    /// call again with readings already added, as a redelivery does: each entry takes only the readings it lacks, and an
+    /// entry that has them all is not written.
+    /// </summary>
     public async Task AddAsync(string deviceId, IReadOnlyList<TelemetryReading> readings, CancellationToken cancellationToken)
     {
         foreach (var (key, resolution, entryReadings) in plan.EntriesFor(deviceId, readings))
@@ -37,9 +41,11 @@ public sealed partial class RollupStore(DaprClient dapr, RollupPlan plan, ILogge
         for (var attempt = 1; attempt <= MaxAttempts; attempt++)
         {
             var (entry, etag) = await dapr.GetStateAndETagAsync<RollupEntry?>(ComponentNames.StateStore, key, cancellationToken: cancellationToken);
-            var updated = RollupPlan.Apply(entry ?? RollupEntry.Empty(), resolution, readings);
-            if (await dapr.TrySaveStateAsync(ComponentNames.StateStore, key, updated, etag ?? "", Checked, ttl, cancellationToken))
+            var updated = RollupPlan.Apply(entry ?? RollupEntry.Empty(), resolution, readings, out var added);
+            if (added == 0
+                || await dapr.TrySaveStateAsync(ComponentNames.StateStore, key, updated, etag ?? "", Checked, ttl, cancellationToken))
             {
+                metrics.RollupReadings(resolution, added, readings.Count - added);
                 return;
             }
 

@@ -24,7 +24,10 @@ public sealed class StatisticsPlatform : IAsyncLifetime
     public UserTokens Tokens { get; } = new();
 
     /// <summary>The first statistics replica itself (its API, as the frontend's edge routing reaches it).</summary>
-    public HttpClient Statistics { get; private set; } = new();
+    public HttpClient Statistics => Replicas[0];
+
+    /// <summary>Both replicas, e.g. for their <c>/metrics</c>.</summary>
+    public IReadOnlyList<HttpClient> Replicas { get; private set; } = [];
 
     /// <summary>The publisher's sidecar, with the contract JSON options the platform's publishers use.</summary>
     public DaprClient Publisher => _publisher ?? throw new InvalidOperationException("not started");
@@ -56,7 +59,7 @@ public sealed class StatisticsPlatform : IAsyncLifetime
             new HarnessApp("publisher"),
         ], RepositoryComponents(_redis.Address), ct);
 
-        Statistics = new HttpClient { BaseAddress = new Uri(urls[0].Url) };
+        Replicas = [.. urls.Select(app => new HttpClient { BaseAddress = new Uri(app.Url) })];
         _publisher = new DaprClientBuilder()
             .UseGrpcEndpoint($"http://127.0.0.1:{_runtime.GrpcPort("publisher").ToString(CultureInfo.InvariantCulture)}")
             .UseHttpEndpoint(_runtime.SidecarUrl("publisher"))
@@ -95,7 +98,7 @@ public sealed class StatisticsPlatform : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        Statistics.Dispose();
+        foreach (var replica in Replicas) replica.Dispose();
         _publisher?.Dispose();
         if (_runtime is not null) await _runtime.DisposeAsync();
         if (_auth is not null) await _auth.DisposeAsync();
