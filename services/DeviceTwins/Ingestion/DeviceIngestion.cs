@@ -57,8 +57,11 @@ public sealed class DeviceIngestion(
                 return Results.Ok();
             }
 
-            var actor = actors.CreateActorProxy<IDeviceActor>(new ActorId(topic.DeviceId), model.ActorType);
-            var result = await actor.Ingest(new DeviceReport(kind, Encoding.UTF8.GetString(payload.Span), receivedAt));
+            // The hot path calls the actor without remoting (ActorProxy.InvokeMethodAsync): the SDK's remoting proxy copies
+            // its JsonSerializerOptions for every new proxy, so each call would build its JSON metadata afresh.
+            var actor = actors.Create(new ActorId(topic.DeviceId), model.ActorType);
+            var result = await actor.InvokeMethodAsync<DeviceReport, IngestResult>(nameof(IDeviceActor.Ingest),
+                new DeviceReport(kind, Encoding.UTF8.GetString(payload.Span), receivedAt));
             if (result.Outcome == IngestOutcome.Rejected) return Reject(topic.DeviceId, kindName, result.Reason ?? "rejected", null, topicName);
             metrics.Message(model.TypeName, kindName, result.Outcome == IngestOutcome.Applied ? "applied" : "duplicate");
             return Results.Ok();

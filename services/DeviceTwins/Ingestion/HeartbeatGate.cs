@@ -28,8 +28,9 @@ public sealed class HeartbeatGate(IActorProxyFactory actors, DeviceModel model, 
         if (_entries.TryGetValue(deviceId, out var entry) && now - entry.ForwardedAt < (entry.Provisioned ? _interval : UnknownDeviceRecheck))
             return entry.Provisioned;
 
-        var actor = actors.CreateActorProxy<IDeviceActor>(new ActorId(deviceId), model.ActorType);
-        var result = await actor.Heartbeat(new DeviceHeartbeat(boot, seq, now));
+        // Without remoting, as DeviceIngestion calls the actor (see there why).
+        var actor = actors.Create(new ActorId(deviceId), model.ActorType);
+        var result = await actor.InvokeMethodAsync<DeviceHeartbeat, IngestResult>(nameof(IDeviceActor.Heartbeat), new DeviceHeartbeat(boot, seq, now));
         var provisioned = result.Outcome != IngestOutcome.Rejected;
         _entries[deviceId] = new Entry(now, provisioned);
         return provisioned;
