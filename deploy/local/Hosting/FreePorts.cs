@@ -5,12 +5,20 @@ namespace DaprIoT.LocalRuntime.Hosting;
 
 /// <summary>
 /// Picks free loopback ports as <c>dapr run</c> does for ports the run file leaves out: a port that can be bound
-/// now, below the ephemeral range where possible. Ports handed out once are not handed out again by this process.
+/// now, below the ephemeral range where possible. Ports handed out once are not handed out again by this process,
+/// nor, for <see cref="ClaimKept"/>, by another one on the machine: test runs start many runtimes and apps at once,
+/// each picking ports, and a port two of them picked in the same moment would be bound by only one.
 /// </summary>
 public static class FreePorts
 {
+    /// <summary>How long a port handed out stays claimed machine-wide: long enough for whoever asked to bind it.</summary>
+    public static readonly TimeSpan ClaimKept = TimeSpan.FromMinutes(10);
+
     private static readonly HashSet<int> Given = [];
     private static readonly Lock Gate = new();
+
+    // One empty file per port handed out, created exclusively, so the claim is atomic across processes.
+    private static readonly string Claims = Path.Combine(Path.GetTempPath(), "dapr-local-ports");
 
     public static int Next(IReadOnlySet<int>? avoid = null)
     {
@@ -21,7 +29,7 @@ public static class FreePorts
             for (var attempt = 0; attempt < 200; attempt++)
             {
                 var candidate = Random.Shared.Next(20000, 32768);
-                if (!Given.Contains(candidate) && (avoid is null || !avoid.Contains(candidate)) && CanBind(candidate))
+                if (!Given.Contains(candidate) && (avoid is null || !avoid.Contains(candidate)) && CanBind(candidate) && Claim(candidate))
                 {
                     Given.Add(candidate);
                     return candidate;
@@ -52,6 +60,27 @@ public static class FreePorts
         catch (Exception e) when (e is SocketException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
             return false;
+        }
+    }
+
+    /// <summary>Claims the port machine-wide unless another process claimed it within <see cref="ClaimKept"/>.</summary>
+    private static bool Claim(int port)
+    {
+        var path = Path.Combine(Claims, port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        try
+        {
+            Directory.CreateDirectory(Claims);
+            if (File.Exists(path) && DateTime.UtcNow - File.GetLastWriteTimeUtc(path) > ClaimKept) File.Delete(path);
+            using (File.Open(path, FileMode.CreateNew)) { }
+            return true;
+        }
+        catch (IOException)
+        {
+            return false;                                   // claimed by another process a moment ago
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return true;                                    // a temp folder we may not write: the bind check alone decides
         }
     }
 

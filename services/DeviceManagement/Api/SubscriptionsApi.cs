@@ -118,26 +118,9 @@ public static partial class SubscriptionsApi
 
     private static IResult Answer(List<BulkSubscribeAppResponseEntry> statuses) => Results.Json(new BulkSubscribeAppResponse(statuses), BulkResponseJson);
 
-    /// <summary>
-    /// A bulk entry's event is the CloudEvent (its <c>data</c> the device event, possibly as JSON text), or the device
-    /// event itself when published raw; written with the contract JSON options, and read with them. Null when it is no
-    /// device event.
-    /// </summary>
-    private static DeviceEvent? DeviceEventOf(JsonElement cloudEvent)
-    {
-        var data = cloudEvent.ValueKind == JsonValueKind.Object && cloudEvent.TryGetProperty("data", out var inner) ? inner : cloudEvent;
-        try
-        {
-            var deviceEvent = data.ValueKind == JsonValueKind.String
-                ? JsonSerializer.Deserialize<DeviceEvent>(data.GetString()!, ContractJson.Options)
-                : data.Deserialize<DeviceEvent>(ContractJson.Options);
-            return deviceEvent is { DeviceId.Length: > 0, Changes: not null, Twin: not null } ? deviceEvent : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
+    /// <summary>The device event a bulk entry carries (written with the contract JSON options, and read with them); null when it is none.</summary>
+    private static DeviceEvent? DeviceEventOf(JsonElement cloudEvent) =>
+        ContractJson.FromBulkEntry<DeviceEvent>(cloudEvent) is { DeviceId.Length: > 0, Changes: not null, Twin: not null } deviceEvent ? deviceEvent : null;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A device-events message is not a device event; dropped")]
     private static partial void UnreadableDeviceEvent(ILogger logger);

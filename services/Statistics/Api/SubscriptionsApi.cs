@@ -183,25 +183,9 @@ public static partial class SubscriptionsApi
         return Results.Ok();
     }
 
-    /// <summary>
-    /// A bulk entry's event is the CloudEvent (its <c>data</c> the reading, possibly as JSON text), or the reading itself
-    /// when published raw. Null when it is no reading.
-    /// </summary>
-    private static TelemetryReading? ReadingOf(JsonElement cloudEvent)
-    {
-        var data = cloudEvent.ValueKind == JsonValueKind.Object && cloudEvent.TryGetProperty("data", out var inner) ? inner : cloudEvent;
-        try
-        {
-            var reading = data.ValueKind == JsonValueKind.String
-                ? JsonSerializer.Deserialize<TelemetryReading>(data.GetString()!, ContractJson.Options)
-                : data.Deserialize<TelemetryReading>(ContractJson.Options);
-            return reading is { DeviceId.Length: > 0 } ? reading : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
+    /// <summary>The reading a bulk entry carries; null when it is none.</summary>
+    private static TelemetryReading? ReadingOf(JsonElement cloudEvent) =>
+        ContractJson.FromBulkEntry<TelemetryReading>(cloudEvent) is { DeviceId.Length: > 0 } reading ? reading : null;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A device-events message is not a device event; dropped")]
     private static partial void UnreadableDeviceEvent(ILogger logger);
