@@ -237,6 +237,9 @@ static bool setup_client(sim_dev_t *d)
     mosquitto_publish_callback_set(m, on_publish);
     mosquitto_message_callback_set(m, on_message);
     mosquitto_int_option(m, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
+    /* An ack and the state report after it are two small writes: with Nagle's algorithm the second waits for the
+     * broker's delayed ACK of the first, about 40 ms on Linux, on every command's round trip. */
+    mosquitto_int_option(m, MOSQ_OPT_TCP_NODELAY, 1);
     char topic[FW_TOPIC_MAX], will[FW_REPORT_MAX];
     size_t len = 0;
     if (fw_device_will(&d->dev, topic, sizeof(topic), will, sizeof(will), &len) == FW_OK)
