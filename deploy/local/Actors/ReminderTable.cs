@@ -8,6 +8,9 @@ namespace DaprIoT.LocalRuntime.Actors;
 /// the type registers, persisted on every change, fired through placement on whichever sidecar owns the actor
 /// (activating it as needed). A failed delivery is retried 3 times, 1 s apart (the Scheduler's default policy);
 /// a 404 from the app is not retried. One-shot reminders are deleted after their firing, periodic ones re-armed.
+/// The table is kept in the store's partitions (<see cref="StoredReminder.Partitions"/>), each with its own lock and
+/// entries: a change writes its partition only, and changes of actors in other partitions do not wait for it, so
+/// tens of thousands of actors registering and deleting reminders neither queue behind one lock nor rescan them all.
 /// </summary>
 internal sealed partial class ReminderTable : IDisposable
 {
@@ -20,16 +23,22 @@ internal sealed partial class ReminderTable : IDisposable
         public DeadlineTimer? Timer { get; set; }
     }
 
+    /// <summary>One partition's reminders by key, and the lock every change of them (and its write) is made under.</summary>
+    private sealed class Partition
+    {
+        public SemaphoreSlim Gate { get; } = new(1, 1);
+        public Dictionary<string, Entry> Entries { get; } = new(StringComparer.Ordinal);
+    }
+
     private readonly string _appId;
     private readonly string _actorType;
     private readonly ActorPlacement _placement;
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly Partition[] _partitions = [.. Enumerable.Range(0, StoredReminder.Partitions).Select(_ => new Partition())];
     private readonly CancellationTokenSource _stopping = new();
     private IStateStore _store;
-    private bool _started;
+    private volatile bool _started;
     private string? _unreadable;
 
     public ReminderTable(string appId, string actorType, IStateStore store, ActorPlacement placement, TimeProvider clock, ILogger logger)
@@ -66,14 +75,18 @@ internal sealed partial class ReminderTable : IDisposable
                 Log.UnreadableReminders(_logger, key, _store.Name, e.Message);
             }
         }
-        await _gate.WaitAsync(cancellationToken);
-        try
+        foreach (var group in reminders.GroupBy(r => r.Partition))
         {
-            foreach (var reminder in reminders) _entries[reminder.Key] = new Entry(reminder);
-        }
-        finally
-        {
-            _gate.Release();
+            var partition = _partitions[group.Key];
+            await partition.Gate.WaitAsync(cancellationToken);
+            try
+            {
+                foreach (var reminder in group) partition.Entries[reminder.Key] = new Entry(reminder);
+            }
+            finally
+            {
+                partition.Gate.Release();
+            }
         }
         Log.Loaded(_logger, reminders.Count, _actorType);
     }
@@ -81,54 +94,59 @@ internal sealed partial class ReminderTable : IDisposable
     /// <summary>Arms every loaded reminder; ones already due fire at once.</summary>
     public void Start()
     {
-        _gate.Wait();
-        try
+        _started = true;
+        foreach (var partition in _partitions)
         {
-            _started = true;
-            foreach (var entry in _entries.Values) Arm(entry);
-        }
-        finally
-        {
-            _gate.Release();
+            partition.Gate.Wait();
+            try
+            {
+                foreach (var entry in partition.Entries.Values) Arm(entry);
+            }
+            finally
+            {
+                partition.Gate.Release();
+            }
         }
     }
 
     public async Task<StoredReminder?> GetAsync(string actorId, string name, CancellationToken cancellationToken)
     {
-        await _gate.WaitAsync(cancellationToken);
+        var partition = _partitions[StoredReminder.PartitionOf(actorId)];
+        await partition.Gate.WaitAsync(cancellationToken);
         try
         {
-            return _entries.TryGetValue($"{actorId}||{name}", out var entry) ? entry.Reminder : null;
+            return partition.Entries.TryGetValue($"{actorId}||{name}", out var entry) ? entry.Reminder : null;
         }
         finally
         {
-            _gate.Release();
+            partition.Gate.Release();
         }
     }
 
     public async Task CreateAsync(StoredReminder reminder, bool overwrite, CancellationToken cancellationToken)
     {
         if (_unreadable is not null) throw ActorErrors.ReminderCreate(_unreadable);
-        await _gate.WaitAsync(cancellationToken);
+        var partition = _partitions[reminder.Partition];
+        await partition.Gate.WaitAsync(cancellationToken);
         try
         {
-            if (_entries.TryGetValue(reminder.Key, out var existing))
+            if (partition.Entries.TryGetValue(reminder.Key, out var existing))
             {
                 if (!overwrite) throw ActorErrors.ReminderAlreadyExists(reminder.Name);
                 existing.Timer?.Dispose();
             }
             var entry = new Entry(reminder);
-            _entries[reminder.Key] = entry;
+            partition.Entries[reminder.Key] = entry;
             try
             {
                 await PersistAsync(reminder.Partition, cancellationToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                if (existing is null) _entries.Remove(reminder.Key);
+                if (existing is null) partition.Entries.Remove(reminder.Key);
                 else
                 {
-                    _entries[reminder.Key] = existing;
+                    partition.Entries[reminder.Key] = existing;
                     if (_started) Arm(existing);
                 }
                 throw ActorErrors.ReminderCreate(e.Message);
@@ -137,17 +155,18 @@ internal sealed partial class ReminderTable : IDisposable
         }
         finally
         {
-            _gate.Release();
+            partition.Gate.Release();
         }
     }
 
     public async Task DeleteAsync(string actorId, string name, CancellationToken cancellationToken)
     {
         if (_unreadable is not null) throw ActorErrors.ReminderDelete(_unreadable);
-        await _gate.WaitAsync(cancellationToken);
+        var partition = _partitions[StoredReminder.PartitionOf(actorId)];
+        await partition.Gate.WaitAsync(cancellationToken);
         try
         {
-            if (!_entries.Remove($"{actorId}||{name}", out var entry)) return;
+            if (!partition.Entries.Remove($"{actorId}||{name}", out var entry)) return;
             entry.Timer?.Dispose();
             try
             {
@@ -160,22 +179,25 @@ internal sealed partial class ReminderTable : IDisposable
         }
         finally
         {
-            _gate.Release();
+            partition.Gate.Release();
         }
     }
 
     public void Dispose()
     {
         _stopping.Cancel();
-        _gate.Wait();
-        try
+        _started = false;
+        foreach (var partition in _partitions)
         {
-            _started = false;
-            foreach (var entry in _entries.Values) entry.Timer?.Dispose();
-        }
-        finally
-        {
-            _gate.Release();
+            partition.Gate.Wait();
+            try
+            {
+                foreach (var entry in partition.Entries.Values) entry.Timer?.Dispose();
+            }
+            finally
+            {
+                partition.Gate.Release();
+            }
         }
     }
 
@@ -234,9 +256,10 @@ internal sealed partial class ReminderTable : IDisposable
             }
         }
 
+        var partition = _partitions[reminder.Partition];
         try
         {
-            await _gate.WaitAsync(_stopping.Token);
+            await partition.Gate.WaitAsync(_stopping.Token);
         }
         catch (OperationCanceledException)
         {
@@ -245,11 +268,11 @@ internal sealed partial class ReminderTable : IDisposable
         try
         {
             // Deleted or replaced while it was firing: the newer registration decides what happens next.
-            if (!_started || !_entries.TryGetValue(reminder.Key, out var current) || current != entry) return;
+            if (!_started || !partition.Entries.TryGetValue(reminder.Key, out var current) || current != entry) return;
             var next = cancel ? null : reminder.Schedule.AfterFiring(_clock.GetUtcNow());
             if (next is null)
             {
-                _entries.Remove(reminder.Key);
+                partition.Entries.Remove(reminder.Key);
                 entry.Timer?.Dispose();
             }
             else
@@ -272,15 +295,15 @@ internal sealed partial class ReminderTable : IDisposable
         }
         finally
         {
-            _gate.Release();
+            partition.Gate.Release();
         }
     }
 
-    /// <summary>Writes one partition's reminders (or removes its key when it has none left). Only under the gate.</summary>
+    /// <summary>Writes one partition's reminders (or removes its key when it has none left). Only under its gate.</summary>
     private Task PersistAsync(int partition, CancellationToken cancellationToken)
     {
         var key = StoredReminder.StoreKey(_appId, _actorType, partition);
-        var reminders = _entries.Values.Select(e => e.Reminder).Where(r => r.Partition == partition).ToList();
+        var reminders = _partitions[partition].Entries.Values.Select(e => e.Reminder).ToList();
         return reminders.Count == 0
             ? _store.DeleteAsync(new StateDelete(key), cancellationToken)
             : _store.SetAsync(new StateSet(key, StoredReminder.Serialize(reminders)), cancellationToken);

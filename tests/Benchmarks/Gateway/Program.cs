@@ -173,30 +173,12 @@ static async Task<(long RssKb, double? HeapMb, int OpenFiles)> MemoryAsync(Gatew
     return (ProcessMeter.RssKb(pid), collected ? await platform.GatewayHeapMbAsync(ct) : null, OpenFiles.Open(pid));
 }
 
-// Waits until the platform's own processes are nearly idle (backlogs of the stretch before worked off: the read model's
-// subscription, the device services' MQTT queue), at most 60 s; returns the seconds waited.
-static async Task<double> QuietAsync(CancellationToken ct)
-{
-    string[] roles = ["device-management", "dapr-local", "lightbulb", "redis-server"];
-    var clock = Stopwatch.StartNew();
-    var before = roles.Sum(r => ProcessMeter.Now(r).Ticks);
-    while (clock.Elapsed < TimeSpan.FromSeconds(60))
-    {
-        await Task.Delay(TimeSpan.FromSeconds(2), ct);
-        var now = roles.Sum(r => ProcessMeter.Now(r).Ticks);
-        // Ticks are 1/100 s: under 0.5 cores over 2 s, all of them together.
-        if (now - before < 100) break;
-        before = now;
-    }
-
-    return clock.Elapsed.TotalSeconds;
-}
-
 // One stretch: a warm-up that is not counted, then the measured publishing, then a wait for the stragglers.
 static async Task<Stretch> MeasureAsync(Browsers browsers, IReadOnlyDictionary<string, int> index, Func<DaprIoT.Contracts.Events.DeviceEvent, long?> valueOf,
     Func<Deliveries?, TimeSpan, Task<double>> run, TimeSpan seconds, CancellationToken ct)
 {
-    var quiet = await QuietAsync(ct);
+    // Backlogs of the stretch before (the read model's subscription, the device services' MQTT queue) worked off first.
+    var quiet = await ProcessMeter.QuietAsync(["device-management", "dapr-local", "lightbulb", "redis-server"], ct);
     Report.Line($"  waited {quiet:0} s for the platform to be idle (under 0.5 cores) first");
     await run(null, TimeSpan.FromSeconds(3));
     var deliveries = new Deliveries(index, valueOf);

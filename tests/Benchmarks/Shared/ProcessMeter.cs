@@ -66,6 +66,25 @@ public sealed class ProcessMeter : IAsyncDisposable
     }
 
     /// <summary>Resident memory and CPU ticks of one role now, summed over its processes.</summary>
+    /// <summary>
+    /// Waits until the processes of <paramref name="roles"/> together use under half a core (over 2 s), at most 60 s,
+    /// so a stretch starts on a settled platform; returns the seconds waited.
+    /// </summary>
+    public static async Task<double> QuietAsync(IReadOnlyList<string> roles, CancellationToken cancellationToken)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var before = roles.Sum(r => Now(r).Ticks);
+        while (clock.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
+            var now = roles.Sum(r => Now(r).Ticks);
+            if (now - before < TicksPerSecond) break;        // under 1 s of CPU in 2 s: half a core
+            before = now;
+        }
+
+        return clock.Elapsed.TotalSeconds;
+    }
+
     public static (long RssKb, long Ticks) Now(string role)
     {
         long rss = 0, ticks = 0;
