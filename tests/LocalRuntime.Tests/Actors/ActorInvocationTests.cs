@@ -189,7 +189,10 @@ public sealed class ActorInvocationTests
         Assert.Empty(runtime.Ledger.Violations);
         var moved = host1.App.Calls.Select(c => c.ActorId).ToHashSet();
         Assert.NotEmpty(moved);
-        Assert.Equal(moved, host0.App.Calls.Where(c => c.Verb == "DELETE").Select(c => c.ActorId).ToHashSet());
+        // Every actor the new replica activated was deactivated at the old one first (the ledger holds the order). The
+        // old one may have deactivated more: an actor whose next call was already queued behind its busy turn there
+        // takes that call on the old replica, and moves with no call left for the new one.
+        Assert.Subset(host0.App.Calls.Where(c => c.Verb == "DELETE").Select(c => c.ActorId).ToHashSet(), moved);
     }
 
     [Fact]
