@@ -4,6 +4,7 @@ using System.Globalization;
 using DaprIoT.Contracts.Devices;
 using DaprIoT.Contracts.Events;
 using DaprIoT.DeviceServices.Tests.Platform;
+using DaprIoT.TestSupport;
 
 namespace DaprIoT.Benchmarks.DeviceServices;
 
@@ -22,7 +23,7 @@ public sealed class Fleet
     private readonly DevicePlatform _platform;
     private readonly BenchmarkOptions _options;
     private readonly ConcurrentDictionary<string, (PresenceState Status, long Epoch, long Version)> _presence = new();
-    private List<SimulatedDevices> _simulators = [];
+    private List<FirmwareSimulator> _simulators = [];
 
     public Fleet(DevicePlatform platform, Observations observations, BenchmarkOptions options)
     {
@@ -104,7 +105,7 @@ public sealed class Fleet
         if (ProcessMeter.OpenFilesLimit(Environment.ProcessId) < perProcess + 100)
             throw new InvalidOperationException($"{perProcess} devices per simulator need more open files than `ulimit -n` allows ({ProcessMeter.OpenFilesLimit(Environment.ProcessId)})");
         Boot = Boot == 0 ? (uint)DateTimeOffset.UtcNow.ToUnixTimeSeconds() : Boot + 1;
-        var simulators = new List<SimulatedDevices>();
+        var simulators = new List<FirmwareSimulator>();
         for (var p = 0; p < processes; p++)
         {
             var first = p * perProcess + 1;

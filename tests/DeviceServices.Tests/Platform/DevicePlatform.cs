@@ -23,7 +23,7 @@ public sealed class DevicePlatform : IAsyncDisposable
 {
     private readonly PrivateRedisServer _redis;
     private readonly RabbitVirtualHost? _vhost;
-    private readonly List<SimulatedDevices> _devices = [];
+    private readonly List<FirmwareSimulator> _devices = [];
 
     private DevicePlatform(LocalRuntimeHarness runtime, PrivateRedisServer redis, RabbitVirtualHost? vhost, BusRecorder recorder, int brokerPort, int lightBulbPort, int sousVidePort)
     {
@@ -109,11 +109,12 @@ public sealed class DevicePlatform : IAsyncDisposable
         return credentials;
     }
 
-    /// <summary>Starts firmware devices with the given credentials (ids <c>{prefix}1…</c>).</summary>
-    public async Task<SimulatedDevices> StartDevicesAsync(string type, string prefix, IReadOnlyDictionary<string, string> credentials,
+    /// <summary>Starts firmware devices with the given credentials (ids <c>{prefix}1…</c>, numbered from 1).</summary>
+    public async Task<FirmwareSimulator> StartDevicesAsync(string type, string prefix, IReadOnlyDictionary<string, string> credentials,
         CancellationToken cancellationToken, params string[] extraArgs)
     {
-        var devices = await SimulatedDevices.StartAsync(BrokerPort, type, prefix, credentials, extraArgs, cancellationToken);
+        var devices = await FirmwareSimulator.StartAsync($"127.0.0.1:{BrokerPort.ToString(CultureInfo.InvariantCulture)}", type, credentials,
+            ["--count", credentials.Count.ToString(CultureInfo.InvariantCulture), "--id-prefix", prefix, .. extraArgs], cancellationToken);
         _devices.Add(devices);
         return devices;
     }

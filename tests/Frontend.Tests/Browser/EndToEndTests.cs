@@ -1,10 +1,10 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using DaprIoT.Contracts;
 using DaprIoT.Frontend.Tests.Platform;
-using DaprIoT.Frontend.Tests.Support;
 using DaprIoT.TestSupport;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
@@ -24,7 +24,7 @@ public sealed class EndToEndTests(EndToEndPlatform platform) : IAsyncLifetime
 
     private readonly List<IBrowserContext> _contexts = [];
     private readonly List<IPage> _pages = [];
-    private FirmwareDevice? _device;
+    private FirmwareSimulator? _device;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -102,7 +102,8 @@ public sealed class EndToEndTests(EndToEndPlatform platform) : IAsyncLifetime
 
         await StepAsync("start the firmware with those credentials and see it come online", async () =>
         {
-            _device = await FirmwareDevice.StartAsync("lightbulb", deviceId, password, broker, TelemetryInterval, Ct);
+            _device = await FirmwareSimulator.StartAsync(broker, "lightbulb", new Dictionary<string, string> { [deviceId] = password },
+                ["--id", deviceId, "--telemetry-interval", ((int)TelemetryInterval.TotalMilliseconds).ToString(CultureInfo.InvariantCulture)], Ct);
             await Expect(Row(page).GetByTestId("presence")).ToHaveTextAsync("online", new() { Timeout = 30_000 });
         });
 

@@ -17,7 +17,7 @@ namespace DaprIoT.Frontend.Tests.Platform;
 /// runtime (<c>infrastructure auto</c>) on a free port with the platform's broker logins, and the built services
 /// <c>auth</c>, <c>lightbulb</c>, <c>sousvide</c>, <c>statistics</c>, <c>device-management</c> and <c>frontend</c> — the
 /// frontend reaching the others by Dapr invocation and device-management's hub straight (<c>Hubs__Destinations__0</c>),
-/// as in dapr.yaml. Devices are the firmware host build (<see cref="FirmwareDevice"/>), started by the tests; the
+/// as in dapr.yaml. Devices are the firmware host build (<see cref="FirmwareSimulator"/>), started by the tests; the
 /// browser is the system's Chromium.
 /// </summary>
 public sealed class EndToEndPlatform : IAsyncLifetime

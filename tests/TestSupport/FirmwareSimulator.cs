@@ -1,22 +1,22 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using DaprIoT.TestSupport;
 
-namespace DaprIoT.Frontend.Tests.Support;
+namespace DaprIoT.TestSupport;
 
 /// <summary>
-/// One device of the real firmware, host build (<c>firmware/build/ports/host/dapriot-devices</c>, built by test.sh and
-/// run.sh), connecting to the platform's Mosquitto with the login device-management issued. Stopped as a device can
-/// stop: by dying (SIGKILL: the broker publishes its last will), or by hanging for a while (SIGSTOP / SIGCONT).
+/// The real firmware, host build (<c>firmware/build/ports/host/dapriot-devices</c>, built by test.sh and run.sh): one
+/// process running one or more devices against a broker, each with its own login. Tests stop it as a device can stop:
+/// by dying (SIGKILL: the kernel closes the sockets and the broker publishes each device's last will), or by hanging
+/// (SIGSTOP: connected but silent, until SIGCONT).
 /// </summary>
-public sealed class FirmwareDevice : IAsyncDisposable
+public sealed class FirmwareSimulator : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly string _credentialsFile;
     private readonly ConcurrentQueue<string> _log = new();
 
-    private FirmwareDevice(Process process, string credentialsFile)
+    private FirmwareSimulator(Process process, string credentialsFile)
     {
         _process = process;
         _credentialsFile = credentialsFile;
@@ -33,40 +33,41 @@ public sealed class FirmwareDevice : IAsyncDisposable
         }
     }
 
-    /// <summary>What the device process printed, one line each.</summary>
+    /// <summary>What the process printed, one line each.</summary>
     public string Log => string.Join('\n', _log);
 
-    public static async Task<FirmwareDevice> StartAsync(string type, string deviceId, string password, string broker,
-        TimeSpan telemetryInterval, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts devices of <paramref name="type"/> with the logins of <paramref name="credentials"/> (device id → password);
+    /// <paramref name="args"/> says which ids they run under (<c>--id</c>, or <c>--count</c> and <c>--id-prefix</c>) and how they behave.
+    /// </summary>
+    public static async Task<FirmwareSimulator> StartAsync(string broker, string type, IReadOnlyDictionary<string, string> credentials,
+        IEnumerable<string> args, CancellationToken cancellationToken)
     {
         var file = Path.Combine(Path.GetTempPath(), $"dapriot-credentials-{Guid.NewGuid():N}.txt");
-        await File.WriteAllTextAsync(file, $"{deviceId} {password}\n", cancellationToken);
+        await File.WriteAllLinesAsync(file, credentials.Select(c => $"{c.Key} {c.Value}"), cancellationToken);
         var info = new ProcessStartInfo(Executable)
         {
             RedirectStandardError = true,
             RedirectStandardOutput = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[]
-                 {
-                     "--broker", broker, "--type", type, "--id", deviceId,
-                     "--credentials", file, "--telemetry-interval", ((int)telemetryInterval.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
-                     "--status-interval", "0", "--backoff-min", "200", "--backoff-max", "1000",
-                 })
+        foreach (var arg in new[] { "--broker", broker, "--type", type, "--credentials", file,
+                     "--status-interval", "0", "--backoff-min", "200", "--backoff-max", "1000" })
             info.ArgumentList.Add(arg);
+        foreach (var arg in args) info.ArgumentList.Add(arg);
         var process = Process.Start(info) ?? throw new InvalidOperationException("dapriot-devices could not be started");
-        var device = new FirmwareDevice(process, file);
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) device._log.Enqueue(e.Data); };
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) device._log.Enqueue(e.Data); };
+        var simulator = new FirmwareSimulator(process, file);
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) simulator._log.Enqueue(e.Data); };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) simulator._log.Enqueue(e.Data); };
         process.BeginErrorReadLine();
         process.BeginOutputReadLine();
-        return device;
+        return simulator;
     }
 
-    /// <summary>Dies: the kernel closes its socket and the broker publishes the device's last will.</summary>
+    /// <summary>Dies: the kernel closes its sockets and the broker publishes each device's last will.</summary>
     public Task KillAsync() => SignalAsync("KILL", wait: true);
 
-    /// <summary>Hangs: its connection stays open, nothing is answered.</summary>
+    /// <summary>Hangs: the connections stay open, nothing is answered.</summary>
     public Task PauseAsync() => SignalAsync("STOP", wait: false);
 
     public Task ResumeAsync() => SignalAsync("CONT", wait: false);
