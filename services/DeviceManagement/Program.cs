@@ -40,12 +40,12 @@ builder.Services.AddSingleton<DeviceOperations>();               // Devices/: ow
 builder.Services.AddSingleton<RecentChanges>();                  // Live/: what the hub pushes, and how
 builder.Services.AddSingleton<Snapshots>();
 builder.Services.AddSingleton<LiveConnections>();
-builder.Services.AddSingleton(provider => new ChangeCoalescer(
-    provider.GetRequiredService<TimeProvider>(),
-    provider.GetRequiredService<IOptions<DeviceManagementOptions>>().Value.CoalesceWindow,
-    provider.GetRequiredService<IOptions<DeviceManagementOptions>>().Value.MaxConcurrentPushes,
-    provider.GetRequiredService<LiveConnections>().PushAsync,
-    provider.GetRequiredService<ILogger<ChangeCoalescer>>()));
+builder.Services.AddSingleton(provider =>
+{
+    var options = provider.GetRequiredService<IOptions<DeviceManagementOptions>>().Value;
+    return new ChangeCoalescer(provider.GetRequiredService<TimeProvider>(), options.CoalesceWindow, options.MaxConcurrentPushes,
+        provider.GetRequiredService<LiveConnections>().PushAsync, provider.GetRequiredService<ILogger<ChangeCoalescer>>());
+});
 builder.Services.AddSignalR().AddJsonProtocol(options => options.PayloadSerializerOptions = new JsonSerializerOptions(ContractJson.Options));
 builder.Services.AddOpenApi(options =>
 {

@@ -1,11 +1,11 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Dapr;
 using Dapr.AspNetCore;
 using DaprIoT.Contracts;
 using DaprIoT.Contracts.Events;
 using DaprIoT.DeviceManagement.Live;
 using DaprIoT.DeviceManagement.ReadModel;
+using DaprIoT.ServiceDefaults;
 
 namespace DaprIoT.DeviceManagement.Api;
 
@@ -40,9 +40,6 @@ public static partial class SubscriptionsApi
 
     public const int BroadcastBatchWaitMs = 2;
 
-    /// <summary>The bulk answer as the sidecar reads it: statuses by their names (SUCCESS, RETRY, DROP), whatever the API's JSON options.</summary>
-    private static readonly JsonSerializerOptions BulkResponseJson = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
-
     public static void MapSubscriptionsApi(this IEndpointRouteBuilder app)
     {
         app.MapPost(ReadModelRoute, ApplyAsync).WithTopic(ComponentNames.PubSub, Topics.DeviceEvents)
@@ -74,7 +71,7 @@ public static partial class SubscriptionsApi
         var notApplied = await store.ApplyAsync([.. events.Select(e => e.Event)], cancellationToken);
         statuses.AddRange(events.Select(e => new BulkSubscribeAppResponseEntry(e.EntryId,
             notApplied.Contains(e.Event.DeviceId) ? BulkSubscribeAppResponseStatus.RETRY : BulkSubscribeAppResponseStatus.SUCCESS)));
-        return Answer(statuses);
+        return BulkSubscribeAnswer.Of(statuses);
     }
 
     /// <summary>
@@ -91,7 +88,7 @@ public static partial class SubscriptionsApi
             statuses.Add(new BulkSubscribeAppResponseEntry(entryId, BulkSubscribeAppResponseStatus.SUCCESS));
         }
 
-        return Answer(statuses);
+        return BulkSubscribeAnswer.Of(statuses);
     }
 
     /// <summary>The batch's device events, and a DROP for each entry that is none (delivering it again cannot make it readable).</summary>
@@ -115,8 +112,6 @@ public static partial class SubscriptionsApi
 
         return (events, statuses);
     }
-
-    private static IResult Answer(List<BulkSubscribeAppResponseEntry> statuses) => Results.Json(new BulkSubscribeAppResponse(statuses), BulkResponseJson);
 
     /// <summary>The device event a bulk entry carries (written with the contract JSON options, and read with them); null when it is none.</summary>
     private static DeviceEvent? DeviceEventOf(JsonElement cloudEvent) =>

@@ -3,6 +3,7 @@ using Dapr;
 using Dapr.AspNetCore;
 using DaprIoT.Contracts;
 using DaprIoT.Contracts.Events;
+using DaprIoT.ServiceDefaults;
 using DaprIoT.Statistics.Ownership;
 using DaprIoT.Statistics.Programs;
 using DaprIoT.Statistics.Rollups;
@@ -85,7 +86,7 @@ public static partial class SubscriptionsApi
             // Without the owners no reading can be judged; all of them come again.
             OwnersUnreadable(logger, readings.Count, error);
             statuses.AddRange(readings.Select(r => new BulkSubscribeAppResponseEntry(r.EntryId, BulkSubscribeAppResponseStatus.RETRY)));
-            return Results.Json(new BulkSubscribeAppResponse(statuses));
+            return BulkSubscribeAnswer.Of(statuses);
         }
 
         var outcomes = new BulkSubscribeAppResponseStatus[devices.Count];
@@ -123,7 +124,7 @@ public static partial class SubscriptionsApi
             statuses.AddRange(devices[i].Select(r => new BulkSubscribeAppResponseEntry(r.EntryId, outcomes[i])));
         }
 
-        return Results.Json(new BulkSubscribeAppResponse(statuses));
+        return BulkSubscribeAnswer.Of(statuses);
     }
 
     /// <summary>
