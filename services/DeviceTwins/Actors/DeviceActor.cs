@@ -51,7 +51,7 @@ public abstract class DeviceActor(ActorHost host, DeviceModel model, DeviceActor
         if (errors.Count > 0) return new ProvisionResult(false, DeviceId, null, null, errors);
 
         var password = BrokerAccounts.NewPassword();
-        await Services.Broker.CreateDeviceAsync(Model, DeviceId, password);
+        await Services.Broker.CreateDeviceAsync(DeviceId, password);
         var update = new TwinUpdate();
         Engine.Provision(request.Owner, request.Name.Trim(), update);
         await CarryOutAsync(update);
@@ -61,7 +61,7 @@ public abstract class DeviceActor(ActorHost host, DeviceModel model, DeviceActor
     public async Task Remove()
     {
         if (!Twin.Provisioned) return;
-        await Services.Broker.DeleteDeviceAsync(Model, DeviceId);
+        await Services.Broker.DeleteDeviceAsync(DeviceId);
         foreach (var reminder in new[] { CommandReminder, HeartbeatReminder })
             await UnregisterReminderAsync(reminder);
         await OnRemovingAsync();
@@ -214,8 +214,7 @@ public abstract class DeviceActor(ActorHost host, DeviceModel model, DeviceActor
     }
 
     private Task PublishAsync(IReadOnlyList<string> changes, DeviceTwinView twin) =>
-        Services.Dapr.PublishEventAsync(ComponentNames.PubSub, Topics.DeviceEvents,
-            new DeviceEvent(DeviceId, Model.TypeName, twin.Owner, twin.Version, Now, changes, twin));
+        Services.Events.PublishAsync(new DeviceEvent(DeviceId, Model.TypeName, twin.Owner, twin.Version, Now, changes, twin));
 
     private static void ValidateName(string? name, List<FieldError> errors)
     {

@@ -1,9 +1,9 @@
 using System.Buffers.Text;
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using DaprIoT.Contracts.Wire;
+using DaprIoT.DeviceTwins.Batching;
 using DaprIoT.DeviceTwins.Model;
 
 namespace DaprIoT.DeviceTwins.Broker;
@@ -13,20 +13,32 @@ namespace DaprIoT.DeviceTwins.Broker;
 /// control commands to <c>$CONTROL/dynamic-security/v1</c> through the device service's MQTT output binding (the
 /// service's broker user may publish there). A device logs in with client id = username = its device id. Mosquitto
 /// 2.0 does not substitute the client id in ACL topics, so each device gets a role of its own, <c>device-{id}</c>,
-/// that lets it publish only its own reports and subscribe only to its own commands. Each change is one message: the
+/// that lets it publish only its own reports and subscribe only to its own commands. A change's commands travel in one message, and the
 /// plugin runs a message's commands in order, so provisioning removes any earlier login and creates the new one at
 /// once (a "not found" from the removal of a login that never existed is harmless).
 /// </summary>
 /// <remarks>
-/// The plugin writes its whole configuration file after every control message, so a message per device would cost
-/// time growing with the number of devices for each one added. Changes are therefore committed in groups: a change
-/// waits while one message is on its way, and the next message carries every change that waited, in order. A lone
-/// change goes out at once. Each caller's task completes when the message carrying its change has reached the broker.
+/// Changes are committed in groups (<see cref="GroupCommit{T}"/>, one message on its way at a time so the broker
+/// applies them in order): a lone change goes out at once, and changes made while a message is on its way share the
+/// next one, so onboarding many devices at once costs a few binding calls rather than one each. The plugin still
+/// writes its whole configuration file after every command (Mosquitto 2.0), which makes each device added cost time
+/// growing with the devices already there.
 /// </remarks>
-public sealed class BrokerAccounts(DeviceCommandSender sender)
+public sealed class BrokerAccounts
 {
-    private readonly ConcurrentQueue<Change> _waiting = new();
-    private readonly SemaphoreSlim _sending = new(1, 1);
+    /// <summary>Changes in one control message at most (a device's provisioning is about 600 bytes of commands).</summary>
+    private const int MaxChangesPerMessage = 500;
+
+    private readonly DeviceCommandSender _sender;
+    private readonly DeviceModel _model;
+    private readonly GroupCommit<JsonObject[]> _changes;
+
+    public BrokerAccounts(DeviceCommandSender sender, DeviceModel model)
+    {
+        _sender = sender;
+        _model = model;
+        _changes = new GroupCommit<JsonObject[]>(SendAsync, MaxChangesPerMessage, maxInFlight: 1);
+    }
 
     public const string ControlTopic = "$CONTROL/dynamic-security/v1";
 
@@ -35,13 +47,13 @@ public sealed class BrokerAccounts(DeviceCommandSender sender)
     /// <summary>A new random password: 24 bytes, base64url, shown to the user once.</summary>
     public static string NewPassword() => Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(24));
 
-    public Task CreateDeviceAsync(DeviceModel model, string deviceId, string password)
+    public Task CreateDeviceAsync(string deviceId, string password)
     {
         var acls = new JsonArray();
         foreach (var kind in new[] { MessageKind.State, MessageKind.Telemetry, MessageKind.Ack, MessageKind.Presence })
-            acls.Add(Acl("publishClientSend", new DeviceTopic(model.Type, deviceId, kind).ToString()));
-        acls.Add(Acl("subscribeLiteral", new DeviceTopic(model.Type, deviceId, MessageKind.Cmd).ToString()));
-        return SubmitAsync(model, deviceId,
+            acls.Add(Acl("publishClientSend", new DeviceTopic(_model.Type, deviceId, kind).ToString()));
+        acls.Add(Acl("subscribeLiteral", new DeviceTopic(_model.Type, deviceId, MessageKind.Cmd).ToString()));
+        return SubmitAsync(deviceId,
         [
             .. Removal(deviceId),
             new JsonObject { ["command"] = "createRole", ["rolename"] = DeviceRole(deviceId), ["acls"] = acls },
@@ -57,7 +69,7 @@ public sealed class BrokerAccounts(DeviceCommandSender sender)
     }
 
     /// <summary>Deletes the login and its role; the plugin disconnects a client whose login is deleted.</summary>
-    public Task DeleteDeviceAsync(DeviceModel model, string deviceId) => SubmitAsync(model, deviceId, Removal(deviceId));
+    public Task DeleteDeviceAsync(string deviceId) => SubmitAsync(deviceId, Removal(deviceId));
 
     /// <summary>
     /// What each command carries as <c>correlationData</c>, which the plugin echoes in its answer: the device type and
@@ -65,38 +77,16 @@ public sealed class BrokerAccounts(DeviceCommandSender sender)
     /// </summary>
     public static string Correlation(DeviceModel model, string deviceId) => $"{model.TypeName}/{deviceId}";
 
-    private async Task SubmitAsync(DeviceModel model, string deviceId, JsonObject[] commands)
+    /// <summary>Completes when the message carrying the change has reached the broker.</summary>
+    private Task SubmitAsync(string deviceId, JsonObject[] commands)
     {
-        foreach (var command in commands) command["correlationData"] = Correlation(model, deviceId);
-        var change = new Change(commands);
-        _waiting.Enqueue(change);
-        await _sending.WaitAsync();
-        try
-        {
-            // Whoever holds the gate sends everything that waited, its own change included unless an earlier holder
-            // already took it.
-            var batch = new List<Change>();
-            while (_waiting.TryDequeue(out var waiting)) batch.Add(waiting);
-            if (batch.Count > 0)
-            {
-                try
-                {
-                    await sender.PublishAsync(model, ControlTopic, Commands([.. batch.SelectMany(c => c.Commands)]));
-                    foreach (var sent in batch) sent.Done.TrySetResult();
-                }
-                catch (Exception e)
-                {
-                    foreach (var failed in batch) failed.Done.TrySetException(e);
-                }
-            }
-        }
-        finally
-        {
-            _sending.Release();
-        }
-
-        await change.Done.Task;
+        foreach (var command in commands) command["correlationData"] = Correlation(_model, deviceId);
+        return _changes.SubmitAsync(commands);
     }
+
+    private Task SendAsync(IReadOnlyList<JsonObject[]> changes) =>
+        _sender.PublishAsync(_model, ControlTopic,
+            JsonSerializer.SerializeToUtf8Bytes(new JsonObject { ["commands"] = new JsonArray([.. changes.SelectMany(commands => commands)]) }));
 
     private static JsonObject[] Removal(string deviceId) =>
     [
@@ -104,13 +94,5 @@ public sealed class BrokerAccounts(DeviceCommandSender sender)
         new() { ["command"] = "deleteRole", ["rolename"] = DeviceRole(deviceId) },
     ];
 
-    private sealed record Change(JsonObject[] Commands)
-    {
-        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    }
-
     private static JsonObject Acl(string type, string topic) => new() { ["acltype"] = type, ["topic"] = topic, ["allow"] = true };
-
-    private static byte[] Commands(JsonObject[] commands) =>
-        JsonSerializer.SerializeToUtf8Bytes(new JsonObject { ["commands"] = new JsonArray(commands) });
 }

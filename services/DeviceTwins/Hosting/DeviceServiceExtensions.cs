@@ -56,6 +56,7 @@ public static class DeviceServiceExtensions
         services.AddSingleton<DeviceMetrics>();
         services.AddSingleton<DeviceCommandSender>();
         services.AddSingleton<BrokerAccounts>();
+        services.AddSingleton<DeviceEventPublisher>();
         services.AddSingleton<DeviceActorServices>();
         services.AddSingleton<RejectionLog>();
         services.AddSingleton<HeartbeatGate>();
