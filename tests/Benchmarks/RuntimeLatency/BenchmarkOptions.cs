@@ -25,7 +25,7 @@ public sealed record BenchmarkOptions(
 {
     public const string Usage =
         "options: --phase latency|throughput|both (both), --iterations N (2000), --bus redis|rabbitmq|both (both), " +
-        "--seconds S per throughput phase (15), --concurrency N (32), --bulk-concurrency N (4), --redis-concurrency N (10, the component's default), --runtime path/to/dapr-local.dll";
+        "--seconds S per throughput phase (15), --concurrency N (32), --bulk-concurrency N (4), --redis-concurrency N (500, as the platform's pubsub components), --runtime path/to/dapr-local.dll";
 
     public static BenchmarkOptions Parse(string[] args)
     {
@@ -35,7 +35,7 @@ public sealed record BenchmarkOptions(
         var seconds = 15.0;
         var concurrency = 32;
         var bulkConcurrency = 4;
-        var redisConcurrency = 10;
+        var redisConcurrency = 500;
         var runtime = Path.Combine(AppContext.BaseDirectory, "dapr-local.dll");
         for (var i = 0; i < args.Length; i++)
         {

@@ -8,7 +8,8 @@ namespace DaprIoT.LocalRuntime.PubSub.Brokers;
 /// <summary>
 /// <c>pubsub.redis</c> on Redis Streams, as components-contrib does it: stream = topic; each entry has fields
 /// <c>data</c> (the bytes daprd publishes) and <c>metadata</c> (the publish metadata as JSON); one consumer group
-/// per <c>consumerID</c> (which is also the consumer name), created at id 0; <c>XACK</c> on success; a failed or
+/// per <c>consumerID</c> (which is also the consumer name), created at id 0; <c>XACK</c> on success (one command for
+/// every entry that succeeded while the previous one was on its way, see <see cref="Acknowledgements"/>); a failed or
 /// abandoned entry stays pending and is reclaimed once it has been idle for <c>processingTimeout</c>, checked every
 /// <c>redeliverInterval</c> (either 0 disables redelivery).
 /// Unlike daprd, consumers do not block in <c>XREADGROUP</c> (one StackExchange.Redis multiplexer per server,
@@ -154,6 +155,7 @@ public sealed class RedisStreamsBroker : IPubSubBroker
         private readonly CancellationTokenSource _stop = new();
         private readonly SemaphoreSlim _workers;
         private readonly ConcurrentDictionary<string, Task> _inFlight = new();
+        private readonly Acknowledgements _acks;
         private readonly Task _readLoop;
         private readonly Task _reclaimLoop;
 
@@ -165,6 +167,7 @@ public sealed class RedisStreamsBroker : IPubSubBroker
             _handler = handler;
             _wakeups = StreamWakeups.Listen(broker._server, topic);
             _workers = new SemaphoreSlim(broker.Concurrency);
+            _acks = new Acknowledgements(redis, topic, broker.ConsumerId);
             _readLoop = Task.Run(ReadLoopAsync);
             _reclaimLoop = broker.ProcessingTimeout > TimeSpan.Zero && broker.RedeliverInterval > TimeSpan.Zero
                 ? Task.Run(ReclaimLoopAsync)
@@ -295,8 +298,7 @@ public sealed class RedisStreamsBroker : IPubSubBroker
             }, CancellationToken.None);
         }
 
-        private Task Ack(string id, CancellationToken stop) =>
-            _redis.StreamAcknowledgeAsync(_topic, _broker.ConsumerId, id).WaitAsync(stop);
+        private Task Ack(string id, CancellationToken stop) => _acks.AcknowledgeAsync(id).WaitAsync(stop);
 
         private BrokerMessage ToMessage(NameValueEntry[] fields)
         {
@@ -346,6 +348,66 @@ public sealed class RedisStreamsBroker : IPubSubBroker
             await Task.WhenAll(_inFlight.Values);
             _wakeups.Dispose();
             _stop.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// A consumer's <c>XACK</c>s in groups: an entry delivered while no acknowledgement is on its way is acknowledged
+    /// at once; entries delivered meanwhile wait and share the next <c>XACK</c> (it takes many ids). At thousands of
+    /// deliveries a second this is one Redis command per group instead of one per entry. Each caller's task completes
+    /// when the command carrying its id has succeeded; an entry whose acknowledgement failed stays pending and is
+    /// reclaimed like any other unacknowledged entry.
+    /// </summary>
+    private sealed class Acknowledgements(IDatabase redis, string topic, string group)
+    {
+        /// <summary>Ids in one <c>XACK</c> at most.</summary>
+        private const int MaxIds = 1000;
+
+        private readonly ConcurrentQueue<(RedisValue Id, TaskCompletionSource Done)> _waiting = new();
+        private int _sending;
+
+        public Task AcknowledgeAsync(string id)
+        {
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiting.Enqueue((id, done));
+            SendWaiting();
+            return done.Task;
+        }
+
+        private void SendWaiting()
+        {
+            // Whoever finds no acknowledgement on its way sends; the sender looks again when its command returns.
+            while (!_waiting.IsEmpty && Interlocked.CompareExchange(ref _sending, 1, 0) == 0)
+            {
+                var batch = new List<(RedisValue Id, TaskCompletionSource Done)>();
+                while (batch.Count < MaxIds && _waiting.TryDequeue(out var waiting)) batch.Add(waiting);
+                if (batch.Count == 0)
+                {
+                    Volatile.Write(ref _sending, 0);
+                    continue;
+                }
+
+                _ = SendAsync(batch);
+                return;
+            }
+        }
+
+        private async Task SendAsync(List<(RedisValue Id, TaskCompletionSource Done)> batch)
+        {
+            try
+            {
+                await redis.StreamAcknowledgeAsync(topic, group, [.. batch.Select(waiting => waiting.Id)]);
+                foreach (var (_, done) in batch) done.TrySetResult();
+            }
+            catch (Exception e)
+            {
+                foreach (var (_, done) in batch) done.TrySetException(e);
+            }
+            finally
+            {
+                Volatile.Write(ref _sending, 0);
+                SendWaiting();
+            }
         }
     }
 }
