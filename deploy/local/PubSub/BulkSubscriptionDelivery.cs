@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -23,7 +24,8 @@ internal sealed class BulkSubscriptionDelivery(SubscriptionDelivery single, Side
 
     private sealed record Pending(BrokerMessage Message, TaskCompletionSource Done);
 
-    private sealed record Entry(Pending Pending, string EntryId, JsonNode Event, string ContentType, JsonObject Envelope);
+    /// <param name="Event">The entry's <c>event</c> as JSON text, written into the bulk request as it is.</param>
+    private sealed record Entry(Pending Pending, string EntryId, byte[] Event, string ContentType, JsonObject Envelope);
 
     private enum Outcome { Success, Retry, Drop }
 
@@ -77,18 +79,19 @@ internal sealed class BulkSubscriptionDelivery(SubscriptionDelivery single, Side
             {
                 var message = pending.Message;
                 JsonObject envelope;
-                JsonNode @event;
+                byte[] @event;
                 string contentType;
                 if (Spec.RawPayload)
                 {
                     envelope = CloudEvents.FromRawPayload(message.Data, Spec.PubsubName, message.Topic, message.Metadata);
-                    @event = JsonValue.Create(Convert.ToBase64String(message.Data));
+                    @event = JsonSerializer.SerializeToUtf8Bytes(Convert.ToBase64String(message.Data));
                     contentType = "application/octet-stream";
                 }
                 else if (CloudEvents.Parse(message.Data) is { } parsed)
                 {
+                    // The stored event is a JSON object (it just parsed): it goes into the request as it is.
                     envelope = parsed;
-                    @event = parsed.DeepClone();
+                    @event = message.Data;
                     contentType = CloudEvents.ContentType;
                     if (CloudEvents.HasExpired(envelope, clock.GetUtcNow()))
                     {
@@ -181,29 +184,7 @@ internal sealed class BulkSubscriptionDelivery(SubscriptionDelivery single, Side
     private async Task<Dictionary<string, (Outcome Outcome, string Reason)>> SendAsync(string path, List<Entry> entries,
         TimeSpan? timeout, CancellationToken cancellationToken)
     {
-        var items = new JsonArray();
-        foreach (var entry in entries)
-        {
-            var metadata = new JsonObject();
-            foreach (var (key, value) in entry.Pending.Message.Metadata) metadata[key] = value;
-            items.Add(new JsonObject
-            {
-                ["entryId"] = entry.EntryId,
-                ["event"] = entry.Event.DeepClone(),
-                ["contentType"] = entry.ContentType,
-                ["metadata"] = metadata,
-            });
-        }
-        var envelope = new JsonObject
-        {
-            ["id"] = Guid.NewGuid().ToString(),
-            ["type"] = "com.dapr.event.sent.bulk",
-            ["topic"] = Spec.Topic,
-            ["pubsubname"] = Spec.PubsubName,
-            ["metadata"] = new JsonObject { ["pubsubname"] = Spec.PubsubName },
-            ["entries"] = items,
-        };
-        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent(envelope) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = BulkRequest(entries) };
         request.Headers.TryAddWithoutValidation("pubsubname", Spec.PubsubName);
         var trace = EventTrace.ChildOf(SubscriptionDelivery.Text(entries[0].Envelope, "traceparent"), null);
         request.Headers.TryAddWithoutValidation("traceparent", trace.Traceparent);
@@ -278,9 +259,40 @@ internal sealed class BulkSubscriptionDelivery(SubscriptionDelivery single, Side
     private static Dictionary<string, (Outcome, string)> All(List<Entry> entries, Outcome outcome, string reason) =>
         entries.ToDictionary(e => e.EntryId, _ => (outcome, reason));
 
-    private static ByteArrayContent JsonContent(JsonObject body)
+    /// <summary>
+    /// The bulk request daprd sends (<c>BulkSubscribeEnvelope</c>), written directly: each entry's event goes in as the
+    /// JSON it is stored as, without being parsed into nodes and written out again.
+    /// </summary>
+    private ByteArrayContent BulkRequest(List<Entry> entries)
     {
-        var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body));
+        var buffer = new ArrayBufferWriter<byte>(256 + entries.Sum(entry => entry.Event.Length + 128));
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("id", Guid.NewGuid().ToString());
+            writer.WriteString("type", "com.dapr.event.sent.bulk");
+            writer.WriteString("topic", Spec.Topic);
+            writer.WriteString("pubsubname", Spec.PubsubName);
+            writer.WriteStartObject("metadata");
+            writer.WriteString("pubsubname", Spec.PubsubName);
+            writer.WriteEndObject();
+            writer.WriteStartArray("entries");
+            foreach (var entry in entries)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("entryId", entry.EntryId);
+                writer.WritePropertyName("event");
+                writer.WriteRawValue(entry.Event, skipInputValidation: true);
+                writer.WriteString("contentType", entry.ContentType);
+                writer.WriteStartObject("metadata");
+                foreach (var (key, value) in entry.Pending.Message.Metadata) writer.WriteString(key, value);
+                writer.WriteEndObject();
+                writer.WriteEndObject();
+            }
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+        var content = new ByteArrayContent(buffer.WrittenSpan.ToArray());
         content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
         return content;
     }
