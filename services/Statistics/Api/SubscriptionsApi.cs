@@ -55,7 +55,7 @@ public static partial class SubscriptionsApi
     /// removed meanwhile are deleted once more.
     /// </para>
     /// </summary>
-    private static async Task<IResult> HandleTelemetryAsync(BulkSubscribeMessage<JsonElement> message, RollupStore rollups,
+    private static async Task<IResult> HandleTelemetryAsync(BulkSubscribeMessage<BulkEvent<TelemetryReading>> message, RollupStore rollups,
         OwnershipStore owners, TelemetryRejections rejections, StatisticsMetrics metrics, ILoggerFactory loggers,
         CancellationToken cancellationToken)
     {
@@ -185,8 +185,8 @@ public static partial class SubscriptionsApi
     }
 
     /// <summary>The reading a bulk entry carries; null when it is none.</summary>
-    private static TelemetryReading? ReadingOf(JsonElement cloudEvent) =>
-        ContractJson.FromBulkEntry<TelemetryReading>(cloudEvent) is { DeviceId.Length: > 0 } reading ? reading : null;
+    private static TelemetryReading? ReadingOf(BulkEvent<TelemetryReading> entry) =>
+        entry.Value is { DeviceId.Length: > 0 } reading ? reading : null;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A device-events message is not a device event; dropped")]
     private static partial void UnreadableDeviceEvent(ILogger logger);
