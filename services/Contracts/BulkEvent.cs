@@ -29,8 +29,9 @@ internal sealed class BulkEventConverter<T> : JsonConverter<BulkEvent<T>> where 
 
     public override BulkEvent<T> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
-        // The serializer hands a custom converter the whole value; it is read from copies of the reader, then skipped,
-        // so an unreadable entry leaves the reader where the next one starts.
+        // The serializer hands a custom converter the whole value, though not as the final block of a request read in
+        // pieces (hence TrySkip, never Skip); it is read from copies of the reader, then skipped, so an unreadable entry
+        // leaves the reader where the next one starts.
         T? value;
         try
         {
@@ -43,7 +44,7 @@ internal sealed class BulkEventConverter<T> : JsonConverter<BulkEvent<T>> where 
             value = null;
         }
 
-        reader.Skip();
+        if (!reader.TrySkip()) throw new JsonException("a bulk entry's event was not handed over whole");
         return new BulkEvent<T>(value);
     }
 
@@ -63,7 +64,7 @@ internal sealed class BulkEventConverter<T> : JsonConverter<BulkEvent<T>> where 
                 return true;
             }
 
-            reader.Skip();
+            if (!reader.TrySkip()) break;
         }
 
         data = default;

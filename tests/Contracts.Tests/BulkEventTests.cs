@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using DaprIoT.Contracts;
 using DaprIoT.Contracts.Events;
@@ -54,5 +55,37 @@ public sealed class BulkEventTests
         Assert.Equal(8, events.Count);
         Assert.All(events.Take(7), e => Assert.Null(e.Value));
         Assert.Equal("bulb-1", events[7].Value!.DeviceId);
+    }
+
+    private sealed record Delivery(string Id, List<DeliveryEntry> Entries);
+
+    private sealed record DeliveryEntry(string EntryId, BulkEvent<TelemetryReading> Event, string ContentType);
+
+    [Fact]
+    public async Task A_request_read_as_a_stream_reads_every_entry_whatever_the_pieces_it_arrives_in()
+    {
+        // As ASP.NET Core reads a request body: asynchronously, so no piece is the final block until the body ended.
+        var entries = string.Join(',', Enumerable.Range(0, 300).Select(i =>
+            $$"""{"entryId":"e{{i}}","event":{"id":"{{i}}","specversion":"1.0","data":{{Reading}},"topic":"telemetry"},"contentType":"application/cloudevents+json"}"""));
+        var body = Encoding.UTF8.GetBytes($$"""{"id":"bulk","entries":[{{entries}},{"entryId":"bad","event":{"data":7},"contentType":"x"}]}""");
+
+        foreach (var piece in new[] { body.Length, 4096, 97 })
+        {
+            var delivery = await JsonSerializer.DeserializeAsync<Delivery>(new PiecewiseStream(body, piece), new JsonSerializerOptions(JsonSerializerDefaults.Web),
+                TestContext.Current.CancellationToken);
+
+            Assert.Equal(301, delivery!.Entries.Count);
+            Assert.All(delivery.Entries.Take(300), entry => Assert.Equal("bulb-1", entry.Event.Value?.DeviceId));
+            Assert.Null(delivery.Entries[300].Event.Value);
+        }
+    }
+
+    /// <summary>A body that arrives in pieces of at most <paramref name="piece"/> bytes.</summary>
+    private sealed class PiecewiseStream(byte[] data, int piece) : MemoryStream(data)
+    {
+        public override int Read(byte[] buffer, int offset, int count) => base.Read(buffer, offset, Math.Min(count, piece));
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            base.ReadAsync(buffer[..Math.Min(buffer.Length, piece)], cancellationToken);
     }
 }
