@@ -35,7 +35,18 @@ public sealed class GatewayLoad(DaprClient publisher, int devices, int users)
     public Task<double> RunAsync(int rate, TimeSpan duration, Deliveries? deliveries, CancellationToken ct) =>
         OpenLoop.RunAsync(rate, duration, count => PublishAsync(count, deliveries, ct), ct);
 
+    /// <summary>
+    /// Events per bulk publish at most: a tick that fell behind carries more events than the sidecar accepts in one
+    /// request (4 MB, as daprd's default), so it publishes them in calls of this many.
+    /// </summary>
+    private const int MaxEventsPerCall = 500;
+
     private async Task PublishAsync(int count, Deliveries? deliveries, CancellationToken ct)
+    {
+        for (var sent = 0; sent < count; sent += MaxEventsPerCall) await PublishCallAsync(Math.Min(MaxEventsPerCall, count - sent), deliveries, ct);
+    }
+
+    private async Task PublishCallAsync(int count, Deliveries? deliveries, CancellationToken ct)
     {
         var batch = new List<DeviceEvent>(count);
         var indexes = new int[count];
@@ -58,7 +69,7 @@ public sealed class GatewayLoad(DaprClient publisher, int devices, int users)
         catch (Exception e) when (!ct.IsCancellationRequested)
         {
             Interlocked.Increment(ref _failedBatches);
-            _firstError ??= e.Message;
+            _firstError ??= e.InnerException is { } inner ? $"{e.Message} {inner.Message}" : e.Message;
             if (deliveries is not null)
                 for (var n = 0; n < count; n++) deliveries.Failed(indexes[n], batch[n].Version);
         }
