@@ -47,6 +47,26 @@ public sealed class LocalRuntimeHarness : IAsyncDisposable
     /// <summary>Everything the runtime (and its apps) printed so far, one line each.</summary>
     public string Output => string.Join('\n', _output);
 
+    /// <summary>
+    /// The warning, error and critical lines the runtime and its apps printed so far (console logger: warn:, fail:,
+    /// crit:); an app's console logger puts the message on the line after the category, so it is joined to it.
+    /// </summary>
+    public IReadOnlyList<string> LoggedProblems()
+    {
+        static bool IsProblem(string line) => line.Contains("warn: ", StringComparison.Ordinal)
+            || line.Contains("fail: ", StringComparison.Ordinal) || line.Contains("crit: ", StringComparison.Ordinal);
+        var lines = _output.ToArray();
+        var problems = new List<string>();
+        for (var i = 0; i < lines.Length; i++)
+        {
+            if (!IsProblem(lines[i])) continue;
+            var categoryOnly = lines[i].TrimEnd().EndsWith(']') && i + 1 < lines.Length && !IsProblem(lines[i + 1]);
+            problems.Add(categoryOnly ? $"{lines[i].TrimEnd()} {lines[i + 1].Trim()}" : lines[i]);
+        }
+
+        return problems;
+    }
+
     public int? ProcessId => _process is { HasExited: false } p ? p.Id : null;
 
     /// <summary>Completes with the exit code when the runtime process exits on its own (e.g. after POST /v1.0/shutdown).</summary>

@@ -17,6 +17,17 @@ public sealed class Report
 
     public static void Line(FormattableString text) => Console.WriteLine(text.ToString(CultureInfo.InvariantCulture));
 
+    /// <summary>
+    /// What went wrong inside the platform during a stretch (failed deliveries, refused entries, closed connections),
+    /// so a figure that rests on redeliveries or failures does not pass unnoticed.
+    /// </summary>
+    public static void Problems(IReadOnlyList<string> problems)
+    {
+        if (problems.Count == 0) return;
+        Line($"  dapr-local and the apps logged {problems.Count:#,0} warning or error lines meanwhile; the first {Math.Min(3, problems.Count)}:");
+        foreach (var line in problems.Take(3)) Line($"    {(line.Length > 300 ? line[..300] + "…" : line)}");
+    }
+
     public static string Ms(LatencySample sample) =>
         sample.Count == 0 ? "none measured" : Text($"p50 {sample.P50:0.0} ms, p99 {sample.P99:0.0} ms over {sample.Count:#,0}");
 

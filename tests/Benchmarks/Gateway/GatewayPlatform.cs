@@ -124,26 +124,6 @@ public sealed class GatewayPlatform : IAsyncDisposable
 
     public DaprClient Publisher() => Runtime.CreateDaprClient(PublisherAppId);
 
-    /// <summary>
-    /// The warning, error and critical lines dapr-local and the apps printed so far (console logger: warn:, fail:,
-    /// crit:); an app's console logger puts the message on the line after the category, so it is joined to it.
-    /// </summary>
-    public IReadOnlyList<string> LoggedProblems()
-    {
-        static bool IsProblem(string line) => line.Contains("warn: ", StringComparison.Ordinal)
-            || line.Contains("fail: ", StringComparison.Ordinal) || line.Contains("crit: ", StringComparison.Ordinal);
-        var lines = Runtime.Output.Split('\n');
-        var problems = new List<string>();
-        for (var i = 0; i < lines.Length; i++)
-        {
-            if (!IsProblem(lines[i])) continue;
-            var categoryOnly = lines[i].TrimEnd().EndsWith(']') && i + 1 < lines.Length && !IsProblem(lines[i + 1]);
-            problems.Add(categoryOnly ? $"{lines[i].TrimEnd()} {lines[i + 1].Trim()}" : lines[i]);
-        }
-
-        return problems;
-    }
-
     public Task<int> PidAsync(string appId, CancellationToken ct) => Runtime.AppPidAsync(appId, cancellationToken: ct);
 
     /// <summary>device-management's managed heap after its last collection (its /metrics, summed over generations), MB; null if not exported.</summary>

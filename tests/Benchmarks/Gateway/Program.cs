@@ -117,11 +117,11 @@ try
             Report.Heading(Report.Text($"Gateway alone: {rate:#,0} device events/s → {users:#,0} connected browsers"));
             Report.Line($"  DeviceEvent bulk-published on device-events (pubsub) from a sidecar → broadcast subscription → coalescer → owner's connection");
             Report.Line($"  {options.GatewayDevices:#,0} devices, device i owned by user i mod {users:#,0}; 3 s warm-up, then {options.Seconds.TotalSeconds:0} s measured; {browsers.Held - browsers.Closed:#,0} connections open");
-            var problemsBefore = platform.LoggedProblems().Count;
+            var problemsBefore = platform.Runtime.LoggedProblems().Count;
             var result = await MeasureAsync(browsers, gateway.DeviceIndex, GatewayLoad.ValueOf,
                 (d, duration) => gateway.RunAsync(rate, duration, d, ct), options.Seconds, ct);
             Report.Line($"  bulk publishes failed: {gateway.FailedBatches:#,0}{(gateway.FirstError is { } error ? $" ({error})" : "")}");
-            PrintProblems(platform.LoggedProblems().Skip(problemsBefore).ToList());
+            Report.Problems(platform.Runtime.LoggedProblems().Skip(problemsBefore).ToList());
             Print(report, Report.Text($"Gateway {rate:#,0} msg/s"), rate, users, result);
         }
 
@@ -131,11 +131,11 @@ try
             Report.Line($"  state (QoS 1, next seq, admin login) → Mosquitto → lightbulb MQTT binding → actor → device-events → broadcast subscription → owner's connection");
             Report.Line($"  3 s warm-up, then {options.Seconds.TotalSeconds:0} s measured; {browsers.Held - browsers.Closed:#,0} connections open");
             var failedBefore = devices.Failed;
-            var problemsBefore = platform.LoggedProblems().Count;
+            var problemsBefore = platform.Runtime.LoggedProblems().Count;
             var result = await MeasureAsync(browsers, devices.DeviceIndex, DeviceLoad.ValueOf,
                 (d, duration) => devices.RunAsync(rate, duration, d, ct), options.Seconds, ct);
             Report.Line($"  MQTT publishes failed: {devices.Failed - failedBefore:#,0}, publisher reconnects {devices.Reconnects:#,0}");
-            PrintProblems(platform.LoggedProblems().Skip(problemsBefore).ToList());
+            Report.Problems(platform.Runtime.LoggedProblems().Skip(problemsBefore).ToList());
             Print(report, Report.Text($"Devices {rate:#,0} msg/s"), rate, owners, result);
         }
     }
@@ -198,15 +198,6 @@ static async Task<Stretch> MeasureAsync(Browsers browsers, IReadOnlyDictionary<s
     var drained = await deliveries.DrainAsync(TimeSpan.FromSeconds(25), TimeSpan.FromSeconds(90), ct);
     browsers.OnChange = null;
     return new Stretch(ran, deliveries, deliveries.Latency(), deliveries.WorstStep(start, TimeSpan.FromSeconds(10), seconds), usage, meter.Seconds, drained, load);
-}
-
-// What went wrong inside the platform during a stretch (failed deliveries, slow connections closed, refused entries),
-// so a figure that rests on redeliveries or closed connections does not pass unnoticed.
-static void PrintProblems(IReadOnlyList<string> problems)
-{
-    if (problems.Count == 0) return;
-    Report.Line($"  dapr-local and the apps logged {problems.Count:#,0} warning or error lines meanwhile; the first {Math.Min(3, problems.Count)}:");
-    foreach (var line in problems.Take(3)) Report.Line($"    {(line.Length > 300 ? line[..300] + "…" : line)}");
 }
 
 static void Print(Report report, string name, int rate, int browsersReached, Stretch s)
