@@ -13,9 +13,9 @@ namespace DaprIoT.DeviceTwins.Broker;
 /// control commands to <c>$CONTROL/dynamic-security/v1</c> through the device service's MQTT output binding (the
 /// service's broker user may publish there). A device logs in with client id = username = its device id. Mosquitto
 /// 2.0 does not substitute the client id in ACL topics, so each device gets a role of its own, <c>device-{id}</c>,
-/// that lets it publish only its own reports and subscribe only to its own commands. A change's commands travel in one message, and the
-/// plugin runs a message's commands in order, so provisioning removes any earlier login and creates the new one at
-/// once (a "not found" from the removal of a login that never existed is harmless).
+/// that lets it publish only its own reports and subscribe only to its own commands. A change's commands travel in
+/// one message, and the plugin runs a message's commands in order, so provisioning removes any earlier login and
+/// creates the new one at once (a "not found" from the removal of a login that never existed is harmless).
 /// </summary>
 /// <remarks>
 /// Changes are committed in groups (<see cref="GroupCommit{T}"/>, one message on its way at a time so the broker
