@@ -69,7 +69,7 @@ try
 
         Report.Line($"  processes during setup ({setupClock.Elapsed.TotalSeconds:0} s):");
         Report.Processes(setupUsage, meter.Seconds, options.Devices, "device set up");
-        problemsSeen = PrintNewProblems(platform, problemsSeen);
+        problemsSeen = Report.PrintProblemsSince(platform.Runtime, problemsSeen);
         report.Aim("Memory ≤ 10 KB per active actor (10,000 actors)",
             Report.Text($"{rssPerActor:0.0} KB RSS per actor ({options.Devices:#,0})"), rssPerActor <= 10 && options.Devices >= 10_000);
         if (heapText is not null) report.Aim("  managed heap per active actor (no aim)", heapText, null);
@@ -95,7 +95,7 @@ try
             Report.Line($"  round trip {Report.Ms(result.RoundTrip)}");
             foreach (var (hop, latency) in result.Hops) Report.Line($"    {hop,-44} {Report.Ms(latency)}");
             Report.Processes(usage, meter.Seconds, result.Accepted, "command");
-            problemsSeen = PrintNewProblems(platform, problemsSeen);
+            problemsSeen = Report.PrintProblemsSince(platform.Runtime, problemsSeen);
             if (rate <= 100)
             {
                 report.Aim(Report.Text($"Commands at {rate}/s: p50 ≤ 5 ms"), Report.Text($"p50 {result.RoundTrip.P50:0.0} ms"), result.RoundTrip.P50 <= 5);
@@ -126,7 +126,7 @@ try
         if (result.Latency.Count == 0) throw new InvalidOperationException("no state change reached the bus");
         PrintStates(result);
         Report.Processes(usage, meter.Seconds, result.Latency.Count, "state change");
-        problemsSeen = PrintNewProblems(platform, problemsSeen);
+        problemsSeen = Report.PrintProblemsSince(platform.Runtime, problemsSeen);
         report.Aim("State changes: 2,000/s through the actors", Report.Text($"{result.DeliveredPerSecond:#,0}/s delivered"), result.DeliveredPerSecond >= 2_000);
         report.Aim("State changes: p99 < 50 ms", Report.Text($"p99 {result.Latency.P99:0.0} ms"), result.Latency.P99 < 50);
     }
@@ -145,7 +145,7 @@ try
         Report.Line($"  {result.CurrentByRead:#,0} of them found current by reading the twin (their reconnection published no event)");
         if (result.States is { } st) PrintStates(st);
         Report.Processes(usage, meter.Seconds);
-        problemsSeen = PrintNewProblems(platform, problemsSeen);
+        problemsSeen = Report.PrintProblemsSince(platform.Runtime, problemsSeen);
         report.Aim("Storm: seconds until every twin is current (no aim)",
             result.AllCurrentSeconds is { } all ? Report.Text($"{all:0.0} s ({result.Devices:#,0} devices)") : Report.Text($"{result.Current:#,0}/{result.Devices:#,0} in 3 min"), null);
         if (result.States is { } during)
@@ -176,7 +176,7 @@ try
         Report.Line($"  broker → bus {Report.Ms(result.Latency)}");
         Report.Line($"    broker → service handler {Report.Ms(result.ToService)}; service handler → bus subscriber {Report.Ms(result.ToBus)}");
         Report.Processes(usage, meter.Seconds, result.Matched, "reading");
-        problemsSeen = PrintNewProblems(platform, problemsSeen);
+        problemsSeen = Report.PrintProblemsSince(platform.Runtime, problemsSeen);
         report.Aim("Telemetry: 10,000 msg/s from 10,000 devices", Report.Text($"{result.DeliveredPerSecond:#,0} msg/s from {options.Devices:#,0}"),
             result.DeliveredPerSecond >= 10_000 && options.Devices >= 10_000);
         report.Aim("Telemetry: p99 < 50 ms (broker → bus)",
@@ -200,14 +200,6 @@ catch (Exception e)
 finally
 {
     if (platform is not null) await platform.DisposeAsync();
-}
-
-// The warnings and errors logged since the last call; returns how many there are now.
-static int PrintNewProblems(DevicePlatform platform, int seen)
-{
-    var problems = platform.Runtime.LoggedProblems();
-    Report.Problems([.. problems.Skip(seen)]);
-    return problems.Count;
 }
 
 static void PrintStates(StateResult result)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using DaprIoT.Benchmarks.RuntimeLatency;
+using DaprIoT.TestSupport;
 
 namespace DaprIoT.Benchmarks.DeviceServices;
 
@@ -18,14 +19,21 @@ public sealed class Report
     public static void Line(FormattableString text) => Console.WriteLine(text.ToString(CultureInfo.InvariantCulture));
 
     /// <summary>
-    /// What went wrong inside the platform during a stretch (failed deliveries, refused entries, closed connections),
-    /// so a figure that rests on redeliveries or failures does not pass unnoticed.
+    /// Prints what went wrong inside the platform since <paramref name="seen"/> lines had been logged (failed
+    /// deliveries, refused entries, closed connections), so a figure that rests on redeliveries or failures does not
+    /// pass unnoticed; returns how many lines there are now.
     /// </summary>
-    public static void Problems(IReadOnlyList<string> problems)
+    public static int PrintProblemsSince(LocalRuntimeHarness runtime, int seen)
     {
-        if (problems.Count == 0) return;
-        Line($"  dapr-local and the apps logged {problems.Count:#,0} warning or error lines meanwhile; the first {Math.Min(3, problems.Count)}:");
-        foreach (var line in problems.Take(3)) Line($"    {(line.Length > 300 ? line[..300] + "…" : line)}");
+        var problems = runtime.LoggedProblems();
+        var added = problems.Skip(seen).ToList();
+        if (added.Count > 0)
+        {
+            Line($"  dapr-local and the apps logged {added.Count:#,0} warning or error lines meanwhile; the first {Math.Min(3, added.Count)}:");
+            foreach (var line in added.Take(3)) Line($"    {(line.Length > 300 ? line[..300] + "…" : line)}");
+        }
+
+        return problems.Count;
     }
 
     public static string Ms(LatencySample sample) =>

@@ -121,7 +121,7 @@ try
             var result = await MeasureAsync(browsers, gateway.DeviceIndex, GatewayLoad.ValueOf,
                 (d, duration) => gateway.RunAsync(rate, duration, d, ct), options.Seconds, ct);
             Report.Line($"  bulk publishes failed: {gateway.FailedBatches:#,0}{(gateway.FirstError is { } error ? $" ({error})" : "")}");
-            Report.Problems(platform.Runtime.LoggedProblems().Skip(problemsBefore).ToList());
+            Report.PrintProblemsSince(platform.Runtime, problemsBefore);
             Print(report, Report.Text($"Gateway {rate:#,0} msg/s"), rate, users, result);
         }
 
@@ -135,7 +135,7 @@ try
             var result = await MeasureAsync(browsers, devices.DeviceIndex, DeviceLoad.ValueOf,
                 (d, duration) => devices.RunAsync(rate, duration, d, ct), options.Seconds, ct);
             Report.Line($"  MQTT publishes failed: {devices.Failed - failedBefore:#,0}, publisher reconnects {devices.Reconnects:#,0}");
-            Report.Problems(platform.Runtime.LoggedProblems().Skip(problemsBefore).ToList());
+            Report.PrintProblemsSince(platform.Runtime, problemsBefore);
             Print(report, Report.Text($"Devices {rate:#,0} msg/s"), rate, owners, result);
         }
     }

@@ -65,7 +65,6 @@ public sealed class ProcessMeter : IAsyncDisposable
         return soft == "unlimited" ? long.MaxValue : long.Parse(soft, CultureInfo.InvariantCulture);
     }
 
-    /// <summary>Resident memory and CPU ticks of one role now, summed over its processes.</summary>
     /// <summary>
     /// Waits until the processes of <paramref name="roles"/> together use under half a core (over 2 s), at most 60 s,
     /// so a stretch starts on a settled platform; returns the seconds waited.
@@ -85,6 +84,7 @@ public sealed class ProcessMeter : IAsyncDisposable
         return clock.Elapsed.TotalSeconds;
     }
 
+    /// <summary>Resident memory and CPU ticks of one role now, summed over its processes.</summary>
     public static (long RssKb, long Ticks) Now(string role)
     {
         long rss = 0, ticks = 0;
