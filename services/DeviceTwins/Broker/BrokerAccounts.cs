@@ -20,14 +20,19 @@ namespace DaprIoT.DeviceTwins.Broker;
 /// <remarks>
 /// Changes are committed in groups (<see cref="GroupCommit{T}"/>, one message on its way at a time so the broker
 /// applies them in order): a lone change goes out at once, and changes made while a message is on its way share the
-/// next one, so onboarding many devices at once costs a few binding calls rather than one each. The plugin still
-/// writes its whole configuration file after every command (Mosquitto 2.0), which makes each device added cost time
-/// growing with the devices already there.
+/// next one, up to <see cref="MaxChangesPerMessage"/>. The plugin (Mosquitto 2.0) writes its whole configuration after
+/// every command, on the broker's only thread, so a device added costs time growing with the devices already there,
+/// and every other client waits meanwhile: measured on two cores, a write took 11 ms with 1,000 devices provisioned,
+/// 28 ms with 2,000 and 97 ms with 4,000 (a new device costs two). Small messages keep each such stall short and
+/// below the binding's publish timeout, and let the broker serve its devices between them.
 /// </remarks>
 public sealed class BrokerAccounts
 {
-    /// <summary>Changes in one control message at most (a device's provisioning is about 600 bytes of commands).</summary>
-    private const int MaxChangesPerMessage = 500;
+    /// <summary>
+    /// Changes in one control message at most: with 4,000 devices provisioned, ten new ones hold the broker about
+    /// 2 s (see the remarks).
+    /// </summary>
+    private const int MaxChangesPerMessage = 10;
 
     private readonly DeviceCommandSender _sender;
     private readonly DeviceModel _model;

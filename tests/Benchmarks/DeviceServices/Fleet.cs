@@ -23,7 +23,7 @@ public sealed class Fleet
     private readonly DevicePlatform _platform;
     private readonly BenchmarkOptions _options;
     private readonly ConcurrentDictionary<string, (PresenceState Status, long Epoch, long Version)> _presence = new();
-    private List<FirmwareSimulator> _simulators = [];
+    private readonly List<FirmwareSimulator> _simulators = [];
 
     public Fleet(DevicePlatform platform, Observations observations, BenchmarkOptions options)
     {
@@ -50,17 +50,17 @@ public sealed class Fleet
     public int Online => _presence.Count(p => p.Value.Status == PresenceState.Online);
 
     /// <summary>
-    /// Provisions <c>{prefix}1…{prefix}{count}</c> for one owner, <see cref="BenchmarkOptions.ProvisionConcurrency"/>
+    /// Provisions <c>{prefix}{first}…{prefix}{last}</c> for one owner, <see cref="BenchmarkOptions.ProvisionConcurrency"/>
     /// calls in flight (the service gathers the broker logins of concurrent calls into one control message). Returns
     /// id → password, the seconds it took and how many calls failed and were made again.
     /// </summary>
-    public static async Task<(Dictionary<string, string> Credentials, double Seconds, int Retries)> ProvisionAsync(DevicePlatform platform, string prefix, int count,
-        int concurrency, CancellationToken cancellationToken)
+    public static async Task<(Dictionary<string, string> Credentials, double Seconds, int Retries)> ProvisionAsync(DevicePlatform platform, string prefix,
+        int first, int last, int concurrency, CancellationToken cancellationToken)
     {
         var credentials = new ConcurrentDictionary<string, string>();
         var retries = 0;
         var clock = Stopwatch.StartNew();
-        await Parallel.ForEachAsync(Enumerable.Range(1, count), new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancellationToken },
+        await Parallel.ForEachAsync(Enumerable.Range(first, last - first + 1), new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancellationToken },
             async (n, _) =>
             {
                 var id = prefix + n.ToString(CultureInfo.InvariantCulture);
@@ -86,56 +86,66 @@ public sealed class Fleet
         return (new Dictionary<string, string>(credentials), clock.Elapsed.TotalSeconds, retries);
     }
 
-    public async Task<(double Seconds, int Retries)> ProvisionAsync(CancellationToken cancellationToken)
+    /// <summary>Provisions bulbs <paramref name="first"/>…<paramref name="last"/> and adds them to the fleet.</summary>
+    public async Task<(double Seconds, int Retries)> ProvisionAsync(int first, int last, CancellationToken cancellationToken)
     {
-        var (credentials, seconds, retries) = await ProvisionAsync(_platform, Prefix, _options.Devices, _options.ProvisionConcurrency, cancellationToken);
-        Credentials = credentials;
+        var (credentials, seconds, retries) = await ProvisionAsync(_platform, Prefix, first, last, _options.ProvisionConcurrency, cancellationToken);
+        Credentials = new Dictionary<string, string>(Credentials.Concat(credentials));
         return (seconds, retries);
     }
 
     /// <summary>
-    /// Starts the simulators with a new boot counter: telemetry at <paramref name="telemetryRate"/> msg/s in total, or
-    /// every device at the background interval when null.
+    /// Starts the simulators of the whole fleet with a new boot counter: telemetry at <paramref name="telemetryRate"/>
+    /// msg/s in total, or every device at the background interval when null.
     /// </summary>
-    public async Task StartAsync(int? telemetryRate, CancellationToken cancellationToken)
+    public Task StartAsync(int? telemetryRate, CancellationToken cancellationToken) =>
+        StartAsync(1, Credentials.Count, telemetryRate, cancellationToken);
+
+    /// <summary>
+    /// Starts simulators for bulbs <paramref name="first"/>…<paramref name="last"/> with a new boot counter, beside any
+    /// already running; <paramref name="telemetryRate"/> is the whole fleet's, shared by device.
+    /// </summary>
+    public async Task StartAsync(int first, int last, int? telemetryRate, CancellationToken cancellationToken)
     {
-        var processes = (Credentials.Count + MaxPerProcess - 1) / MaxPerProcess;
-        var perProcess = (Credentials.Count + processes - 1) / processes;
+        var devices = last - first + 1;
+        var processes = (devices + MaxPerProcess - 1) / MaxPerProcess;
+        var perProcess = (devices + processes - 1) / processes;
         // Each device holds one socket in the simulator, which inherits this process's limit.
         if (ProcessMeter.OpenFilesLimit(Environment.ProcessId) < perProcess + 100)
             throw new InvalidOperationException($"{perProcess} devices per simulator need more open files than `ulimit -n` allows ({ProcessMeter.OpenFilesLimit(Environment.ProcessId)})");
         Boot = Boot == 0 ? (uint)DateTimeOffset.UtcNow.ToUnixTimeSeconds() : Boot + 1;
-        var simulators = new List<FirmwareSimulator>();
         for (var p = 0; p < processes; p++)
         {
-            var first = p * perProcess + 1;
-            var count = Math.Min(perProcess, Credentials.Count - p * perProcess);
-            var mine = Enumerable.Range(first, count).Select(n => Prefix + n.ToString(CultureInfo.InvariantCulture)).ToDictionary(id => id, id => Credentials[id]);
+            var from = first + p * perProcess;
+            var count = Math.Min(perProcess, last - from + 1);
+            var mine = Enumerable.Range(from, count).Select(n => Prefix + n.ToString(CultureInfo.InvariantCulture)).ToDictionary(id => id, id => Credentials[id]);
             string[] load = telemetryRate is { } rate
-                ? ["--rate", Math.Max(1, rate * count / Credentials.Count).ToString(CultureInfo.InvariantCulture)]
+                ? ["--rate", Math.Max(1, rate * count / _options.Devices).ToString(CultureInfo.InvariantCulture)]
                 : ["--telemetry-interval", _options.BackgroundTelemetryInterval.ToString(CultureInfo.InvariantCulture)];
-            simulators.Add(await _platform.StartDevicesAsync("lightbulb", Prefix, mine, cancellationToken,
-                ["--first", first.ToString(CultureInfo.InvariantCulture), "--boot", Boot.ToString(CultureInfo.InvariantCulture), .. load]));
+            _simulators.Add(await _platform.StartDevicesAsync("lightbulb", Prefix, mine, cancellationToken,
+                ["--first", from.ToString(CultureInfo.InvariantCulture), "--boot", Boot.ToString(CultureInfo.InvariantCulture), .. load]));
         }
-
-        _simulators = simulators;
     }
 
     /// <summary>Kills every simulator process (SIGKILL): the broker publishes each device's last will.</summary>
     public async Task KillAsync()
     {
         foreach (var simulator in _simulators) await simulator.KillAsync();
-        _simulators = [];
+        _simulators.Clear();
     }
 
     /// <summary>Waits until every device's newest event shows it online; a setup error after <paramref name="within"/>.</summary>
-    public async Task<double> WaitAllOnlineAsync(TimeSpan within, CancellationToken cancellationToken)
+    public Task<double> WaitAllOnlineAsync(TimeSpan within, CancellationToken cancellationToken) =>
+        WaitOnlineAsync(Credentials.Count, within, cancellationToken);
+
+    /// <summary>Waits until <paramref name="devices"/> devices' newest events show them online; a setup error after <paramref name="within"/>.</summary>
+    public async Task<double> WaitOnlineAsync(int devices, TimeSpan within, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        while (Online < Credentials.Count)
+        while (Online < devices)
         {
             if (clock.Elapsed > within)
-                throw new TimeoutException($"only {Online:#,0} of {Credentials.Count:#,0} devices online after {within.TotalSeconds:0} s; simulator log:\n{SimulatorLog()}");
+                throw new TimeoutException($"only {Online:#,0} of {devices:#,0} devices online after {within.TotalSeconds:0} s; simulator log:\n{SimulatorLog()}");
             await Task.Delay(100, cancellationToken);
         }
 

@@ -49,7 +49,7 @@ public sealed class StateLoad : IAsyncDisposable
 
     public static async Task<StateLoad> StartAsync(DevicePlatform platform, Observations observations, int devices, int concurrency, CancellationToken cancellationToken)
     {
-        var (credentials, _, _) = await Fleet.ProvisionAsync(platform, Prefix, devices, concurrency, cancellationToken);
+        var (credentials, _, _) = await Fleet.ProvisionAsync(platform, Prefix, 1, devices, concurrency, cancellationToken);
         var (user, password) = platform.BrokerAdmin;
         var publisher = await MqttTestClient.ConnectAsync(platform.BrokerPort, "bench-states", user, password, cancellationToken);
         return new StateLoad(platform, observations, publisher, credentials.Keys.Order(StringComparer.Ordinal).ToArray());

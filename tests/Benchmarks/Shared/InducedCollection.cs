@@ -1,7 +1,7 @@
 using System.Diagnostics.Tracing;
 using Microsoft.Diagnostics.NETCore.Client;
 
-namespace DaprIoT.Benchmarks.Gateway;
+namespace DaprIoT.Benchmarks;
 
 /// <summary>
 /// Makes another .NET process collect its garbage now, through its diagnostics port: an EventPipe session with the
