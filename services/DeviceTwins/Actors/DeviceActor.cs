@@ -116,8 +116,9 @@ public abstract class DeviceActor(ActorHost host, DeviceModel model, DeviceActor
         switch (reminderName)
         {
             case CommandReminder:
+                // Saved only if a command was re-sent or given up: a reminder time in the past counts as none (see
+                // ScheduleAsync), and most commands are applied long before their reminder comes.
                 Twin.CommandReminderAt = null;
-                update.Save = true;
                 Engine.RetryDue(Now, update);
                 break;
             case HeartbeatReminder:
@@ -173,11 +174,16 @@ public abstract class DeviceActor(ActorHost host, DeviceModel model, DeviceActor
     protected virtual Task OnRemovingAsync() => Task.CompletedTask;
 
     /// <summary>
-    /// Carries out what the twin's rules decided, in an order that loses nothing: commands go out, then the event,
-    /// then the state is saved (by the actor runtime when the call returns). A failure anywhere fails the call, the
-    /// runtime drops the unsaved state, and the caller (the binding, a reminder) tries again; the twin's ordering
-    /// makes the retry change nothing twice, though its event may be published twice with the same version.
+    /// Carries out what the twin's rules decided, in an order that loses nothing: commands go out, then the event
+    /// (with the reminders and timers, which do not depend on it, registered meanwhile), then the state is saved (by
+    /// the actor runtime when the call returns). A failure anywhere fails the call, the runtime drops the unsaved
+    /// state, and the caller (the binding, a reminder) tries again; the twin's ordering makes the retry change nothing
+    /// twice, though its event may be published twice with the same version.
     /// </summary>
+    /// <remarks>
+    /// A device answers a command within a millisecond or two, and its ack and state wait for this turn to end, so
+    /// every sidecar round trip after the command is sent lengthens the command's round trip.
+    /// </remarks>
     protected async Task CarryOutAsync(TwinUpdate update)
     {
         await OnCarryingOutAsync(update);
@@ -188,8 +194,9 @@ public abstract class DeviceActor(ActorHost host, DeviceModel model, DeviceActor
             Services.Metrics.CommandSent(Model.TypeName, command.Attempts > 1);
         }
 
-        if (update.Changes.Count > 0) await PublishAsync(update.Changes.ToList(), Engine.View(DeviceId));
-        await ScheduleAsync(update);
+        var published = update.Changes.Count > 0 ? PublishAsync(update.Changes.ToList(), Engine.View(DeviceId)) : Task.CompletedTask;
+        var scheduled = ScheduleAsync(update);
+        await Task.WhenAll(published, scheduled);
         if (update.Save) await StateManager.SetStateAsync(TwinKey, Twin);
     }
 
