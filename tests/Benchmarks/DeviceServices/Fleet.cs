@@ -51,7 +51,7 @@ public sealed class Fleet
 
     /// <summary>
     /// Provisions <c>{prefix}{first}…{prefix}{last}</c> for one owner, <see cref="BenchmarkOptions.ProvisionConcurrency"/>
-    /// calls in flight (the service gathers the broker logins of concurrent calls into one control message). Returns
+    /// calls in flight (the service gathers the broker logins of concurrent calls into shared control messages). Returns
     /// id → password, the seconds it took and how many calls failed and were made again.
     /// </summary>
     public static async Task<(Dictionary<string, string> Credentials, double Seconds, int Retries)> ProvisionAsync(DevicePlatform platform, string prefix,
