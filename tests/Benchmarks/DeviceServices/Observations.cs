@@ -79,9 +79,9 @@ public sealed class Observations : IAsyncDisposable
                     await lost.DisposeAsync();
                     WatcherReconnects++;
                 }
-                catch (Exception e) when (e is not OperationCanceledException)
+                catch (Exception) when (!_stop.IsCancellationRequested)
                 {
-                    // The broker is still too busy; try again on the next tick.
+                    // The broker is still too busy (a timed-out connect may surface as a cancellation); try again on the next tick.
                 }
             }
         }

@@ -208,6 +208,7 @@ try
 catch (Exception e)
 {
     Console.Error.WriteLine($"Benchmark setup failed: {e.GetType().Name}: {e.Message}");
+    Console.Error.WriteLine(string.Join('\n', (e.StackTrace ?? "").Split('\n').Take(8)));
     if (platform is not null) Console.Error.WriteLine($"Last lines of dapr-local:\n{string.Join('\n', platform.Runtime.Output.Split('\n').TakeLast(30))}");
     return 1;
 }
