@@ -116,7 +116,7 @@ public abstract class DeviceActor(ActorHost host, DeviceModel model, DeviceActor
         switch (reminderName)
         {
             case CommandReminder:
-                // Saved only if a command was re-sent or given up: a reminder time in the past counts as none (see
+                // Saved only if the retry changed a command: a reminder time in the past counts as none (see
                 // ScheduleAsync), and most commands are applied long before their reminder comes.
                 Twin.CommandReminderAt = null;
                 Engine.RetryDue(Now, update);
