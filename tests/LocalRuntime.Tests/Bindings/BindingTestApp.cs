@@ -23,6 +23,14 @@ public sealed class BindingTestApp : IAsyncDisposable
     /// <summary>Decides the status of each POST; 200 unless a test says otherwise.</summary>
     public Func<ReceivedEvent, int> Respond { get; set; } = _ => StatusCodes.Status200OK;
 
+    /// <summary>Each POST is answered only once this task has completed; at once unless a test says otherwise.</summary>
+    public Task AnswerWhen { get; set; } = Task.CompletedTask;
+
+    /// <summary>POSTs received and not yet answered.</summary>
+    public int Unanswered => Volatile.Read(ref _unanswered);
+
+    private int _unanswered;
+
     /// <summary>"METHOD /path" of every request, in arrival order.</summary>
     public IReadOnlyCollection<string> Requests => _requests;
 
@@ -68,6 +76,9 @@ public sealed class BindingTestApp : IAsyncDisposable
             context.Request.Headers["traceparent"].ToString(),
             context.Request.ContentType,
             body.ToArray());
+        Interlocked.Increment(ref _unanswered);
+        try { await AnswerWhen.WaitAsync(context.RequestAborted); }
+        finally { Interlocked.Decrement(ref _unanswered); }
         var status = Respond(received);
         if (status is >= 200 and < 300) _events.Enqueue(received);
         return Results.StatusCode(status);

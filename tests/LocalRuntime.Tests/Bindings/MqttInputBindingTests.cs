@@ -52,6 +52,36 @@ public sealed class MqttInputBindingTests
     }
 
     [Fact]
+    public async Task QoS_0_messages_are_delivered_past_the_QoS_1_window_while_QoS_1_messages_stay_within_it()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var topic = $"dapriot-test/{Guid.NewGuid():N}/telemetry";
+        await using var app = await BindingTestApp.StartAsync([("/bulbs", AppRoute.PostOnly)], ct);
+        await using var sidecar = await BindingsSidecar.StartAsync([BindingsSidecar.Mqtt("bulbs", topic)], app, ct);
+        await using var device = await PublisherAsync(ct);
+        const int messages = 60;
+
+        // Telemetry (QoS 0) is not held to the broker's window of 20: all 60 reach the app before it answers any.
+        var answerQos0 = new TaskCompletionSource();
+        app.AnswerWhen = answerQos0.Task;
+        for (var i = 0; i < messages; i++) await device.PublishAsync(topic, Encoding.UTF8.GetBytes($"q0-{i}"), 0, false, ct);
+        await Poll.UntilAsync(() => app.Unanswered == messages, "60 QoS 0 deliveries waiting for the app at once", Timeout);
+        answerQos0.SetResult();
+        await Poll.UntilAsync(() => app.Accepted.Count == messages, "the QoS 0 messages accepted", Timeout);
+
+        // QoS 1: at most MaxConcurrentDeliveries wait for the app; the rest follow as answers come.
+        var answerQos1 = new TaskCompletionSource();
+        app.AnswerWhen = answerQos1.Task;
+        for (var i = 0; i < messages; i++) await device.PublishAsync(topic, Encoding.UTF8.GetBytes($"q1-{i}"), 1, false, ct);
+        await Poll.UntilAsync(() => app.Unanswered == MqttBinding.MaxConcurrentDeliveries, "the QoS 1 window full", Timeout);
+        await Task.Delay(300, ct);
+        Assert.Equal(MqttBinding.MaxConcurrentDeliveries, app.Unanswered);
+        answerQos1.SetResult();
+        await Poll.UntilAsync(() => app.Accepted.Count == 2 * messages, "the QoS 1 messages accepted", Timeout);
+        Assert.Equal(2 * messages, sidecar.Feature.CountersOf("bulbs")!.Delivered);
+    }
+
+    [Fact]
     public async Task An_app_answering_404_to_the_OPTIONS_probe_does_not_get_the_binding_started()
     {
         var ct = TestContext.Current.CancellationToken;
