@@ -180,7 +180,7 @@ try
         var settled = await phase.SettleAsync(TimeSpan.FromMinutes(1), ct);
         Report.Heading(Report.Text($"Telemetry: {options.TelemetryRate:#,0} msg/s from {options.Devices:#,0} devices, {options.Seconds.TotalSeconds:0} s"));
         Report.Line($"  device → Mosquitto → MQTT input binding → lightbulb service → bulk publish → Redis Streams → bus subscriber; matched by (deviceId, boot, seq)");
-        Report.Line($"  measured once the bus delivered fresh telemetry (under 1 s old), {settled:0} s after the devices were online (limit 60 s); the bus subscriber is a plain, not a bulk, subscription");
+        Report.Line($"  measured once the bus delivered fresh telemetry (under 1 s old), {settled:0} s after the devices were online (limit 60 s); the bus subscriber takes telemetry by bulk subscription, as statistics does ({BusRecorder.TelemetryBatchSize} per batch, {BusRecorder.TelemetryBatchWaitMs} ms wait)");
         meter = ProcessMeter.Start();
         var result = await phase.RunAsync(options.Seconds, ct);
         var usage = await meter.StopAsync();
