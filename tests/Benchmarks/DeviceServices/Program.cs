@@ -186,7 +186,7 @@ try
         var usage = await meter.StopAsync();
         if (result.Forwarded == 0) throw new InvalidOperationException("the watcher saw no telemetry: the simulators publish none");
         Report.Line($"  forwarded by the broker {result.Forwarded:#,0} ({result.Forwarded / result.Seconds:#,0}/s), delivered on the bus during the stretch {result.DeliveredInWindow:#,0} ({result.DeliveredPerSecond:#,0}/s)");
-        Report.Line($"  of those forwarded: delivered {result.Matched:#,0}, not delivered {result.Missing:#,0}; the service counted {result.Accepted:#,0} published and {result.Dropped:#,0} dropped");
+        Report.Line($"  of those forwarded: delivered {result.Matched:#,0} (and {result.MatchedAhead:#,0} before the watcher saw them, without a latency), not delivered {result.Missing:#,0}; the service counted {result.Accepted:#,0} published, {result.Dropped:#,0} dropped and {result.Rejected:#,0} rejected; the subscriber could not read {platform.Recorder.UnreadableTelemetry:#,0} entries");
         Report.Line($"  broker → bus {Report.Ms(result.Latency)}");
         Report.Line($"    broker → service handler {Report.Ms(result.ToService)}; service handler → bus subscriber {Report.Ms(result.ToBus)}");
         Report.Processes(usage, meter.Seconds, result.Matched, "reading");
@@ -195,7 +195,7 @@ try
             result.DeliveredPerSecond >= 10_000 && options.Devices >= 10_000);
         report.Aim("Telemetry: p99 < 50 ms (broker → bus)",
             result.Latency.Count == 0 ? "none of the forwarded delivered" : Report.Text($"p99 {result.Latency.P99:0.0} ms"), result.Latency.P99 < 50);
-        report.Aim("Telemetry: delivered vs forwarded (no aim)", Report.Text($"{result.Matched:#,0}/{result.Forwarded:#,0}, {result.Dropped:#,0} dropped"), null);
+        report.Aim("Telemetry: delivered vs forwarded (no aim)", Report.Text($"{result.Matched + result.MatchedAhead:#,0}/{result.Forwarded:#,0}, {result.Dropped:#,0} dropped"), null);
     }
 
     if (observations.WatcherReconnects > 0)

@@ -54,6 +54,10 @@ public sealed class TelemetryPhase(DevicePlatform platform, Observations observa
     public async Task<TelemetryResult> RunAsync(TimeSpan duration, CancellationToken cancellationToken)
     {
         var published = new ConcurrentDictionary<(string, uint, uint), long>();
+        // Readings the bus delivered before the watcher saw them: under load the watcher's own connection can lag
+        // behind the whole path. Such a reading is delivered, but has no latency to measure.
+        var aheadOfWatcher = new ConcurrentDictionary<(string, uint, uint), byte>();
+        long matchedAhead = 0;
         var latencies = new ConcurrentBag<double>();
         var toService = new ConcurrentBag<double>();
         var toBus = new ConcurrentBag<double>();
@@ -66,8 +70,10 @@ public sealed class TelemetryPhase(DevicePlatform platform, Observations observa
         {
             if (!Volatile.Read(ref measuring) || !topic.EndsWith("/telemetry", StringComparison.Ordinal)) return;
             using var json = JsonDocument.Parse(payload);
-            published[(Observations.DeviceIdOf(topic), json.RootElement.GetProperty("boot").GetUInt32(), json.RootElement.GetProperty("seq").GetUInt32())] = at;
+            var key = (Observations.DeviceIdOf(topic), json.RootElement.GetProperty("boot").GetUInt32(), json.RootElement.GetProperty("seq").GetUInt32());
             Interlocked.Increment(ref seen);
+            if (aheadOfWatcher.TryRemove(key, out _)) Interlocked.Increment(ref matchedAhead);
+            else published[key] = at;
         }
 
         void OnTelemetry(TelemetryReading reading, long at)
@@ -79,10 +85,15 @@ public sealed class TelemetryPhase(DevicePlatform platform, Observations observa
                 toService.Add(Observations.Milliseconds(publishedAt, reading.ReceivedAt));
                 toBus.Add(Observations.Milliseconds(reading.ReceivedAt, at));
             }
+            else if (Volatile.Read(ref measuring))
+            {
+                aheadOfWatcher[(reading.DeviceId, reading.Boot, reading.Seq)] = 0;
+            }
         }
 
         var accepted = await CountAsync("dapriot_device_messages_total{", "kind=\"telemetry\"", "outcome=\"published\"", cancellationToken);
         var dropped = await CountAsync("dapriot_telemetry_dropped_total{", "", "", cancellationToken);
+        var rejected = await CountAsync("dapriot_device_messages_total{", "kind=\"telemetry\"", "outcome=\"rejected\"", cancellationToken);
         observations.Published += OnPublished;
         observations.Telemetry += OnTelemetry;
         try
@@ -100,9 +111,10 @@ public sealed class TelemetryPhase(DevicePlatform platform, Observations observa
                 await Task.Delay(50, cancellationToken);
             }
 
-            return new TelemetryResult(seconds, Interlocked.Read(ref seen), Interlocked.Read(ref deliveredInWindow), latencies.Count, published.Count,
+            return new TelemetryResult(seconds, Interlocked.Read(ref seen), Interlocked.Read(ref deliveredInWindow), latencies.Count, (int)Interlocked.Read(ref matchedAhead), published.Count,
                 await CountAsync("dapriot_device_messages_total{", "kind=\"telemetry\"", "outcome=\"published\"", cancellationToken) - accepted,
                 await CountAsync("dapriot_telemetry_dropped_total{", "", "", cancellationToken) - dropped,
+                await CountAsync("dapriot_device_messages_total{", "kind=\"telemetry\"", "outcome=\"rejected\"", cancellationToken) - rejected,
                 new LatencySample(latencies), new LatencySample(toService), new LatencySample(toBus));
         }
         finally
@@ -121,12 +133,14 @@ public sealed class TelemetryPhase(DevicePlatform platform, Observations observa
 /// <param name="Forwarded">Telemetry the broker forwarded to the watcher during the stretch.</param>
 /// <param name="DeliveredInWindow">Telemetry the bus delivered during the stretch.</param>
 /// <param name="Matched">Forwarded readings the bus delivered (during the stretch or after it).</param>
+/// <param name="MatchedAhead">Forwarded readings the bus delivered before the watcher saw them (no latency measured).</param>
 /// <param name="Missing">Forwarded readings not delivered when the wait ended.</param>
 /// <param name="Accepted">Readings the service queued for the bus (its counter, the whole stretch and wait).</param>
 /// <param name="Dropped">Readings the service dropped (its counter).</param>
+/// <param name="Rejected">Readings the service rejected as bad input (its counter).</param>
 /// <param name="ToService">From the broker to the service's binding handler (the reading's <c>ReceivedAt</c>).</param>
 /// <param name="ToBus">From the binding handler to the bus subscriber: queue, bulk publish, Redis Streams, delivery.</param>
-public sealed record TelemetryResult(double Seconds, long Forwarded, long DeliveredInWindow, int Matched, int Missing, double Accepted, double Dropped, LatencySample Latency,
+public sealed record TelemetryResult(double Seconds, long Forwarded, long DeliveredInWindow, int Matched, int MatchedAhead, int Missing, double Accepted, double Dropped, double Rejected, LatencySample Latency,
     LatencySample ToService, LatencySample ToBus)
 {
     public double DeliveredPerSecond => DeliveredInWindow / Seconds;

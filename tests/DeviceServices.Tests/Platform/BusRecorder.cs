@@ -40,6 +40,11 @@ public sealed class BusRecorder : IAsyncDisposable
 
     public ConcurrentQueue<TelemetryReading> Telemetry { get; } = new();
 
+    /// <summary>Telemetry entries delivered that were not readable as a reading (dropped, not kept).</summary>
+    public int UnreadableTelemetry => Volatile.Read(ref _unreadableTelemetry);
+
+    private int _unreadableTelemetry;
+
     public IReadOnlyList<DeviceEvent> EventsOf(string deviceId) => DeviceEvents.Where(e => e.DeviceId == deviceId).ToList();
 
     public IReadOnlyList<TelemetryReading> TelemetryOf(string deviceId) => Telemetry.Where(t => t.DeviceId == deviceId).ToList();
@@ -79,6 +84,7 @@ public sealed class BusRecorder : IAsyncDisposable
         foreach (var entry in batch.Entries ?? [])
         {
             if (entry.Event.Value is { } reading) Telemetry.Enqueue(reading);
+            else Interlocked.Increment(ref _unreadableTelemetry);
             statuses.Add(new BulkSubscribeAppResponseEntry(entry.EntryId,
                 entry.Event.Value is null ? BulkSubscribeAppResponseStatus.DROP : BulkSubscribeAppResponseStatus.SUCCESS));
         }
