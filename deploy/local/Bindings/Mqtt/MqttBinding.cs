@@ -8,20 +8,23 @@ namespace DaprIoT.LocalRuntime.Bindings.Mqtt;
 /// acknowledged to the broker only once the app accepted it. A refused delivery is retried every 5 s up to
 /// <c>backOffMaxRetries</c> times (-1: forever), then logged, counted and left unacknowledged, as daprd leaves it:
 /// the broker sends it again when a persistent session (<c>cleanSession: "false"</c>) reconnects.
-/// Deliveries run concurrently: QoS 1 messages up to mosquitto's default in-flight window, QoS 0 messages (which have
+/// Deliveries run concurrently: QoS 1 messages up to the platform broker's in-flight window, QoS 0 messages (which have
 /// no window) up to a wider bound of our own.
 /// </summary>
 internal sealed partial class MqttBinding : IBindingComponent
 {
-    /// <summary>mosquitto's default <c>max_inflight_messages</c>: the most unacknowledged QoS 1 messages daprd's consumer is handed at once.</summary>
-    public const int MaxConcurrentDeliveries = 20;
+    /// <summary>
+    /// The platform's Mosquitto's <c>max_inflight_messages</c> (deploy/local/platform-broker.sh and the Kubernetes
+    /// overlay): the most unacknowledged QoS 1 messages daprd's consumer is handed at once there. Mosquitto's default
+    /// is 20; a device service's state reports take an actor turn each (tens of milliseconds on a busy machine), so 20
+    /// would hold a binding under 1,000 msg/s whatever the CPU left.
+    /// </summary>
+    public const int MaxConcurrentDeliveries = 100;
 
     /// <summary>
     /// QoS 0 messages (device telemetry) at once. The broker does not wait for them, and daprd's paho client
-    /// (<c>OrderMatters(false)</c>) starts a goroutine for each, without any bound. Held to the QoS 1 window, a
-    /// binding would deliver only 20 per answer time of the app: about 5,000 msg/s at 4 ms, a busy machine's answer
-    /// time, while the rest waited in memory. 200 keeps 10,000 msg/s moving at 20 ms and bounds the connections the
-    /// sidecar opens to the app.
+    /// (<c>OrderMatters(false)</c>) starts a goroutine for each, without any bound. 200 keeps 10,000 msg/s moving at an
+    /// answer time of 20 ms and bounds the connections the sidecar opens to the app.
     /// </summary>
     public const int MaxConcurrentQos0Deliveries = 200;
 
