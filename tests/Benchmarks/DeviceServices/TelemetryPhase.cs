@@ -91,9 +91,7 @@ public sealed class TelemetryPhase(DevicePlatform platform, Observations observa
             }
         }
 
-        var accepted = await CountAsync("dapriot_device_messages_total{", "kind=\"telemetry\"", "outcome=\"published\"", cancellationToken);
-        var dropped = await CountAsync("dapriot_telemetry_dropped_total{", "", "", cancellationToken);
-        var rejected = await CountAsync("dapriot_device_messages_total{", "kind=\"telemetry\"", "outcome=\"rejected\"", cancellationToken);
+        var before = await ServiceCountsAsync(cancellationToken);
         observations.Published += OnPublished;
         observations.Telemetry += OnTelemetry;
         try
@@ -111,10 +109,9 @@ public sealed class TelemetryPhase(DevicePlatform platform, Observations observa
                 await Task.Delay(50, cancellationToken);
             }
 
+            var after = await ServiceCountsAsync(cancellationToken);
             return new TelemetryResult(seconds, Interlocked.Read(ref seen), Interlocked.Read(ref deliveredInWindow), latencies.Count, (int)Interlocked.Read(ref matchedAhead), published.Count,
-                await CountAsync("dapriot_device_messages_total{", "kind=\"telemetry\"", "outcome=\"published\"", cancellationToken) - accepted,
-                await CountAsync("dapriot_telemetry_dropped_total{", "", "", cancellationToken) - dropped,
-                await CountAsync("dapriot_device_messages_total{", "kind=\"telemetry\"", "outcome=\"rejected\"", cancellationToken) - rejected,
+                after.Published - before.Published, after.Dropped - before.Dropped, after.Rejected - before.Rejected,
                 new LatencySample(latencies), new LatencySample(toService), new LatencySample(toBus));
         }
         finally
@@ -124,10 +121,14 @@ public sealed class TelemetryPhase(DevicePlatform platform, Observations observa
         }
     }
 
-    private async Task<double> CountAsync(string metric, string label1, string label2, CancellationToken cancellationToken) =>
-        (await platform.MetricsAsync("lightbulb", cancellationToken))
-            .Where(m => m.Key.StartsWith(metric, StringComparison.Ordinal) && m.Key.Contains(label1, StringComparison.Ordinal) && m.Key.Contains(label2, StringComparison.Ordinal))
-            .Sum(m => m.Value);
+    /// <summary>The service's telemetry counters, from one read of its metrics: published, dropped, rejected.</summary>
+    private async Task<(double Published, double Dropped, double Rejected)> ServiceCountsAsync(CancellationToken cancellationToken)
+    {
+        var metrics = await platform.MetricsAsync("lightbulb", cancellationToken);
+        return (DevicePlatform.Sum(metrics, "dapriot_device_messages_total", "kind=\"telemetry\"", "outcome=\"published\""),
+            DevicePlatform.Sum(metrics, "dapriot_telemetry_dropped_total"),
+            DevicePlatform.Sum(metrics, "dapriot_device_messages_total", "kind=\"telemetry\"", "outcome=\"rejected\""));
+    }
 }
 
 /// <param name="Forwarded">Telemetry the broker forwarded to the watcher during the stretch.</param>

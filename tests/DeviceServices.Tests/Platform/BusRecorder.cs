@@ -83,10 +83,14 @@ public sealed class BusRecorder : IAsyncDisposable
         var statuses = new List<BulkSubscribeAppResponseEntry>();
         foreach (var entry in batch.Entries ?? [])
         {
+            var status = BulkSubscribeAppResponseStatus.SUCCESS;
             if (entry.Event.Value is { } reading) Telemetry.Enqueue(reading);
-            else Interlocked.Increment(ref _unreadableTelemetry);
-            statuses.Add(new BulkSubscribeAppResponseEntry(entry.EntryId,
-                entry.Event.Value is null ? BulkSubscribeAppResponseStatus.DROP : BulkSubscribeAppResponseStatus.SUCCESS));
+            else
+            {
+                Interlocked.Increment(ref _unreadableTelemetry);
+                status = BulkSubscribeAppResponseStatus.DROP;
+            }
+            statuses.Add(new BulkSubscribeAppResponseEntry(entry.EntryId, status));
         }
 
         return BulkSubscribeAnswer.Of(statuses);

@@ -138,8 +138,12 @@ public sealed class DevicePlatform : IAsyncDisposable
 
     /// <summary>Sum of the <c>dapriot_device_messages_total</c> counters whose labels include every given one.</summary>
     public async Task<double> MessagesCountedAsync(string appId, CancellationToken cancellationToken, params string[] labels) =>
-        (await MetricsAsync(appId, cancellationToken))
-            .Where(m => m.Key.StartsWith("dapriot_device_messages_total{", StringComparison.Ordinal) && labels.All(l => m.Key.Contains(l, StringComparison.Ordinal)))
+        Sum(await MetricsAsync(appId, cancellationToken), "dapriot_device_messages_total", labels);
+
+    /// <summary>Sum of a metric's counters (from <see cref="MetricsAsync"/>) whose labels include every given one.</summary>
+    public static double Sum(IReadOnlyDictionary<string, double> metrics, string metric, params string[] labels) =>
+        metrics
+            .Where(m => m.Key.StartsWith(metric + "{", StringComparison.Ordinal) && labels.All(l => m.Key.Contains(l, StringComparison.Ordinal)))
             .Sum(m => m.Value);
 
     public async ValueTask DisposeAsync()
