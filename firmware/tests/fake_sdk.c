@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "driver/pwm.h"
+#include "lwip/sockets.h"
 #include "mqtt_client.h"
 
 fake_sdk_t fake_sdk;
@@ -77,7 +78,38 @@ int esp_mqtt_client_subscribe(esp_mqtt_client_handle_t client, const char *topic
 {
     (void)client, (void)topic, (void)qos;
     fake_sdk.subscribes++;
+    fake_sdk.nodelay_at_subscribe = 0;
+    for (int i = 0; i < FAKE_SOCKETS; i++)
+        fake_sdk.nodelay_at_subscribe += fake_sdk.nodelay[i];
     return fake_sdk.next_id++;
+}
+
+/* Like lwIP: -1 for a number that is not an open socket. */
+static int fake_socket(int s)
+{
+    int i = s - LWIP_SOCKET_OFFSET;
+    return i >= 0 && i < FAKE_SOCKETS && fake_sdk.socket_type[i] ? i : -1;
+}
+
+int lwip_getsockopt(int s, int level, int optname, void *optval, socklen_t *optlen)
+{
+    int i = fake_socket(s);
+    if (i < 0 || level != SOL_SOCKET || optname != SO_TYPE || *optlen < sizeof(int))
+        return -1;
+    *(int *)optval = fake_sdk.socket_type[i];
+    *optlen = sizeof(int);
+    return 0;
+}
+
+int lwip_setsockopt(int s, int level, int optname, const void *optval, socklen_t optlen)
+{
+    int i = fake_socket(s);
+    /* lwIP refuses TCP options on a socket that is not TCP */
+    if (i < 0 || level != IPPROTO_TCP || optname != TCP_NODELAY || optlen < sizeof(int) ||
+        fake_sdk.socket_type[i] != SOCK_STREAM)
+        return -1;
+    fake_sdk.nodelay[i] = *(const int *)optval != 0;
+    return 0;
 }
 
 struct fake_queue {

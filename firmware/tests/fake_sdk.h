@@ -7,6 +7,7 @@
 
 #define FAKE_LOG_MAX 32
 #define FAKE_PUB_MAX 64
+#define FAKE_SOCKETS 10 /* MEMP_NUM_NETCONN of fake_sdk/lwip/sockets.h */
 
 typedef struct {
     char topic[64];
@@ -27,6 +28,10 @@ typedef struct {
     int subscribes;
     int next_id;        /* esp-mqtt's next message id */
     bool publish_fails; /* esp_mqtt_client_publish returns -1 */
+    /* lwIP sockets, by number from LWIP_SOCKET_OFFSET: 0 none, else SOCK_STREAM or SOCK_DGRAM */
+    int socket_type[FAKE_SOCKETS];
+    bool nodelay[FAKE_SOCKETS];     /* TCP_NODELAY set on it */
+    int nodelay_at_subscribe;       /* how many sockets had TCP_NODELAY when the port subscribed */
     /* the longest wait any xQueueSend was asked for */
     TickType_t send_wait_max;
 } fake_sdk_t;

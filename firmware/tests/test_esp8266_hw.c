@@ -5,6 +5,7 @@
 #include "../ports/esp8266/main/mqtt_port.h"
 #include "check.h"
 #include "fake_sdk.h"
+#include "lwip/sockets.h"
 
 static void light_duties_follow_brightness_and_colour(void)
 {
@@ -290,6 +291,28 @@ static void a_failed_send_is_left_to_the_core(void)
     rig_free(&r);
 }
 
+static void the_mqtt_socket_sends_without_nagle(void)
+{
+    rig_t r;
+    rig_init(&r);
+    /* esp-mqtt's TCP socket, and a UDP socket (as SNTP or DNS could have) */
+    fake_sdk.socket_type[3] = SOCK_STREAM;
+    fake_sdk.socket_type[5] = SOCK_DGRAM;
+    mqtt_event(&r, MQTT_EVENT_CONNECTED, 0);
+    CHECK(fake_sdk.nodelay[3]);
+    CHECK(!fake_sdk.nodelay[5]);
+    CHECK(fake_sdk.nodelay_at_subscribe == 1); /* before the first packet after CONNECT */
+    /* a reconnect opens a new socket, with a new number */
+    mqtt_event(&r, MQTT_EVENT_DISCONNECTED, 0);
+    fake_sdk.socket_type[3] = 0;
+    fake_sdk.nodelay[3] = false;
+    fake_sdk.socket_type[4] = SOCK_STREAM;
+    mqtt_event(&r, MQTT_EVENT_CONNECTED, 0);
+    CHECK(fake_sdk.nodelay[4]);
+    CHECK(!fake_sdk.nodelay[3] && !fake_sdk.nodelay[5]);
+    rig_free(&r);
+}
+
 int main(void)
 {
     RUN(light_duties_follow_brightness_and_colour);
@@ -300,5 +323,6 @@ int main(void)
     RUN(pubacks_reach_the_core_in_either_order);
     RUN(a_report_is_sent_once_across_a_reconnect);
     RUN(a_failed_send_is_left_to_the_core);
+    RUN(the_mqtt_socket_sends_without_nagle);
     return check_summary();
 }

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "lwip/sockets.h"
+
 /* Set by CMakeLists.txt for esp-mqtt and for this file. Its outbox must drop a copy before its
  * 1000 ms re-send and before a reconnect could send what it queued offline. */
 #if defined(CONFIG_OUTBOX_EXPIRED_TIMEOUT_MS)
@@ -67,6 +69,23 @@ void mqtt_port_send_next(mqtt_port_t *mp, TickType_t wait)
     xQueueSend(mp->events, e, portMAX_DELAY);
 }
 
+/* esp-mqtt's TCP transport (SDK v3.4) leaves Nagle's algorithm on and gives no access to its socket.
+ * With it on, a report written while the previous one is still unacknowledged waits for that ACK,
+ * which the broker delays (40 ms on Linux), so a state report right after an ack could lag by that
+ * much. The device's only TCP socket is esp-mqtt's, so every stream socket lwIP has open gets
+ * TCP_NODELAY; lwIP answers -1 for numbers that are not sockets. */
+static void mqtt_port_disable_nagle(void)
+{
+    for (int s = LWIP_SOCKET_OFFSET; s < LWIP_SOCKET_OFFSET + MEMP_NUM_NETCONN; s++) {
+        int type = 0;
+        socklen_t len = sizeof(type);
+        if (getsockopt(s, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM) {
+            int on = 1;
+            setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+        }
+    }
+}
+
 void mqtt_port_on_mqtt(mqtt_port_t *mp, esp_mqtt_event_handle_t ev)
 {
     mqtt_port_event_t *e = &mp->mqtt_ev;
@@ -75,6 +94,8 @@ void mqtt_port_on_mqtt(mqtt_port_t *mp, esp_mqtt_event_handle_t ev)
     e->len = 0;
     switch (ev->event_id) {
     case MQTT_EVENT_CONNECTED:
+        /* Before anything but CONNECT has been written on the new connection. */
+        mqtt_port_disable_nagle();
         /* Here, in the MQTT task, which holds the client's lock anyway: from the app task the
          * call could wait for seconds. The subscription's own QoS 1 retry is esp-mqtt's. */
         esp_mqtt_client_subscribe(mp->client, mp->cmd_topic, 1);
