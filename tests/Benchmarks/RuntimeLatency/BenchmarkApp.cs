@@ -167,5 +167,7 @@ public sealed class DeliveryRecorder
         if (index < _milliseconds.Length) _milliseconds[index] = elapsed;
     }
 
-    public LatencySample Sample() => new(_milliseconds.Take((int)Math.Min(Count, _milliseconds.Length)));
+    /// <summary>The publish→deliver times of the deliveries from the <paramref name="from"/>th on.</summary>
+    public LatencySample Sample(long from = 0) =>
+        new(_milliseconds.Skip((int)Math.Min(from, _milliseconds.Length)).Take((int)Math.Max(0, Math.Min(Count, _milliseconds.Length) - from)));
 }

@@ -91,7 +91,7 @@ async Task MeasureThroughputAsync()
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"Pub/sub throughput on Redis Streams over gRPC, one app publishing and subscribing, {options.ThroughputDuration.TotalSeconds:0.#} s per phase."));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"Calls in flight: {options.Concurrency} PublishEventAsync, or {options.BulkConcurrency} BulkPublishEventAsync of {BenchmarkApp.BulkMaxMessages} events."));
+        $"Calls in flight: {options.Concurrency} PublishEventAsync, or {options.BulkConcurrency} BulkPublishEventAsync of {BenchmarkApp.BulkMaxMessages} events; then bulk publishes at the aim's rate."));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"Bulk subscription: up to {BenchmarkApp.BulkMaxMessages} events or {BenchmarkApp.BulkMaxAwaitMs} ms per batch. Aim with bulk: {Report.AimBulkRate:#,0} msg/s delivered, p99 under {Report.AimBulkP99Ms:0} ms."));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -105,14 +105,16 @@ async Task MeasureThroughputAsync()
     var phase = new ThroughputPhase(client, runtime, options);
 
     Report.Throughput(await phase.SingleAsync(app.StreamDeliveries));
-    var bulk = await phase.BulkAsync(app.BulkDeliveries);
-    Report.Throughput(bulk);
+    Report.Throughput(await phase.BulkAsync(app.BulkDeliveries));
+    // The aim is a latency at a rate: published at that rate, not as fast as accepted (which measures a backlog).
+    var paced = await phase.PacedBulkAsync(app.BulkDeliveries, (int)Report.AimBulkRate);
+    Report.Throughput(paced);
     runtime.PrintLoggedProblems();
 
     Console.WriteLine();
-    var rate = bulk.DeliveredInPhase / bulk.Duration.TotalSeconds;
-    var met = rate >= Report.AimBulkRate && bulk.PublishToDeliver.P99 < Report.AimBulkP99Ms && bulk.DrainTime is not null;
+    var rate = paced.DeliveredInPhase / paced.Duration.TotalSeconds;
+    var met = rate >= 0.99 * Report.AimBulkRate && paced.PublishToDeliver.P99 < Report.AimBulkP99Ms && paced.DrainTime is not null && paced.Failed == 0;
     Console.WriteLine(met
-        ? FormattableString.Invariant($"Aim met with bulk: {rate:#,0} msg/s delivered, p99 {bulk.PublishToDeliver.P99:0.0} ms.")
-        : FormattableString.Invariant($"Aim missed with bulk: {rate:#,0} msg/s delivered (aim {Report.AimBulkRate:#,0}), p99 {bulk.PublishToDeliver.P99:0.0} ms (aim < {Report.AimBulkP99Ms:0}), backlog {(bulk.DrainTime is null ? "not drained" : "drained")}."));
+        ? FormattableString.Invariant($"Aim met with bulk at {Report.AimBulkRate:#,0} msg/s: {rate:#,0} msg/s delivered, p99 {paced.PublishToDeliver.P99:0.0} ms.")
+        : FormattableString.Invariant($"Aim missed with bulk at {Report.AimBulkRate:#,0} msg/s: {rate:#,0} msg/s delivered, p99 {paced.PublishToDeliver.P99:0.0} ms (aim < {Report.AimBulkP99Ms:0}), {paced.Failed:#,0} failed, backlog {(paced.DrainTime is null ? "not drained" : "drained")}."));
 }

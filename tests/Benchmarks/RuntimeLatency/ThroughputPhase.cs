@@ -29,9 +29,11 @@ public sealed record ThroughputResult(
     string? FirstError);
 
 /// <summary>
-/// Publishes as fast as the sidecar accepts, with a fixed number of SDK calls in flight, to a topic the same app
-/// subscribes to, for a fixed time; then waits a bounded time for deliveries to catch up. Publish→deliver starts
-/// when the SDK call starts, so it includes time an event waits in a bulk call of its batch.
+/// Publishes to a topic the same app subscribes to, for a fixed time, then waits a bounded time for deliveries to
+/// catch up. Two ways to publish: as fast as the sidecar accepts, with a fixed number of SDK calls in flight (the
+/// most it carries: a backlog and its queueing time are part of what it measures), or at a fixed rate whatever the
+/// sidecar's pace (open loop: the latency at that rate). Publish→deliver starts when the SDK call starts, so it
+/// includes time an event waits in a bulk call of its batch.
 /// </summary>
 public sealed class ThroughputPhase(DaprClient client, RuntimeUnderTest runtime, BenchmarkOptions options)
 {
@@ -44,61 +46,75 @@ public sealed class ThroughputPhase(DaprClient client, RuntimeUnderTest runtime,
     private static long s_nextSeq;
 
     public Task<ThroughputResult> SingleAsync(DeliveryRecorder deliveries) =>
-        RunAsync("single publish", options.Concurrency, deliveries, async () =>
+        RunAsync("single publish", deliveries, counter => ClosedLoopAsync(options.Concurrency, counter, async () =>
         {
             var sent = Stopwatch.GetTimestamp();
             await client.PublishEventAsync(BenchmarkApp.PubSub, BenchmarkApp.StreamTopic, new Probe(Interlocked.Increment(ref s_nextSeq), sent));
-            return (1, 0, null);
-        });
+            counter.Accepted(1);
+        }));
 
     public Task<ThroughputResult> BulkAsync(DeliveryRecorder deliveries) =>
-        RunAsync($"bulk publish ({BenchmarkApp.BulkMaxMessages}/call)", options.BulkConcurrency, deliveries, async () =>
-        {
-            var sent = Stopwatch.GetTimestamp();
-            var batch = new Probe[BenchmarkApp.BulkMaxMessages];
-            for (var i = 0; i < batch.Length; i++) batch[i] = new Probe(Interlocked.Increment(ref s_nextSeq), sent);
-            var response = await client.BulkPublishEventAsync(BenchmarkApp.PubSub, BenchmarkApp.BulkTopic, batch);
-            var failed = response.FailedEntries.Count;
-            return (batch.Length - failed, failed, failed > 0 ? response.FailedEntries[0].ErrorMessage : null);
-        });
+        RunAsync($"bulk publish ({BenchmarkApp.BulkMaxMessages}/call, as fast as accepted)", deliveries,
+            counter => ClosedLoopAsync(options.BulkConcurrency, counter, () => BulkPublishAsync(BenchmarkApp.BulkMaxMessages, counter)));
 
-    private async Task<ThroughputResult> RunAsync(
-        string name, int inFlight, DeliveryRecorder deliveries, Func<Task<(int Accepted, int Failed, string? Error)>> publishOnce)
+    /// <summary>Bulk publishes <paramref name="rate"/> events a second: every 2 ms one call with what is due.</summary>
+    public Task<ThroughputResult> PacedBulkAsync(DeliveryRecorder deliveries, int rate) =>
+        RunAsync(FormattableString.Invariant($"bulk publish at {rate:#,0} msg/s (one call every 2 ms with what is due)"), deliveries,
+            counter => OpenLoop.RunAsync(rate, options.ThroughputDuration, async due =>
+            {
+                for (var offset = 0; offset < due; offset += BenchmarkApp.BulkMaxMessages)
+                {
+                    try { await BulkPublishAsync(Math.Min(BenchmarkApp.BulkMaxMessages, due - offset), counter); }
+                    catch (Exception e) { counter.Refused(1, $"{e.GetType().Name}: {e.Message}"); }
+                }
+            }, CancellationToken.None));
+
+    private async Task BulkPublishAsync(int events, PublishCounter counter)
     {
-        long published = 0, failed = 0;
-        string? firstError = null;
-        var deliveredBefore = deliveries.Count;
-        await using var usage = ProcessUsage.Start(runtime.ProcessId);
-        await using var ownUsage = ProcessUsage.Start(Environment.ProcessId);
-        var started = Stopwatch.GetTimestamp();
-        var stopAt = started + (long)(options.ThroughputDuration.TotalSeconds * Stopwatch.Frequency);
+        var sent = Stopwatch.GetTimestamp();
+        var batch = new Probe[events];
+        for (var i = 0; i < batch.Length; i++) batch[i] = new Probe(Interlocked.Increment(ref s_nextSeq), sent);
+        var response = await client.BulkPublishEventAsync(BenchmarkApp.PubSub, BenchmarkApp.BulkTopic, batch);
+        var failed = response.FailedEntries.Count;
+        counter.Accepted(batch.Length - failed);
+        if (failed > 0) counter.Refused(failed, response.FailedEntries[0].ErrorMessage);
+    }
+
+    private async Task ClosedLoopAsync(int inFlight, PublishCounter counter, Func<Task> publishOnce)
+    {
+        var stopAt = Stopwatch.GetTimestamp() + (long)(options.ThroughputDuration.TotalSeconds * Stopwatch.Frequency);
 
         async Task PublishLoopAsync()
         {
-            while (Stopwatch.GetTimestamp() < stopAt && Interlocked.Read(ref published) < MaxEvents)
+            while (Stopwatch.GetTimestamp() < stopAt && counter.Published < MaxEvents)
             {
                 try
                 {
-                    var (accepted, refused, error) = await publishOnce();
-                    Interlocked.Add(ref published, accepted);
-                    if (refused > 0)
-                    {
-                        Interlocked.Add(ref failed, refused);
-                        Interlocked.CompareExchange(ref firstError, error, null);
-                    }
+                    await publishOnce();
                 }
                 catch (Exception e)
                 {
                     // A failing sidecar would otherwise be hammered: count it, note it and slow this loop down.
-                    Interlocked.Increment(ref failed);
-                    Interlocked.CompareExchange(ref firstError, $"{e.GetType().Name}: {e.Message}", null);
+                    counter.Refused(1, $"{e.GetType().Name}: {e.Message}");
                     await Task.Delay(100);
                 }
             }
         }
 
         await Task.WhenAll(Enumerable.Range(0, inFlight).Select(_ => Task.Run(PublishLoopAsync)));
+    }
+
+    private async Task<ThroughputResult> RunAsync(string name, DeliveryRecorder deliveries, Func<PublishCounter, Task> publish)
+    {
+        var counter = new PublishCounter();
+        var deliveredBefore = deliveries.Count;
+        var callsBefore = deliveries.Calls;
+        await using var usage = ProcessUsage.Start(runtime.ProcessId);
+        await using var ownUsage = ProcessUsage.Start(Environment.ProcessId);
+        var started = Stopwatch.GetTimestamp();
+        await publish(counter);
         var duration = Stopwatch.GetElapsedTime(started);
+        var published = counter.Published;
         var deliveredInPhase = deliveries.Count - deliveredBefore;
         var backlog = published - deliveredInPhase;
         var (cores, peakMb) = await usage.StopAsync();
@@ -110,9 +126,29 @@ public sealed class ThroughputPhase(DaprClient client, RuntimeUnderTest runtime,
             await Task.Delay(10);
         var stillBehind = published - (deliveries.Count - deliveredBefore);
         TimeSpan? drain = stillBehind <= 0 ? Stopwatch.GetElapsedTime(drainStarted) : null;
+        var calls = deliveries.Calls - callsBefore;
 
         return new ThroughputResult(name, duration, published, deliveredInPhase, backlog, drain, stillBehind,
-            deliveries.Sample(), deliveries.Calls == 0 ? 0 : (double)deliveries.Count / deliveries.Calls, cores, peakMb, ownCores,
-            failed, firstError);
+            deliveries.Sample(from: deliveredBefore), calls == 0 ? 0 : (double)(deliveries.Count - deliveredBefore) / calls, cores, peakMb, ownCores,
+            counter.Failed, counter.FirstError);
+    }
+
+    /// <summary>Events the sidecar accepted and refused in one phase, from any number of publishing tasks.</summary>
+    private sealed class PublishCounter
+    {
+        private long _published, _failed;
+        private string? _firstError;
+
+        public long Published => Interlocked.Read(ref _published);
+        public long Failed => Interlocked.Read(ref _failed);
+        public string? FirstError => Volatile.Read(ref _firstError);
+
+        public void Accepted(int events) => Interlocked.Add(ref _published, events);
+
+        public void Refused(int events, string? error)
+        {
+            Interlocked.Add(ref _failed, events);
+            Interlocked.CompareExchange(ref _firstError, error, null);
+        }
     }
 }

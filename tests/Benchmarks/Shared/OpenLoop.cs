@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace DaprIoT.Benchmarks.Gateway;
+namespace DaprIoT.Benchmarks;
 
 /// <summary>
 /// Publishes at a fixed rate whatever the platform's pace (open loop): every 2 ms it issues as many messages as the
