@@ -97,8 +97,10 @@ try
             Report.Heading(Report.Text($"Command round trip at {rate:#,0} commands/s"));
             Report.Line($"  SetDesired via ActorProxy → cmd → firmware ack and state → device-events with the command Applied; bulbs in turn, {options.Seconds.TotalSeconds:0} s");
             // The fleet's start (births, presence, first reports) or the stretch before must not be measured with it.
-            var quiet = await ProcessMeter.QuietAsync(["dapr-local", "lightbulb", "redis-server", "mosquitto"], ct);
+            string[] platformProcesses = ["dapr-local", "lightbulb", "redis-server", "mosquitto"];
+            var quiet = await ProcessMeter.QuietAsync(platformProcesses, ct);
             Report.Line($"  waited {quiet:0} s for the platform to be idle (under 0.5 cores) first");
+            Report.Line($"  {await WarmUp.RunAsync(duration => phase.RunAsync(rate, duration, ct), platformProcesses, ct)}");
             meter = ProcessMeter.Start();
             var result = await phase.RunAsync(rate, options.Seconds, ct);
             var usage = await meter.StopAsync();

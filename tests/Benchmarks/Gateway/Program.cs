@@ -185,17 +185,7 @@ static async Task<Stretch> MeasureAsync(Browsers browsers, IReadOnlyDictionary<s
     string[] platformProcesses = ["device-management", "dapr-local", "lightbulb", "redis-server"];
     var quiet = await ProcessMeter.QuietAsync(platformProcesses, ct);
     Report.Line($"  waited {quiet:0} s for the platform to be idle (under 0.5 cores) first");
-    // The warm-up runs the path at the stretch's rate twice for 3 s, each time followed by a wait for idle. The first
-    // use of a path has every process compile it again, optimized (tiered JIT: tens of CPU seconds in all on two
-    // cores), and the backlog that builds meanwhile would be measured as the stretch's latency; a second round
-    // reaches what the first one made hot enough to be compiled once more.
-    var warmUp = Stopwatch.StartNew();
-    for (var round = 0; round < 2; round++)
-    {
-        await run(null, TimeSpan.FromSeconds(3));
-        await ProcessMeter.QuietAsync(platformProcesses, ct);
-    }
-    Report.Line($"  warm-up: 2 × 3 s at the rate, each followed by a wait for idle, {warmUp.Elapsed.TotalSeconds:0} s in all");
+    Report.Line($"  {await WarmUp.RunAsync(duration => run(null, duration), platformProcesses, ct)}");
     var deliveries = new Deliveries(index, valueOf);
     browsers.OnChange = deliveries.Received;
     var meter = ProcessMeter.Start();
