@@ -140,7 +140,7 @@ try
         var result = await states!.RunAsync(options.StateRate, stretch.Token, ct);
         var usage = await meter.StopAsync();
         if (result.Latency.Count == 0) throw new InvalidOperationException("no state change reached the bus");
-        PrintStates(result);
+        PrintStates(result, platform.Recorder);
         Report.Processes(usage, meter.Seconds, result.Latency.Count, "state change");
         problemsSeen = Report.PrintProblemsSince(platform.Runtime, problemsSeen);
         report.Aim("State changes: 2,000/s through the actors", Report.Text($"{result.DeliveredPerSecond:#,0}/s delivered"), result.DeliveredPerSecond >= 2_000);
@@ -159,7 +159,7 @@ try
         var usage = await meter.StopAsync();
         Report.Line($"  twins current again: {result.Current:#,0} of {result.Devices:#,0}; half after {result.HalfCurrentSeconds:0.0} s, all after {(result.AllCurrentSeconds is { } s ? Report.Text($"{s:0.0} s") : "— (not all within 3 min)")}");
         Report.Line($"  {result.CurrentByRead:#,0} of them found current by reading the twin (their reconnection published no event)");
-        if (result.States is { } st) PrintStates(st);
+        if (result.States is { } st) PrintStates(st, platform.Recorder);
         Report.Processes(usage, meter.Seconds);
         problemsSeen = Report.PrintProblemsSince(platform.Runtime, problemsSeen);
         report.Aim("Storm: seconds until every twin is current (no aim)",
@@ -219,10 +219,10 @@ finally
     if (platform is not null) await platform.DisposeAsync();
 }
 
-static void PrintStates(StateResult result)
+static void PrintStates(StateResult result, BusRecorder recorder)
 {
     Report.Line($"  published {result.Sent:#,0} ({result.Sent / result.Seconds:#,0}/s, {result.Failed:#,0} failed, {result.Reconnects:#,0} reconnects), state events delivered while publishing {result.EventsInWindow:#,0} ({result.DeliveredPerSecond:#,0}/s)");
-    Report.Line($"  state → device-events {Report.Ms(result.Latency)}; {result.Unmatched:#,0} forwarded states without an event after a {result.DrainSeconds:0.0} s wait");
+    Report.Line($"  state → device-events {Report.Ms(result.Latency)}; {result.Unmatched:#,0} forwarded states without an event after a {result.DrainSeconds:0.0} s wait; the subscriber could not read {recorder.UnreadableDeviceEvents:#,0} device-events entries");
     Report.Line($"    broker → actor publishes the event {Report.Ms(result.ToEvent)}; publish → bus subscriber {Report.Ms(result.ToBus)}");
 }
 

@@ -16,14 +16,19 @@ namespace DaprIoT.DeviceServices.Tests.Platform;
 /// <summary>
 /// A consumer of the platform's bus hosted in the test process, written as any subscriber is (Dapr.AspNetCore:
 /// <c>UseCloudEvents</c>, <c>MapSubscribeHandler</c>, <c>WithTopic</c>, <c>WithBulkSubscribe</c>): it keeps every
-/// <c>device-events</c> and <c>telemetry</c> message its sidecar delivers. Telemetry comes by bulk subscription, as it
-/// does to the platform's own consumer (statistics): at ten thousand readings a second, one request per reading would
-/// cost the sidecar more CPU than the path it is there to observe. The short wait keeps a batch from adding much to a
-/// reading's latency.
+/// <c>device-events</c> and <c>telemetry</c> message its sidecar delivers. Both come by bulk subscription, as they do
+/// to the platform's own consumers (device-management's broadcast, statistics): at thousands of messages a second, one
+/// request per message would cost the sidecar more CPU than the path it is there to observe. The short waits keep a
+/// batch from adding much to a message's latency.
 /// </summary>
 public sealed class BusRecorder : IAsyncDisposable
 {
     public const string AppId = "bus-recorder";
+
+    /// <summary>Device events per bulk delivery and the wait for a batch to fill, as device-management's broadcast subscription has them.</summary>
+    public const int DeviceEventBatchSize = 500;
+
+    public const int DeviceEventBatchWaitMs = 2;
 
     /// <summary>Readings per bulk delivery, and how long the sidecar waits for a batch to fill before sending it.</summary>
     public const int TelemetryBatchSize = 200;
@@ -40,9 +45,13 @@ public sealed class BusRecorder : IAsyncDisposable
 
     public ConcurrentQueue<TelemetryReading> Telemetry { get; } = new();
 
+    /// <summary>Device-events entries delivered that were not readable as a device event (dropped, not kept).</summary>
+    public int UnreadableDeviceEvents => Volatile.Read(ref _unreadableDeviceEvents);
+
     /// <summary>Telemetry entries delivered that were not readable as a reading (dropped, not kept).</summary>
     public int UnreadableTelemetry => Volatile.Read(ref _unreadableTelemetry);
 
+    private int _unreadableDeviceEvents;
     private int _unreadableTelemetry;
 
     public IReadOnlyList<DeviceEvent> EventsOf(string deviceId) => DeviceEvents.Where(e => e.DeviceId == deviceId).ToList();
@@ -63,8 +72,15 @@ public sealed class BusRecorder : IAsyncDisposable
         var recorder = new BusRecorder(app);
         app.UseCloudEvents();
         app.MapSubscribeHandler();
-        app.MapPost("/device-events", (DeviceEvent e) => recorder.DeviceEvents.Enqueue(e)).WithTopic(ComponentNames.PubSub, Topics.DeviceEvents);
-        app.MapPost("/telemetry", recorder.RecordTelemetry)
+        app.MapPost("/device-events", (BulkSubscribeMessage<BulkEvent<DeviceEvent>> batch) => Record(batch, recorder.DeviceEvents, () => Interlocked.Increment(ref recorder._unreadableDeviceEvents)))
+            .WithTopic(ComponentNames.PubSub, Topics.DeviceEvents)
+            .WithBulkSubscribe(new BulkSubscribeTopicOptions
+            {
+                TopicName = Topics.DeviceEvents,
+                MaxMessagesCount = DeviceEventBatchSize,
+                MaxAwaitDurationMs = DeviceEventBatchWaitMs,
+            });
+        app.MapPost("/telemetry", (BulkSubscribeMessage<BulkEvent<TelemetryReading>> batch) => Record(batch, recorder.Telemetry, () => Interlocked.Increment(ref recorder._unreadableTelemetry)))
             .WithTopic(ComponentNames.PubSub, Topics.Telemetry)
             .WithBulkSubscribe(new BulkSubscribeTopicOptions
             {
@@ -77,17 +93,17 @@ public sealed class BusRecorder : IAsyncDisposable
         return recorder;
     }
 
-    /// <summary>Keeps every reading of a batch; an entry that is not a reading is dropped, as statistics drops it.</summary>
-    private IResult RecordTelemetry(BulkSubscribeMessage<BulkEvent<TelemetryReading>> batch)
+    /// <summary>Keeps every message of a batch; an entry that is not one is counted and dropped, as the platform's consumers drop it.</summary>
+    private static IResult Record<T>(BulkSubscribeMessage<BulkEvent<T>> batch, ConcurrentQueue<T> kept, Action unreadable) where T : class
     {
         var statuses = new List<BulkSubscribeAppResponseEntry>();
         foreach (var entry in batch.Entries ?? [])
         {
             var status = BulkSubscribeAppResponseStatus.SUCCESS;
-            if (entry.Event.Value is { } reading) Telemetry.Enqueue(reading);
+            if (entry.Event.Value is { } message) kept.Enqueue(message);
             else
             {
-                Interlocked.Increment(ref _unreadableTelemetry);
+                unreadable();
                 status = BulkSubscribeAppResponseStatus.DROP;
             }
             statuses.Add(new BulkSubscribeAppResponseEntry(entry.EntryId, status));
