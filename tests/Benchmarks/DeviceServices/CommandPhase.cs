@@ -66,27 +66,14 @@ public sealed class CommandPhase(DevicePlatform platform, Observations observati
         observations.Published += OnPublished;
         try
         {
-            var pending = new List<Task>();
-            var clock = Stopwatch.StartNew();
-            using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(10));
             long issued = 0;
-            while (clock.Elapsed < duration && await timer.WaitForNextTickAsync(cancellationToken))
+            var seconds = await OpenLoop.RunAsync(rate, duration, due => Task.WhenAll(Enumerable.Range(0, due).Select(_ =>
             {
-                // Open loop: as many as the clock says are due, whatever the platform's pace.
-                var due = (long)(Math.Min(clock.Elapsed.TotalSeconds, duration.TotalSeconds) * rate);
-                for (; issued < due; issued++)
-                {
-                    var device = devices[issued % devices.Length];
-                    // Each command to a device asks for a brightness other than its last, so the device's state changes.
-                    var brightness = _brightness[device] = _brightness.TryGetValue(device, out var last) ? last % 100 + 1 : 1;
-                    pending.Add(SendAsync(device, brightness));
-                }
-
-                pending.RemoveAll(t => t.IsCompleted);
-            }
-
-            var seconds = clock.Elapsed.TotalSeconds;
-            await Task.WhenAll(pending);
+                var device = devices[issued++ % devices.Length];
+                // Each command to a device asks for a brightness other than its last, so the device's state changes.
+                var brightness = _brightness[device] = _brightness.TryGetValue(device, out var last) ? last % 100 + 1 : 1;
+                return SendAsync(device, brightness);
+            }).ToList()), cancellationToken);
 
             // Wait for the stragglers while they keep arriving.
             var waited = Stopwatch.StartNew();

@@ -8,7 +8,7 @@ namespace DaprIoT.Benchmarks;
 /// </summary>
 public static class OpenLoop
 {
-    /// <summary>Runs until <paramref name="duration"/> passed; returns the seconds it ran and the batches still in flight.</summary>
+    /// <summary>Publishes until <paramref name="duration"/> passed; returns the seconds it published for, once every batch it issued completed.</summary>
     public static async Task<double> RunAsync(int rate, TimeSpan duration, Func<int, Task> publish, CancellationToken ct)
     {
         var pending = new List<Task>();
