@@ -64,8 +64,9 @@ public sealed class ThroughputPhase(DaprClient client, RuntimeUnderTest runtime,
             {
                 for (var offset = 0; offset < due; offset += BenchmarkApp.BulkMaxMessages)
                 {
-                    try { await BulkPublishAsync(Math.Min(BenchmarkApp.BulkMaxMessages, due - offset), counter); }
-                    catch (Exception e) { counter.Refused(1, $"{e.GetType().Name}: {e.Message}"); }
+                    var events = Math.Min(BenchmarkApp.BulkMaxMessages, due - offset);
+                    try { await BulkPublishAsync(events, counter); }
+                    catch (Exception e) { counter.Refused(events, $"{e.GetType().Name}: {e.Message}"); }
                 }
             }, CancellationToken.None));
 
