@@ -72,26 +72,21 @@ public sealed class BusRecorder : IAsyncDisposable
         var recorder = new BusRecorder(app);
         app.UseCloudEvents();
         app.MapSubscribeHandler();
-        app.MapPost("/device-events", (BulkSubscribeMessage<BulkEvent<DeviceEvent>> batch) => Record(batch, recorder.DeviceEvents, () => Interlocked.Increment(ref recorder._unreadableDeviceEvents)))
-            .WithTopic(ComponentNames.PubSub, Topics.DeviceEvents)
-            .WithBulkSubscribe(new BulkSubscribeTopicOptions
-            {
-                TopicName = Topics.DeviceEvents,
-                MaxMessagesCount = DeviceEventBatchSize,
-                MaxAwaitDurationMs = DeviceEventBatchWaitMs,
-            });
-        app.MapPost("/telemetry", (BulkSubscribeMessage<BulkEvent<TelemetryReading>> batch) => Record(batch, recorder.Telemetry, () => Interlocked.Increment(ref recorder._unreadableTelemetry)))
-            .WithTopic(ComponentNames.PubSub, Topics.Telemetry)
-            .WithBulkSubscribe(new BulkSubscribeTopicOptions
-            {
-                TopicName = Topics.Telemetry,
-                MaxMessagesCount = TelemetryBatchSize,
-                MaxAwaitDurationMs = TelemetryBatchWaitMs,
-            });
+        MapBulk(app, "/device-events", Topics.DeviceEvents, DeviceEventBatchSize, DeviceEventBatchWaitMs, recorder.DeviceEvents,
+            () => Interlocked.Increment(ref recorder._unreadableDeviceEvents));
+        MapBulk(app, "/telemetry", Topics.Telemetry, TelemetryBatchSize, TelemetryBatchWaitMs, recorder.Telemetry,
+            () => Interlocked.Increment(ref recorder._unreadableTelemetry));
         await app.StartAsync(cancellationToken);
         recorder.Port = new Uri(app.Urls.First()).Port;
         return recorder;
     }
+
+    /// <summary>Subscribes <paramref name="route"/> to <paramref name="topic"/> in bulk deliveries whose messages go to <paramref name="kept"/>.</summary>
+    private static void MapBulk<T>(WebApplication app, string route, string topic, int batchSize, int batchWaitMs, ConcurrentQueue<T> kept,
+        Action unreadable) where T : class =>
+        app.MapPost(route, (BulkSubscribeMessage<BulkEvent<T>> batch) => Record(batch, kept, unreadable))
+            .WithTopic(ComponentNames.PubSub, topic)
+            .WithBulkSubscribe(new BulkSubscribeTopicOptions { TopicName = topic, MaxMessagesCount = batchSize, MaxAwaitDurationMs = batchWaitMs });
 
     /// <summary>Keeps every message of a batch; an entry that is not one is counted and dropped, as the platform's consumers drop it.</summary>
     private static IResult Record<T>(BulkSubscribeMessage<BulkEvent<T>> batch, ConcurrentQueue<T> kept, Action unreadable) where T : class
