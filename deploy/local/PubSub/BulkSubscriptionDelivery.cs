@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Net;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using DaprIoT.LocalRuntime.PubSub.Brokers;
 using DaprIoT.LocalRuntime.Resiliency;
 using DaprIoT.LocalRuntime.Sidecar;
@@ -25,7 +24,7 @@ internal sealed class BulkSubscriptionDelivery(SubscriptionDelivery single, Side
     private sealed record Pending(BrokerMessage Message, TaskCompletionSource Done);
 
     /// <param name="Event">The entry's <c>event</c> as JSON text, written into the bulk request as it is.</param>
-    private sealed record Entry(Pending Pending, string EntryId, byte[] Event, string ContentType, JsonObject Envelope);
+    private sealed record Entry(Pending Pending, string EntryId, byte[] Event, string ContentType, DeliveredEvent Delivered);
 
     private enum Outcome { Success, Retry, Drop }
 
@@ -78,24 +77,24 @@ internal sealed class BulkSubscriptionDelivery(SubscriptionDelivery single, Side
             foreach (var pending in batch)
             {
                 var message = pending.Message;
-                JsonObject envelope;
+                DeliveredEvent delivered;
                 byte[] @event;
                 string contentType;
                 if (Spec.RawPayload)
                 {
-                    envelope = CloudEvents.FromRawPayload(message.Data, Spec.PubsubName, message.Topic, message.Metadata);
+                    delivered = DeliveredEvent.Of(CloudEvents.FromRawPayload(message.Data, Spec.PubsubName, message.Topic, message.Metadata));
                     @event = JsonSerializer.SerializeToUtf8Bytes(Convert.ToBase64String(message.Data));
                     contentType = "application/octet-stream";
                 }
-                else if (CloudEvents.Parse(message.Data) is { } parsed)
+                else if (DeliveredEvent.Read(message.Data) is { } stored)
                 {
-                    // The stored event is a JSON object (it just parsed): it goes into the request as it is.
-                    envelope = parsed;
+                    // The stored event is one JSON object (it was just read through): it goes into the request as it is.
+                    delivered = stored;
                     @event = message.Data;
                     contentType = CloudEvents.ContentType;
-                    if (CloudEvents.HasExpired(envelope, clock.GetUtcNow()))
+                    if (delivered.HasExpired(clock.GetUtcNow()))
                     {
-                        await Settle(pending, () => single.DropAsync(message, envelope, $"expired at {envelope["expiration"]}", cancellationToken));
+                        await Settle(pending, () => single.DropAsync(message, delivered, $"expired at {delivered.Expiration}", cancellationToken));
                         continue;
                     }
                 }
@@ -107,19 +106,19 @@ internal sealed class BulkSubscriptionDelivery(SubscriptionDelivery single, Side
                 string? path;
                 try
                 {
-                    path = single.Route(envelope);
+                    path = single.Route(delivered);
                 }
                 catch (RouteEvaluationException e)
                 {
-                    await Settle(pending, () => single.FailAsync(message, SubscriptionDelivery.EventId(envelope), $"routing rule failed: {e.Message}", cancellationToken));
+                    await Settle(pending, () => single.FailAsync(message, delivered.IdForLog, $"routing rule failed: {e.Message}", cancellationToken));
                     continue;
                 }
                 if (path is null)
                 {
-                    await Settle(pending, () => single.DropAsync(message, envelope, "no routing rule matched and there is no default route", cancellationToken));
+                    await Settle(pending, () => single.DropAsync(message, delivered, "no routing rule matched and there is no default route", cancellationToken));
                     continue;
                 }
-                entries.Add((path, new Entry(pending, Guid.NewGuid().ToString(), @event, contentType, envelope)));
+                entries.Add((path, new Entry(pending, Guid.NewGuid().ToString(), @event, contentType, delivered)));
             }
             foreach (var group in entries.GroupBy(e => e.Path, e => e.Entry))
                 await DeliverAsync(group.Key, [.. group], cancellationToken);
@@ -158,7 +157,7 @@ internal sealed class BulkSubscriptionDelivery(SubscriptionDelivery single, Side
                             entry.Pending.Done.TrySetResult();
                             break;
                         case Outcome.Drop:
-                            await Settle(entry.Pending, () => single.DropAsync(entry.Pending.Message, entry.Envelope, reason, cancellationToken));
+                            await Settle(entry.Pending, () => single.DropAsync(entry.Pending.Message, entry.Delivered, reason, cancellationToken));
                             break;
                         default:
                             again.Add(entry);
@@ -177,7 +176,7 @@ internal sealed class BulkSubscriptionDelivery(SubscriptionDelivery single, Side
             outcomes = waiting.ToDictionary(entry => entry.EntryId, _ => (Outcome.Retry, e.Message));
         }
         foreach (var entry in waiting)
-            await Settle(entry.Pending, () => single.FailAsync(entry.Pending.Message, SubscriptionDelivery.EventId(entry.Envelope),
+            await Settle(entry.Pending, () => single.FailAsync(entry.Pending.Message, entry.Delivered.IdForLog,
                 outcomes[entry.EntryId].Reason, cancellationToken));
     }
 
@@ -186,7 +185,7 @@ internal sealed class BulkSubscriptionDelivery(SubscriptionDelivery single, Side
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = BulkRequest(entries) };
         request.Headers.TryAddWithoutValidation("pubsubname", Spec.PubsubName);
-        var trace = EventTrace.ChildOf(SubscriptionDelivery.Text(entries[0].Envelope, "traceparent"), null);
+        var trace = EventTrace.ChildOf(entries[0].Delivered.Traceparent, null);
         request.Headers.TryAddWithoutValidation("traceparent", trace.Traceparent);
 
         using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -263,7 +262,7 @@ internal sealed class BulkSubscriptionDelivery(SubscriptionDelivery single, Side
     /// The bulk request daprd sends (<c>BulkSubscribeEnvelope</c>), written directly: each entry's event goes in as the
     /// JSON it is stored as, without being parsed into nodes and written out again.
     /// </summary>
-    private ByteArrayContent BulkRequest(List<Entry> entries)
+    private ReadOnlyMemoryContent BulkRequest(List<Entry> entries)
     {
         var buffer = new ArrayBufferWriter<byte>(256 + entries.Sum(entry => entry.Event.Length + 128));
         using (var writer = new Utf8JsonWriter(buffer))
@@ -292,7 +291,7 @@ internal sealed class BulkSubscriptionDelivery(SubscriptionDelivery single, Side
             writer.WriteEndArray();
             writer.WriteEndObject();
         }
-        var content = new ByteArrayContent(buffer.WrittenSpan.ToArray());
+        var content = new ReadOnlyMemoryContent(buffer.WrittenMemory);
         content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
         return content;
     }

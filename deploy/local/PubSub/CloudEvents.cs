@@ -17,31 +17,39 @@ public static class CloudEvents
     public const string DefaultType = "com.dapr.event.sent";
     public const string DefaultSource = "Dapr";
 
-    /// <summary>Builds the envelope for a payload published with <paramref name="contentType"/> (null = none sent).</summary>
-    public static JsonObject Wrap(byte[] body, string? contentType, string appId, string pubsubName, string topic,
-        EventTrace trace, IReadOnlyDictionary<string, string> overrides, DateTimeOffset now)
+    /// <summary>
+    /// The event for a payload published with <paramref name="contentType"/> (null = none sent), written as Go's
+    /// encoding/json writes daprd's map (keys in ordinal order) straight from the request: the payload is not built as
+    /// JSON nodes first. <paramref name="expiration"/> is written when the broker has no TTL of its own.
+    /// </summary>
+    public static byte[] Wrap(byte[] body, string? contentType, string appId, string pubsubName, string topic,
+        EventTrace trace, IReadOnlyDictionary<string, string> overrides, DateTimeOffset now, string? expiration = null)
     {
         contentType = string.IsNullOrWhiteSpace(contentType) ? "text/plain" : contentType;
         var traceparent = Override(overrides, "traceparent") ?? trace.Traceparent;
-        var envelope = new JsonObject
+        var buffer = new ArrayBufferWriter<byte>(body.Length + 512);
+        using (var writer = new Utf8JsonWriter(buffer))
         {
-            ["id"] = Override(overrides, "id") ?? Guid.NewGuid().ToString(),
-            ["specversion"] = "1.0",
-            ["source"] = Override(overrides, "source") ?? (appId.Length > 0 ? appId : DefaultSource),
-            ["type"] = Override(overrides, "type") ?? DefaultType,
-            ["datacontenttype"] = contentType,
-            ["topic"] = topic,
-            ["pubsubname"] = pubsubName,
+            writer.WriteStartObject();
+            if (IsBinary(contentType)) writer.WriteString("data_base64", Convert.ToBase64String(body));
+            else WriteData(writer, body, contentType);
+            writer.WriteString("datacontenttype", contentType);
+            if (expiration is not null) writer.WriteString("expiration", expiration);
+            writer.WriteString("id", Override(overrides, "id") ?? Guid.NewGuid().ToString());
+            writer.WriteString("pubsubname", pubsubName);
+            writer.WriteString("source", Override(overrides, "source") ?? (appId.Length > 0 ? appId : DefaultSource));
+            writer.WriteString("specversion", "1.0");
+            if (Override(overrides, "subject") is { } subject) writer.WriteString("subject", subject);
+            writer.WriteString("time", FormatTime(now));
+            writer.WriteString("topic", topic);
             // daprd keeps the legacy traceid as a copy of traceparent; an explicit cloudevent.traceid wins.
-            ["traceid"] = Override(overrides, "traceid") ?? traceparent,
-            ["traceparent"] = traceparent,
-            ["tracestate"] = Override(overrides, "tracestate") ?? trace.Tracestate,
-            ["time"] = FormatTime(now),
-        };
-        if (Override(overrides, "subject") is { } subject) envelope["subject"] = subject;
-        if (IsBinary(contentType)) envelope["data_base64"] = Convert.ToBase64String(body);
-        else envelope["data"] = DataNode(body, contentType);
-        return envelope;
+            writer.WriteString("traceid", Override(overrides, "traceid") ?? traceparent);
+            writer.WriteString("traceparent", traceparent);
+            writer.WriteString("tracestate", Override(overrides, "tracestate") ?? trace.Tracestate);
+            writer.WriteString("type", Override(overrides, "type") ?? DefaultType);
+            writer.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
     }
 
     /// <summary>Completes an app's own CloudEvent; null when the body is not a JSON object.</summary>
@@ -84,8 +92,8 @@ public static class CloudEvents
         return envelope;
     }
 
-    /// <summary>Parses a stored envelope; null when it is not a JSON object (an undecodable message).</summary>
-    public static JsonObject? Parse(byte[] body)
+    /// <summary>Parses an app's own CloudEvent; null when it is not a JSON object.</summary>
+    private static JsonObject? Parse(byte[] body)
     {
         try
         {
@@ -116,12 +124,6 @@ public static class CloudEvents
         return buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary>Whether the event carries an <c>expiration</c> that has passed (runtime TTL, §3.4).</summary>
-    public static bool HasExpired(JsonObject envelope, DateTimeOffset now) =>
-        envelope["expiration"] is JsonValue value && value.TryGetValue<string>(out var text)
-        && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var expiry)
-        && expiry < now;
-
     /// <summary>RFC 3339 with second precision and the host's offset, as Go's <c>time.RFC3339</c> prints it.</summary>
     public static string FormatTime(DateTimeOffset time)
     {
@@ -135,21 +137,25 @@ public static class CloudEvents
     private static bool IsBinary(string contentType) =>
         MediaType(contentType) is "application/octet-stream" or "application/cloudevents+protobuf" or "application/x-protobuf";
 
-    private static JsonNode? DataNode(byte[] body, string contentType)
+    private static void WriteData(Utf8JsonWriter writer, byte[] body, string contentType)
     {
+        writer.WritePropertyName("data");
         // Only exact application/json (any parameters) is embedded as structured JSON; +json vendor types are strings.
         if (MediaType(contentType) == "application/json")
         {
             try
             {
-                return JsonNode.Parse(body);
+                // Pooled, not built as nodes; written back compact, as daprd re-encodes it.
+                using var document = JsonDocument.Parse(body);
+                document.RootElement.WriteTo(writer);
+                return;
             }
             catch (JsonException)
             {
                 // daprd embeds an invalid JSON body as a JSON string rather than rejecting it.
             }
         }
-        return JsonValue.Create(Encoding.UTF8.GetString(body));
+        writer.WriteStringValue(Encoding.UTF8.GetString(body));
     }
 
     private static string MediaType(string contentType) => contentType.Split(';', 2)[0].Trim().ToLowerInvariant();

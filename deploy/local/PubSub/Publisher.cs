@@ -124,13 +124,14 @@ internal sealed class Publisher(SidecarContext sidecar, PubSubComponents compone
         if (raw) return body;
         var now = clock.GetLocalNow();
         var pubsubName = component.Spec.Name;
-        var envelope = contentType?.Split(';', 2)[0].Trim().Equals(CloudEvents.ContentType, StringComparison.OrdinalIgnoreCase) == true
-            ? CloudEvents.Complete(body, pubsubName, topic, trace, now)
-            : CloudEvents.Wrap(body, contentType, sidecar.AppId, pubsubName, topic, trace, metadata, now);
-        if (envelope is null) return null;
         // Brokers without native TTL get the expiry written into the event; the subscribing sidecar drops it later.
-        if (ttl is { } seconds && !component.Broker.HasNativeTtl)
-            envelope["expiration"] = CloudEvents.FormatTime(clock.GetUtcNow().AddSeconds(seconds));
+        var expiration = ttl is { } seconds && !component.Broker.HasNativeTtl
+            ? CloudEvents.FormatTime(clock.GetUtcNow().AddSeconds(seconds))
+            : null;
+        if (contentType?.Split(';', 2)[0].Trim().Equals(CloudEvents.ContentType, StringComparison.OrdinalIgnoreCase) != true)
+            return CloudEvents.Wrap(body, contentType, sidecar.AppId, pubsubName, topic, trace, metadata, now, expiration);
+        if (CloudEvents.Complete(body, pubsubName, topic, trace, now) is not { } envelope) return null;
+        if (expiration is not null) envelope["expiration"] = expiration;
         return CloudEvents.Serialize(envelope);
     }
 

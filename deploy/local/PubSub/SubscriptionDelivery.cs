@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using DaprIoT.LocalRuntime.Configuration;
 using DaprIoT.LocalRuntime.PubSub.Brokers;
 using DaprIoT.LocalRuntime.Resiliency;
@@ -63,20 +62,21 @@ internal sealed class SubscriptionDelivery
 
     public async Task HandleAsync(BrokerMessage message, CancellationToken cancellationToken)
     {
-        JsonObject envelope;
+        DeliveredEvent delivered;
         byte[] body;
         if (Spec.RawPayload)
         {
-            envelope = CloudEvents.FromRawPayload(message.Data, Spec.PubsubName, message.Topic, message.Metadata);
+            var envelope = CloudEvents.FromRawPayload(message.Data, Spec.PubsubName, message.Topic, message.Metadata);
+            delivered = DeliveredEvent.Of(envelope);
             body = CloudEvents.Serialize(envelope);
         }
-        else if (CloudEvents.Parse(message.Data) is { } parsed)
+        else if (DeliveredEvent.Read(message.Data) is { } stored)
         {
-            envelope = parsed;
+            delivered = stored;
             body = message.Data;
-            if (CloudEvents.HasExpired(envelope, _clock.GetUtcNow()))
+            if (delivered.HasExpired(_clock.GetUtcNow()))
             {
-                await DropAsync(message, envelope, $"expired at {envelope["expiration"]}", cancellationToken);
+                await DropAsync(message, delivered, $"expired at {delivered.Expiration}", cancellationToken);
                 return;
             }
         }
@@ -89,25 +89,39 @@ internal sealed class SubscriptionDelivery
         string? path;
         try
         {
-            path = Route(envelope);
+            path = Route(delivered);
         }
         catch (RouteEvaluationException e)
         {
-            await FailAsync(message, EventId(envelope), $"routing rule failed: {e.Message}", cancellationToken);
+            await FailAsync(message, delivered.IdForLog, $"routing rule failed: {e.Message}", cancellationToken);
             return;
         }
         if (path is null)
         {
-            await DropAsync(message, envelope, "no routing rule matched and there is no default route", cancellationToken);
+            await DropAsync(message, delivered, "no routing rule matched and there is no default route", cancellationToken);
             return;
         }
-        await DeliverAsync(message, envelope, body, path, cancellationToken);
+        await DeliverAsync(message, delivered, body, path, cancellationToken);
     }
 
-    /// <summary>The path of the first matching rule, else the default; null when nothing matches. Throws <see cref="RouteEvaluationException"/>.</summary>
-    public string? Route(JsonObject envelope) => _routes.FirstOrDefault(r => r.Match is null || r.Match.Matches(envelope)).Path;
+    /// <summary>
+    /// The path of the first matching rule, else the default; null when nothing matches. Throws
+    /// <see cref="RouteEvaluationException"/>. Only a rule with a <c>match</c> makes the event be parsed whole.
+    /// </summary>
+    public string? Route(DeliveredEvent delivered)
+    {
+        try
+        {
+            return _routes.FirstOrDefault(r => r.Match is null || r.Match.Matches(delivered.Nodes)).Path;
+        }
+        catch (ArgumentException e)
+        {
+            // JSON nodes refuse an object with a key twice, when it is first looked into.
+            throw new RouteEvaluationException($"the event cannot be read as JSON nodes: {e.Message}");
+        }
+    }
 
-    private async Task DeliverAsync(BrokerMessage message, JsonObject envelope, byte[] body, string path, CancellationToken cancellationToken)
+    private async Task DeliverAsync(BrokerMessage message, DeliveredEvent delivered, byte[] body, string path, CancellationToken cancellationToken)
     {
         var policies = _sidecar.Resiliency.ForComponentInbound(Spec.PubsubName);
         (Outcome Outcome, string Reason) result;
@@ -115,9 +129,9 @@ internal sealed class SubscriptionDelivery
         {
             // Each attempt applies the timeout itself, so a late answer becomes a RETRY that says so.
             result = await PolicyRunner.RunAsync(policies is null ? null : policies with { Timeout = null },
-                ct => SendAsync(message, envelope, body, path, policies?.Timeout, ct), _clock, cancellationToken,
+                ct => SendAsync(message, delivered, body, path, policies?.Timeout, ct), _clock, cancellationToken,
                 isFailure: r => r.Item1 == Outcome.Retry,
-                onRetry: (retry, reason) => PubSubLog.Retrying(_logger, Spec.PubsubName, message.Topic, EventId(envelope), retry, reason));
+                onRetry: (retry, reason) => PubSubLog.Retrying(_logger, Spec.PubsubName, message.Topic, delivered.IdForLog, retry, reason));
         }
         catch (CircuitBreakerOpenException e)
         {
@@ -129,17 +143,17 @@ internal sealed class SubscriptionDelivery
                 _statistics.CountDelivered();
                 return;
             case Outcome.Drop:
-                await DropAsync(message, envelope, result.Reason, cancellationToken);
+                await DropAsync(message, delivered, result.Reason, cancellationToken);
                 return;
             default:
-                await FailAsync(message, EventId(envelope), result.Reason, cancellationToken);
+                await FailAsync(message, delivered.IdForLog, result.Reason, cancellationToken);
                 return;
         }
     }
 
     private enum Outcome { Success, Retry, Drop }
 
-    private async Task<(Outcome, string)> SendAsync(BrokerMessage message, JsonObject envelope, byte[] body, string path,
+    private async Task<(Outcome, string)> SendAsync(BrokerMessage message, DeliveredEvent delivered, byte[] body, string path,
         TimeSpan? timeout, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent(body) };
@@ -147,10 +161,10 @@ internal sealed class SubscriptionDelivery
         foreach (var (key, value) in message.Metadata)
             request.Headers.TryAddWithoutValidation(key.ToLowerInvariant(), value);
         Replace(request, "pubsubname", Spec.PubsubName);
-        var trace = EventTrace.ChildOf(Text(envelope, "traceparent") ?? Text(envelope, "traceid"), Text(envelope, "tracestate"));
+        var trace = EventTrace.ChildOf(delivered.Traceparent ?? delivered.Traceid, delivered.Tracestate);
         Replace(request, "traceparent", trace.Traceparent);
         if (trace.Tracestate.Length > 0) Replace(request, "tracestate", trace.Tracestate);
-        if (Text(envelope, "baggage") is { Length: > 0 } baggage) Replace(request, "baggage", baggage);
+        if (delivered.Baggage is { Length: > 0 } baggage) Replace(request, "baggage", baggage);
 
         using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         if (timeout is { } limit) attempt.CancelAfter(limit);
@@ -204,11 +218,11 @@ internal sealed class SubscriptionDelivery
     }
 
     /// <summary>Acknowledges without delivery: counted, logged, and copied to the dead-letter topic if there is one.</summary>
-    public async Task DropAsync(BrokerMessage message, JsonObject envelope, string reason, CancellationToken cancellationToken)
+    public async Task DropAsync(BrokerMessage message, DeliveredEvent delivered, string reason, CancellationToken cancellationToken)
     {
         _statistics.CountDropped();
-        PubSubLog.Dropped(_logger, Spec.PubsubName, message.Topic, EventId(envelope), reason);
-        if (Spec.DeadLetterTopic is not null) await DeadLetterAsync(message, EventId(envelope), reason, cancellationToken);
+        PubSubLog.Dropped(_logger, Spec.PubsubName, message.Topic, delivered.IdForLog, reason);
+        if (Spec.DeadLetterTopic is not null) await DeadLetterAsync(message, delivered.IdForLog, reason, cancellationToken);
     }
 
     /// <summary>A retriable failure with no retries left: dead-letter it if possible, else hand it back to the broker.</summary>
@@ -247,11 +261,6 @@ internal sealed class SubscriptionDelivery
         request.Headers.Remove(header);
         request.Headers.TryAddWithoutValidation(header, value);
     }
-
-    public static string? Text(JsonObject envelope, string key) =>
-        envelope[key] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
-
-    public static string EventId(JsonObject envelope) => Text(envelope, "id") ?? "?";
 
     private static string Normalize(string path) => path.StartsWith('/') ? path : "/" + path;
 }

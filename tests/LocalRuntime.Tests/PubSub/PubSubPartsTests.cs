@@ -80,14 +80,67 @@ public sealed class PubSubPartsTests
     [Fact]
     public void Invalid_JSON_sent_as_application_json_is_embedded_as_a_string_and_keys_are_written_in_order()
     {
-        var envelope = CloudEvents.Wrap(Encoding.UTF8.GetBytes("{oops"), "application/json; charset=utf-8", "app", "ps", "t",
-            new EventTrace("", ""), new Dictionary<string, string>(), DateTimeOffset.UnixEpoch);
+        var json = Encoding.UTF8.GetString(CloudEvents.Wrap(Encoding.UTF8.GetBytes("{oops"), "application/json; charset=utf-8",
+            "app", "ps", "t", new EventTrace("", ""), new Dictionary<string, string>(), DateTimeOffset.UnixEpoch));
 
-        Assert.Equal("{oops", (string?)envelope["data"]);
-        Assert.Equal("application/json; charset=utf-8", (string?)envelope["datacontenttype"]);
-        var json = Encoding.UTF8.GetString(CloudEvents.Serialize(envelope));
-        Assert.StartsWith("{\"data\":\"{oops\",\"datacontenttype\":", json);
+        Assert.StartsWith("{\"data\":\"{oops\",\"datacontenttype\":\"application/json; charset=utf-8\",", json);
     }
+
+    [Fact]
+    public void A_wrapped_event_has_every_key_in_ordinal_order_and_its_JSON_data_compact()
+    {
+        var overrides = new Dictionary<string, string> { ["cloudevent.subject"] = "s1", ["cloudevent.id"] = "e1" };
+        var json = CloudEvents.Wrap(Encoding.UTF8.GetBytes("{ \"b\": 1,\n \"a\": [1, 2.50] }"), "application/json", "app", "ps", "t",
+            new EventTrace("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", "k=v"), overrides, DateTimeOffset.UnixEpoch,
+            expiration: "1970-01-01T00:00:10Z");
+
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        var keys = document.RootElement.EnumerateObject().Select(p => p.Name).ToList();
+        Assert.Equal(keys.Order(StringComparer.Ordinal), keys);
+        Assert.Equal(["data", "datacontenttype", "expiration", "id", "pubsubname", "source", "specversion", "subject", "time",
+            "topic", "traceid", "traceparent", "tracestate", "type"], keys);
+        // The payload keeps its own key order and its numbers as written, without the white space.
+        Assert.Equal("{\"b\":1,\"a\":[1,2.50]}", document.RootElement.GetProperty("data").GetRawText());
+        Assert.Equal("e1", document.RootElement.GetProperty("id").GetString());
+        Assert.Equal("app", document.RootElement.GetProperty("source").GetString());
+    }
+
+    [Fact]
+    public void A_binary_payload_is_wrapped_as_data_base64()
+    {
+        var json = Encoding.UTF8.GetString(CloudEvents.Wrap([0xff, 0x00], "application/octet-stream", "", "ps", "t",
+            new EventTrace("", ""), new Dictionary<string, string>(), DateTimeOffset.UnixEpoch));
+
+        Assert.StartsWith("{\"data_base64\":\"/wA=\",\"datacontenttype\":\"application/octet-stream\",", json);
+        Assert.Contains("\"source\":\"Dapr\"", json);
+    }
+
+    [Fact]
+    public void A_delivered_event_reads_its_top_level_string_attributes_as_a_Go_map_would()
+    {
+        var delivered = DeliveredEvent.Read(Encoding.UTF8.GetBytes(
+            """{"data":{"id":"inner","traceparent":"inner"},"id":"first","\u0069d":"second","traceparent":"tp","tracestate":7,"baggage":"b=1","expiration":"2000-01-01T00:00:00Z"} """));
+
+        Assert.NotNull(delivered);
+        Assert.Equal("second", delivered.Id); // the last of a repeated key counts, however its name is escaped
+        Assert.Equal("tp", delivered.Traceparent); // not the payload's own attribute of the same name
+        Assert.Null(delivered.Tracestate); // not a string: absent
+        Assert.Equal("b=1", delivered.Baggage);
+        Assert.True(delivered.HasExpired(new DateTimeOffset(2000, 1, 1, 0, 0, 1, TimeSpan.Zero)));
+        Assert.False(delivered.HasExpired(new DateTimeOffset(1999, 12, 31, 23, 59, 59, TimeSpan.Zero)));
+        // Routing rules see the whole event, parsed when first asked for.
+        Assert.Equal("inner", (string?)DeliveredEvent.Read(Encoding.UTF8.GetBytes("""{"data":{"id":"inner"}}"""))!.Nodes["data"]!["id"]);
+    }
+
+    [Theory]
+    [InlineData("[1]")]
+    [InlineData("\"text\"")]
+    [InlineData("{\"id\":\"a\"} {}")]
+    [InlineData("{\"id\":\"a\",}")]
+    [InlineData("{\"id\":\"a\"")]
+    [InlineData("")]
+    public void What_is_not_one_JSON_object_is_no_delivered_event(string text) =>
+        Assert.Null(DeliveredEvent.Read(Encoding.UTF8.GetBytes(text)));
 
     [Fact]
     public void A_publish_keeps_the_sidecars_span_and_a_delivery_is_a_child_in_the_same_trace()
