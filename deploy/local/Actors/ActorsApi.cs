@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -160,7 +161,8 @@ internal static class ActorsApi
         switch (operation)
         {
             case "upsert":
-                var value = request.TryGetProperty("value", out var v) ? v.GetRawText() : "null";
+                // The value's own UTF-8 text, as the SDK wrote it (no string in between).
+                var value = request.TryGetProperty("value", out var v) ? JsonMarshal.GetRawUtf8Value(v).ToArray() : "null"u8.ToArray();
                 TimeSpan? ttl = null;
                 if (request.TryGetProperty("metadata", out var metadata) && metadata.ValueKind == JsonValueKind.Object &&
                     metadata.TryGetProperty("ttlInSeconds", out var ttlValue))
@@ -170,7 +172,7 @@ internal static class ActorsApi
                         throw new FormatException($"incorrect value for metadata 'ttlInSeconds': {text}");
                     if (seconds > 0) ttl = TimeSpan.FromSeconds(seconds);
                 }
-                return new StateSet(baseKey + key, Encoding.UTF8.GetBytes(value), etag, Ttl: ttl);
+                return new StateSet(baseKey + key, value, etag, Ttl: ttl);
             case "delete":
                 return new StateDelete(baseKey + key, etag);
             default:
@@ -266,6 +268,9 @@ internal static class ActorsApi
         return new ScheduleRequest(Text("dueTime"), Text("period"), Text("ttl"), data, Text("callback"), overwrite);
     }
 
+    /// <summary>The largest announced body read straight into an array of its size.</summary>
+    private const long MaxPresizedBody = 1 << 20;
+
     private static async Task<JsonDocument> ReadJsonAsync(HttpContext http)
     {
         var body = GoUtf8.ReplaceInvalid(await ReadBodyAsync(http));
@@ -282,6 +287,13 @@ internal static class ActorsApi
 
     private static async Task<byte[]> ReadBodyAsync(HttpContext http)
     {
+        // An announced length is read into an array of that size, not grown in a stream and copied out again.
+        if (http.Request.ContentLength is { } length and <= MaxPresizedBody)
+        {
+            var body = new byte[length];
+            await http.Request.Body.ReadExactlyAsync(body, http.RequestAborted);
+            return body;
+        }
         using var buffer = new MemoryStream();
         await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
         return buffer.ToArray();

@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace DaprIoT.LocalRuntime.PubSub;
 
 /// <summary>One entry of a bulk publish request, with its event turned into the bytes a single publish would carry.</summary>
-internal sealed record BulkEntry(string EntryId, byte[] Data, string ContentType, IReadOnlyDictionary<string, string> Metadata)
+internal sealed record BulkEntry(string EntryId, ReadOnlyMemory<byte> Data, string ContentType, IReadOnlyDictionary<string, string> Metadata)
 {
     /// <summary>Reads the request body; a <see cref="FormatException"/> says which entry is unusable and why.</summary>
     public static async Task<List<BulkEntry>> ReadAsync(Stream body, CancellationToken cancellationToken)

@@ -22,38 +22,37 @@ public static class CloudEvents
     /// encoding/json writes daprd's map (keys in ordinal order) straight from the request: the payload is not built as
     /// JSON nodes first. <paramref name="expiration"/> is written when the broker has no TTL of its own.
     /// </summary>
-    public static byte[] Wrap(byte[] body, string? contentType, string appId, string pubsubName, string topic,
+    public static byte[] Wrap(ReadOnlyMemory<byte> body, string? contentType, string appId, string pubsubName, string topic,
         EventTrace trace, IReadOnlyDictionary<string, string> overrides, DateTimeOffset now, string? expiration = null)
     {
         contentType = string.IsNullOrWhiteSpace(contentType) ? "text/plain" : contentType;
         var traceparent = Override(overrides, "traceparent") ?? trace.Traceparent;
         var buffer = new ArrayBufferWriter<byte>(body.Length + 512);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            if (IsBinary(contentType)) writer.WriteString("data_base64", Convert.ToBase64String(body));
-            else WriteData(writer, body, contentType);
-            writer.WriteString("datacontenttype", contentType);
-            if (expiration is not null) writer.WriteString("expiration", expiration);
-            writer.WriteString("id", Override(overrides, "id") ?? Guid.NewGuid().ToString());
-            writer.WriteString("pubsubname", pubsubName);
-            writer.WriteString("source", Override(overrides, "source") ?? (appId.Length > 0 ? appId : DefaultSource));
-            writer.WriteString("specversion", "1.0");
-            if (Override(overrides, "subject") is { } subject) writer.WriteString("subject", subject);
-            writer.WriteString("time", FormatTime(now));
-            writer.WriteString("topic", topic);
-            // daprd keeps the legacy traceid as a copy of traceparent; an explicit cloudevent.traceid wins.
-            writer.WriteString("traceid", Override(overrides, "traceid") ?? traceparent);
-            writer.WriteString("traceparent", traceparent);
-            writer.WriteString("tracestate", Override(overrides, "tracestate") ?? trace.Tracestate);
-            writer.WriteString("type", Override(overrides, "type") ?? DefaultType);
-            writer.WriteEndObject();
-        }
+        using var writer = new Utf8JsonWriter(buffer);
+        writer.WriteStartObject();
+        if (IsBinary(contentType)) writer.WriteBase64String("data_base64", body.Span);
+        else WriteData(writer, body, contentType);
+        writer.WriteString("datacontenttype", contentType);
+        if (expiration is not null) writer.WriteString("expiration", expiration);
+        writer.WriteString("id", Override(overrides, "id") ?? Guid.NewGuid().ToString());
+        writer.WriteString("pubsubname", pubsubName);
+        writer.WriteString("source", Override(overrides, "source") ?? (appId.Length > 0 ? appId : DefaultSource));
+        writer.WriteString("specversion", "1.0");
+        if (Override(overrides, "subject") is { } subject) writer.WriteString("subject", subject);
+        writer.WriteString("time", FormatTime(now));
+        writer.WriteString("topic", topic);
+        // daprd keeps the legacy traceid as a copy of traceparent; an explicit cloudevent.traceid wins.
+        writer.WriteString("traceid", Override(overrides, "traceid") ?? traceparent);
+        writer.WriteString("traceparent", traceparent);
+        writer.WriteString("tracestate", Override(overrides, "tracestate") ?? trace.Tracestate);
+        writer.WriteString("type", Override(overrides, "type") ?? DefaultType);
+        writer.WriteEndObject();
+        writer.Flush();
         return buffer.WrittenSpan.ToArray();
     }
 
     /// <summary>Completes an app's own CloudEvent; null when the body is not a JSON object.</summary>
-    public static JsonObject? Complete(byte[] body, string pubsubName, string topic, EventTrace trace, DateTimeOffset now)
+    public static JsonObject? Complete(ReadOnlyMemory<byte> body, string pubsubName, string topic, EventTrace trace, DateTimeOffset now)
     {
         if (Parse(body) is not { } envelope) return null;
         envelope.TryAdd("time", FormatTime(now));
@@ -93,11 +92,11 @@ public static class CloudEvents
     }
 
     /// <summary>Parses an app's own CloudEvent; null when it is not a JSON object.</summary>
-    private static JsonObject? Parse(byte[] body)
+    private static JsonObject? Parse(ReadOnlyMemory<byte> body)
     {
         try
         {
-            return JsonNode.Parse(body) as JsonObject;
+            return JsonNode.Parse(body.Span) as JsonObject;
         }
         catch (JsonException)
         {
@@ -137,7 +136,7 @@ public static class CloudEvents
     private static bool IsBinary(string contentType) =>
         MediaType(contentType) is "application/octet-stream" or "application/cloudevents+protobuf" or "application/x-protobuf";
 
-    private static void WriteData(Utf8JsonWriter writer, byte[] body, string contentType)
+    private static void WriteData(Utf8JsonWriter writer, ReadOnlyMemory<byte> body, string contentType)
     {
         writer.WritePropertyName("data");
         // Only exact application/json (any parameters) is embedded as structured JSON; +json vendor types are strings.
@@ -155,7 +154,7 @@ public static class CloudEvents
                 // daprd embeds an invalid JSON body as a JSON string rather than rejecting it.
             }
         }
-        writer.WriteStringValue(Encoding.UTF8.GetString(body));
+        writer.WriteStringValue(Encoding.UTF8.GetString(body.Span));
     }
 
     private static string MediaType(string contentType) => contentType.Split(';', 2)[0].Trim().ToLowerInvariant();

@@ -26,7 +26,7 @@ internal sealed class PubSubGrpc(Publisher publisher)
     {
         // An empty content type is daprd's default, which the envelope applies like a missing HTTP Content-Type.
         var contentType = request.DataContentType.Length > 0 ? request.DataContentType : null;
-        await publisher.PublishAsync(request.PubsubName, request.Topic, request.Data.ToByteArray(), contentType,
+        await publisher.PublishAsync(request.PubsubName, request.Topic, request.Data.Memory, contentType,
             new Dictionary<string, string>(request.Metadata, StringComparer.Ordinal), Trace(call), call.CancellationToken);
         return Done;
     }
@@ -42,7 +42,8 @@ internal sealed class PubSubGrpc(Publisher publisher)
             if (entry.EntryId.Length == 0 || !ids.Add(entry.EntryId))
                 throw new DaprApiException(400, StatusCode.InvalidArgument, "ERR_PUBSUB_EVENTS_SER",
                     $"error when marshaling events to bytes for topic {request.Topic} pubsub {request.PubsubName}: entryId is duplicated or not present for entry");
-            entries.Add(new BulkEntry(entry.EntryId, entry.Event.ToByteArray(), entry.ContentType,
+            // The event's bytes stay in the request message: the envelope is written from them.
+            entries.Add(new BulkEntry(entry.EntryId, entry.Event.Memory, entry.ContentType,
                 new Dictionary<string, string>(entry.Metadata, StringComparer.Ordinal)));
         }
         var failed = await publisher.BulkPublishAsync(request.PubsubName, request.Topic, entries, metadata, Trace(call), call.CancellationToken);

@@ -16,7 +16,7 @@ internal sealed record FailedEntry(string EntryId, string Error);
 /// </summary>
 internal sealed class Publisher(SidecarContext sidecar, PubSubComponents components, TimeProvider clock, ILogger logger)
 {
-    public async Task PublishAsync(string pubsubName, string? topic, byte[] body, string? contentType,
+    public async Task PublishAsync(string pubsubName, string? topic, ReadOnlyMemory<byte> body, string? contentType,
         IReadOnlyDictionary<string, string> metadata, EventTrace trace, CancellationToken cancellationToken)
     {
         var component = Target(pubsubName, topic);
@@ -118,10 +118,10 @@ internal sealed class Publisher(SidecarContext sidecar, PubSubComponents compone
         new(400, StatusCode.InvalidArgument, "ERR_PUBSUB_REQUEST_METADATA", $"failed deserializing metadata: {problem}");
 
     /// <summary>The bytes handed to the broker: the raw body, or the CloudEvent daprd builds; null when an app's own CloudEvent is not a JSON object.</summary>
-    private byte[]? Envelope(PubSubComponent component, string topic, byte[] body, string? contentType,
+    private byte[]? Envelope(PubSubComponent component, string topic, ReadOnlyMemory<byte> body, string? contentType,
         IReadOnlyDictionary<string, string> metadata, bool raw, int? ttl, EventTrace trace)
     {
-        if (raw) return body;
+        if (raw) return body.ToArray();
         var now = clock.GetLocalNow();
         var pubsubName = component.Spec.Name;
         // Brokers without native TTL get the expiry written into the event; the subscribing sidecar drops it later.

@@ -5,6 +5,7 @@ public static class RequestPath
 {
     public static string Clean(string path)
     {
+        if (IsClean(path)) return path; // nearly every request: nothing to split and join again
         // Go's path.Clean: "" → ".", and a rooted path never climbs above "/". Request paths are always rooted.
         var segments = new List<string>();
         foreach (var segment in path.Split('/'))
@@ -22,5 +23,22 @@ public static class RequestPath
             }
         }
         return "/" + string.Join('/', segments);
+    }
+
+    /// <summary>Rooted, with no empty, <c>.</c> or <c>..</c> segment and no trailing slash: what cleaning leaves as it is.</summary>
+    private static bool IsClean(string path)
+    {
+        if (path.Length == 0 || path[0] != '/') return false;
+        if (path.Length == 1) return true;
+        var start = 1;
+        while (start <= path.Length)
+        {
+            var end = path.IndexOf('/', start);
+            if (end < 0) end = path.Length;
+            var segment = path.AsSpan(start, end - start);
+            if (segment.IsEmpty || segment is "." || segment is "..") return false;
+            start = end + 1;
+        }
+        return true;
     }
 }

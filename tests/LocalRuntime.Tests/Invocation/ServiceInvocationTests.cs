@@ -252,6 +252,11 @@ public sealed class ServiceInvocationTests
     [InlineData("/v1.0/state/s/k/", "/v1.0/state/s/k")]
     [InlineData("/a/./b/../c//", "/a/c")]
     [InlineData("/../../x", "/x")]
+    [InlineData("/v1.0/actors/A/1/method/m", "/v1.0/actors/A/1/method/m")]
+    [InlineData("/a/.b/c..", "/a/.b/c..")]
+    [InlineData("/a/..", "/")]
+    [InlineData("/a/.", "/a")]
+    [InlineData("", "/")]
     public void Request_paths_are_cleaned_like_gos_path_clean(string path, string cleaned) =>
         Assert.Equal(cleaned, RequestPath.Clean(path));
 

@@ -108,7 +108,7 @@ public sealed class PubSubPartsTests
     [Fact]
     public void A_binary_payload_is_wrapped_as_data_base64()
     {
-        var json = Encoding.UTF8.GetString(CloudEvents.Wrap([0xff, 0x00], "application/octet-stream", "", "ps", "t",
+        var json = Encoding.UTF8.GetString(CloudEvents.Wrap(new byte[] { 0xff, 0x00 }, "application/octet-stream", "", "ps", "t",
             new EventTrace("", ""), new Dictionary<string, string>(), DateTimeOffset.UnixEpoch));
 
         Assert.StartsWith("{\"data_base64\":\"/wA=\",\"datacontenttype\":\"application/octet-stream\",", json);
