@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net;
 using System.Text.Json;
 using DaprIoT.LocalRuntime.PubSub.Brokers;
@@ -183,7 +182,11 @@ internal sealed class BulkSubscriptionDelivery(SubscriptionDelivery single, Side
     private async Task<Dictionary<string, (Outcome Outcome, string Reason)>> SendAsync(string path, List<Entry> entries,
         TimeSpan? timeout, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = BulkRequest(entries) };
+        // The body stays in its pooled buffer until the exchange is over.
+        using var body = BulkRequest(entries);
+        var content = new ReadOnlyMemoryContent(body.WrittenMemory);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
         request.Headers.TryAddWithoutValidation("pubsubname", Spec.PubsubName);
         var trace = EventTrace.ChildOf(entries[0].Delivered.Traceparent, null);
         request.Headers.TryAddWithoutValidation("traceparent", trace.Traceparent);
@@ -260,11 +263,11 @@ internal sealed class BulkSubscriptionDelivery(SubscriptionDelivery single, Side
 
     /// <summary>
     /// The bulk request daprd sends (<c>BulkSubscribeEnvelope</c>), written directly: each entry's event goes in as the
-    /// JSON it is stored as, without being parsed into nodes and written out again.
+    /// JSON it is stored as, without being parsed into nodes and written out again. Dispose the buffer after the exchange.
     /// </summary>
-    private ReadOnlyMemoryContent BulkRequest(List<Entry> entries)
+    private PooledBufferWriter BulkRequest(List<Entry> entries)
     {
-        var buffer = new ArrayBufferWriter<byte>(256 + entries.Sum(entry => entry.Event.Length + 128));
+        var buffer = new PooledBufferWriter(256 + entries.Sum(entry => entry.Event.Length + 128));
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
@@ -291,9 +294,7 @@ internal sealed class BulkSubscriptionDelivery(SubscriptionDelivery single, Side
             writer.WriteEndArray();
             writer.WriteEndObject();
         }
-        var content = new ReadOnlyMemoryContent(buffer.WrittenMemory);
-        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-        return content;
+        return buffer;
     }
 
     /// <summary>Ends one entry's wait with the outcome of <paramref name="action"/>: done, or failed back to the broker.</summary>
