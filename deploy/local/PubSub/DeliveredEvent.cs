@@ -22,7 +22,7 @@ internal sealed class DeliveredEvent
         _nodes = nodes;
     }
 
-    // The attributes delivery reads, by their index in Attributes.
+    // The attributes delivery reads; each one's value is at the same index in _attributes.
     private static readonly byte[][] AttributeNames =
         ["id"u8.ToArray(), "traceid"u8.ToArray(), "traceparent"u8.ToArray(), "tracestate"u8.ToArray(), "baggage"u8.ToArray(), "expiration"u8.ToArray()];
     private readonly string?[] _attributes = new string?[AttributeNames.Length];
