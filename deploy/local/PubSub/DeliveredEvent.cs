@@ -23,8 +23,8 @@ internal sealed class DeliveredEvent
     }
 
     // The attributes delivery reads; each one's value is at the same index in _attributes.
-    private static readonly byte[][] AttributeNames =
-        ["id"u8.ToArray(), "traceid"u8.ToArray(), "traceparent"u8.ToArray(), "tracestate"u8.ToArray(), "baggage"u8.ToArray(), "expiration"u8.ToArray()];
+    private static readonly string[] AttributeNames = ["id", "traceid", "traceparent", "tracestate", "baggage", "expiration"];
+    private static readonly byte[][] Utf8AttributeNames = [.. AttributeNames.Select(Encoding.UTF8.GetBytes)];
     private readonly string?[] _attributes = new string?[AttributeNames.Length];
 
     public string? Id => _attributes[0];
@@ -71,7 +71,7 @@ internal sealed class DeliveredEvent
     {
         var result = new DeliveredEvent(null, envelope);
         for (var i = 0; i < AttributeNames.Length; i++)
-            result._attributes[i] = envelope[Encoding.UTF8.GetString(AttributeNames[i])] is JsonValue value
+            result._attributes[i] = envelope[AttributeNames[i]] is JsonValue value
                 && value.TryGetValue<string>(out var text) ? text : null;
         return result;
     }
@@ -85,8 +85,8 @@ internal sealed class DeliveredEvent
             var unescaped = new byte[name.Length];
             name = unescaped.AsSpan(0, reader.CopyString(unescaped));
         }
-        for (var i = 0; i < AttributeNames.Length; i++)
-            if (name.SequenceEqual(AttributeNames[i])) return i;
+        for (var i = 0; i < Utf8AttributeNames.Length; i++)
+            if (name.SequenceEqual(Utf8AttributeNames[i])) return i;
         return -1;
     }
 
