@@ -1,5 +1,6 @@
 using DaprIoT.Contracts.Devices;
 using DaprIoT.Contracts.Events;
+using DaprIoT.DeviceManagement.Events;
 using DaprIoT.DeviceManagement.Live;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -180,10 +181,10 @@ public sealed class ChangeCoalescerTests : IDisposable
         }
     }
 
-    private static DeviceEvent Change(string deviceId, long version) =>
-        new(deviceId, "lightbulb", "alice", version, DateTimeOffset.UnixEpoch, [DeviceChanges.Reported],
+    private static DeviceEventJson Change(string deviceId, long version) =>
+        DeviceEventJsonTests.Of(new DeviceEvent(deviceId, "lightbulb", "alice", version, DateTimeOffset.UnixEpoch, [DeviceChanges.Reported],
             new DeviceTwinView(deviceId, "lightbulb", true, "alice", "Desk", version,
-                new PresenceView(PresenceState.Unknown, 0, null, null, null, null, null), new Dictionary<string, PropertyView>(), [], null));
+                new PresenceView(PresenceState.Unknown, 0, null, null, null, null, null), new Dictionary<string, PropertyView>(), [], null)));
 
     public void Dispose() => _coalescer.Dispose();
 }

@@ -1,6 +1,7 @@
 using DaprIoT.Contracts.Devices;
 using DaprIoT.Contracts.Events;
 using DaprIoT.DeviceManagement.Api;
+using DaprIoT.DeviceManagement.Events;
 using DaprIoT.DeviceManagement.Live;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Time.Testing;
@@ -24,7 +25,7 @@ public sealed class FeedTests
             Sent.Add(args[0] switch
             {
                 DeviceList list => $"{method} [{string.Join(", ", list.Devices.Select(d => $"{d.DeviceId} v{d.Version}"))}]",
-                DeviceEvent change => $"{method} {change.DeviceId} v{change.Version}",
+                DeviceEventJson change => $"{method} {change.DeviceId} v{change.Version}",
                 var other => $"{method} {other}",
             });
             return Task.CompletedTask;
@@ -108,8 +109,8 @@ public sealed class FeedTests
             listed.Concat(removed).ToDictionary(d => d.DeviceId, d => d.Version, StringComparer.Ordinal));
     }
 
-    private static DeviceEvent Change(string deviceId, long version) =>
-        new(deviceId, "lightbulb", "alice", version, DateTimeOffset.UnixEpoch, [DeviceChanges.Reported], Twin(deviceId, version));
+    private static DeviceEventJson Change(string deviceId, long version) =>
+        DeviceEventJsonTests.Of(new DeviceEvent(deviceId, "lightbulb", "alice", version, DateTimeOffset.UnixEpoch, [DeviceChanges.Reported], Twin(deviceId, version)));
 
     private static DeviceTwinView Twin(string deviceId, long version) =>
         new(deviceId, "lightbulb", true, "alice", "Desk", version,

@@ -2,6 +2,7 @@ using Dapr;
 using Dapr.AspNetCore;
 using DaprIoT.Contracts;
 using DaprIoT.Contracts.Events;
+using DaprIoT.DeviceManagement.Events;
 using DaprIoT.DeviceManagement.Live;
 using DaprIoT.DeviceManagement.ReadModel;
 using DaprIoT.ServiceDefaults;
@@ -63,7 +64,7 @@ public static partial class SubscriptionsApi
     /// Writes a batch of events to the read model: the entries of a device whose events could not be written are
     /// delivered again, the rest succeed.
     /// </summary>
-    private static async Task<IResult> ApplyAsync(BulkSubscribeMessage<BulkEvent<DeviceEvent>> message, DeviceStore store, ILoggerFactory loggers,
+    private static async Task<IResult> ApplyAsync(BulkSubscribeMessage<BulkEvent<DeviceEventJson>> message, DeviceStore store, ILoggerFactory loggers,
         CancellationToken cancellationToken)
     {
         var (events, statuses) = Read(message, loggers);
@@ -77,13 +78,13 @@ public static partial class SubscriptionsApi
     /// Remembers each change for snapshots and hands it to the coalescer, which pushes it to the owner's connections
     /// here. Neither waits for browsers (the coalescer merges what it cannot send yet), so the batch is answered at once.
     /// </summary>
-    private static IResult Push(BulkSubscribeMessage<BulkEvent<DeviceEvent>> message, RecentChanges recent, ChangeCoalescer coalescer, ILoggerFactory loggers)
+    private static IResult Push(BulkSubscribeMessage<BulkEvent<DeviceEventJson>> message, RecentChanges recent, ChangeCoalescer coalescer, ILoggerFactory loggers)
     {
-        var (events, statuses) = Read(message, loggers);
-        foreach (var (entryId, deviceEvent) in events)
+        var (changes, statuses) = Read(message, loggers);
+        foreach (var (entryId, change) in changes)
         {
-            recent.Record(deviceEvent);
-            coalescer.Offer(deviceEvent);
+            recent.Record(change);
+            coalescer.Offer(change);
             statuses.Add(new BulkSubscribeAppResponseEntry(entryId, BulkSubscribeAppResponseStatus.SUCCESS));
         }
 
@@ -91,14 +92,14 @@ public static partial class SubscriptionsApi
     }
 
     /// <summary>The batch's device events, and a DROP for each entry that is none (delivering it again cannot make it readable).</summary>
-    private static (List<(string EntryId, DeviceEvent Event)> Events, List<BulkSubscribeAppResponseEntry> Statuses) Read(
-        BulkSubscribeMessage<BulkEvent<DeviceEvent>> message, ILoggerFactory loggers)
+    private static (List<(string EntryId, DeviceEventJson Event)> Events, List<BulkSubscribeAppResponseEntry> Statuses) Read(
+        BulkSubscribeMessage<BulkEvent<DeviceEventJson>> message, ILoggerFactory loggers)
     {
         var statuses = new List<BulkSubscribeAppResponseEntry>();
-        var events = new List<(string EntryId, DeviceEvent Event)>(message.Entries?.Count ?? 0);
+        var events = new List<(string EntryId, DeviceEventJson Event)>(message.Entries?.Count ?? 0);
         foreach (var entry in message.Entries ?? [])
         {
-            if (DeviceEventOf(entry.Event) is { } deviceEvent)
+            if (entry.Event.Value is { } deviceEvent)
             {
                 events.Add((entry.EntryId, deviceEvent));
             }
@@ -111,10 +112,6 @@ public static partial class SubscriptionsApi
 
         return (events, statuses);
     }
-
-    /// <summary>The device event a bulk entry carries (written with the contract JSON options, and read with them); null when it is none.</summary>
-    private static DeviceEvent? DeviceEventOf(BulkEvent<DeviceEvent> entry) =>
-        entry.Value is { DeviceId.Length: > 0, Changes: not null, Twin: not null } deviceEvent ? deviceEvent : null;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A device-events message is not a device event; dropped")]
     private static partial void UnreadableDeviceEvent(ILogger logger);

@@ -1,4 +1,4 @@
-using DaprIoT.Contracts.Events;
+using DaprIoT.DeviceManagement.Events;
 
 namespace DaprIoT.DeviceManagement.Live;
 
@@ -14,7 +14,7 @@ namespace DaprIoT.DeviceManagement.Live;
 /// never dropped — and a burst of events cannot flood the thread pool and starve the connections' keep-alives.</item>
 /// </list>
 /// </summary>
-public sealed partial class ChangeCoalescer(TimeProvider time, TimeSpan window, int maxSends, Func<DeviceEvent, Task> send, ILogger logger)
+public sealed partial class ChangeCoalescer(TimeProvider time, TimeSpan window, int maxSends, Func<DeviceEventJson, Task> send, ILogger logger)
     : IDisposable
 {
     /// <summary>Sends at a time when not configured: enough to hide one send's wait, few enough to leave the pool room.</summary>
@@ -43,9 +43,9 @@ public sealed partial class ChangeCoalescer(TimeProvider time, TimeSpan window, 
         }
     }
 
-    public void Offer(DeviceEvent change)
+    public void Offer(DeviceEventJson change)
     {
-        DeviceEvent? sendNow;
+        DeviceEventJson? sendNow;
         lock (_lock)
         {
             if (_busy.TryGetValue(change.DeviceId, out var slot))
@@ -67,7 +67,7 @@ public sealed partial class ChangeCoalescer(TimeProvider time, TimeSpan window, 
 
     private void WindowEnded(string deviceId)
     {
-        DeviceEvent? sendNow = null;
+        DeviceEventJson? sendNow = null;
         lock (_lock)
         {
             if (!_busy.TryGetValue(deviceId, out var slot)) return;
@@ -96,7 +96,7 @@ public sealed partial class ChangeCoalescer(TimeProvider time, TimeSpan window, 
     }
 
     /// <summary>Under the lock: the change to send now if a sender is free, else null with the device in the backlog.</summary>
-    private DeviceEvent? Dispatch(string deviceId, Slot slot, DeviceEvent change)
+    private DeviceEventJson? Dispatch(string deviceId, Slot slot, DeviceEventJson change)
     {
         if (_sending < maxSends)
         {
@@ -110,9 +110,9 @@ public sealed partial class ChangeCoalescer(TimeProvider time, TimeSpan window, 
     }
 
     /// <summary>Sends the change, then whatever the backlog holds, until it is empty; then the sender is free again.</summary>
-    private async Task SendAsync(DeviceEvent change)
+    private async Task SendAsync(DeviceEventJson change)
     {
-        for (DeviceEvent? next = change; next is not null; next = TakeFromBacklog())
+        for (DeviceEventJson? next = change; next is not null; next = TakeFromBacklog())
         {
             try
             {
@@ -127,7 +127,7 @@ public sealed partial class ChangeCoalescer(TimeProvider time, TimeSpan window, 
         }
     }
 
-    private DeviceEvent? TakeFromBacklog()
+    private DeviceEventJson? TakeFromBacklog()
     {
         lock (_lock)
         {
@@ -145,7 +145,7 @@ public sealed partial class ChangeCoalescer(TimeProvider time, TimeSpan window, 
         }
     }
 
-    private static DeviceEvent Newer(DeviceEvent known, DeviceEvent offered) => offered.Version > known.Version ? offered : known;
+    private static DeviceEventJson Newer(DeviceEventJson known, DeviceEventJson offered) => offered.Version > known.Version ? offered : known;
 
     public void Dispose()
     {
@@ -162,10 +162,10 @@ public sealed partial class ChangeCoalescer(TimeProvider time, TimeSpan window, 
         public ITimer Timer { get; } = timer;
 
         /// <summary>The newest change within the window, due when it ends.</summary>
-        public DeviceEvent? Waiting { get; set; }
+        public DeviceEventJson? Waiting { get; set; }
 
         /// <summary>A change due now, in the backlog until a sender is free.</summary>
-        public DeviceEvent? Due { get; set; }
+        public DeviceEventJson? Due { get; set; }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Change {Version} of device {DeviceId} could not be pushed to its owner's connections")]

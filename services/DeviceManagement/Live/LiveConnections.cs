@@ -1,4 +1,4 @@
-using DaprIoT.Contracts.Events;
+using DaprIoT.DeviceManagement.Events;
 using Microsoft.AspNetCore.SignalR;
 
 namespace DaprIoT.DeviceManagement.Live;
@@ -53,7 +53,7 @@ public sealed partial class LiveConnections(IHubContext<DeviceHub> hub, TimeProv
     }
 
     /// <summary>Pushes a change to the owner's connections on this replica.</summary>
-    public Task PushAsync(DeviceEvent change)
+    public Task PushAsync(DeviceEventJson change)
     {
         if (change.Owner is not { Length: > 0 } owner) return Task.CompletedTask;
         Feed[] feeds;
@@ -82,7 +82,7 @@ public sealed partial class LiveConnections(IHubContext<DeviceHub> hub, TimeProv
 
         // One send at a time, so what the connection gets is in the order decided here.
         private readonly SemaphoreSlim _turn = new(1, 1);
-        private readonly List<DeviceEvent> _held = [];
+        private readonly List<DeviceEventJson> _held = [];
         private readonly Dictionary<string, long> _versions = new(StringComparer.Ordinal);
         private bool _started;
         private volatile bool _closed;
@@ -120,7 +120,7 @@ public sealed partial class LiveConnections(IHubContext<DeviceHub> hub, TimeProv
             }
         }
 
-        public async Task PushAsync(DeviceEvent change)
+        public async Task PushAsync(DeviceEventJson change)
         {
             // Whatever cannot go at once (the previous send still waits for the connection) waits at most SendTimeout.
             if (!_turn.Wait(0))
@@ -171,7 +171,7 @@ public sealed partial class LiveConnections(IHubContext<DeviceHub> hub, TimeProv
                 if (!_versions.TryGetValue(deviceId, out var known) || known < version) _versions[deviceId] = version;
         }
 
-        private bool Take(DeviceEvent change)
+        private bool Take(DeviceEventJson change)
         {
             if (_versions.TryGetValue(change.DeviceId, out var known) && known >= change.Version) return false;
             _versions[change.DeviceId] = change.Version;

@@ -1,4 +1,4 @@
-using DaprIoT.Contracts.Events;
+using DaprIoT.DeviceManagement.Events;
 using Microsoft.Extensions.Options;
 
 namespace DaprIoT.DeviceManagement.Live;
@@ -12,12 +12,12 @@ namespace DaprIoT.DeviceManagement.Live;
 public sealed class RecentChanges(TimeProvider time, IOptions<DeviceManagementOptions> options)
 {
     private readonly Lock _lock = new();
-    private readonly Dictionary<string, Dictionary<string, (DeviceEvent Change, DateTimeOffset HeardAt)>> _byOwner = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Dictionary<string, (DeviceEventJson Change, DateTimeOffset HeardAt)>> _byOwner = new(StringComparer.Ordinal);
     private DateTimeOffset _pruned = DateTimeOffset.MinValue;
 
     private TimeSpan Kept => options.Value.RecentChangesKept;
 
-    public void Record(DeviceEvent change)
+    public void Record(DeviceEventJson change)
     {
         if (change.Owner is not { Length: > 0 } owner) return;
         var now = time.GetUtcNow();
@@ -31,7 +31,7 @@ public sealed class RecentChanges(TimeProvider time, IOptions<DeviceManagementOp
     }
 
     /// <summary>The owner's devices' newest changes still kept.</summary>
-    public IReadOnlyList<DeviceEvent> Of(string owner)
+    public IReadOnlyList<DeviceEventJson> Of(string owner)
     {
         var since = time.GetUtcNow() - Kept;
         lock (_lock)

@@ -1,6 +1,6 @@
 using DaprIoT.Contracts.Devices;
-using DaprIoT.Contracts.Events;
 using DaprIoT.DeviceManagement.Api;
+using DaprIoT.DeviceManagement.Events;
 using DaprIoT.DeviceManagement.ReadModel;
 
 namespace DaprIoT.DeviceManagement.Live;
@@ -19,8 +19,8 @@ public sealed class Snapshots(DeviceStore store, RecentChanges recent)
         {
             if (versions.TryGetValue(change.DeviceId, out var version) && version >= change.Version) continue;
             versions[change.DeviceId] = change.Version;
-            if (change.Changes.Contains(DeviceChanges.Removed) || !change.Twin.Provisioned) twins.Remove(change.DeviceId);
-            else twins[change.DeviceId] = change.Twin;
+            if (change.Gone) twins.Remove(change.DeviceId);
+            else twins[change.DeviceId] = change.ReadTwin();
         }
 
         IReadOnlyList<DeviceTwinView> devices = [.. twins.Values.OrderBy(twin => twin.DeviceId, StringComparer.Ordinal)];

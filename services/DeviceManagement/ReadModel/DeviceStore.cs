@@ -5,6 +5,7 @@ using Dapr.Client;
 using DaprIoT.Contracts;
 using DaprIoT.Contracts.Devices;
 using DaprIoT.Contracts.Events;
+using DaprIoT.DeviceManagement.Events;
 
 namespace DaprIoT.DeviceManagement.ReadModel;
 
@@ -88,7 +89,7 @@ public sealed partial class DeviceStore(DaprClient dapr, ILogger<DeviceStore> lo
     /// the rest. Returns the devices whose events could not be applied: their deliveries are to come again. Applying a
     /// batch again leaves the same result.
     /// </summary>
-    public async Task<IReadOnlySet<string>> ApplyAsync(IReadOnlyList<DeviceEvent> events, CancellationToken cancellationToken)
+    public async Task<IReadOnlySet<string>> ApplyAsync(IReadOnlyList<DeviceEventJson> events, CancellationToken cancellationToken)
     {
         // Each device's events in version order, as if they had come in order (a retried delivery repeats a version).
         var devices = events.GroupBy(e => e.DeviceId, StringComparer.Ordinal).Select(g => g.OrderBy(e => e.Version).ToList()).ToList();
@@ -106,7 +107,7 @@ public sealed partial class DeviceStore(DaprClient dapr, ILogger<DeviceStore> lo
     }
 
     /// <summary>As <see cref="TryApplyAsync"/>; a failing store or an unreadable entry is logged and counts as not applied.</summary>
-    private async Task<bool> TryApplyOrLogAsync(IReadOnlyList<List<DeviceEvent>> devices, int attempts, CancellationToken cancellationToken)
+    private async Task<bool> TryApplyOrLogAsync(IReadOnlyList<List<DeviceEventJson>> devices, int attempts, CancellationToken cancellationToken)
     {
         try
         {
@@ -122,7 +123,7 @@ public sealed partial class DeviceStore(DaprClient dapr, ILogger<DeviceStore> lo
     }
 
     /// <summary>Reads the devices' entries, applies their events in memory and writes the result in one transaction; false when every attempt lost to another writer.</summary>
-    private async Task<bool> TryApplyAsync(IReadOnlyList<List<DeviceEvent>> devices, int attempts, CancellationToken cancellationToken)
+    private async Task<bool> TryApplyAsync(IReadOnlyList<List<DeviceEventJson>> devices, int attempts, CancellationToken cancellationToken)
     {
         for (var attempt = 1; attempt <= attempts; attempt++)
         {
@@ -136,7 +137,7 @@ public sealed partial class DeviceStore(DaprClient dapr, ILogger<DeviceStore> lo
                 .Concat(likelyOwners.Select(UserKey)), cancellationToken);
 
             var indexChanges = new List<IndexChange>();
-            foreach (var deviceEvent in devices.SelectMany(device => device)) Apply(batch, deviceEvent, indexChanges);
+            foreach (var device in devices) Apply(batch, device, indexChanges);
             await batch.ReadAsync(indexChanges.Select(change => change.UserKey), cancellationToken);
             foreach (var change in indexChanges)
                 batch.Update<UserDevices>(change.UserKey, index => change.Add ? WithDevice(index, change.DeviceId) : WithoutDevice(index, change.DeviceId));
@@ -152,38 +153,42 @@ public sealed partial class DeviceStore(DaprClient dapr, ILogger<DeviceStore> lo
     private sealed record IndexChange(string UserKey, string DeviceId, bool Add);
 
     /// <summary>
-    /// Applies one device event to the batch's twin and timeline of the device, and notes the index change it calls
-    /// for. Events of one device come in version order.
+    /// Applies one device's events, in version order, to the batch's twin and timeline of the device, and notes the index
+    /// changes they call for. Of the stored twin only its head is read; the newest twin is written as the event carries it.
     /// </summary>
-    private static void Apply(StateBatch batch, DeviceEvent deviceEvent, List<IndexChange> indexChanges)
+    private static void Apply(StateBatch batch, IReadOnlyList<DeviceEventJson> events, List<IndexChange> indexChanges)
     {
-        var removed = deviceEvent.Changes.Contains(DeviceChanges.Removed);
-        var twin = removed ? deviceEvent.Twin with { Provisioned = false } : deviceEvent.Twin;
-        var twinKey = DeviceKey(deviceEvent.DeviceId);
-        var stored = batch.Get<DeviceTwinView>(twinKey);
-        var (current, replaced) = (stored, (DeviceTwinView?)null);
-        if (stored is null || stored.Version < twin.Version)
+        var deviceId = events[0].DeviceId;
+        var twinKey = DeviceKey(deviceId);
+        var current = batch.Get<TwinHead>(twinKey);
+        DeviceEventJson? newest = null;
+        foreach (var deviceEvent in events)
         {
-            batch.Set(twinKey, twin, MetadataFor(twin));
-            (current, replaced) = (twin, stored);
+            var twin = deviceEvent.Removed ? deviceEvent.Twin with { Provisioned = false } : deviceEvent.Twin;
+            TwinHead? replaced = null;
+            if (current is null || current.Version < twin.Version) (current, replaced, newest) = (twin, current, deviceEvent);
+
+            if (deviceEvent.Removed)
+            {
+                if (deviceEvent.Owner is { Length: > 0 } formerOwner) indexChanges.Add(new IndexChange(UserKey(formerOwner), deviceId, Add: false));
+                batch.Delete(TimelineKey(deviceId));
+                continue;
+            }
+
+            // An event older than a removal belongs to the removed device: its timeline is gone and stays gone.
+            if (current is { Provisioned: false } && current.Version > deviceEvent.Version) continue;
+            batch.Update<DeviceTimeline>(TimelineKey(deviceId), timeline => WithChange(timeline, deviceEvent));
+            // The owner's index changes only when the device gets its owner: on its provisioned event, or on the first
+            // event stored for it should that one come late. Every other event would cost a read of the index for nothing.
+            var ownerArrived = deviceEvent.Changes.Contains(DeviceChanges.Provisioned)
+                || (current.Version == deviceEvent.Version && (replaced is not { Provisioned: true } || replaced.Owner != current.Owner));
+            if (ownerArrived && current is { Provisioned: true, Owner: { Length: > 0 } owner })
+                indexChanges.Add(new IndexChange(UserKey(owner), deviceId, Add: true));
         }
 
-        if (removed)
-        {
-            if (deviceEvent.Owner is { Length: > 0 } formerOwner) indexChanges.Add(new IndexChange(UserKey(formerOwner), deviceEvent.DeviceId, Add: false));
-            batch.Delete(TimelineKey(deviceEvent.DeviceId));
-            return;
-        }
-
-        // An event older than a removal belongs to the removed device: its timeline is gone and stays gone.
-        if (current is { Provisioned: false } && current.Version > deviceEvent.Version) return;
-        batch.Update<DeviceTimeline>(TimelineKey(deviceEvent.DeviceId), timeline => WithChange(timeline, deviceEvent));
-        // The owner's index changes only when the device gets its owner: on its provisioned event, or on the first event
-        // stored for it should that one come late. Every other event would cost a read of the index for nothing.
-        var ownerArrived = deviceEvent.Changes.Contains(DeviceChanges.Provisioned)
-            || (current!.Version == deviceEvent.Version && (replaced is not { Provisioned: true } || replaced.Owner != current.Owner));
-        if (ownerArrived && current is { Provisioned: true, Owner: { Length: > 0 } owner })
-            indexChanges.Add(new IndexChange(UserKey(owner), deviceEvent.DeviceId, Add: true));
+        if (newest is null) return;
+        if (newest.Removed) batch.Set(twinKey, newest.ReadTwin() with { Provisioned = false }, TombstoneMetadata);
+        else batch.SetJson(twinKey, newest.TwinJson, newest.Twin.Provisioned ? null : TombstoneMetadata);
     }
 
     /// <summary>
@@ -223,7 +228,7 @@ public sealed partial class DeviceStore(DaprClient dapr, ILogger<DeviceStore> lo
         index?.DeviceIds.Contains(deviceId) == true ? new UserDevices([.. index.DeviceIds.Where(id => id != deviceId)]) : null;
 
     /// <summary>The timeline with the event inserted in version order, once; the oldest fall off past <see cref="TimelineLength"/>. Null when unchanged.</summary>
-    private static DeviceTimeline? WithChange(DeviceTimeline? timeline, DeviceEvent deviceEvent)
+    private static DeviceTimeline? WithChange(DeviceTimeline? timeline, DeviceEventJson deviceEvent)
     {
         var events = timeline?.Events ?? [];
         if (events.Any(e => e.Version == deviceEvent.Version)) return null;

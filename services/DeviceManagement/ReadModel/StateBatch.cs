@@ -17,7 +17,10 @@ internal sealed class StateBatch(DaprClient dapr, string storeName)
 
     private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
 
-    /// <summary>One entry: as stored (JSON text, empty when missing, and its ETag) and as the batch leaves it.</summary>
+    /// <summary>
+    /// One entry: as stored (JSON text, empty when missing, and its ETag) and as the batch leaves it: a value to write
+    /// as JSON, or JSON to write as it is.
+    /// </summary>
     private sealed class Entry(string stored, string etag)
     {
         public string Stored { get; } = stored;
@@ -29,6 +32,8 @@ internal sealed class StateBatch(DaprClient dapr, string storeName)
         public object? Value { get; set; }
 
         public Type? ValueType { get; set; }
+
+        public byte[]? Json { get; set; }
 
         public bool Changed { get; set; }
 
@@ -49,9 +54,13 @@ internal sealed class StateBatch(DaprClient dapr, string storeName)
     }
 
     /// <summary>The entry as the batch has it so far; null when missing or deleted. The key must have been read.</summary>
+    /// <remarks>
+    /// The stored JSON is read as <typeparamref name="T"/> once, which may be a part of what is stored (a type with only
+    /// some of its properties). The entry is then always asked for as that type, and not after it was set as JSON.
+    /// </remarks>
     public T? Get<T>(string key) where T : class
     {
-        var entry = _entries.TryGetValue(key, out var found) ? found : throw new InvalidOperationException($"State entry '{key}' was not read in this batch.");
+        var entry = Find(key);
         if (!entry.Deserialized)
         {
             entry.Value = entry.Stored.Length == 0 ? null : JsonSerializer.Deserialize<T>(entry.Stored, dapr.JsonSerializerOptions);
@@ -59,22 +68,33 @@ internal sealed class StateBatch(DaprClient dapr, string storeName)
             entry.Deserialized = true;
         }
 
+        if (entry.Json is not null || entry.Value is not (null or T))
+            throw new InvalidOperationException($"State entry '{key}' is asked for as {typeof(T).Name}, but the batch holds it as {(entry.Json is null ? entry.ValueType?.Name : "JSON")}.");
         return (T?)entry.Value;
     }
 
     /// <summary>Sets the entry; <paramref name="metadata"/> (e.g. <c>ttlInSeconds</c>) goes with its write.</summary>
     public void Set<T>(string key, T value, IReadOnlyDictionary<string, string>? metadata = null) where T : class
     {
-        Get<T>(key);
-        var entry = _entries[key];
-        (entry.Value, entry.ValueType, entry.Changed, entry.Metadata) = (value, typeof(T), true, metadata);
+        var entry = Find(key);
+        (entry.Value, entry.ValueType, entry.Json, entry.Deserialized, entry.Changed, entry.Metadata) = (value, typeof(T), null, true, true, metadata);
+    }
+
+    /// <summary>Sets the entry to JSON that is written as it is (a twin as its event carries it).</summary>
+    public void SetJson(string key, ReadOnlySpan<byte> json, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        var entry = Find(key);
+        (entry.Value, entry.ValueType, entry.Json, entry.Deserialized, entry.Changed, entry.Metadata) = (null, null, json.ToArray(), true, true, metadata);
     }
 
     public void Delete(string key)
     {
-        var entry = _entries.TryGetValue(key, out var found) ? found : throw new InvalidOperationException($"State entry '{key}' was not read in this batch.");
-        (entry.Value, entry.Deserialized, entry.Changed, entry.Metadata) = (null, true, true, null);
+        var entry = Find(key);
+        (entry.Value, entry.Json, entry.Deserialized, entry.Changed, entry.Metadata) = (null, null, true, true, null);
     }
+
+    private Entry Find(string key) =>
+        _entries.TryGetValue(key, out var found) ? found : throw new InvalidOperationException($"State entry '{key}' was not read in this batch.");
 
     /// <summary>Sets the entry to what <paramref name="change"/> makes of it; null from it means nothing to change.</summary>
     public void Update<T>(string key, Func<T?, T?> change) where T : class
@@ -94,7 +114,7 @@ internal sealed class StateBatch(DaprClient dapr, string storeName)
         {
             if (!entry.Changed) continue;
             var etag = entry.ETag.Length > 0 ? entry.ETag : null;
-            if (entry.Value is null)
+            if (entry.Value is null && entry.Json is null)
             {
                 // Deleted even when it was missing at the read (then unchecked): a replica applying an older event of
                 // the device may have written it since.
@@ -102,7 +122,7 @@ internal sealed class StateBatch(DaprClient dapr, string storeName)
                 continue;
             }
 
-            var value = JsonSerializer.SerializeToUtf8Bytes(entry.Value, entry.ValueType!, dapr.JsonSerializerOptions);
+            var value = entry.Json ?? JsonSerializer.SerializeToUtf8Bytes(entry.Value, entry.ValueType!, dapr.JsonSerializerOptions);
             if (entry.Stored.Length > 0 && value.AsSpan().SequenceEqual(Encoding.UTF8.GetBytes(entry.Stored))) continue;
             // Without an ETag a first-write upsert only creates the entry: another replica's first write conflicts.
             operations.Add(new StateTransactionRequest(key, value, StateOperationType.Upsert, etag, entry.Metadata, Checked));
