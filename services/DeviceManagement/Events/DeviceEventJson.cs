@@ -68,7 +68,8 @@ public sealed class DeviceEventJson
             || !TryGetString(deviceEvent, "deviceId"u8, out var deviceId) || deviceId is not { Length: > 0 }
             || !TryGetString(deviceEvent, "owner"u8, out var owner)
             || !TryGetInt64(deviceEvent, "version"u8, out var version)
-            || !deviceEvent.TryGetProperty("at"u8, out var atValue) || atValue.ValueKind != JsonValueKind.String || !atValue.TryGetDateTimeOffset(out var at)
+            || !deviceEvent.TryGetProperty("at"u8, out var atValue) || atValue.ValueKind != JsonValueKind.String
+            || !atValue.TryGetDateTimeOffset(out var at)
             || !deviceEvent.TryGetProperty("changes"u8, out var changesValue) || changesValue.ValueKind != JsonValueKind.Array
             || !deviceEvent.TryGetProperty("twin"u8, out var twin) || twin.ValueKind != JsonValueKind.Object
             || !TryGetInt64(twin, "version"u8, out var twinVersion)

@@ -177,7 +177,8 @@ public sealed partial class DeviceStore(DaprClient dapr, ILogger<DeviceStore> lo
 
             // An event older than a removal belongs to the removed device: its timeline is gone and stays gone.
             if (current is { Provisioned: false } && current.Version > deviceEvent.Version) continue;
-            batch.Update<DeviceTimeline>(TimelineKey(deviceId), timeline => WithChange(timeline, deviceEvent));
+            if (TimelineJson.WithChange(batch.GetJson(TimelineKey(deviceId)), deviceEvent, TimelineLength) is { } timeline)
+                batch.SetJson(TimelineKey(deviceId), timeline);
             // The owner's index changes only when the device gets its owner: on its provisioned event, or on the first
             // event stored for it should that one come late. Every other event would cost a read of the index for nothing.
             var ownerArrived = deviceEvent.Changes.Contains(DeviceChanges.Provisioned)
@@ -188,7 +189,7 @@ public sealed partial class DeviceStore(DaprClient dapr, ILogger<DeviceStore> lo
 
         if (newest is null) return;
         if (newest.Removed) batch.Set(twinKey, newest.ReadTwin() with { Provisioned = false }, TombstoneMetadata);
-        else batch.SetJson(twinKey, newest.TwinJson, newest.Twin.Provisioned ? null : TombstoneMetadata);
+        else batch.SetJson(twinKey, newest.TwinJson.ToArray(), newest.Twin.Provisioned ? null : TombstoneMetadata);
     }
 
     /// <summary>
@@ -226,16 +227,6 @@ public sealed partial class DeviceStore(DaprClient dapr, ILogger<DeviceStore> lo
     /// <summary>The index without the device; null when it does not list it.</summary>
     private static UserDevices? WithoutDevice(UserDevices? index, string deviceId) =>
         index?.DeviceIds.Contains(deviceId) == true ? new UserDevices([.. index.DeviceIds.Where(id => id != deviceId)]) : null;
-
-    /// <summary>The timeline with the event inserted in version order, once; the oldest fall off past <see cref="TimelineLength"/>. Null when unchanged.</summary>
-    private static DeviceTimeline? WithChange(DeviceTimeline? timeline, DeviceEventJson deviceEvent)
-    {
-        var events = timeline?.Events ?? [];
-        if (events.Any(e => e.Version == deviceEvent.Version)) return null;
-        if (events.Count >= TimelineLength && events[^1].Version > deviceEvent.Version) return null;
-        var entry = new TimelineEntry(deviceEvent.Version, deviceEvent.At, deviceEvent.Changes);
-        return new DeviceTimeline([.. events.Append(entry).OrderByDescending(e => e.Version).Take(TimelineLength)]);
-    }
 
     /// <summary>An ETag-checked read-modify-write; <paramref name="change"/> returns null when there is nothing to write.</summary>
     private async Task UpdateAsync<T>(string key, Func<T?, T?> change, CancellationToken cancellationToken) where T : class

@@ -80,11 +80,25 @@ internal sealed class StateBatch(DaprClient dapr, string storeName)
         (entry.Value, entry.ValueType, entry.Json, entry.Deserialized, entry.Changed, entry.Metadata) = (value, typeof(T), null, true, true, metadata);
     }
 
-    /// <summary>Sets the entry to JSON that is written as it is (a twin as its event carries it).</summary>
-    public void SetJson(string key, ReadOnlySpan<byte> json, IReadOnlyDictionary<string, string>? metadata = null)
+    /// <summary>The entry's JSON as the batch has it so far; null when missing or deleted. The key must have been read, and not set as a value.</summary>
+    public byte[]? GetJson(string key)
     {
         var entry = Find(key);
-        (entry.Value, entry.ValueType, entry.Json, entry.Deserialized, entry.Changed, entry.Metadata) = (null, null, json.ToArray(), true, true, metadata);
+        if (!entry.Deserialized)
+        {
+            entry.Json = entry.Stored.Length == 0 ? null : Encoding.UTF8.GetBytes(entry.Stored);
+            entry.Deserialized = true;
+        }
+
+        if (entry.Value is not null) throw new InvalidOperationException($"State entry '{key}' is asked for as JSON, but the batch holds it as {entry.ValueType?.Name}.");
+        return entry.Json;
+    }
+
+    /// <summary>Sets the entry to JSON that is written as it is (a twin as its event carries it).</summary>
+    public void SetJson(string key, byte[] json, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        var entry = Find(key);
+        (entry.Value, entry.ValueType, entry.Json, entry.Deserialized, entry.Changed, entry.Metadata) = (null, null, json, true, true, metadata);
     }
 
     public void Delete(string key)
