@@ -5,6 +5,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text;
+using System.Text.Json;
 
 namespace DaprIoT.TestSupport;
 
@@ -128,14 +129,16 @@ public sealed class LocalRuntimeHarness : IAsyncDisposable
 
     /// <summary>
     /// A <see cref="DaprClient"/> on one sidecar, as the app behind it would build one from DAPR_GRPC_PORT and
-    /// DAPR_HTTP_PORT (and DAPR_API_TOKEN when <paramref name="apiToken"/> is given). Dispose it after use.
+    /// DAPR_HTTP_PORT (and DAPR_API_TOKEN when <paramref name="apiToken"/> is given), serialising with
+    /// <paramref name="json"/> when given (as the services do, with the contracts' options). Dispose it after use.
     /// </summary>
-    public DaprClient CreateDaprClient(string appId, int replica = 0, string? apiToken = null)
+    public DaprClient CreateDaprClient(string appId, int replica = 0, string? apiToken = null, JsonSerializerOptions? json = null)
     {
         var builder = new DaprClientBuilder()
             .UseGrpcEndpoint($"http://127.0.0.1:{GrpcPort(appId, replica).ToString(CultureInfo.InvariantCulture)}")
             .UseHttpEndpoint(SidecarUrl(appId, replica));
         if (apiToken is not null) builder.UseDaprApiToken(apiToken);
+        if (json is not null) builder.UseJsonSerializationOptions(json);
         return builder.Build();
     }
 

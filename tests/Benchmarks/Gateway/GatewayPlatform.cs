@@ -122,7 +122,8 @@ public sealed class GatewayPlatform : IAsyncDisposable
         return client;
     }
 
-    public DaprClient Publisher() => Runtime.CreateDaprClient(PublisherAppId);
+    /// <summary>A client of the publisher's sidecar that writes device events as the device actors do (the contracts' JSON).</summary>
+    public DaprClient Publisher() => Runtime.CreateDaprClient(PublisherAppId, json: ContractJson.Options);
 
     public Task<int> PidAsync(string appId, CancellationToken ct) => Runtime.AppPidAsync(appId, cancellationToken: ct);
 
