@@ -12,9 +12,9 @@ namespace DaprIoT.DeviceManagement.Events;
 /// A <see cref="DeviceEvent"/> as this service hears it on <c>device-events</c>: the JSON it was published as, kept
 /// whole, and the fields the service decides by, read out of it. Browsers get the JSON as it is (the hub's
 /// <c>deviceChanged</c>); the read model stores the twin's JSON as it is. Every event is heard twice (read model and
-/// broadcast), thousands a second: read into objects, each was a graph of dozens that the read model wrote back to JSON
-/// at once and the hub per send, and that lived just long enough (the last minute's changes are kept for snapshots) to
-/// be costly to collect. The twin is read into objects only where it is needed whole: a snapshot, a removal.
+/// broadcast), thousands a second. Read into objects, each would be a graph of dozens, written back to JSON at once by
+/// the read model and per send by the hub, and living just long enough (the last minute's changes are kept for
+/// snapshots) to be costly to collect. The twin is read into objects only where it is needed whole: a snapshot, a removal.
 /// </summary>
 [JsonConverter(typeof(DeviceEventJsonConverter))]
 public sealed class DeviceEventJson
