@@ -143,22 +143,6 @@ public sealed class PubSubPartsTests
         Assert.Null(DeliveredEvent.Read(Encoding.UTF8.GetBytes(text)));
 
     [Fact]
-    public void A_pooled_buffer_keeps_what_was_written_as_it_grows()
-    {
-        using var buffer = new PooledBufferWriter(16);
-        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartArray();
-            for (var i = 0; i < 10_000; i++) writer.WriteNumberValue(i);
-            writer.WriteEndArray();
-        }
-
-        var numbers = System.Text.Json.JsonSerializer.Deserialize<int[]>(buffer.WrittenMemory.Span)!;
-        Assert.Equal(Enumerable.Range(0, 10_000), numbers);
-        Assert.Throws<InvalidOperationException>(() => buffer.Advance(buffer.GetSpan().Length + 1));
-    }
-
-    [Fact]
     public void A_publish_keeps_the_sidecars_span_and_a_delivery_is_a_child_in_the_same_trace()
     {
         var fresh = EventTrace.FromRequest("garbage", null);
