@@ -12,6 +12,7 @@ deploy/local/infra.sh start || exit 1
 passed=0
 failed=0
 log="$(mktemp)"
+failures="$(mktemp)"
 
 echo "== .NET build (and the firmware simulator the device services' end-to-end tests run)"
 if cmake -S firmware -B firmware/build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null \
@@ -23,6 +24,7 @@ if cmake -S firmware -B firmware/build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/n
   while read -r f p; do
     passed=$((passed + p)); failed=$((failed + f))
   done < <(sed -nE 's/.*Failed: +([0-9]+), Passed: +([0-9]+),.*/\1 \2/p' "$log")
+  grep -E '^  Failed [^ ]' "$log" | sed -E 's/^  Failed /  /; s/ \[[^]]*\]$//' >> "$failures"
   # A test host that crashed prints no summary: count the run as a failure rather than lose it.
   if [ "$dotnet_status" -ne 0 ] && ! grep -qE 'Failed: +[1-9]' "$log"; then failed=$((failed + 1)); fi
 else
@@ -34,6 +36,7 @@ if [ -x firmware/test.sh ]; then
   echo "== firmware"
   firmware/test.sh 2>&1 | tee "$log"
   firmware_status=${PIPESTATUS[0]}
+  sed -nE 's/^== FAIL: /  firmware: /p' "$log" >> "$failures"
   if read -r p f < <(sed -nE 's/^firmware: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/p' "$log" | tail -1); then
     passed=$((passed + p)); failed=$((failed + f))
     if [ "$firmware_status" -ne 0 ] && [ "$f" -eq 0 ]; then failed=$((failed + 1)); fi
@@ -42,6 +45,11 @@ if [ -x firmware/test.sh ]; then
   fi
 fi
 
-rm -f "$log"
+# The failing tests again at the end, where a reader of the log's tail will see them.
+if [ -s "$failures" ]; then
+  echo "== failed tests"
+  cat "$failures"
+fi
+rm -f "$log" "$failures"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
