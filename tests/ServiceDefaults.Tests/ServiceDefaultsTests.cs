@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -25,6 +26,14 @@ public sealed class ServiceDefaultsTests
         app.MapServiceDefaults();
         app.MapGet("/hello", () => "hi");
         app.MapGet("/broken", string () => throw new InvalidOperationException("boom"));
+        // What a handler's own outgoing call carries: the traceparent the callee saw, and whether this span is recorded.
+        app.MapGet("/traceparent", (HttpRequest request) => request.Headers.TraceParent.ToString());
+        app.MapGet("/forward", async (HttpContext http) =>
+        {
+            using var client = new HttpClient();
+            var passedOn = await client.GetStringAsync($"{http.Request.Scheme}://{http.Request.Host}/traceparent", http.RequestAborted);
+            return new { passedOn, recorded = Activity.Current?.Recorded ?? false };
+        });
         await app.StartAsync(ct);
         return app;
     }
@@ -65,6 +74,29 @@ public sealed class ServiceDefaultsTests
             Assert.True(DateTime.UtcNow < deadline, $"no trace reached the collector; it saw: {string.Join(", ", received.Select(r => r.Path))}");
             await Task.Delay(50, ct);
         }
+    }
+
+    [Fact]
+    public async Task Without_an_otlp_endpoint_no_span_is_recorded_but_the_trace_context_is_passed_on()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var service = await StartServiceAsync(new() { ["APP_ID"] = "orders-service" }, ct);
+        // This client shares the service's process and so its instrumentation: without a propagator it sends the
+        // header below as written, as a sidecar would, instead of a trace context of its own.
+        using var client = new HttpClient(new SocketsHttpHandler { ActivityHeadersPropagator = null });
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"{Url(service)}/forward");
+        // As a sidecar sends it: sampled, so a recording sampler would record the span.
+        request.Headers.Add("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+
+        using var response = await client.SendAsync(request, ct);
+        var answer = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct)).RootElement;
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.False(answer.GetProperty("recorded").GetBoolean());
+        var passedOn = answer.GetProperty("passedOn").GetString()!.Split('-');
+        Assert.Equal(4, passedOn.Length);
+        Assert.Equal("0af7651916cd43dd8448eb211c80319c", passedOn[1]);
+        Assert.NotEqual("b7ad6b7169203331", passedOn[2]); // a child of the incoming span, not a copy of it
     }
 
     [Fact]
