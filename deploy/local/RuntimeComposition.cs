@@ -13,7 +13,7 @@ public static class RuntimeComposition
 {
     public static IServiceCollection AddBuildingBlocks(this IServiceCollection services)
     {
-        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<TimeProvider>(Hosting.PreciseTimeProvider.Instance);
         services.AddSingleton<ISidecarFeatureFactory, StateApiFactory>();
         services.AddSingleton<ISidecarFeatureFactory, PubSub.PubSubFeatureFactory>();
         services.AddSingleton<ISidecarFeatureFactory, Secrets.SecretsApiFactory>();

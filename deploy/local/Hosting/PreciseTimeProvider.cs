@@ -1,0 +1,141 @@
+using System.Diagnostics;
+
+namespace DaprIoT.LocalRuntime.Hosting;
+
+/// <summary>
+/// The system clock, with timers that fire within about a millisecond of when they are due. .NET's own timers keep
+/// time in <see cref="Environment.TickCount64"/>, which Linux serves from its coarse clock: it moves in steps of the
+/// kernel's tick (4 ms at 250 Hz), so a <c>Task.Delay</c> of 2 ms takes about 4.3 ms there. daprd's Go timers have no
+/// such steps, and the runtime's short waits are meant to be short: a bulk subscription's
+/// <c>maxAwaitDurationMs</c> (2 ms for device-management's broadcast) is spent on every quiet event's way to the
+/// browser. Here one thread keeps every timer in order of due time, measured with <see cref="Stopwatch"/>, sleeps
+/// until the first is due in a monitor wait (which the kernel ends on time), and hands each due callback to the
+/// thread pool, as the system timers do.
+/// </summary>
+public sealed class PreciseTimeProvider : TimeProvider
+{
+    public static PreciseTimeProvider Instance { get; } = new();
+
+    // A monitor, not a Lock: the timer thread sleeps in Monitor.Wait on it.
+    private readonly object _gate = new();
+    private readonly PriorityQueue<(Timer Timer, long Generation), long> _due = new();
+    private Thread? _thread;
+
+    private PreciseTimeProvider()
+    {
+    }
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        var timer = new Timer(this, callback, state, ExecutionContext.Capture());
+        timer.Change(dueTime, period);
+        return timer;
+    }
+
+    /// <summary>Puts <paramref name="timer"/> in the queue at <paramref name="dueAt"/>; its earlier places are dropped when they come up.</summary>
+    private void Schedule(Timer timer, long generation, long dueAt)
+    {
+        lock (_gate)
+        {
+            var first = !_due.TryPeek(out _, out var head) || dueAt < head;
+            _due.Enqueue((timer, generation), dueAt);
+            if (_thread is null)
+            {
+                _thread = new Thread(Run) { IsBackground = true, Name = "dapr-local timers" };
+                _thread.Start();
+            }
+            else if (first)
+            {
+                Monitor.Pulse(_gate); // the thread sleeps until a later time than this timer's
+            }
+        }
+    }
+
+    private void Run()
+    {
+        lock (_gate)
+        {
+            while (true)
+            {
+                var now = Stopwatch.GetTimestamp();
+                while (_due.TryPeek(out var entry, out var dueAt) && dueAt <= now)
+                {
+                    _due.Dequeue();
+                    if (entry.Timer.Due(entry.Generation, dueAt) is { } next) _due.Enqueue((entry.Timer, entry.Generation), next);
+                }
+                if (!_due.TryPeek(out _, out var firstDue))
+                {
+                    Monitor.Wait(_gate);
+                    continue;
+                }
+                var milliseconds = Math.Ceiling(Stopwatch.GetElapsedTime(now, firstDue).TotalMilliseconds);
+                Monitor.Wait(_gate, (int)Math.Clamp(milliseconds, 1, int.MaxValue));
+            }
+        }
+    }
+
+    private sealed class Timer(PreciseTimeProvider owner, TimerCallback callback, object? state, ExecutionContext? context) : ITimer
+    {
+        private static readonly ContextCallback RunCallback = timer => ((Timer)timer!).Invoke();
+
+        // Guarded by the owner's lock. Every Change or Dispose starts a new generation, so the queue's entries of
+        // earlier ones are skipped when they come up.
+        private long _generation;
+        private long _periodTicks;
+        private bool _disposed;
+
+        public bool Change(TimeSpan dueTime, TimeSpan period)
+        {
+            var dueMs = (long)dueTime.TotalMilliseconds;
+            var periodMs = (long)period.TotalMilliseconds;
+            ArgumentOutOfRangeException.ThrowIfLessThan(dueMs, -1, nameof(dueTime));
+            ArgumentOutOfRangeException.ThrowIfLessThan(periodMs, -1, nameof(period));
+            long generation;
+            lock (owner._gate)
+            {
+                if (_disposed) return false;
+                generation = ++_generation;
+                _periodTicks = periodMs is -1 or 0 ? 0 : ToTicks(period);
+            }
+            if (dueMs != -1) owner.Schedule(this, generation, Stopwatch.GetTimestamp() + ToTicks(dueTime));
+            return true;
+        }
+
+        /// <summary>
+        /// Called by the timer thread, under the owner's lock, when an entry of this timer is due: runs the callback on
+        /// the thread pool if the entry is current, and returns when the next one is due for a periodic timer.
+        /// </summary>
+        public long? Due(long generation, long dueAt)
+        {
+            if (_disposed || generation != _generation) return null;
+            ThreadPool.UnsafeQueueUserWorkItem(static timer => timer.Run(), this, preferLocal: false);
+            return _periodTicks > 0 ? Math.Max(dueAt + _periodTicks, Stopwatch.GetTimestamp()) : null;
+        }
+
+        private void Run()
+        {
+            if (context is null) Invoke();
+            else ExecutionContext.Run(context, RunCallback, this);
+        }
+
+        private void Invoke() => callback(state);
+
+        public void Dispose()
+        {
+            lock (owner._gate)
+            {
+                _disposed = true;
+                _generation++;
+            }
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            Dispose();
+            return ValueTask.CompletedTask;
+        }
+
+        private static long ToTicks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
+    }
+}
