@@ -40,8 +40,9 @@ public static class ServiceDefaultsExtensions
     /// OpenTelemetry traces and metrics (ASP.NET Core, HttpClient, gRPC client, .NET runtime, the platform's own
     /// <c>DaprIoT.*</c> meters), metrics served for Prometheus on <see cref="MetricsPath"/>, all exported over OTLP when
     /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set (and only then, so a developer machine without a collector stays
-    /// quiet; nor are spans recorded then); RFC 7807 ProblemDetails for every error response; health checks; and <see cref="DaprClient"/>, which
-    /// finds its sidecar through <c>DAPR_HTTP_PORT</c> / <c>DAPR_GRPC_PORT</c> as under daprd.
+    /// quiet; nor are spans recorded then); RFC 7807 ProblemDetails for every error response; health checks; and
+    /// <see cref="DaprClient"/>, which finds its sidecar through <c>DAPR_HTTP_PORT</c> / <c>DAPR_GRPC_PORT</c> as
+    /// under daprd.
     /// </summary>
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
@@ -59,7 +60,7 @@ public static class ServiceDefaultsExtensions
                     // DaprClient's calls to the sidecar are gRPC over HttpClient; its activity source names them.
                     .AddSource("Grpc.Net.Client");
                 // Without an exporter no span would reach anyone, so none is recorded: a request that arrives with a
-                // trace context still passes it on to the calls it makes (the SDK's always-off sampler propagates a
+                // trace context still passes it on to the calls it makes (OpenTelemetry's always-off sampler keeps a
                 // parent's context), which keeps the sidecars' traces whole, without the cost of filling spans in.
                 if (!exporting) tracing.SetSampler(new AlwaysOffSampler());
             })
