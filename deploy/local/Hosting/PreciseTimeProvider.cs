@@ -16,13 +16,26 @@ public sealed class PreciseTimeProvider : TimeProvider
 {
     public static PreciseTimeProvider Instance { get; } = new();
 
-    // A monitor, not a Lock: the timer thread sleeps in Monitor.Wait on it.
+    /// <summary>Entries left behind by a Change or Dispose before the queue is rebuilt without them (see <see cref="Enqueue"/>).</summary>
+    private const int StaleEntriesKept = 1024;
+
+    // A monitor, not a Lock: the timer thread sleeps in Monitor.Wait on it. Guards everything below and every timer's state.
     private readonly object _gate = new();
     private readonly PriorityQueue<(Timer Timer, long Generation), long> _due = new();
+    private int _stale;
     private Thread? _thread;
 
     private PreciseTimeProvider()
     {
+    }
+
+    /// <summary>Timers waiting to fire, and entries of changed or disposed ones not yet dropped.</summary>
+    internal int QueuedEntries
+    {
+        get
+        {
+            lock (_gate) return _due.Count;
+        }
     }
 
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
@@ -33,22 +46,31 @@ public sealed class PreciseTimeProvider : TimeProvider
         return timer;
     }
 
-    /// <summary>Puts <paramref name="timer"/> in the queue at <paramref name="dueAt"/>; its earlier places are dropped when they come up.</summary>
-    private void Schedule(Timer timer, long generation, long dueAt)
+    /// <summary>
+    /// Puts a timer's current generation in the queue at <paramref name="dueAt"/>; called under the lock. An entry of an
+    /// earlier generation is skipped when it comes up, but until then it holds its timer, and with it the timer's
+    /// callback and state: a timeout's cancellation source, say, that is disposed long before it would fire. So once such
+    /// entries are the majority, the queue is rebuilt without them, which keeps it within twice the live timers.
+    /// </summary>
+    private void Enqueue(Timer timer, long generation, long dueAt)
     {
-        lock (_gate)
+        if (_stale > StaleEntriesKept && _stale * 2 > _due.Count)
         {
-            var first = !_due.TryPeek(out _, out var head) || dueAt < head;
-            _due.Enqueue((timer, generation), dueAt);
-            if (_thread is null)
-            {
-                _thread = new Thread(Run) { IsBackground = true, Name = "dapr-local timers" };
-                _thread.Start();
-            }
-            else if (first)
-            {
-                Monitor.Pulse(_gate); // the thread sleeps until a later time than this timer's
-            }
+            var live = _due.UnorderedItems.Where(item => item.Element.Timer.IsCurrent(item.Element.Generation)).ToList();
+            _due.Clear();
+            _due.EnqueueRange(live);
+            _stale = 0;
+        }
+        var first = !_due.TryPeek(out _, out var head) || dueAt < head;
+        _due.Enqueue((timer, generation), dueAt);
+        if (_thread is null)
+        {
+            _thread = new Thread(Run) { IsBackground = true, Name = "dapr-local timers" };
+            _thread.Start();
+        }
+        else if (first)
+        {
+            Monitor.Pulse(_gate); // the thread sleeps until a later time than this timer's
         }
     }
 
@@ -62,7 +84,8 @@ public sealed class PreciseTimeProvider : TimeProvider
                 while (_due.TryPeek(out var entry, out var dueAt) && dueAt <= now)
                 {
                     _due.Dequeue();
-                    if (entry.Timer.Due(entry.Generation, dueAt) is { } next) _due.Enqueue((entry.Timer, entry.Generation), next);
+                    if (!entry.Timer.IsCurrent(entry.Generation)) _stale--;
+                    else if (entry.Timer.Fire(dueAt) is { } next) _due.Enqueue(entry, next);
                 }
                 if (!_due.TryPeek(out _, out var firstDue))
                 {
@@ -79,9 +102,10 @@ public sealed class PreciseTimeProvider : TimeProvider
     {
         private static readonly ContextCallback RunCallback = timer => ((Timer)timer!).Invoke();
 
-        // Guarded by the owner's lock. Every Change or Dispose starts a new generation, so the queue's entries of
-        // earlier ones are skipped when they come up.
+        // Guarded by the owner's lock. Every Change or Dispose starts a new generation, so the queue's entry of the
+        // earlier one, if it has one (_queued), becomes stale.
         private long _generation;
+        private bool _queued;
         private long _periodTicks;
         private bool _disposed;
 
@@ -91,26 +115,32 @@ public sealed class PreciseTimeProvider : TimeProvider
             var periodMs = (long)period.TotalMilliseconds;
             ArgumentOutOfRangeException.ThrowIfLessThan(dueMs, -1, nameof(dueTime));
             ArgumentOutOfRangeException.ThrowIfLessThan(periodMs, -1, nameof(period));
-            long generation;
             lock (owner._gate)
             {
                 if (_disposed) return false;
-                generation = ++_generation;
+                Retire();
                 _periodTicks = periodMs is -1 or 0 ? 0 : ToTicks(period);
+                if (dueMs != -1)
+                {
+                    _queued = true;
+                    owner.Enqueue(this, _generation, Stopwatch.GetTimestamp() + ToTicks(dueTime));
+                }
             }
-            if (dueMs != -1) owner.Schedule(this, generation, Stopwatch.GetTimestamp() + ToTicks(dueTime));
             return true;
         }
 
+        public bool IsCurrent(long generation) => !_disposed && generation == _generation;
+
         /// <summary>
-        /// Called by the timer thread, under the owner's lock, when an entry of this timer is due: runs the callback on
-        /// the thread pool if the entry is current, and returns when the next one is due for a periodic timer.
+        /// Called by the timer thread, under the owner's lock, when the current entry is due: runs the callback on the
+        /// thread pool, and returns when the next one is due for a periodic timer.
         /// </summary>
-        public long? Due(long generation, long dueAt)
+        public long? Fire(long dueAt)
         {
-            if (_disposed || generation != _generation) return null;
             ThreadPool.UnsafeQueueUserWorkItem(static timer => timer.Run(), this, preferLocal: false);
-            return _periodTicks > 0 ? Math.Max(dueAt + _periodTicks, Stopwatch.GetTimestamp()) : null;
+            if (_periodTicks > 0) return Math.Max(dueAt + _periodTicks, Stopwatch.GetTimestamp());
+            _queued = false;
+            return null;
         }
 
         private void Run()
@@ -121,12 +151,22 @@ public sealed class PreciseTimeProvider : TimeProvider
 
         private void Invoke() => callback(state);
 
+        /// <summary>Makes the queued entry, if any, stale; called under the owner's lock.</summary>
+        private void Retire()
+        {
+            _generation++;
+            if (!_queued) return;
+            _queued = false;
+            owner._stale++;
+        }
+
         public void Dispose()
         {
             lock (owner._gate)
             {
+                if (_disposed) return;
+                Retire();
                 _disposed = true;
-                _generation++;
             }
         }
 

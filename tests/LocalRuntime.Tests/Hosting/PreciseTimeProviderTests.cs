@@ -69,6 +69,18 @@ public sealed class PreciseTimeProviderTests
     }
 
     [Fact]
+    public void Timers_disposed_long_before_they_were_due_are_not_kept_in_the_queue()
+    {
+        // As a timeout's cancellation source of a call that answered at once: due in an hour, disposed now.
+        for (var i = 0; i < 5_000; i++)
+            Clock.CreateTimer(_ => { }, null, TimeSpan.FromHours(1), Timeout.InfiniteTimeSpan).Dispose();
+        using var next = Clock.CreateTimer(_ => { }, null, TimeSpan.FromHours(1), Timeout.InfiniteTimeSpan);
+
+        // The queue is shared with whatever else in this process uses the clock, so only an upper bound is certain.
+        Assert.InRange(((PreciseTimeProvider)Clock).QueuedEntries, 1, 2_500);
+    }
+
+    [Fact]
     public async Task A_cancelled_delay_ends_at_once_as_cancelled()
     {
         using var cancel = new CancellationTokenSource();
