@@ -12,7 +12,7 @@ public static class PubSubBrokerFactory
     public static IPubSubBroker Create(ComponentSpec component, SidecarContext sidecar, ILogger logger) =>
         component.Type switch
         {
-            "pubsub.redis" => new RedisStreamsBroker(component, ConsumerId.Resolve(component, sidecar), logger),
+            "pubsub.redis" => new RedisStreamsBroker(component, ConsumerId.Resolve(component, sidecar), logger, sidecar.Clock),
             "pubsub.rabbitmq" => new RabbitMqBroker(component, ConsumerId.Resolve(component, sidecar), logger),
             "pubsub.in-memory" => new InMemoryBroker(component.Name, logger),
             _ => throw new ConfigurationException(component.SourceFile, $"component '{component.Name}' spec.type",
