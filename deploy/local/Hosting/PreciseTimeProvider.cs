@@ -100,6 +100,8 @@ public sealed class PreciseTimeProvider : TimeProvider
 
     private sealed class Timer(PreciseTimeProvider owner, TimerCallback callback, object? state, ExecutionContext? context) : ITimer
     {
+        private const long MaxMilliseconds = uint.MaxValue - 1;
+
         private static readonly ContextCallback RunCallback = timer => ((Timer)timer!).Invoke();
 
         // Guarded by the owner's lock. Every Change or Dispose starts a new generation, so the queue's entry of the
@@ -111,10 +113,8 @@ public sealed class PreciseTimeProvider : TimeProvider
 
         public bool Change(TimeSpan dueTime, TimeSpan period)
         {
-            var dueMs = (long)dueTime.TotalMilliseconds;
-            var periodMs = (long)period.TotalMilliseconds;
-            ArgumentOutOfRangeException.ThrowIfLessThan(dueMs, -1, nameof(dueTime));
-            ArgumentOutOfRangeException.ThrowIfLessThan(periodMs, -1, nameof(period));
+            var dueMs = Milliseconds(dueTime, nameof(dueTime));
+            var periodMs = Milliseconds(period, nameof(period));
             lock (owner._gate)
             {
                 if (_disposed) return false;
@@ -177,5 +177,19 @@ public sealed class PreciseTimeProvider : TimeProvider
         }
 
         private static long ToTicks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
+
+        /// <summary>
+        /// A due time or period in whole milliseconds, within what <see cref="System.Threading.Timer"/> accepts: -1
+        /// (infinite) to 2^32 - 2. A caller that waits longer covers it in steps (see <c>DeadlineTimer</c>), and a
+        /// span of centuries (<see cref="TimeSpan.MaxValue"/>) would overflow the Stopwatch arithmetic into a timer that
+        /// fires at once.
+        /// </summary>
+        private static long Milliseconds(TimeSpan span, string name)
+        {
+            var milliseconds = (long)span.TotalMilliseconds;
+            ArgumentOutOfRangeException.ThrowIfLessThan(milliseconds, -1, name);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(milliseconds, MaxMilliseconds, name);
+            return milliseconds;
+        }
     }
 }

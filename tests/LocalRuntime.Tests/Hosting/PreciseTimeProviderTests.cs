@@ -99,4 +99,18 @@ public sealed class PreciseTimeProviderTests
 
         Assert.Equal("creator", await seen.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct));
     }
+
+    [Fact]
+    public void Due_times_and_periods_are_held_to_what_the_system_timers_accept()
+    {
+        var longest = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+        var tooLong = longest + TimeSpan.FromMilliseconds(1);
+        foreach (var clock in new[] { TimeProvider.System, Clock })
+        {
+            using var timer = clock.CreateTimer(_ => { }, null, longest, longest);
+            Assert.Throws<ArgumentOutOfRangeException>(() => timer.Change(tooLong, Timeout.InfiniteTimeSpan));
+            Assert.Throws<ArgumentOutOfRangeException>(() => timer.Change(Timeout.InfiniteTimeSpan, tooLong));
+            Assert.Throws<ArgumentOutOfRangeException>(() => timer.Change(TimeSpan.FromMilliseconds(-2), Timeout.InfiniteTimeSpan));
+        }
+    }
 }
