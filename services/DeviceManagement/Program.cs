@@ -29,14 +29,14 @@ builder.Services.ConfigureHttpJsonOptions(options =>
     options.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
     options.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
 });
-// Device actors are registered with JSON serialisation and the contracts' options; their proxies must match.
+// The device actors read and write the contracts' JSON; the calls to them (Devices/DeviceActors) must match.
 builder.Services.AddSingleton<IActorProxyFactory>(_ => new ActorProxyFactory(new ActorProxyOptions
 {
-    UseJsonSerialization = true,
     JsonSerializerOptions = new JsonSerializerOptions(ContractJson.Options),
 }));
 builder.Services.AddSingleton<DeviceStore>();                    // ReadModel/: user → devices, twins, timelines
 builder.Services.AddSingleton<DeviceOperations>();               // Devices/: ownership, checks, actor calls
+builder.Services.AddSingleton<DeviceActors>();                   // Devices/: the device actors, called with plain JSON
 builder.Services.AddSingleton<RecentChanges>();                  // Live/: what the hub pushes, and how
 builder.Services.AddSingleton<Snapshots>();
 builder.Services.AddSingleton<LiveConnections>();

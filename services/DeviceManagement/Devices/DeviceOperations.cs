@@ -1,6 +1,4 @@
 using System.Text.Json;
-using Dapr.Actors;
-using Dapr.Actors.Client;
 using DaprIoT.Contracts.Devices;
 using DaprIoT.DeviceManagement.Api;
 using DaprIoT.DeviceManagement.ReadModel;
@@ -22,7 +20,7 @@ public sealed record Outcome<T>(T? Value, bool NotFound, FieldErrors? Errors)
 /// the caller's own in the read model (another user's device is exactly as unknown as a device that does not exist),
 /// checks the request, and only then calls the device's actor; the actor's own refusals come back as field errors.
 /// </summary>
-public sealed partial class DeviceOperations(DeviceStore store, IActorProxyFactory actors, ILogger<DeviceOperations> logger)
+public sealed partial class DeviceOperations(DeviceStore store, DeviceActors actors, ILogger<DeviceOperations> logger)
 {
     public Task<IReadOnlyList<DeviceTwinView>> ListAsync(string userId, CancellationToken cancellationToken) =>
         store.ListAsync(userId, cancellationToken);
@@ -37,12 +35,11 @@ public sealed partial class DeviceOperations(DeviceStore store, IActorProxyFacto
     public async Task<Outcome<ProvisionResult>> AddAsync(string userId, DeviceKind kind, string name, CancellationToken cancellationToken)
     {
         var deviceId = kind.NewDeviceId();
-        var actor = Actor(kind, deviceId);
-        var result = await actor.Provision(new ProvisionRequest(userId, name));
+        var result = await actors.Provision(kind, deviceId, new ProvisionRequest(userId, name));
         if (!result.Ok) return Outcome<ProvisionResult>.Invalid(ErrorsOf(result.Errors));
         try
         {
-            await store.SaveTwinAsync(await actor.GetTwin(), cancellationToken);
+            await store.SaveTwinAsync(await actors.GetTwin(kind, deviceId), cancellationToken);
             await store.AddToUserAsync(userId, deviceId, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -66,7 +63,7 @@ public sealed partial class DeviceOperations(DeviceStore store, IActorProxyFacto
     {
         if (await FindAsync(userId, deviceId, cancellationToken) is not { } twin) return Outcome<bool>.Unknown;
         if (body is not { } json || DeviceRequests.Rename(json, errors) is not { } name || errors.Any) return Outcome<bool>.Invalid(errors);
-        var result = await Actor(twin).Rename(new RenameRequest(name));
+        var result = await actors.Rename(KindOf(twin), deviceId, new RenameRequest(name));
         return result.Ok ? Outcome<bool>.Done(true) : Refused<bool>(result.Errors);
     }
 
@@ -74,10 +71,10 @@ public sealed partial class DeviceOperations(DeviceStore store, IActorProxyFacto
     public async Task<Outcome<bool>> RemoveAsync(string userId, string deviceId, CancellationToken cancellationToken)
     {
         if (await FindAsync(userId, deviceId, cancellationToken) is not { } twin) return Outcome<bool>.Unknown;
-        var actor = Actor(twin);
-        await actor.Remove();
+        var kind = KindOf(twin);
+        await actors.Remove(kind, deviceId);
         // The actor keeps the removal's version: stored now, it hides the device before the event arrives.
-        await store.SaveTwinAsync(await actor.GetTwin(), cancellationToken);
+        await store.SaveTwinAsync(await actors.GetTwin(kind, deviceId), cancellationToken);
         await store.RemoveFromUserAsync(userId, deviceId, cancellationToken);
         return Outcome<bool>.Done(true);
     }
@@ -92,12 +89,12 @@ public sealed partial class DeviceOperations(DeviceStore store, IActorProxyFacto
         if (twin.DeviceType == DeviceKind.LightBulb.Name)
         {
             if (DeviceRequests.LightBulbPatch(patch, errors) is not { } desired) return Outcome<string>.Invalid(errors);
-            result = await actors.CreateActorProxy<ILightBulbActor>(new ActorId(deviceId), DeviceKind.LightBulb.ActorType).SetDesired(desired);
+            result = await actors.SetDesired(deviceId, desired);
         }
         else
         {
             if (DeviceRequests.SousVidePatch(patch, errors) is not { } desired) return Outcome<string>.Invalid(errors);
-            result = await Cooker(deviceId).SetDesired(desired);
+            result = await actors.SetDesired(deviceId, desired);
         }
 
         return Accepted(result);
@@ -109,7 +106,7 @@ public sealed partial class DeviceOperations(DeviceStore store, IActorProxyFacto
         if (await FindAsync(userId, deviceId, cancellationToken) is not { } twin) return Outcome<string>.Unknown;
         if (!IsCooker(twin, errors) || body is not { } json || DeviceRequests.Program(json, errors) is not { } program)
             return Outcome<string>.Invalid(errors);
-        return Accepted(await Cooker(deviceId).StartProgram(program));
+        return Accepted(await actors.StartProgram(deviceId, program));
     }
 
     public async Task<Outcome<string>> StopProgramAsync(string userId, string deviceId, CancellationToken cancellationToken)
@@ -117,7 +114,7 @@ public sealed partial class DeviceOperations(DeviceStore store, IActorProxyFacto
         if (await FindAsync(userId, deviceId, cancellationToken) is not { } twin) return Outcome<string>.Unknown;
         var errors = new FieldErrors();
         if (!IsCooker(twin, errors)) return Outcome<string>.Invalid(errors);
-        return Accepted(await Cooker(deviceId).StopProgram());
+        return Accepted(await actors.StopProgram(deviceId));
     }
 
     private static bool IsCooker(DeviceTwinView twin, FieldErrors errors)
@@ -127,16 +124,8 @@ public sealed partial class DeviceOperations(DeviceStore store, IActorProxyFacto
         return false;
     }
 
-    private ISousVideActor Cooker(string deviceId) =>
-        actors.CreateActorProxy<ISousVideActor>(new ActorId(deviceId), DeviceKind.SousVide.ActorType);
-
-    private IDeviceActor Actor(DeviceTwinView twin) =>
-        Actor(DeviceKind.Find(twin.DeviceType) ?? throw new InvalidOperationException($"device {twin.DeviceId} has unknown type '{twin.DeviceType}'"), twin.DeviceId);
-
-    private IDeviceActor Actor(DeviceKind kind, string deviceId) =>
-        kind == DeviceKind.LightBulb
-            ? actors.CreateActorProxy<ILightBulbActor>(new ActorId(deviceId), kind.ActorType)
-            : actors.CreateActorProxy<ISousVideActor>(new ActorId(deviceId), kind.ActorType);
+    private static DeviceKind KindOf(DeviceTwinView twin) =>
+        DeviceKind.Find(twin.DeviceType) ?? throw new InvalidOperationException($"device {twin.DeviceId} has unknown type '{twin.DeviceType}'");
 
     private static Outcome<string> Accepted(CommandResult result) =>
         result.Ok ? Outcome<string>.Done(result.CommandId!) : Refused<string>(result.Errors);

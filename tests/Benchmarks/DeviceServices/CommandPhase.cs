@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
+using Dapr.Actors;
 using DaprIoT.Benchmarks.RuntimeLatency;
+using DaprIoT.Contracts;
 using DaprIoT.Contracts.Devices;
 using DaprIoT.Contracts.Events;
 using DaprIoT.DeviceServices.Tests.Platform;
@@ -9,7 +11,7 @@ using DaprIoT.DeviceServices.Tests.Platform;
 namespace DaprIoT.Benchmarks.DeviceServices;
 
 /// <summary>
-/// Command round trips at a fixed rate: <c>SetDesired</c> through an actor proxy (as device-management calls it)
+/// Command round trips at a fixed rate: <c>SetDesired</c> as device-management calls it (plain JSON through the sidecar)
 /// to the simulated bulbs in turn, each a new brightness; the actor sends the command, the firmware acks and reports
 /// its new state, and the round trip ends when the bus delivers the <c>device-events</c> message in which that
 /// command is <c>Applied</c>. A command accepted of which no outcome (applied, superseded by a newer command to the
@@ -115,7 +117,8 @@ public sealed class CommandPhase(DevicePlatform platform, Observations observati
             var start = Stopwatch.GetTimestamp();
             try
             {
-                var result = await platform.LightBulb(device).SetDesired(new LightBulbDesired(BrightnessPct: brightness));
+                var result = await platform.Actors.Create(new ActorId(device), ActorTypes.LightBulb)
+                    .InvokeMethodAsync<LightBulbDesired, CommandResult>(nameof(ILightBulbActor.SetDesired), new LightBulbDesired(BrightnessPct: brightness));
                 if (result.Ok) accepted[result.CommandId!] = (start, Stopwatch.GetTimestamp(), device, brightness);
                 else
                 {

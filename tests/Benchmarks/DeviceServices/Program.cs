@@ -95,7 +95,7 @@ try
         foreach (var rate in options.CommandRates)
         {
             Report.Heading(Report.Text($"Command round trip at {rate:#,0} commands/s"));
-            Report.Line($"  SetDesired via ActorProxy → cmd → firmware ack and state → device-events with the command Applied; bulbs in turn, {options.Seconds.TotalSeconds:0} s");
+            Report.Line($"  SetDesired (ActorProxy.InvokeMethodAsync, as device-management calls it) → cmd → firmware ack and state → device-events with the command Applied; bulbs in turn, {options.Seconds.TotalSeconds:0} s");
             // The fleet's start (births, presence, first reports) or the stretch before must not be measured with it.
             string[] platformProcesses = ["dapr-local", "lightbulb", "redis-server", "mosquitto"];
             var quiet = await ProcessMeter.QuietAsync(platformProcesses, ct);
