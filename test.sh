@@ -24,7 +24,15 @@ if cmake -S firmware -B firmware/build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/n
   while read -r f p; do
     passed=$((passed + p)); failed=$((failed + f))
   done < <(sed -nE 's/.*Failed: +([0-9]+), Passed: +([0-9]+),.*/\1 \2/p' "$log")
-  grep -E '^  Failed [^ ]' "$log" | sed -E 's/^  Failed /  /; s/ \[[^]]*\]$//' >> "$failures"
+  # Each failed test with its message and the line of ours it failed at: the end of a long log is often all a
+  # reader has.
+  awk '
+    /^  Failed [^ ]/ { name = $0; sub(/^  Failed /, "  ", name); sub(/ \[[^]]*\]$/, "", name); print name; state = "name"; next }
+    state == "name" && /^  Error Message:/ { state = "message"; lines = 0; next }
+    state == "message" && /^  Stack Trace:/ { state = "stack"; next }
+    state == "message" { if (lines++ < 20) print "      " $0; next }
+    state == "stack" && / in .*:line [0-9]+$/ { at = $0; sub(/^ *at /, "", at); print "      at " at; state = ""; next }
+  ' "$log" >> "$failures"
   # A test host that crashed prints no summary: count the run as a failure rather than lose it.
   if [ "$dotnet_status" -ne 0 ] && ! grep -qE 'Failed: +[1-9]' "$log"; then failed=$((failed + 1)); fi
 else
