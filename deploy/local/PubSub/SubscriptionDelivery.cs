@@ -247,13 +247,14 @@ internal sealed class SubscriptionDelivery
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            _statistics.CountReturnedToBroker();
+            // Logged, then counted: whoever sees the count finds the log line too.
             PubSubLog.ReturnedToBroker(_logger, Spec.PubsubName, message.Topic, eventId,
                 $"{reason}; publishing to dead-letter topic {Spec.DeadLetterTopic} failed: {e.Message}");
+            _statistics.CountReturnedToBroker();
             throw new DeliveryFailedException(reason);
         }
-        _statistics.CountDeadLettered();
         PubSubLog.DeadLettered(_logger, Spec.PubsubName, message.Topic, eventId, Spec.DeadLetterTopic!, reason);
+        _statistics.CountDeadLettered();
     }
 
     private static void Replace(HttpRequestMessage request, string header, string value)
