@@ -32,7 +32,8 @@ public sealed class ReadModelTests(DeviceManagementPlatform platform)
         foreach (var (version, change) in new[] { (2L, DeviceChanges.Renamed), (1L, DeviceChanges.Provisioned), (2L, DeviceChanges.Renamed) })
             await PublishAsync(publisher, Event(deviceId, aliceId, version, change));
 
-        var twin = await Eventually.UntilAsync(_ => alice.GetAsync(deviceId), t => t is not null, "the device is in the read model",
+        // Not merely present: the two replicas may commit version 1 first, and version 2 a moment later over it.
+        var twin = await Eventually.UntilAsync(_ => alice.GetAsync(deviceId), t => t?.Version == 2, "the device is in the read model at version 2",
             t => JsonSerializer.Serialize(t, ContractJson.Options), Patience, Ct);
         var timeline = await Eventually.UntilAsync(_ => TimelineAsync(alice, deviceId), t => t?.Events.Count == 2, "both changes are in the timeline",
             t => JsonSerializer.Serialize(t), Patience, Ct);
