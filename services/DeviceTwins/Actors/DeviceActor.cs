@@ -174,30 +174,37 @@ public abstract class DeviceActor(ActorHost host, DeviceModel model, DeviceActor
     protected virtual Task OnRemovingAsync() => Task.CompletedTask;
 
     /// <summary>
-    /// Carries out what the twin's rules decided, in an order that loses nothing: commands go out, then the event
-    /// (with the reminders and timers, which do not depend on it, registered meanwhile), then the state is saved (by
-    /// the actor runtime when the call returns). A failure anywhere fails the call, the runtime drops the unsaved
-    /// state, and the caller (the binding, a reminder) tries again; the twin's ordering makes the retry change nothing
-    /// twice, though its event may be published twice with the same version.
+    /// Carries out what the twin's rules decided, in an order that loses nothing: commands go out, the event is
+    /// published and the reminders and timers are registered, all three at once (none depends on another), and only
+    /// once all have succeeded is the state saved (by the actor runtime when the call returns). A failure anywhere
+    /// fails the call, the runtime drops the unsaved state, and the caller (the binding, a reminder) tries again; the
+    /// twin's ordering makes the retry change nothing twice, though its event may be published twice with the same
+    /// version.
     /// </summary>
     /// <remarks>
     /// A device answers a command within a millisecond or two, and its ack and state wait for this turn to end, so
-    /// every sidecar round trip after the command is sent lengthens the command's round trip.
+    /// every sidecar round trip the turn makes one after another lengthens the command's round trip: the command's
+    /// send no longer waits for the event's publish, or the other way round.
     /// </remarks>
     protected async Task CarryOutAsync(TwinUpdate update)
     {
         await OnCarryingOutAsync(update);
         Engine.Commit(update);
-        foreach (var command in update.ToSend)
+        var sent = update.ToSend.Count > 0 ? SendAsync(update.ToSend) : Task.CompletedTask;
+        var published = update.Changes.Count > 0 ? PublishAsync(update.Changes.ToList(), Engine.View(DeviceId)) : Task.CompletedTask;
+        var scheduled = ScheduleAsync(update);
+        await Task.WhenAll(sent, published, scheduled);
+        if (update.Save) await StateManager.SetStateAsync(TwinKey, Twin);
+    }
+
+    /// <summary>The device's commands in the order they were issued: each send waits for the broker's PUBACK of the one before.</summary>
+    private async Task SendAsync(IReadOnlyList<CommandRecord> commands)
+    {
+        foreach (var command in commands)
         {
             await Services.Commands.SendAsync(Model, DeviceId, Model.ToWire(command.Id, command.Name, command.Values));
             Services.Metrics.CommandSent(Model.TypeName, command.Attempts > 1);
         }
-
-        var published = update.Changes.Count > 0 ? PublishAsync(update.Changes.ToList(), Engine.View(DeviceId)) : Task.CompletedTask;
-        var scheduled = ScheduleAsync(update);
-        await Task.WhenAll(published, scheduled);
-        if (update.Save) await StateManager.SetStateAsync(TwinKey, Twin);
     }
 
     private async Task ScheduleAsync(TwinUpdate update)
