@@ -183,8 +183,8 @@ public abstract class DeviceActor(ActorHost host, DeviceModel model, DeviceActor
     /// </summary>
     /// <remarks>
     /// A device answers a command within a millisecond or two, and its ack and state wait for this turn to end, so
-    /// every sidecar round trip the turn makes one after another lengthens the command's round trip: the command's
-    /// send no longer waits for the event's publish, or the other way round.
+    /// every sidecar round trip the turn makes one after another lengthens the command's round trip: hence the send,
+    /// the publish and the reminders side by side.
     /// </remarks>
     protected async Task CarryOutAsync(TwinUpdate update)
     {
