@@ -33,10 +33,12 @@ public sealed class ReadModelTests(DeviceManagementPlatform platform)
             await PublishAsync(publisher, Event(deviceId, aliceId, version, change));
 
         // Not merely present: the two replicas may commit version 1 first, and version 2 a moment later over it.
-        var twin = await Eventually.UntilAsync(_ => alice.GetAsync(deviceId), t => t?.Version == 2, "the device is in the read model at version 2",
+        await Eventually.UntilAsync(_ => alice.GetAsync(deviceId), t => t?.Version == 2, "the device is in the read model at version 2",
             t => JsonSerializer.Serialize(t, ContractJson.Options), Patience, Ct);
         var timeline = await Eventually.UntilAsync(_ => TimelineAsync(alice, deviceId), t => t?.Events.Count == 2, "both changes are in the timeline",
             t => JsonSerializer.Serialize(t), Patience, Ct);
+        // Read again once both are in: version 1, applied after version 2, must not have replaced it.
+        var twin = await alice.GetAsync(deviceId);
         Assert.Equal(("Name v2", 2L), (twin!.Name, twin.Version));
         Assert.Equal([2L, 1L], timeline!.Events.Select(e => e.Version));
         Assert.Equal(deviceId, Assert.Single(await alice.ListAsync()).DeviceId);
