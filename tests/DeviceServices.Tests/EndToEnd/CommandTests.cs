@@ -38,7 +38,11 @@ public sealed class CommandTests
         Assert.Equal(3, command.Attempts);
         Assert.Contains("no ack", command.Error);
         Assert.Equal(SyncStatus.Stale, twin.Properties["brightnessPct"].Status);
-        Assert.Equal(3, watcher.Received.Count(m => m.Payload.Contains(result.CommandId!, StringComparison.Ordinal)));
+        // The watcher's copy of the last attempt travels on its own connection; the twin may say failed first.
+        var copies = await TestSupport.Eventually.UntilAsync(
+            _ => Task.FromResult(watcher.Received.Count(m => m.Payload.Contains(result.CommandId!, StringComparison.Ordinal))),
+            count => count >= 3, "the watcher sees every attempt", count => $"{count} copies", TimeSpan.FromSeconds(10), ct);
+        Assert.Equal(3, copies);
 
         // The device wakes up, takes the queued copies (the first applies, the others are acked as repeats), reports
         // its new state: the twin sees desired and reported agree.
