@@ -5,13 +5,15 @@ using DaprIoT.DeviceServices.Tests.Platform;
 namespace DaprIoT.Benchmarks.DeviceServices;
 
 /// <summary>
-/// Everything the benchmark sees, stamped with one clock (<see cref="Stopwatch"/>) on one thread: what the broker
-/// forwards to an admin watcher subscribed to the bulbs' <c>telemetry</c> and <c>state</c> topics (the moment a
-/// device's message left the broker, taken as its publish time: same machine, loopback), and what the bus delivers
-/// to the platform's bus subscriber (<see cref="BusRecorder"/>). Both keep what they receive in queues; a thread
-/// empties them every millisecond and stamps each item as it takes it, so a figure can be up to about 1 ms late on
-/// either side. Stamps convert to wall-clock time (<see cref="WallClock"/>) to split a latency at the platform's own
-/// timestamps (a reading's <c>ReceivedAt</c>, an event's <c>At</c>), taken from the same system clock. Phases listen to the events below, which run on that thread and must be quick.
+/// Everything the benchmark sees, stamped with one clock (<see cref="Stopwatch"/>) as it arrives in this process: what
+/// the broker forwards to an admin watcher subscribed to the bulbs' <c>telemetry</c>, <c>state</c>, <c>cmd</c> and
+/// <c>ack</c> topics (the moment a device's message left the broker, taken as its publish time: same machine,
+/// loopback), and what the bus delivers to the platform's bus subscriber (<see cref="BusRecorder"/>). Both keep what
+/// they receive in queues with its stamp; one thread empties them every millisecond and hands each item to the phases,
+/// so the phases' bookkeeping needs no locks and adds nothing to a figure. Stamps convert to wall-clock time
+/// (<see cref="WallClock"/>) to split a latency at the platform's own timestamps (a reading's <c>ReceivedAt</c>, an
+/// event's <c>At</c>), taken from the same system clock. Phases listen to the events below, which run on that thread
+/// and must be quick.
 /// </summary>
 public sealed class Observations : IAsyncDisposable
 {
@@ -75,7 +77,7 @@ public sealed class Observations : IAsyncDisposable
                 {
                     var lost = _watcher;
                     _watcher = await ConnectWatcherAsync(_platform, _stop.Token);
-                    while (lost.Received.TryDequeue(out var message)) Published?.Invoke(message.Topic, message.Payload, Stopwatch.GetTimestamp());
+                    while (lost.Received.TryDequeue(out var message)) Published?.Invoke(message.Topic, message.Payload, message.ReceivedAt);
                     await lost.DisposeAsync();
                     WatcherReconnects++;
                 }
@@ -115,9 +117,9 @@ public sealed class Observations : IAsyncDisposable
     {
         while (!_stopping)
         {
-            while (_watcher.Received.TryDequeue(out var message)) Published?.Invoke(message.Topic, message.Payload, Stopwatch.GetTimestamp());
-            while (_recorder.Telemetry.TryDequeue(out var reading)) Telemetry?.Invoke(reading, Stopwatch.GetTimestamp());
-            while (_recorder.DeviceEvents.TryDequeue(out var e)) DeviceEvent?.Invoke(e, Stopwatch.GetTimestamp());
+            while (_watcher.Received.TryDequeue(out var message)) Published?.Invoke(message.Topic, message.Payload, message.ReceivedAt);
+            while (_recorder.Telemetry.TryDequeue(out var reading)) Telemetry?.Invoke(reading.Message, reading.ReceivedAt);
+            while (_recorder.DeviceEvents.TryDequeue(out var e)) DeviceEvent?.Invoke(e.Message, e.ReceivedAt);
             Thread.Sleep(1);
         }
     }

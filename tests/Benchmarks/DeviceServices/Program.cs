@@ -31,7 +31,7 @@ try
 {
     Report.Line($"Device services with firmware host-build devices, loopback, {Environment.ProcessorCount} cores, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} at start");
     Report.Line($"{options.Devices:#,0} simulated bulbs, {options.Seconds.TotalSeconds:0.#} s per measured stretch, phases: {string.Join(", ", BenchmarkOptions.AllPhases.Where(options.Runs))}");
-    Report.Line($"Latencies start when the broker forwards the device's message to an admin watcher (same machine) and end when the bus subscriber receives the matching message; both are stamped by one thread that empties their queues every 1 ms.");
+    Report.Line($"Latencies start when the broker forwards the device's message to an admin watcher (same machine) and end when the bus subscriber receives the matching message; each is stamped as it arrives in this process.");
 
     platform = await DevicePlatform.StartAsync(Bus.Redis, ct);
     CheckOpenFiles(options);

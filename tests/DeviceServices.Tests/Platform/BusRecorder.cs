@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Serialization;
 using Dapr.AspNetCore;
@@ -41,9 +42,11 @@ public sealed class BusRecorder : IAsyncDisposable
 
     public int Port { get; private set; }
 
-    public ConcurrentQueue<DeviceEvent> DeviceEvents { get; } = new();
+    /// <summary>Every device event delivered, with when its delivery reached this app (<see cref="Stopwatch"/> timestamp).</summary>
+    public ConcurrentQueue<Delivered<DeviceEvent>> DeviceEvents { get; } = new();
 
-    public ConcurrentQueue<TelemetryReading> Telemetry { get; } = new();
+    /// <summary>Every reading delivered, with when its delivery reached this app.</summary>
+    public ConcurrentQueue<Delivered<TelemetryReading>> Telemetry { get; } = new();
 
     /// <summary>Device-events entries delivered that were not readable as a device event (dropped, not kept).</summary>
     public int UnreadableDeviceEvents => Volatile.Read(ref _unreadableDeviceEvents);
@@ -54,9 +57,9 @@ public sealed class BusRecorder : IAsyncDisposable
     private int _unreadableDeviceEvents;
     private int _unreadableTelemetry;
 
-    public IReadOnlyList<DeviceEvent> EventsOf(string deviceId) => DeviceEvents.Where(e => e.DeviceId == deviceId).ToList();
+    public IReadOnlyList<DeviceEvent> EventsOf(string deviceId) => DeviceEvents.Select(d => d.Message).Where(e => e.DeviceId == deviceId).ToList();
 
-    public IReadOnlyList<TelemetryReading> TelemetryOf(string deviceId) => Telemetry.Where(t => t.DeviceId == deviceId).ToList();
+    public IReadOnlyList<TelemetryReading> TelemetryOf(string deviceId) => Telemetry.Select(d => d.Message).Where(t => t.DeviceId == deviceId).ToList();
 
     public static async Task<BusRecorder> StartAsync(CancellationToken cancellationToken)
     {
@@ -82,20 +85,21 @@ public sealed class BusRecorder : IAsyncDisposable
     }
 
     /// <summary>Subscribes <paramref name="route"/> to <paramref name="topic"/> in bulk deliveries whose messages go to <paramref name="kept"/>.</summary>
-    private static void MapBulk<T>(WebApplication app, string route, string topic, int batchSize, int batchWaitMs, ConcurrentQueue<T> kept,
+    private static void MapBulk<T>(WebApplication app, string route, string topic, int batchSize, int batchWaitMs, ConcurrentQueue<Delivered<T>> kept,
         Action unreadable) where T : class =>
         app.MapPost(route, (BulkSubscribeMessage<BulkEvent<T>> batch) => Record(batch, kept, unreadable))
             .WithTopic(ComponentNames.PubSub, topic)
             .WithBulkSubscribe(new BulkSubscribeTopicOptions { TopicName = topic, MaxMessagesCount = batchSize, MaxAwaitDurationMs = batchWaitMs });
 
     /// <summary>Keeps every message of a batch; an entry that is not one is counted and dropped, as the platform's consumers drop it.</summary>
-    private static IResult Record<T>(BulkSubscribeMessage<BulkEvent<T>> batch, ConcurrentQueue<T> kept, Action unreadable) where T : class
+    private static IResult Record<T>(BulkSubscribeMessage<BulkEvent<T>> batch, ConcurrentQueue<Delivered<T>> kept, Action unreadable) where T : class
     {
+        var receivedAt = Stopwatch.GetTimestamp();
         var statuses = new List<BulkSubscribeAppResponseEntry>();
         foreach (var entry in batch.Entries ?? [])
         {
             var status = BulkSubscribeAppResponseStatus.SUCCESS;
-            if (entry.Event.Value is { } message) kept.Enqueue(message);
+            if (entry.Event.Value is { } message) kept.Enqueue(new Delivered<T>(message, receivedAt));
             else
             {
                 unreadable();
@@ -113,3 +117,6 @@ public sealed class BusRecorder : IAsyncDisposable
         await _app.DisposeAsync();
     }
 }
+
+/// <summary>A message the bus delivered, and when its delivery reached the app (<see cref="Stopwatch"/> timestamp).</summary>
+public readonly record struct Delivered<T>(T Message, long ReceivedAt);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Collections.Concurrent;
 using System.Text;
 using MQTTnet;
@@ -18,8 +19,8 @@ public sealed class MqttTestClient : IAsyncDisposable
 
     private MqttTestClient(IMqttClient client) => _client = client;
 
-    /// <summary>Every message received on a subscription: topic and payload.</summary>
-    public ConcurrentQueue<(string Topic, string Payload)> Received { get; } = new();
+    /// <summary>Every message received on a subscription: topic, payload and when it arrived (<see cref="Stopwatch"/> timestamp).</summary>
+    public ConcurrentQueue<(string Topic, string Payload, long ReceivedAt)> Received { get; } = new();
 
     /// <summary>Connects; why not, when the broker refuses.</summary>
     public static async Task<(MqttTestClient? Client, string? Refusal)> TryConnectAsync(int port, string clientId,
@@ -41,7 +42,7 @@ public sealed class MqttTestClient : IAsyncDisposable
                 var connected = new MqttTestClient(client);
                 client.ApplicationMessageReceivedAsync += e =>
                 {
-                    connected.Received.Enqueue((e.ApplicationMessage.Topic, Encoding.UTF8.GetString(e.ApplicationMessage.Payload)));
+                    connected.Received.Enqueue((e.ApplicationMessage.Topic, Encoding.UTF8.GetString(e.ApplicationMessage.Payload), Stopwatch.GetTimestamp()));
                     return Task.CompletedTask;
                 };
                 return (connected, null);
