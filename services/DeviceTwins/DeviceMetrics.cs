@@ -4,7 +4,7 @@ namespace DaprIoT.DeviceTwins;
 
 /// <summary>
 /// The device services' counters (meter <see cref="MeterName"/>, exported with the service's other metrics): every
-/// device message by outcome, telemetry dropped on the way to the bus, and commands sent.
+/// device message by outcome, telemetry dropped on the way to the bus, commands sent and sends that failed.
 /// </summary>
 public sealed class DeviceMetrics
 {
@@ -13,6 +13,7 @@ public sealed class DeviceMetrics
     private readonly Counter<long> _messages;
     private readonly Counter<long> _telemetryDropped;
     private readonly Counter<long> _commandsSent;
+    private readonly Counter<long> _commandSendFailures;
     private readonly Counter<long> _brokerControlErrors;
 
     public DeviceMetrics(IMeterFactory meters)
@@ -24,6 +25,8 @@ public sealed class DeviceMetrics
             "Telemetry messages accepted from a device but not published on the bus, by reason");
         _commandsSent = meter.CreateCounter<long>("dapriot.commands.sent", "{command}",
             "Commands published to devices, first sends and re-sends");
+        _commandSendFailures = meter.CreateCounter<long>("dapriot.commands.send.failures", "{command}",
+            "Command sends the broker did not take (each is sent again by its re-send reminder)");
         _brokerControlErrors = meter.CreateCounter<long>("dapriot.broker.control.errors", "{command}",
             "Device login changes the broker's dynamic-security plugin refused");
     }
@@ -39,4 +42,7 @@ public sealed class DeviceMetrics
 
     public void CommandSent(string type, bool resend) =>
         _commandsSent.Add(1, new("type", type), new("resend", resend));
+
+    public void CommandSendFailed(string type) =>
+        _commandSendFailures.Add(1, new KeyValuePair<string, object?>("type", type));
 }

@@ -7,6 +7,7 @@ using DaprIoT.Contracts.Wire;
 using DaprIoT.DeviceTwins.Broker;
 using DaprIoT.DeviceTwins.Model;
 using DaprIoT.DeviceTwins.Twin;
+using Microsoft.Extensions.Logging;
 
 namespace DaprIoT.DeviceTwins.Actors;
 
@@ -17,7 +18,7 @@ namespace DaprIoT.DeviceTwins.Actors;
 /// carries out what they decide: send commands through the MQTT output binding, publish <c>device-events</c>, save,
 /// and keep the reminders (command re-sends, heartbeat watch) that make it all survive restarts.
 /// </summary>
-public abstract class DeviceActor(ActorHost host, DeviceModel model, DeviceActorServices services) : Actor(host), IDeviceActor, IRemindable
+public abstract partial class DeviceActor(ActorHost host, DeviceModel model, DeviceActorServices services) : Actor(host), IDeviceActor, IRemindable
 {
     private const string TwinKey = "twin";
     private const string CommandReminder = "commands";
@@ -25,6 +26,9 @@ public abstract class DeviceActor(ActorHost host, DeviceModel model, DeviceActor
     private const string PresenceTimer = "presence-settle";
 
     private TwinEngine? _engine;
+
+    /// <summary>This activation's commands still on their way to the broker, the newest turn's last.</summary>
+    private Task _sending = Task.CompletedTask;
 
     protected DeviceModel Model { get; } = model;
     protected DeviceActorServices Services { get; } = services;
@@ -174,36 +178,51 @@ public abstract class DeviceActor(ActorHost host, DeviceModel model, DeviceActor
     protected virtual Task OnRemovingAsync() => Task.CompletedTask;
 
     /// <summary>
-    /// Carries out what the twin's rules decided, in an order that loses nothing: commands go out, the event is
-    /// published and the reminders and timers are registered, all three at once (none depends on another), and only
-    /// once all have succeeded is the state saved (by the actor runtime when the call returns). A failure anywhere
-    /// fails the call, the runtime drops the unsaved state, and the caller (the binding, a reminder) tries again; the
-    /// twin's ordering makes the retry change nothing twice, though its event may be published twice with the same
-    /// version.
+    /// Carries out what the twin's rules decided, in an order that loses nothing: the event is published and the
+    /// reminders and timers are registered at once (neither depends on the other), and only once both have succeeded is
+    /// the state saved (by the actor runtime when the call returns). A failure there fails the call, the runtime drops
+    /// the unsaved state, and the caller (the binding, a reminder) tries again; the twin's ordering makes the retry
+    /// change nothing twice, though its event may be published twice with the same version. Commands go out meanwhile,
+    /// and the turn does not wait for the broker to take them (<see cref="SendInOrderAsync"/>).
     /// </summary>
     /// <remarks>
-    /// A device answers a command within a millisecond or two, and its ack and state wait for this turn to end, so
-    /// every sidecar round trip the turn makes one after another lengthens the command's round trip: hence the send,
-    /// the publish and the reminders side by side.
+    /// A command the broker has not taken is not lost: the turn that issued it saved it as pending with its re-send
+    /// reminder, which sends it again. So a broker that is slow or away does not hold the device's actor: the user's
+    /// command is accepted at once, and the device's own messages, the reminders and other users' calls are not kept
+    /// waiting behind a send that may take its full timeout.
     /// </remarks>
     protected async Task CarryOutAsync(TwinUpdate update)
     {
         await OnCarryingOutAsync(update);
         Engine.Commit(update);
-        var sent = update.ToSend.Count > 0 ? SendAsync(update.ToSend) : Task.CompletedTask;
+        if (update.ToSend.Count > 0)
+            _sending = SendInOrderAsync(_sending, [.. update.ToSend.Select(c => new Outgoing(c.Id, Model.ToWire(c.Id, c.Name, c.Values), c.Attempts > 1))]);
         var published = update.Changes.Count > 0 ? PublishAsync(update.Changes.ToList(), Engine.View(DeviceId)) : Task.CompletedTask;
         var scheduled = ScheduleAsync(update);
-        await Task.WhenAll(sent, published, scheduled);
+        await Task.WhenAll(published, scheduled);
         if (update.Save) await StateManager.SetStateAsync(TwinKey, Twin);
     }
 
-    /// <summary>The device's commands in the order they were issued: each send waits for the broker's PUBACK of the one before.</summary>
-    private async Task SendAsync(IReadOnlyList<CommandRecord> commands)
+    /// <summary>
+    /// Sends a turn's commands once the previous turns' have gone, each after the broker's PUBACK of the one before, so
+    /// the device gets them in the order they were issued. A send that fails is counted and logged and left to the
+    /// command's re-send reminder; the sends after it still go.
+    /// </summary>
+    private async Task SendInOrderAsync(Task previous, IReadOnlyList<Outgoing> commands)
     {
+        await previous;
         foreach (var command in commands)
         {
-            await Services.Commands.SendAsync(Model, DeviceId, Model.ToWire(command.Id, command.Name, command.Values));
-            Services.Metrics.CommandSent(Model.TypeName, command.Attempts > 1);
+            try
+            {
+                await Services.Commands.SendAsync(Model, DeviceId, command.Wire);
+                Services.Metrics.CommandSent(Model.TypeName, command.Resend);
+            }
+            catch (Exception e)
+            {
+                Services.Metrics.CommandSendFailed(Model.TypeName);
+                Log.SendFailed(Logger, command.Id, Model.TypeName, DeviceId, e);
+            }
         }
     }
 
@@ -238,4 +257,14 @@ public abstract class DeviceActor(ActorHost host, DeviceModel model, DeviceActor
 
     /// <summary>A due time from a moment that may have passed already: then now.</summary>
     protected static TimeSpan Positive(TimeSpan span) => span > TimeSpan.Zero ? span : TimeSpan.Zero;
+
+    /// <summary>A command as it goes out, taken when its turn issued it: a later turn may change the record.</summary>
+    private sealed record Outgoing(string Id, DeviceCommand Wire, bool Resend);
+
+    private static partial class Log
+    {
+        [LoggerMessage(Level = LogLevel.Warning,
+            Message = "Sending command {CommandId} to {Type} {DeviceId} failed; its re-send reminder sends it again")]
+        public static partial void SendFailed(ILogger logger, string commandId, string type, string deviceId, Exception error);
+    }
 }

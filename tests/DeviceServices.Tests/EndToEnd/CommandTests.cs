@@ -53,6 +53,41 @@ public sealed class CommandTests
     }
 
     [Fact]
+    public async Task A_command_is_accepted_at_once_while_the_broker_hangs_and_reaches_the_device_when_it_answers_again()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var platform = await DevicePlatform.StartAsync(Bus.Redis, ct);
+        var credentials = await platform.ProvisionAsync("lightbulb", "stall-", 1);
+        await platform.StartDevicesAsync("lightbulb", "stall-", credentials, ct);
+        await platform.TwinUntilAsync("lightbulb", "stall-1", t => t.Properties.ContainsKey("power"), "stall-1 reports its state", ct);
+
+        CommandResult result;
+        var frozen = await platform.FreezeBrokerAsync();
+        // The broker answers again after 5 s in any case, so a call that waits for it returns then, and fails the check.
+        using var thaw = new CancellationTokenSource();
+        _ = Task.Delay(TimeSpan.FromSeconds(5), thaw.Token).ContinueWith(_ => frozen.DisposeAsync().AsTask(), TaskContinuationOptions.OnlyOnRanToCompletion).Unwrap();
+        try
+        {
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            result = await platform.LightBulb("stall-1").SetDesired(new LightBulbDesired(BrightnessPct: 33));
+            var took = watch.Elapsed;
+            Assert.True(took < TimeSpan.FromSeconds(2), $"SetDesired took {took.TotalMilliseconds:F0} ms while the broker hung");
+            Assert.True(result.Ok);
+            var pending = await platform.LightBulb("stall-1").GetTwin();
+            Assert.Equal(CommandStatus.Pending, pending.Commands.Single(c => c.Id == result.CommandId).Status);
+        }
+        finally
+        {
+            await thaw.CancelAsync();
+            await frozen.DisposeAsync();
+        }
+
+        var twin = await platform.TwinUntilAsync("lightbulb", "stall-1",
+            t => t.Commands.Any(c => c.Id == result.CommandId && c.Status == CommandStatus.Applied), "the command is applied once the broker answers", ct);
+        Assert.Equal(33, twin.Properties["brightnessPct"].Reported?.GetInt32());
+    }
+
+    [Fact]
     public async Task A_command_that_turns_a_bulb_off_is_never_given_up()
     {
         var ct = TestContext.Current.CancellationToken;

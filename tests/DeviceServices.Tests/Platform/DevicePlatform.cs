@@ -146,6 +146,51 @@ public sealed class DevicePlatform : IAsyncDisposable
             .Where(m => m.Key.StartsWith(metric + "{", StringComparison.Ordinal) && labels.All(l => m.Key.Contains(l, StringComparison.Ordinal)))
             .Sum(m => m.Value);
 
+    /// <summary>
+    /// Stops the platform's Mosquitto (SIGSTOP) until the returned handle is disposed (SIGCONT): a broker that hangs
+    /// with every connection to it still open, so a publish waits for a PUBACK that does not come.
+    /// </summary>
+    public async Task<IAsyncDisposable> FreezeBrokerAsync()
+    {
+        var broker = new ProcessSignal(BrokerProcessId());
+        await broker.SendAsync("STOP");
+        return broker;
+    }
+
+    /// <summary>The Mosquitto the runtime started for this platform: the one whose configuration is in the runtime's folder.</summary>
+    private int BrokerProcessId()
+    {
+        foreach (var process in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(process), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) continue;
+            string[] arguments;
+            try
+            {
+                arguments = File.ReadAllText(Path.Combine(process, "cmdline")).Split('\0');
+            }
+            catch (IOException)
+            {
+                continue; // gone meanwhile
+            }
+            var config = Array.IndexOf(arguments, "-c") + 1;
+            if (arguments[0].EndsWith("mosquitto", StringComparison.Ordinal) && config > 0 && config < arguments.Length
+                && arguments[config].StartsWith(Runtime.Folder, StringComparison.Ordinal))
+                return pid;
+        }
+        throw new InvalidOperationException($"no Mosquitto with its configuration under {Runtime.Folder} is running");
+    }
+
+    private sealed class ProcessSignal(int pid) : IAsyncDisposable
+    {
+        public async Task SendAsync(string signal)
+        {
+            using var kill = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("kill", [$"-{signal}", pid.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
+            await kill.WaitForExitAsync();
+        }
+
+        public async ValueTask DisposeAsync() => await SendAsync("CONT");
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var devices in _devices) await devices.DisposeAsync();
