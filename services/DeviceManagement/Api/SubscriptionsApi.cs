@@ -33,8 +33,8 @@ public static partial class SubscriptionsApi
 
     /// <summary>
     /// The broadcast comes in batches of up to this many events, each sent at most <see cref="BroadcastBatchWaitMs"/>
-    /// after its first event: a quiet fleet's change waits about a millisecond, and under load one delivery carries
-    /// hundreds of changes instead of one request each.
+    /// after its first event (the sidecar counts the wait from a batch's first event, as daprd does): a quiet fleet's
+    /// change waits those 2 ms, and under load one delivery carries hundreds of changes instead of one request each.
     /// </summary>
     public const int BroadcastBatchSize = 500;
 
