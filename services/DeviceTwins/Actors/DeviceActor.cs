@@ -27,7 +27,7 @@ public abstract partial class DeviceActor(ActorHost host, DeviceModel model, Dev
 
     private TwinEngine? _engine;
 
-    /// <summary>This activation's commands still on their way to the broker, the newest turn's last.</summary>
+    /// <summary>The last turn's commands on their way to the broker, if they still are.</summary>
     private Task _sending = Task.CompletedTask;
 
     protected DeviceModel Model { get; } = model;
@@ -183,20 +183,25 @@ public abstract partial class DeviceActor(ActorHost host, DeviceModel model, Dev
     /// the state saved (by the actor runtime when the call returns). A failure there fails the call, the runtime drops
     /// the unsaved state, and the caller (the binding, a reminder) tries again; the twin's ordering makes the retry
     /// change nothing twice, though its event may be published twice with the same version. Commands go out meanwhile,
-    /// and the turn does not wait for the broker to take them (<see cref="SendInOrderAsync"/>).
+    /// and the turn does not wait for the broker to take them (only for the previous turn's to have gone).
     /// </summary>
     /// <remarks>
     /// A command the broker has not taken is not lost: the turn that issued it saved it as pending with its re-send
-    /// reminder, which sends it again. So a broker that is slow or away does not hold the device's actor: the user's
-    /// command is accepted at once, and the device's own messages, the reminders and other users' calls are not kept
-    /// waiting behind a send that may take its full timeout.
+    /// reminder, which sends it again. So a broker that is slow or away does not hold the device's actor: a command is
+    /// accepted at once, and the device's own messages and every call that sends nothing are not kept waiting behind a
+    /// send that may take the binding's full timeout; only the device's next command waits for this one to have gone.
     /// </remarks>
     protected async Task CarryOutAsync(TwinUpdate update)
     {
         await OnCarryingOutAsync(update);
         Engine.Commit(update);
         if (update.ToSend.Count > 0)
-            _sending = SendInOrderAsync(_sending, [.. update.ToSend.Select(c => new Outgoing(c.Id, Model.ToWire(c.Id, c.Name, c.Values), c.Attempts > 1))]);
+        {
+            // One turn's commands on their way per device at most: a turn with commands waits for the previous turn's
+            // to have gone. That keeps them in order, and bounds what a slow or hung broker leaves waiting in memory.
+            await _sending;
+            _sending = SendAsync([.. update.ToSend.Select(c => new Outgoing(c.Id, Model.ToWire(c.Id, c.Name, c.Values), c.Attempts > 1))]);
+        }
         var published = update.Changes.Count > 0 ? PublishAsync(update.Changes.ToList(), Engine.View(DeviceId)) : Task.CompletedTask;
         var scheduled = ScheduleAsync(update);
         await Task.WhenAll(published, scheduled);
@@ -204,13 +209,12 @@ public abstract partial class DeviceActor(ActorHost host, DeviceModel model, Dev
     }
 
     /// <summary>
-    /// Sends a turn's commands once the previous turns' have gone, each after the broker's PUBACK of the one before, so
-    /// the device gets them in the order they were issued. A send that fails is counted and logged and left to the
-    /// command's re-send reminder; the sends after it still go.
+    /// Sends a turn's commands, each after the broker's PUBACK of the one before, so the device gets them in the order
+    /// they were issued. A send that fails is counted and logged and left to the command's re-send reminder; the sends
+    /// after it still go. Never fails.
     /// </summary>
-    private async Task SendInOrderAsync(Task previous, IReadOnlyList<Outgoing> commands)
+    private async Task SendAsync(IReadOnlyList<Outgoing> commands)
     {
-        await previous;
         foreach (var command in commands)
         {
             try
