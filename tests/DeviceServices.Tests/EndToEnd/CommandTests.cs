@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using DaprIoT.Contracts.Devices;
 using DaprIoT.DeviceServices.Tests.Platform;
 
@@ -68,7 +69,7 @@ public sealed class CommandTests
         _ = Task.Delay(TimeSpan.FromSeconds(5), thaw.Token).ContinueWith(_ => frozen.DisposeAsync().AsTask(), TaskContinuationOptions.OnlyOnRanToCompletion).Unwrap();
         try
         {
-            var watch = System.Diagnostics.Stopwatch.StartNew();
+            var watch = Stopwatch.StartNew();
             result = await platform.LightBulb("stall-1").SetDesired(new LightBulbDesired(BrightnessPct: 33));
             var took = watch.Elapsed;
             Assert.True(took < TimeSpan.FromSeconds(2), $"SetDesired took {took.TotalMilliseconds:F0} ms while the broker hung");

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Dapr.Actors;
@@ -160,6 +161,7 @@ public sealed class DevicePlatform : IAsyncDisposable
     /// <summary>The Mosquitto the runtime started for this platform: the one whose configuration is in the runtime's folder.</summary>
     private int BrokerProcessId()
     {
+        var folder = Path.TrimEndingDirectorySeparator(Runtime.Folder) + "/";
         foreach (var process in Directory.EnumerateDirectories("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(process), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) continue;
@@ -174,7 +176,7 @@ public sealed class DevicePlatform : IAsyncDisposable
             }
             var config = Array.IndexOf(arguments, "-c") + 1;
             if (arguments[0].EndsWith("mosquitto", StringComparison.Ordinal) && config > 0 && config < arguments.Length
-                && arguments[config].StartsWith(Runtime.Folder, StringComparison.Ordinal))
+                && arguments[config].StartsWith(folder, StringComparison.Ordinal))
                 return pid;
         }
         throw new InvalidOperationException($"no Mosquitto with its configuration under {Runtime.Folder} is running");
@@ -184,7 +186,7 @@ public sealed class DevicePlatform : IAsyncDisposable
     {
         public async Task SendAsync(string signal)
         {
-            using var kill = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("kill", [$"-{signal}", pid.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
+            using var kill = Process.Start(new ProcessStartInfo("kill", [$"-{signal}", pid.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
             await kill.WaitForExitAsync();
         }
 
