@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Globalization;
 
 namespace DaprIoT.TestSupport;
 
@@ -87,8 +86,7 @@ public sealed class FirmwareSimulator : IAsyncDisposable
     private async Task SignalAsync(string signal, bool wait)
     {
         if (_process.HasExited) return;
-        using var kill = Process.Start(new ProcessStartInfo("kill", [$"-{signal}", _process.Id.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
-        await kill.WaitForExitAsync();
+        await Signals.SendAsync(_process.Id, signal);
         if (wait) await _process.WaitForExitAsync();
     }
 }

@@ -205,8 +205,7 @@ public sealed class LocalRuntimeHarness : IAsyncDisposable
         _process = null;
         if (!process.HasExited)
         {
-            using var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
-            await kill.WaitForExitAsync();
+            await Signals.SendAsync(process.Id, "TERM");
             using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(20));
             try { await process.WaitForExitAsync(grace.Token); }
             catch (OperationCanceledException) { process.Kill(entireProcessTree: true); await process.WaitForExitAsync(); }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Dapr.Actors;
@@ -153,9 +152,9 @@ public sealed class DevicePlatform : IAsyncDisposable
     /// </summary>
     public async Task<IAsyncDisposable> FreezeBrokerAsync()
     {
-        var broker = new ProcessSignal(BrokerProcessId());
-        await broker.SendAsync("STOP");
-        return broker;
+        var broker = BrokerProcessId();
+        await Signals.SendAsync(broker, "STOP");
+        return new FrozenProcess(broker);
     }
 
     /// <summary>The Mosquitto the runtime started for this platform: the one whose configuration is in the runtime's folder.</summary>
@@ -182,15 +181,9 @@ public sealed class DevicePlatform : IAsyncDisposable
         throw new InvalidOperationException($"no Mosquitto with its configuration under {Runtime.Folder} is running");
     }
 
-    private sealed class ProcessSignal(int pid) : IAsyncDisposable
+    private sealed class FrozenProcess(int processId) : IAsyncDisposable
     {
-        public async Task SendAsync(string signal)
-        {
-            using var kill = Process.Start(new ProcessStartInfo("kill", [$"-{signal}", pid.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
-            await kill.WaitForExitAsync();
-        }
-
-        public async ValueTask DisposeAsync() => await SendAsync("CONT");
+        public ValueTask DisposeAsync() => new(Signals.SendAsync(processId, "CONT"));
     }
 
     public async ValueTask DisposeAsync()
