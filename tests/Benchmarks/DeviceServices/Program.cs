@@ -72,11 +72,10 @@ try
         var rssPerActor = (memoryAfter.RssMb - memoryHalf.RssMb) * 1024 / added;
         var rssFromCold = (memoryAfter.RssMb - memoryBefore.RssMb) * 1024 / options.Devices;
         Report.Line($"  → each of the last {added:#,0} actors: {rssPerActor:0.00} KB RSS; from before any actor: {rssFromCold:0.00} KB RSS per actor");
-        string? heapText = null;
+        double? heapPerActor = null;
         if (memoryBefore.HeapMb is { } heapBefore && memoryHalf.HeapMb is { } heapHalf && memoryAfter.HeapMb is { } heapAfter)
         {
-            var heapPerActor = (heapAfter - heapHalf) * 1024 / added;
-            heapText = Report.Text($"{heapPerActor:0.00} KB heap per actor");
+            heapPerActor = (heapAfter - heapHalf) * 1024 / added;
             Report.Line($"  → managed heap ({memoryAfter.HeapMetric}): each of the last {added:#,0} actors {heapPerActor:0.00} KB; from before any actor {(heapAfter - heapBefore) * 1024 / options.Devices:0.00} KB per actor");
         }
         else Report.Line($"  managed heap: {memoryAfter.HeapMetric}");
@@ -84,9 +83,13 @@ try
         Report.Line($"  processes during setup ({setupClock.Elapsed.TotalSeconds:0} s):");
         Report.Processes(setupUsage, meter.Seconds, options.Devices, "device set up");
         problemsSeen = Report.PrintProblemsSince(platform.Runtime, problemsSeen);
+        // What the server GC keeps of its heaps after a full collection varies by tens of MB from one read to the next
+        // (RSS fell from 5,000 to 10,000 actors in one run), so the aim takes the larger of the two growths.
+        var perActor = Math.Max(rssPerActor, heapPerActor ?? rssPerActor);
         report.Aim("Memory ≤ 10 KB per active actor (10,000 actors)",
-            Report.Text($"{rssPerActor:0.0} KB RSS per actor added ({half:#,0} → {options.Devices:#,0})"), rssPerActor <= 10 && options.Devices >= 10_000);
-        if (heapText is not null) report.Aim("  managed heap per active actor (no aim)", heapText, null);
+            Report.Text($"{perActor:0.0} KB per actor added ({half:#,0} → {options.Devices:#,0}; RSS {rssPerActor:0.0}, heap {(heapPerActor is { } h ? Report.Text($"{h:0.0}") : "—")})"),
+            perActor <= 10 && options.Devices >= 10_000);
+        report.Aim("  RSS per actor from before any actor (no aim)", Report.Text($"{rssFromCold:0.0} KB"), null);
     }
 
     if (options.Runs("commands"))
@@ -222,8 +225,9 @@ finally
 static void PrintStates(StateResult result, BusRecorder recorder)
 {
     Report.Line($"  published {result.Sent:#,0} ({result.Sent / result.Seconds:#,0}/s, {result.Failed:#,0} failed, {result.Reconnects:#,0} reconnects), state events delivered while publishing {result.EventsInWindow:#,0} ({result.DeliveredPerSecond:#,0}/s)");
-    Report.Line($"  state → device-events {Report.Ms(result.Latency)}; {result.Unmatched:#,0} forwarded states without an event after a {result.DrainSeconds:0.0} s wait; the subscriber could not read {recorder.UnreadableDeviceEvents:#,0} device-events entries");
+    Report.Line($"  state → device-events {Report.Ms(result.Latency)}; {result.MatchedAhead:#,0} delivered before the watcher saw their state (no latency); {result.Unmatched:#,0} forwarded states without an event after a {result.DrainSeconds:0.0} s wait; the subscriber could not read {recorder.UnreadableDeviceEvents:#,0} device-events entries");
     Report.Line($"    broker → actor publishes the event {Report.Ms(result.ToEvent)}; publish → bus subscriber {Report.Ms(result.ToBus)}");
+    Report.Line($"  twins read after the wait: {result.Behind:#,0} did not report the last state published to their device");
 }
 
 // Mosquitto holds one descriptor per device; the simulators are split below their own limit by Fleet.

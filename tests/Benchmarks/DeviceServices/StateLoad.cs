@@ -26,7 +26,14 @@ public sealed class StateLoad : IAsyncDisposable
     private long _reconnects;
     private readonly string[] _devices;
     private readonly uint[] _seq;
+    /// <summary>Per device, the brightness of the last state published to it (-1: none yet).</summary>
+    private readonly int[] _lastBrightness;
     private readonly ConcurrentDictionary<(string Device, int Brightness), long> _published = new();
+    // States whose event the bus delivered before the watcher saw the state: under load the watcher's own connection
+    // can lag behind the whole path (or lose its connection and get the state again later). Such a state reached its
+    // twin, but has no latency to measure.
+    private readonly ConcurrentDictionary<(string Device, int Brightness), byte> _aheadOfWatcher = new();
+    private long _matchedAhead;
     private readonly ConcurrentBag<double> _latencies = [];
     private readonly ConcurrentBag<double> _toEvent = [];
     private readonly ConcurrentBag<double> _toBus = [];
@@ -43,6 +50,7 @@ public sealed class StateLoad : IAsyncDisposable
         _publisher = publisher;
         _devices = devices;
         _seq = new uint[devices.Length];
+        _lastBrightness = Enumerable.Repeat(-1, devices.Length).ToArray();
         observations.Published += OnPublished;
         observations.DeviceEvent += OnEvent;
     }
@@ -83,8 +91,9 @@ public sealed class StateLoad : IAsyncDisposable
         _windowEnd = Stopwatch.GetTimestamp();
         await Task.WhenAll(pending);
         var drain = await DrainAsync(cancellationToken);
+        var behind = await CountBehindAsync(cancellationToken);
         return new StateResult(rate, seconds, Interlocked.Read(ref _sent), Interlocked.Read(ref _failed), Interlocked.Read(ref _reconnects), Interlocked.Read(ref _eventsInWindow),
-            new LatencySample(_latencies), new LatencySample(_toEvent), new LatencySample(_toBus), _published.Count, drain);
+            new LatencySample(_latencies), new LatencySample(_toEvent), new LatencySample(_toBus), _published.Count, (int)Interlocked.Read(ref _matchedAhead), drain, behind);
     }
 
     private async Task PublishNextAsync(CancellationToken cancellationToken)
@@ -98,6 +107,8 @@ public sealed class StateLoad : IAsyncDisposable
         try
         {
             await _publisher.PublishAsync($"dapriot/lightbulb/{_devices[index]}/state", payload, cancellationToken);
+            // Publishes to one device are a whole round of the devices apart, so the last acknowledged is the last sent.
+            Volatile.Write(ref _lastBrightness[index], brightness);
         }
         catch (Exception) when (!cancellationToken.IsCancellationRequested)
         {
@@ -138,18 +149,26 @@ public sealed class StateLoad : IAsyncDisposable
         var device = Observations.DeviceIdOf(topic);
         if (!device.StartsWith(Prefix, StringComparison.Ordinal)) return;
         using var json = JsonDocument.Parse(payload);
-        _published[(device, json.RootElement.GetProperty("brightnessPct").GetInt32())] = at;
+        var key = (device, json.RootElement.GetProperty("brightnessPct").GetInt32());
+        if (_aheadOfWatcher.TryRemove(key, out _)) Interlocked.Increment(ref _matchedAhead);
+        else _published[key] = at;
     }
 
     private void OnEvent(DeviceEvent e, long at)
     {
         if (!e.DeviceId.StartsWith(Prefix, StringComparison.Ordinal) || !e.Changes.Contains(DeviceChanges.Reported)) return;
         if (!e.Twin.Properties.TryGetValue("brightnessPct", out var brightness) || brightness.Reported is not { } reported) return;
-        if (!_published.TryRemove((e.DeviceId, reported.GetInt32()), out var publishedAt)) return;
+        var key = (e.DeviceId, reported.GetInt32());
+        if (at >= _windowStart && at <= _windowEnd) Interlocked.Increment(ref _eventsInWindow);
+        if (!_published.TryRemove(key, out var publishedAt))
+        {
+            _aheadOfWatcher[key] = 0;
+            return;
+        }
+
         _latencies.Add(Observations.Milliseconds(publishedAt, at));
         _toEvent.Add(Observations.Milliseconds(publishedAt, e.At));
         _toBus.Add(Observations.Milliseconds(e.At, at));
-        if (at >= _windowStart && at <= _windowEnd) Interlocked.Increment(ref _eventsInWindow);
     }
 
     /// <summary>Waits until every forwarded state has its event, or nothing arrived for 5 s; returns seconds waited.</summary>
@@ -159,16 +178,38 @@ public sealed class StateLoad : IAsyncDisposable
         var last = (Count: -1, At: TimeSpan.Zero);
         while (_published.Count > 0 && clock.Elapsed - last.At < TimeSpan.FromSeconds(5))
         {
-            if (_latencies.Count != last.Count) last = (_latencies.Count, clock.Elapsed);
+            var matched = _latencies.Count + (int)Interlocked.Read(ref _matchedAhead);
+            if (matched != last.Count) last = (matched, clock.Elapsed);
             await Task.Delay(50, cancellationToken);
         }
 
         return clock.Elapsed.TotalSeconds;
     }
 
+    /// <summary>
+    /// Reads every device's twin once the drain is over: how many do not report the last state published to them. A
+    /// state without an event may only be late; a twin behind its device's last state lost something.
+    /// </summary>
+    private async Task<int> CountBehindAsync(CancellationToken cancellationToken)
+    {
+        var behind = 0;
+        await Parallel.ForEachAsync(Enumerable.Range(0, _devices.Length), new ParallelOptions { MaxDegreeOfParallelism = 50, CancellationToken = cancellationToken },
+            async (index, _) =>
+            {
+                var last = Volatile.Read(ref _lastBrightness[index]);
+                if (last < 0) return;
+                var twin = await _platform.LightBulb(_devices[index]).GetTwin();
+                if (!twin.Properties.TryGetValue("brightnessPct", out var brightness) || brightness.Reported?.GetInt32() != last)
+                    Interlocked.Increment(ref behind);
+            });
+        return behind;
+    }
+
     private void Reset()
     {
         _published.Clear();
+        _aheadOfWatcher.Clear();
+        Interlocked.Exchange(ref _matchedAhead, 0);
         _latencies.Clear();
         _toEvent.Clear();
         _toBus.Clear();
@@ -194,8 +235,10 @@ public sealed class StateLoad : IAsyncDisposable
 /// <param name="ToEvent">From the broker until the actor published the event (its <c>At</c>): binding, actor call, twin rules.</param>
 /// <param name="ToBus">From the actor's publish to the bus subscriber: Redis Streams and delivery.</param>
 /// <param name="Unmatched">States the broker forwarded that got no event before the wait ended.</param>
+/// <param name="MatchedAhead">Forwarded states whose event the bus delivered before the watcher saw them (no latency measured).</param>
+/// <param name="Behind">Devices whose twin, read after the wait, did not report the last state published to them.</param>
 public sealed record StateResult(int Rate, double Seconds, long Sent, long Failed, long Reconnects, long EventsInWindow, LatencySample Latency,
-    LatencySample ToEvent, LatencySample ToBus, int Unmatched, double DrainSeconds)
+    LatencySample ToEvent, LatencySample ToBus, int Unmatched, int MatchedAhead, double DrainSeconds, int Behind)
 {
     public double DeliveredPerSecond => EventsInWindow / Seconds;
 }
