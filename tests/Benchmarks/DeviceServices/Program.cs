@@ -84,7 +84,8 @@ try
         Report.Processes(setupUsage, meter.Seconds, options.Devices, "device set up");
         problemsSeen = Report.PrintProblemsSince(platform.Runtime, problemsSeen);
         // What the server GC keeps of its heaps after a full collection varies by tens of MB from one read to the next
-        // (RSS fell from 5,000 to 10,000 actors in one run), so the aim takes the larger of the two growths.
+        // (RSS fell from 5,000 to 10,000 actors in both 10,000-device runs), so the aim takes the larger of the two
+        // growths.
         var perActor = Math.Max(rssPerActor, heapPerActor ?? rssPerActor);
         report.Aim("Memory ≤ 10 KB per active actor (10,000 actors)",
             Report.Text($"{perActor:0.0} KB per actor added ({half:#,0} → {options.Devices:#,0}; RSS {rssPerActor:0.0}, heap {(heapPerActor is { } h ? Report.Text($"{h:0.0}") : "—")})"),
