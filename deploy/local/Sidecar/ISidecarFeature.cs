@@ -20,7 +20,10 @@ public interface ISidecarFeature : IAsyncDisposable
     /// <summary>Starts receiving for the app: subscribe to topics, start input bindings, register actor types.</summary>
     Task StartAsync(CancellationToken cancellationToken);
 
-    /// <summary>Stops delivering to the app (before the app is stopped or restarted). Must be idempotent.</summary>
+    /// <summary>
+    /// Stops delivering to the app (before the app is stopped or restarted), features in the reverse of their start
+    /// order. Must be idempotent.
+    /// </summary>
     Task StopAsync(CancellationToken cancellationToken);
 
     /// <summary>Adds this block's part of <c>GET /v1.0/metadata</c> (e.g. <c>subscriptions</c>, <c>actors</c>).</summary>

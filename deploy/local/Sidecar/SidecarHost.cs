@@ -160,7 +160,8 @@ public sealed partial class SidecarHost : IAsyncDisposable
         try
         {
             if (!_featuresStarted) return;
-            foreach (var feature in Features)
+            // In the reverse of the start order (RuntimeComposition): deliveries stop before what their handlers call.
+            foreach (var feature in Features.Reverse())
             {
                 try { await feature.StopAsync(cancellationToken); }
                 catch (Exception e) { FeatureFailed(_logger, e, Context.InstanceId, feature.GetType().Name, "stop"); }

@@ -1,7 +1,11 @@
 using System.Net;
 using System.Text.Json;
+using DaprIoT.LocalRuntime.Actors;
+using DaprIoT.LocalRuntime.Bindings;
 using DaprIoT.LocalRuntime.Hosting;
+using DaprIoT.LocalRuntime.PubSub;
 using DaprIoT.LocalRuntime.Sidecar;
+using DaprIoT.LocalRuntime.State;
 using DaprIoT.LocalRuntime.Tests.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -144,6 +148,36 @@ public sealed class SidecarStartupTests
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
         Assert.Equal("ERR_DIRECT_INVOKE", JsonDocument.Parse(await unknown.Content.ReadAsStringAsync(ct)).RootElement.GetProperty("errorCode").GetString());
         Assert.StartsWith("00-", unknown.Headers.GetValues("traceparent").Single());
+    }
+
+    [Fact]
+    public async Task Features_stop_in_the_reverse_of_their_start_order_so_deliveries_stop_before_what_their_handlers_call()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var app = await RecordingApp.StartAsync(cancellationToken: ct);
+        var first = new RecordingFeature.Factory();
+        var second = new RecordingFeature.Factory();
+        var runtime = await InProcessRuntime.StartAsync(RunFile(app.Port),
+            configureServices: s => s.AddSingleton<ISidecarFeatureFactory>(first).AddSingleton<ISidecarFeatureFactory>(second),
+            cancellationToken: ct);
+        try
+        {
+            await runtime.WaitHealthyAsync(ct);
+            // The building blocks: what handlers call (state, secrets, actors) starts before what delivers to the app.
+            var blocks = runtime.Sidecar("orders").Features.Select(f => f.GetType()).ToList();
+            Assert.True(blocks.IndexOf(typeof(ActorsFeature)) < blocks.IndexOf(typeof(PubSubFeature)), "actors start before pub/sub");
+            Assert.True(blocks.IndexOf(typeof(ActorsFeature)) < blocks.IndexOf(typeof(BindingsFeature)), "actors start before bindings");
+            Assert.True(blocks.IndexOf(typeof(StateApi)) < blocks.IndexOf(typeof(ActorsFeature)), "state starts before actors");
+        }
+        finally
+        {
+            await runtime.DisposeAsync();
+        }
+
+        var (firstStart, firstStop) = (Assert.Single(first.Events, e => e.Kind == "start"), Assert.Single(first.Events, e => e.Kind == "stop"));
+        var (secondStart, secondStop) = (Assert.Single(second.Events, e => e.Kind == "start"), Assert.Single(second.Events, e => e.Kind == "stop"));
+        Assert.True(firstStart.Sequence < secondStart.Sequence, "features start in their registration order");
+        Assert.True(secondStop.Sequence < firstStop.Sequence, "and stop in the reverse one");
     }
 
     [Fact]
