@@ -20,7 +20,7 @@ public sealed class DeviceMetrics
     {
         var meter = meters.Create(MeterName);
         _messages = meter.CreateCounter<long>("dapriot.device.messages", "{message}",
-            "Device messages received, by type, kind and outcome (applied, published, duplicate, rejected) and reason");
+            "Device messages received, by type, kind and outcome (applied, published, duplicate, rejected, failed) and reason");
         _telemetryDropped = meter.CreateCounter<long>("dapriot.telemetry.dropped", "{message}",
             "Telemetry messages accepted from a device but not published on the bus, by reason");
         _commandsSent = meter.CreateCounter<long>("dapriot.commands.sent", "{command}",

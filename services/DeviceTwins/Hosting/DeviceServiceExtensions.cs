@@ -59,6 +59,7 @@ public static class DeviceServiceExtensions
         services.AddSingleton<DeviceEventPublisher>();
         services.AddSingleton<DeviceActorServices>();
         services.AddSingleton<RejectionLog>();
+        services.AddSingleton<ActorFailureLog>();
         services.AddSingleton<HeartbeatGate>();
         services.AddSingleton<TelemetryPublisher>();
         services.AddHostedService(provider => provider.GetRequiredService<TelemetryPublisher>());

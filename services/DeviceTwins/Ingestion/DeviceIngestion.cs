@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using Dapr;
 using Dapr.Actors;
 using Dapr.Actors.Client;
 using DaprIoT.Contracts.Devices;
@@ -15,8 +16,9 @@ namespace DaprIoT.DeviceTwins.Ingestion;
 /// is checked against the wire contract first; a bad one — malformed, unknown field, out of range, on the wrong
 /// topic, from a device that is not provisioned — is counted, logged once per device and kind, and answered 200 so
 /// the binding does not deliver it again for ever. <c>state</c>, <c>ack</c> and <c>presence</c> go to the device's
-/// actor; <c>telemetry</c> to the bus in batches. An answer other than 200 (the actor or the bus could not be reached)
-/// makes the binding deliver the message again: nothing the broker handed over is lost.
+/// actor; <c>telemetry</c> to the bus in batches. An answer other than 200 makes the binding deliver the message again,
+/// so nothing the broker handed over is lost: 503 when the actor did not take the message (counted with outcome
+/// <c>failed</c>, logged by <see cref="ActorFailureLog"/>), 500 for anything unforeseen.
 /// </summary>
 public sealed class DeviceIngestion(
     DeviceModel model,
@@ -25,6 +27,7 @@ public sealed class DeviceIngestion(
     TelemetryPublisher telemetry,
     DeviceMetrics metrics,
     RejectionLog rejections,
+    ActorFailureLog actorFailures,
     TimeProvider time)
 {
     /// <summary>More than any valid message (512 bytes); the rest of a longer body is not read.</summary>
@@ -60,8 +63,21 @@ public sealed class DeviceIngestion(
             // The hot path calls the actor without remoting (ActorProxy.InvokeMethodAsync): the SDK's remoting proxy copies
             // its JsonSerializerOptions for every new proxy, so each call would build its JSON metadata afresh.
             var actor = actors.Create(new ActorId(topic.DeviceId), model.ActorType);
-            var result = await actor.InvokeMethodAsync<DeviceReport, IngestResult>(nameof(IDeviceActor.Ingest),
-                new DeviceReport(kind, Encoding.UTF8.GetString(payload.Span), receivedAt));
+            IngestResult result;
+            try
+            {
+                result = await actor.InvokeMethodAsync<DeviceReport, IngestResult>(nameof(IDeviceActor.Ingest),
+                    new DeviceReport(kind, Encoding.UTF8.GetString(payload.Span), receivedAt));
+            }
+            // The sidecar could not be reached, could not route the call (placement moving, the service stopping) or
+            // the actor failed: the SDK reports each of these as one of the two.
+            catch (Exception e) when (e is DaprApiException or HttpRequestException)
+            {
+                metrics.Message(model.TypeName, kindName, "failed", "actor");
+                actorFailures.Failed(topic.DeviceId, kindName, e);
+                return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable,
+                    title: "The device's actor did not take the message; deliver it again", detail: e.Message);
+            }
             if (result.Outcome == IngestOutcome.Rejected) return Reject(topic.DeviceId, kindName, result.Reason ?? "rejected", null, topicName);
             metrics.Message(model.TypeName, kindName, result.Outcome == IngestOutcome.Applied ? "applied" : "duplicate");
             return Results.Ok();
