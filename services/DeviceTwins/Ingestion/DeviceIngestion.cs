@@ -16,9 +16,9 @@ namespace DaprIoT.DeviceTwins.Ingestion;
 /// is checked against the wire contract first; a bad one — malformed, unknown field, out of range, on the wrong
 /// topic, from a device that is not provisioned — is counted, logged once per device and kind, and answered 200 so
 /// the binding does not deliver it again for ever. <c>state</c>, <c>ack</c> and <c>presence</c> go to the device's
-/// actor; <c>telemetry</c> to the bus in batches. An answer other than 200 makes the binding deliver the message again,
-/// so nothing the broker handed over is lost: 503 when the actor did not take the message (counted with outcome
-/// <c>failed</c>, logged by <see cref="ActorFailureLog"/>), 500 for anything unforeseen.
+/// actor; <c>telemetry</c> to the bus in batches. An answer other than 200 leaves a QoS 1 message unacknowledged, so the
+/// broker delivers it again and nothing it handed over is lost: 503 when the actor did not take the message (counted
+/// with outcome <c>failed</c>, logged by <see cref="ActorFailureLog"/>), 500 for anything unforeseen.
 /// </summary>
 public sealed class DeviceIngestion(
     DeviceModel model,
@@ -52,25 +52,28 @@ public sealed class DeviceIngestion(
             if (!decoded.Ok) return Reject(topic.DeviceId, kindName, decoded.Error!.CodeName, decoded.Error.Field, topicName);
             var message = decoded.Value!;
 
-            if (kind == MessageKind.Telemetry)
-            {
-                if (!await heartbeats.AdmitAsync(topic.DeviceId, message.Boot, message.Seq))
-                    return Reject(topic.DeviceId, kindName, "not_provisioned", null, topicName);
-                if (telemetry.TryEnqueue(model.Reading(topic.DeviceId, message, receivedAt))) metrics.Message(model.TypeName, kindName, "published");
-                return Results.Ok();
-            }
-
-            // The hot path calls the actor without remoting (ActorProxy.InvokeMethodAsync): the SDK's remoting proxy copies
-            // its JsonSerializerOptions for every new proxy, so each call would build its JSON metadata afresh.
-            var actor = actors.Create(new ActorId(topic.DeviceId), model.ActorType);
-            IngestResult result;
             try
             {
-                result = await actor.InvokeMethodAsync<DeviceReport, IngestResult>(nameof(IDeviceActor.Ingest),
+                if (kind == MessageKind.Telemetry)
+                {
+                    if (!await heartbeats.AdmitAsync(topic.DeviceId, message.Boot, message.Seq))
+                        return Reject(topic.DeviceId, kindName, "not_provisioned", null, topicName);
+                    if (telemetry.TryEnqueue(model.Reading(topic.DeviceId, message, receivedAt))) metrics.Message(model.TypeName, kindName, "published");
+                    return Results.Ok();
+                }
+
+                // The hot path calls the actor without remoting (ActorProxy.InvokeMethodAsync): the SDK's remoting proxy
+                // copies its JsonSerializerOptions for every new proxy, so each call would build its JSON metadata afresh.
+                var actor = actors.Create(new ActorId(topic.DeviceId), model.ActorType);
+                var result = await actor.InvokeMethodAsync<DeviceReport, IngestResult>(nameof(IDeviceActor.Ingest),
                     new DeviceReport(kind, Encoding.UTF8.GetString(payload.Span), receivedAt));
+                if (result.Outcome == IngestOutcome.Rejected) return Reject(topic.DeviceId, kindName, result.Reason ?? "rejected", null, topicName);
+                metrics.Message(model.TypeName, kindName, result.Outcome == IngestOutcome.Applied ? "applied" : "duplicate");
+                return Results.Ok();
             }
             // The sidecar could not be reached, could not route the call (placement moving, the service stopping) or
-            // the actor failed: the SDK reports each of these as one of the two.
+            // the actor failed: the SDK reports each of these as one of the two. Telemetry asks the actor too, when the
+            // device's heartbeat is due (HeartbeatGate).
             catch (Exception e) when (e is DaprApiException or HttpRequestException)
             {
                 metrics.Message(model.TypeName, kindName, "failed", "actor");
@@ -78,9 +81,6 @@ public sealed class DeviceIngestion(
                 return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable,
                     title: "The device's actor did not take the message; deliver it again", detail: e.Message);
             }
-            if (result.Outcome == IngestOutcome.Rejected) return Reject(topic.DeviceId, kindName, result.Reason ?? "rejected", null, topicName);
-            metrics.Message(model.TypeName, kindName, result.Outcome == IngestOutcome.Applied ? "applied" : "duplicate");
-            return Results.Ok();
         }
         finally
         {

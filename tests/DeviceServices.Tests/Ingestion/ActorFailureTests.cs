@@ -28,7 +28,6 @@ namespace DaprIoT.DeviceServices.Tests.Ingestion;
 /// </summary>
 public sealed class ActorFailureTests : IAsyncDisposable
 {
-    private const string Topic = "dapriot/lightbulb/bulb-7/state";
     private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
     private readonly FakeTimeProvider _time = new();
     private readonly FakeLogger<ActorFailureLog> _log = new();
@@ -39,24 +38,26 @@ public sealed class ActorFailureTests : IAsyncDisposable
         _messages = new MetricCollector<long>(_services.GetRequiredService<IMeterFactory>(), DeviceMetrics.MeterName, "dapriot.device.messages");
     }
 
-    [Fact]
-    public async Task A_state_whose_sidecar_is_away_is_answered_503_counted_and_logged_once_per_interval()
+    [Theory]
+    [InlineData(MessageKind.State)]
+    [InlineData(MessageKind.Telemetry)]   // whose heartbeat check asks the actor
+    public async Task A_message_whose_sidecar_is_away_is_answered_503_counted_and_logged_once_per_interval(MessageKind kind)
     {
         var ingestion = Ingestion(sidecarPort: PortNobodyListensOn());
 
         for (var seq = 1u; seq <= 3; seq++)
         {
-            var problem = Assert.IsType<ProblemHttpResult>(await ingestion.HandleAsync(MessageKind.State, StateRequest(seq)));
+            var problem = Assert.IsType<ProblemHttpResult>(await ingestion.HandleAsync(kind, Request(kind, seq)));
             Assert.Equal(StatusCodes.Status503ServiceUnavailable, problem.StatusCode);
         }
-        Assert.Equal(3, FailedCount());
+        Assert.Equal(3, FailedCount(kind));
         var first = Assert.Single(_log.Collector.GetSnapshot());
         Assert.Contains("1 device message(s)", first.Message);
         Assert.Contains("HttpRequestException", first.Message);
 
         _time.Advance(ActorFailureLog.Interval);
-        await ingestion.HandleAsync(MessageKind.State, StateRequest(4));
-        Assert.Equal(4, FailedCount());
+        await ingestion.HandleAsync(kind, Request(kind, 4));
+        Assert.Equal(4, FailedCount(kind));
         var lines = _log.Collector.GetSnapshot();
         Assert.Equal(2, lines.Count);
         // The two held back in the first interval, and this one.
@@ -77,12 +78,12 @@ public sealed class ActorFailureTests : IAsyncDisposable
         };
         var ingestion = Ingestion(sidecar.Port);
 
-        var problem = Assert.IsType<ProblemHttpResult>(await ingestion.HandleAsync(MessageKind.State, StateRequest(1)));
+        var problem = Assert.IsType<ProblemHttpResult>(await ingestion.HandleAsync(MessageKind.State, Request(MessageKind.State, 1)));
 
         Assert.Equal(StatusCodes.Status503ServiceUnavailable, problem.StatusCode);
         Assert.Equal(error, problem.ProblemDetails.Detail);
         Assert.Single(sidecar.To("/v1.0/actors/LightBulb/bulb-7/method/Ingest"));
-        Assert.Equal(1, FailedCount());
+        Assert.Equal(1, FailedCount(MessageKind.State));
         Assert.Contains(error, Assert.Single(_log.Collector.GetSnapshot()).Message);
     }
 
@@ -99,18 +100,19 @@ public sealed class ActorFailureTests : IAsyncDisposable
             new RejectionLog(NullLogger<RejectionLog>.Instance), new ActorFailureLog(_log, _time), _time);
     }
 
-    private static HttpRequest StateRequest(uint seq)
+    private static HttpRequest Request(MessageKind kind, uint seq)
     {
         var context = new DefaultHttpContext();
         context.Request.Method = "POST";
-        context.Request.Headers["topic"] = Topic;
-        context.Request.Body = new MemoryStream(Encoding.UTF8.GetBytes(
-            $$"""{"boot":1,"seq":{{seq}},"power":true,"brightnessPct":80,"colorTempK":4000}"""));
+        context.Request.Headers["topic"] = $"dapriot/lightbulb/bulb-7/{WireNames.Of(kind)}";
+        context.Request.Body = new MemoryStream(Encoding.UTF8.GetBytes(kind == MessageKind.State
+            ? $$"""{"boot":1,"seq":{{seq}},"power":true,"brightnessPct":80,"colorTempK":4000}"""
+            : $$"""{"boot":1,"seq":{{seq}},"uptimeS":60,"powerMw":7500}"""));
         return context.Request;
     }
 
-    private long FailedCount() => _messages.GetMeasurementSnapshot()
-        .Where(m => Equals(m.Tags["outcome"], "failed") && Equals(m.Tags["reason"], "actor") && Equals(m.Tags["kind"], "state"))
+    private long FailedCount(MessageKind kind) => _messages.GetMeasurementSnapshot()
+        .Where(m => Equals(m.Tags["outcome"], "failed") && Equals(m.Tags["reason"], "actor") && Equals(m.Tags["kind"], WireNames.Of(kind)))
         .Sum(m => m.Value);
 
     /// <summary>A loopback port that was free a moment ago: a connection to it is refused, as to a sidecar that is away.</summary>
