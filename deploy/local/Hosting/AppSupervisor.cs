@@ -9,7 +9,8 @@ namespace DaprIoT.LocalRuntime.Hosting;
 /// exponential backoff (1 s doubling to 30 s, back to 1 s after a minute of healthy running). An app without a
 /// command is not started: its sidecar waits for whatever listens on its app port, as the CLI allows.
 /// </summary>
-public sealed partial class AppSupervisor(SidecarHost sidecar, IReadOnlyDictionary<string, string> env, string displayName, ILogger logger)
+public sealed partial class AppSupervisor(SidecarHost sidecar, IReadOnlyDictionary<string, string> env, string displayName,
+    AppProcessLedger ledger, ILogger logger)
 {
     public static readonly TimeSpan InitialBackoff = TimeSpan.FromSeconds(1);
     public static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
@@ -52,7 +53,9 @@ public sealed partial class AppSupervisor(SidecarHost sidecar, IReadOnlyDictiona
                 backoff = Next(backoff);
                 continue;
             }
-            sidecar.Extended["appPID"] = process.Pid.ToString(CultureInfo.InvariantCulture);
+            var pid = process.Pid;
+            ledger.Started(pid, displayName);
+            sidecar.Extended["appPID"] = pid.ToString(CultureInfo.InvariantCulture);
             sidecar.Extended["appRestarts"] = Restarts.ToString(CultureInfo.InvariantCulture);
             AppStarted(logger, displayName, process.Pid, string.Join(' ', app.Command));
 
@@ -65,6 +68,7 @@ public sealed partial class AppSupervisor(SidecarHost sidecar, IReadOnlyDictiona
             if (exitOrStop != process.Exited)
             {
                 await process.DisposeAsync();
+                ledger.Exited(pid);
                 break;
             }
 
@@ -72,11 +76,13 @@ public sealed partial class AppSupervisor(SidecarHost sidecar, IReadOnlyDictiona
             if (!await DelayAsync(TimeSpan.FromMilliseconds(200), token))
             {
                 await process.DisposeAsync();
+                ledger.Exited(pid);
                 break;
             }
             var exitCode = await process.Exited;
             var ranFor = DateTimeOffset.UtcNow - process.StartedAt;
             await process.DisposeAsync();
+            ledger.Exited(pid);
             if (ranFor >= HealthyRun) backoff = InitialBackoff;
             AppExited(logger, displayName, exitCode, backoff.TotalSeconds);
             if (!await DelayAsync(backoff, token)) break;

@@ -25,6 +25,7 @@ public sealed partial class RuntimeHost : IAsyncDisposable
     private readonly List<IStateStore> _stores = [];
     private readonly CancellationTokenSource _stopping = new();
     private InfrastructureLauncher? _infrastructure;
+    private AppProcessLedger? _ledger;
     private readonly Action<IServiceCollection>? _configureServices;
     private ServiceProvider? _services;
 
@@ -49,6 +50,8 @@ public sealed partial class RuntimeHost : IAsyncDisposable
     {
         var @namespace = Environment.GetEnvironmentVariable("NAMESPACE") is { Length: > 0 } ns ? ns : null;
         Directory.CreateDirectory(_options.DataDirectory);
+        // Apps an earlier run left running would hold their ports: stop them before anything starts.
+        _ledger = await AppProcessLedger.OpenAsync(_options.DataDirectory, AppProcess.GracePeriod, _logger, cancellationToken);
         if (_options.Infrastructure == InfrastructureMode.Auto)
         {
             _infrastructure = new InfrastructureLauncher(_options.DataDirectory, _loggerFactory.CreateLogger("dapr-local.infra"));
@@ -151,7 +154,7 @@ public sealed partial class RuntimeHost : IAsyncDisposable
             var app = sidecar.Settings.App;
             var replicas = _runFile.Apps.Count(a => a.AppId == app.AppId);
             var supervisor = new AppSupervisor(sidecar, AppEnvironment(sidecar.Settings),
-                replicas > 1 ? app.InstanceId : app.AppId, _loggerFactory.CreateLogger("dapr-local.apps"));
+                replicas > 1 ? app.InstanceId : app.AppId, _ledger, _loggerFactory.CreateLogger("dapr-local.apps"));
             _running.Add(Task.Run(() => supervisor.RunAsync(_stopping.Token), CancellationToken.None));
         }
     }
@@ -175,12 +178,16 @@ public sealed partial class RuntimeHost : IAsyncDisposable
         return env;
     }
 
-    /// <summary>Stops everything: features stop delivering, apps get SIGTERM (then a kill), sidecars and stores close, brokers we started stop.</summary>
+    /// <summary>
+    /// Stops everything: features stop delivering, apps get SIGTERM (then a kill), sidecars and stores close, brokers we
+    /// started stop. The run's record of its app processes goes once they have all stopped.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync();
         try { await Task.WhenAll(_running); }
         catch (Exception e) { StopFailed(_logger, e); }
+        _ledger?.Dispose();
         foreach (var sidecar in _sidecars) await sidecar.DisposeAsync();
         foreach (var store in _stores) await store.DisposeAsync();
         if (_services is not null) await _services.DisposeAsync();

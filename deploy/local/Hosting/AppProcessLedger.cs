@@ -1,0 +1,153 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace DaprIoT.LocalRuntime.Hosting;
+
+/// <summary>
+/// The app processes a run has started, kept in its data folder (<c>runs/{pid}-{id}.json</c>) while it runs, so that
+/// the next run can stop the apps a run left behind when it could not stop them itself (killed with SIGKILL, out of
+/// memory): such an app still holds its port, so the new run's app could not start and the new sidecar would talk to
+/// the old app. A process is recognised by its pid and its start time (<c>/proc/{pid}/stat</c>), never by the pid
+/// alone, which the system may have given to another process since. The files of runs still alive are left alone.
+/// </summary>
+public sealed partial class AppProcessLedger : IDisposable
+{
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    private readonly string _file;
+    private readonly Lock _lock = new();
+    private readonly Dictionary<int, Entry> _apps = new();
+
+    private AppProcessLedger(string file)
+    {
+        _file = file;
+    }
+
+    /// <summary>One process: pid, start time in clock ticks since boot, and for an app its display name.</summary>
+    public sealed record Entry(int Pid, long StartTicks, string Name);
+
+    private sealed record Record(Entry Runtime, IReadOnlyList<Entry> Apps);
+
+    public static string Folder(string dataDirectory) => Path.Combine(dataDirectory, "runs");
+
+    /// <summary>
+    /// Stops the apps of earlier runs that are gone (SIGTERM, then SIGKILL after <paramref name="grace"/>), removes their
+    /// files, and starts this run's file.
+    /// </summary>
+    public static async Task<AppProcessLedger> OpenAsync(string dataDirectory, TimeSpan grace, ILogger logger, CancellationToken cancellationToken)
+    {
+        var folder = Folder(dataDirectory);
+        Directory.CreateDirectory(folder);
+        var stops = new List<Task>();
+        foreach (var file in Directory.EnumerateFiles(folder, "*.json"))
+        {
+            Record? record;
+            try
+            {
+                record = JsonSerializer.Deserialize<Record>(File.ReadAllText(file));
+            }
+            catch (Exception e) when (e is JsonException or IOException)
+            {
+                Unreadable(logger, file, e.Message);
+                TryDelete(file);
+                continue;
+            }
+            if (record is null || IsRunning(record.Runtime)) continue;
+            foreach (var app in record.Apps.Where(IsRunning))
+                stops.Add(StopLeftoverAsync(app, grace, logger, cancellationToken));
+            TryDelete(file);
+        }
+        await Task.WhenAll(stops);
+
+        var self = Current(Environment.ProcessId, "dapr-local");
+        var ledger = new AppProcessLedger(Path.Combine(folder, $"{self.Pid}-{Guid.NewGuid():N}.json"));
+        ledger.Save();
+        return ledger;
+    }
+
+    /// <summary>An app process this run started: recorded until it exits.</summary>
+    public void Started(int pid, string name)
+    {
+        lock (_lock)
+        {
+            _apps[pid] = Current(pid, name);
+            Save();
+        }
+    }
+
+    public void Exited(int pid)
+    {
+        lock (_lock)
+        {
+            if (_apps.Remove(pid)) Save();
+        }
+    }
+
+    /// <summary>Every app has stopped: the run leaves nothing to clean up.</summary>
+    public void Dispose()
+    {
+        lock (_lock) TryDelete(_file);
+    }
+
+    private void Save()
+    {
+        var record = new Record(Current(Environment.ProcessId, "dapr-local"), [.. _apps.Values]);
+        // Written aside and renamed, so the next run never reads half a file.
+        var temporary = _file + ".tmp";
+        File.WriteAllText(temporary, JsonSerializer.Serialize(record, Json));
+        File.Move(temporary, _file, overwrite: true);
+    }
+
+    private static Entry Current(int pid, string name) => new(pid, StartTicks(pid) ?? 0, name);
+
+    private static bool IsRunning(Entry process) => process.StartTicks != 0 && StartTicks(process.Pid) == process.StartTicks;
+
+    /// <summary>
+    /// The process's start time in clock ticks since boot (<c>/proc/{pid}/stat</c>, field 22), or null when no such
+    /// process runs. Fields are counted after the command name, which is in parentheses and may hold spaces.
+    /// </summary>
+    public static long? StartTicks(int pid)
+    {
+        string stat;
+        try
+        {
+            stat = File.ReadAllText($"/proc/{pid}/stat");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return fields.Length > 19 && long.TryParse(fields[19], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks) ? ticks : null;
+    }
+
+    private static async Task StopLeftoverAsync(Entry app, TimeSpan grace, ILogger logger, CancellationToken cancellationToken)
+    {
+        LeftOver(logger, app.Name, app.Pid);
+        ProcessSignals.Terminate(app.Pid);
+        var deadline = DateTime.UtcNow + grace;
+        while (IsRunning(app) && DateTime.UtcNow < deadline) await Task.Delay(50, cancellationToken);
+        if (!IsRunning(app)) return;
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(app.Pid);
+            process.Kill(entireProcessTree: true);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            // It exited just now.
+        }
+    }
+
+    private static void TryDelete(string file)
+    {
+        try { File.Delete(file); }
+        catch (IOException) { }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "App {App} (pid {Pid}) was left running by an earlier run that did not stop it; stopping it")]
+    private static partial void LeftOver(ILogger logger, string app, int pid);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ignoring {File}, an earlier run's record of its apps: {Error}")]
+    private static partial void Unreadable(ILogger logger, string file, string error);
+}

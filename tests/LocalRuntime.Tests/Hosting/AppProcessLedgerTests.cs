@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using DaprIoT.LocalRuntime.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
+using Xunit;
+
+namespace DaprIoT.LocalRuntime.Tests.Hosting;
+
+/// <summary>
+/// A run killed before it could stop its apps leaves them holding their ports; the next run with the same data folder
+/// stops them first. Real processes throughout: <c>sleep</c> as the app, and one that ignores SIGTERM.
+/// </summary>
+public sealed class AppProcessLedgerTests
+{
+    private const int NoSuchPid = 999_999_999;
+
+    [Fact]
+    public async Task The_next_run_stops_the_apps_a_killed_run_left_running()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var runtime = await InProcessRuntime.StartAsync("""
+            version: 1
+            apps:
+              - appID: sleeper
+                appDirPath: ./apps/sleeper
+                command: ["sleep", "300"]
+            """, cancellationToken: ct);
+        var dataDirectory = Path.Combine(runtime.Folder, ".dapr-local");
+        try
+        {
+            await Poll.UntilAsync(() => runtime.Sidecar("sleeper").Extended.ContainsKey("appPID"), ct, TimeSpan.FromSeconds(5));
+            using var app = Process.GetProcessById(int.Parse(runtime.Sidecar("sleeper").Extended["appPID"], CultureInfo.InvariantCulture));
+            var record = Assert.Single(Directory.GetFiles(AppProcessLedger.Folder(dataDirectory), "*.json"));
+            var apps = JsonNode.Parse(File.ReadAllText(record))!["Apps"]!.AsArray();
+            Assert.Equal(app.Id, apps.Single()!["Pid"]!.GetValue<int>());
+
+            // As if that run had been killed: its record names a runtime that no longer runs.
+            MarkRuntimeGone(record);
+            using var next = await AppProcessLedger.OpenAsync(dataDirectory, TimeSpan.FromSeconds(5), NullLogger.Instance, ct);
+
+            Assert.True(app.HasExited, "the app left running is stopped");
+            Assert.False(File.Exists(record), "and the killed run's record removed");
+        }
+        finally
+        {
+            await runtime.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task An_app_that_ignores_sigterm_is_killed_after_the_grace_and_live_runs_and_reused_pids_are_left_alone()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var folder = new TempFolder();
+        var runs = Directory.CreateDirectory(AppProcessLedger.Folder(folder.Path)).FullName;
+        using var stubborn = Start("sh", "-c", "trap '' TERM; sleep 300 & wait");
+        using var ofALiveRun = Start("sleep", "300");
+        try
+        {
+            var self = Environment.ProcessId;
+            var selfStart = AppProcessLedger.StartTicks(self)!.Value;
+            // A killed run: an app ignoring SIGTERM, and a pid the system has since given to another process (this one).
+            var killed = Write(runs, "1-killed.json", (NoSuchPid, 1),
+                (stubborn.Id, AppProcessLedger.StartTicks(stubborn.Id)!.Value), (self, selfStart + 1));
+            // A run still going (this process): its apps are its own business.
+            var alive = Write(runs, "2-alive.json", (self, selfStart), (ofALiveRun.Id, AppProcessLedger.StartTicks(ofALiveRun.Id)!.Value));
+            var started = Stopwatch.GetTimestamp();
+
+            using var ledger = await AppProcessLedger.OpenAsync(folder.Path, TimeSpan.FromMilliseconds(300), NullLogger.Instance, ct);
+
+            Assert.True(stubborn.WaitForExit(TimeSpan.FromSeconds(5)), "the app ignoring SIGTERM is killed");
+            Assert.True(Stopwatch.GetElapsedTime(started) >= TimeSpan.FromMilliseconds(300), "after the grace");
+            Assert.False(ofALiveRun.HasExited, "a live run's app is left alone");
+            Assert.False(File.Exists(killed));
+            Assert.True(File.Exists(alive));
+            Assert.Equal(2, Directory.GetFiles(runs, "*.json").Length);   // the live run's, and this run's own
+
+            ledger.Dispose();
+            Assert.Equal([alive], Directory.GetFiles(runs, "*.json"));
+        }
+        finally
+        {
+            foreach (var process in new[] { stubborn, ofALiveRun })
+                if (!process.HasExited) process.Kill(entireProcessTree: true);
+        }
+    }
+
+    private static Process Start(string file, params string[] args)
+    {
+        var info = new ProcessStartInfo(file) { UseShellExecute = false };
+        foreach (var arg in args) info.ArgumentList.Add(arg);
+        return Process.Start(info)!;
+    }
+
+    private static string Write(string folder, string name, (int Pid, long Start) runtime, params (int Pid, long Start)[] apps)
+    {
+        var path = Path.Combine(folder, name);
+        File.WriteAllText(path, JsonSerializer.Serialize(new
+        {
+            Runtime = new { runtime.Pid, StartTicks = runtime.Start, Name = "dapr-local" },
+            Apps = apps.Select((a, i) => new { a.Pid, StartTicks = a.Start, Name = $"app-{i}" }),
+        }));
+        return path;
+    }
+
+    private static void MarkRuntimeGone(string record)
+    {
+        var json = JsonNode.Parse(File.ReadAllText(record))!;
+        json["Runtime"]!["Pid"] = NoSuchPid;
+        File.WriteAllText(record, json.ToJsonString());
+    }
+}
