@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using DaprIoT.LocalRuntime.Hosting;
@@ -20,18 +19,11 @@ public sealed class AppProcessLedgerTests
     public async Task The_next_run_stops_the_apps_a_killed_run_left_running()
     {
         var ct = TestContext.Current.CancellationToken;
-        var runtime = await InProcessRuntime.StartAsync("""
-            version: 1
-            apps:
-              - appID: sleeper
-                appDirPath: ./apps/sleeper
-                command: ["sleep", "300"]
-            """, cancellationToken: ct);
+        var runtime = await InProcessRuntime.StartSleeperAsync(ct);
         var dataDirectory = Path.Combine(runtime.Folder, ".dapr-local");
         try
         {
-            await Poll.UntilAsync(() => runtime.Sidecar("sleeper").Extended.ContainsKey("appPID"), ct, TimeSpan.FromSeconds(5));
-            using var app = Process.GetProcessById(int.Parse(runtime.Sidecar("sleeper").Extended["appPID"], CultureInfo.InvariantCulture));
+            using var app = await runtime.AppProcessAsync("sleeper", ct);
             var record = Assert.Single(Directory.GetFiles(AppProcessLedger.Folder(dataDirectory), "*.json"));
             var apps = JsonNode.Parse(File.ReadAllText(record))!["Apps"]!.AsArray();
             Assert.Equal(app.Id, apps.Single()!["Pid"]!.GetValue<int>());

@@ -82,16 +82,9 @@ public sealed class AppSupervisorTests
     public async Task Stopping_the_runtime_terminates_the_app()
     {
         var ct = TestContext.Current.CancellationToken;
-        var runtime = await InProcessRuntime.StartAsync("""
-            version: 1
-            apps:
-              - appID: sleeper
-                appDirPath: ./apps/sleeper
-                command: ["sleep", "300"]
-            """, cancellationToken: ct);
+        var runtime = await InProcessRuntime.StartSleeperAsync(ct);
         await runtime.WaitHealthyAsync(ct);
-        await Poll.UntilAsync(() => runtime.Sidecar("sleeper").Extended.ContainsKey("appPID"), ct, TimeSpan.FromSeconds(5));
-        var process = System.Diagnostics.Process.GetProcessById(int.Parse(runtime.Sidecar("sleeper").Extended["appPID"], CultureInfo.InvariantCulture));
+        using var process = await runtime.AppProcessAsync("sleeper", ct);
 
         await runtime.DisposeAsync();
 

@@ -57,6 +57,22 @@ public sealed class InProcessRuntime : IAsyncDisposable
         return new InProcessRuntime(folder, host);
     }
 
+    /// <summary>A run of one app, <c>sleeper</c>, whose command is <c>sleep 300</c>: a process that waits to be stopped.</summary>
+    public static Task<InProcessRuntime> StartSleeperAsync(CancellationToken cancellationToken) => StartAsync("""
+        version: 1
+        apps:
+          - appID: sleeper
+            appDirPath: ./apps/sleeper
+            command: ["sleep", "300"]
+        """, cancellationToken: cancellationToken);
+
+    /// <summary>The process the runtime started for <paramref name="appId"/>, once it has started one.</summary>
+    public async Task<System.Diagnostics.Process> AppProcessAsync(string appId, CancellationToken cancellationToken)
+    {
+        await Poll.UntilAsync(() => Sidecar(appId).Extended.ContainsKey("appPID"), cancellationToken, TimeSpan.FromSeconds(5));
+        return System.Diagnostics.Process.GetProcessById(int.Parse(Sidecar(appId).Extended["appPID"], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     public SidecarHost Sidecar(string appId, int replica = 0) =>
         Host.Sidecars.Single(s => s.AppId == appId && s.Settings.App.Replica == replica);
 
