@@ -15,12 +15,14 @@ public sealed partial class AppProcessLedger : IDisposable
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
     private readonly string _file;
+    private readonly ILogger _logger;
     private readonly Lock _lock = new();
     private readonly Dictionary<int, Entry> _apps = new();
 
-    private AppProcessLedger(string file)
+    private AppProcessLedger(string file, ILogger logger)
     {
         _file = file;
+        _logger = logger;
     }
 
     /// <summary>One process: pid, start time in clock ticks since boot, and for an app its display name.</summary>
@@ -60,7 +62,7 @@ public sealed partial class AppProcessLedger : IDisposable
         await Task.WhenAll(stops);
 
         var self = Current(Environment.ProcessId, "dapr-local");
-        var ledger = new AppProcessLedger(Path.Combine(folder, $"{self.Pid}-{Guid.NewGuid():N}.json"));
+        var ledger = new AppProcessLedger(Path.Combine(folder, $"{self.Pid}-{Guid.NewGuid():N}.json"), logger);
         ledger.Save();
         return ledger;
     }
@@ -94,8 +96,16 @@ public sealed partial class AppProcessLedger : IDisposable
         var record = new Record(Current(Environment.ProcessId, "dapr-local"), [.. _apps.Values]);
         // Written aside and renamed, so the next run never reads half a file.
         var temporary = _file + ".tmp";
-        File.WriteAllText(temporary, JsonSerializer.Serialize(record, Json));
-        File.Move(temporary, _file, overwrite: true);
+        try
+        {
+            File.WriteAllText(temporary, JsonSerializer.Serialize(record, Json));
+            File.Move(temporary, _file, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The record only helps a later run clean up after this one; an app is not held back for it.
+            NotSaved(_logger, _file, e.Message);
+        }
     }
 
     private static Entry Current(int pid, string name) => new(pid, StartTicks(pid) ?? 0, name);
@@ -147,6 +157,9 @@ public sealed partial class AppProcessLedger : IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "App {App} (pid {Pid}) was left running by an earlier run that did not stop it; stopping it")]
     private static partial void LeftOver(ILogger logger, string app, int pid);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not write {File}, this run's record of its apps (a later run cannot stop them if this one is killed): {Error}")]
+    private static partial void NotSaved(ILogger logger, string file, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ignoring {File}, an earlier run's record of its apps: {Error}")]
     private static partial void Unreadable(ILogger logger, string file, string error);
