@@ -16,8 +16,8 @@ public static class RuntimeComposition
         services.AddSingleton<TimeProvider>(Hosting.PreciseTimeProvider.Instance);
         // Features start in this order and stop in the reverse one: what an app's handlers call (state, secrets,
         // actors) is up before the first message is delivered to it (pub/sub, input bindings), and stays up until
-        // deliveries have stopped and the ones in flight are answered, as daprd stops reading from subscriptions
-        // and bindings first when it shuts down gracefully.
+        // deliveries have stopped and the ones in flight are answered. daprd, given a block-shutdown duration, also
+        // stops reading from subscriptions and bindings before anything else.
         services.AddSingleton<ISidecarFeatureFactory, StateApiFactory>();
         services.AddSingleton<ISidecarFeatureFactory, Secrets.SecretsApiFactory>();
         services.AddActors();
