@@ -17,10 +17,13 @@ public sealed partial class AppProcess : IAsyncDisposable
     private readonly bool _toConsole;
     private readonly Lock _logGate = new();
     private readonly ILogger _logger;
+    private readonly AppProcessLedger _ledger;
 
-    private AppProcess(Process process, string prefix, bool toConsole, StreamWriter? logFile, ILogger logger)
+    private AppProcess(Process process, string prefix, bool toConsole, StreamWriter? logFile, AppProcessLedger ledger, ILogger logger)
     {
         _process = process;
+        _ledger = ledger;
+        Pid = process.Id;
         _prefix = prefix;
         _toConsole = toConsole;
         _logFile = logFile;
@@ -31,14 +34,16 @@ public sealed partial class AppProcess : IAsyncDisposable
     /// <summary>How long an app may take to exit after SIGTERM (daprd's graceful shutdown default).</summary>
     public static readonly TimeSpan GracePeriod = TimeSpan.FromSeconds(5);
 
-    public int Pid => _process.Id;
+    public int Pid { get; }
 
     public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
 
     /// <summary>Completes with the exit code when the process has exited and its output is drained.</summary>
     public Task<int> Exited { get; }
 
-    public static AppProcess Start(AppDefinition app, string displayName, IReadOnlyDictionary<string, string> env, ILogger logger)
+    /// <summary>Starts the app and records it in <paramref name="ledger"/> until it is disposed.</summary>
+    public static AppProcess Start(AppDefinition app, string displayName, IReadOnlyDictionary<string, string> env,
+        AppProcessLedger ledger, ILogger logger)
     {
         var file = app.Command[0];
         if (file.Contains('/') && !Path.IsPathRooted(file)) file = Path.GetFullPath(Path.Combine(app.AppDirPath, file));
@@ -73,7 +78,8 @@ public sealed partial class AppProcess : IAsyncDisposable
             process.Dispose();
             throw new AppStartException($"app '{displayName}': cannot start '{string.Join(' ', app.Command)}' in {app.AppDirPath}: {e.Message}");
         }
-        var result = new AppProcess(process, $"== APP - {displayName} == ", app.AppLogDestination != "file", logFile, logger);
+        ledger.Started(process.Id, displayName);
+        var result = new AppProcess(process, $"== APP - {displayName} == ", app.AppLogDestination != "file", logFile, ledger, logger);
         process.OutputDataReceived += (_, e) => result.Write(e.Data, Console.Out);
         process.ErrorDataReceived += (_, e) => result.Write(e.Data, Console.Error);
         process.BeginOutputReadLine();
@@ -102,6 +108,7 @@ public sealed partial class AppProcess : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync(GracePeriod);
+        _ledger.Exited(Pid);
         _process.Dispose();
         lock (_logGate)
         {

@@ -44,7 +44,7 @@ public sealed partial class AppSupervisor(SidecarHost sidecar, IReadOnlyDictiona
             AppProcess process;
             try
             {
-                process = AppProcess.Start(app, displayName, env, logger);
+                process = AppProcess.Start(app, displayName, env, ledger, logger);
             }
             catch (AppStartException e)
             {
@@ -53,9 +53,7 @@ public sealed partial class AppSupervisor(SidecarHost sidecar, IReadOnlyDictiona
                 backoff = Next(backoff);
                 continue;
             }
-            var pid = process.Pid;
-            ledger.Started(pid, displayName);
-            sidecar.Extended["appPID"] = pid.ToString(CultureInfo.InvariantCulture);
+            sidecar.Extended["appPID"] = process.Pid.ToString(CultureInfo.InvariantCulture);
             sidecar.Extended["appRestarts"] = Restarts.ToString(CultureInfo.InvariantCulture);
             AppStarted(logger, displayName, process.Pid, string.Join(' ', app.Command));
 
@@ -68,7 +66,6 @@ public sealed partial class AppSupervisor(SidecarHost sidecar, IReadOnlyDictiona
             if (exitOrStop != process.Exited)
             {
                 await process.DisposeAsync();
-                ledger.Exited(pid);
                 break;
             }
 
@@ -76,13 +73,11 @@ public sealed partial class AppSupervisor(SidecarHost sidecar, IReadOnlyDictiona
             if (!await DelayAsync(TimeSpan.FromMilliseconds(200), token))
             {
                 await process.DisposeAsync();
-                ledger.Exited(pid);
                 break;
             }
             var exitCode = await process.Exited;
             var ranFor = DateTimeOffset.UtcNow - process.StartedAt;
             await process.DisposeAsync();
-            ledger.Exited(pid);
             if (ranFor >= HealthyRun) backoff = InitialBackoff;
             AppExited(logger, displayName, exitCode, backoff.TotalSeconds);
             if (!await DelayAsync(backoff, token)) break;
