@@ -34,6 +34,9 @@ public sealed partial class AppProcess : IAsyncDisposable
     /// <summary>How long an app may take to exit after SIGTERM (daprd's graceful shutdown default).</summary>
     public static readonly TimeSpan GracePeriod = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long a killed app's output may stay open, held by a process it left behind, before the stop goes on.</summary>
+    public static readonly TimeSpan OutputDrainGrace = TimeSpan.FromSeconds(2);
+
     public int Pid { get; }
 
     public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
@@ -101,7 +104,10 @@ public sealed partial class AppProcess : IAsyncDisposable
         {
             Killed(_logger, _prefix.Trim(), _process.Id, grace.TotalSeconds);
             try { _process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
-            await Exited;
+            // A process the app started and that left its tree (its parent exited, so init adopted it) is not killed
+            // with it and may still hold the app's output open, which Exited waits to drain: do not wait for ever.
+            try { await Exited.WaitAsync(OutputDrainGrace); }
+            catch (TimeoutException) { OutputHeld(_logger, _prefix.Trim(), _process.Id, OutputDrainGrace.TotalSeconds); }
         }
     }
 
@@ -132,6 +138,9 @@ public sealed partial class AppProcess : IAsyncDisposable
             _logFile?.WriteLine(line);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{App} (pid {Pid}) was killed, but a process it started still holds its output open after {Seconds} s; no longer waiting for it")]
+    private static partial void OutputHeld(ILogger logger, string app, int pid, double seconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{App} (pid {Pid}) did not exit within {Seconds} s of SIGTERM; killing it")]
     private static partial void Killed(ILogger logger, string app, int pid, double seconds);

@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using DaprIoT.LocalRuntime.Hosting;
 using Xunit;
 
 namespace DaprIoT.LocalRuntime.Tests.Hosting;
@@ -89,5 +91,28 @@ public sealed class AppSupervisorTests
         await runtime.DisposeAsync();
 
         Assert.True(process.HasExited);
+    }
+
+    [Fact]
+    public async Task Stopping_does_not_wait_for_ever_on_a_process_the_app_left_behind_holding_its_output()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        // The subshell starts sleep and exits, so init adopts sleep: it is outside the app's tree, and holds its stdout.
+        // The app itself ignores SIGTERM, so it is killed after the grace.
+        var runtime = await InProcessRuntime.StartAsync("""
+            version: 1
+            apps:
+              - appID: leaver
+                appDirPath: ./apps/leaver
+                command: ["sh", "-c", "(sleep 60 &); trap '' TERM; while true; do sleep 1; done"]
+            """, cancellationToken: ct);
+        using var app = await runtime.AppProcessAsync("leaver", ct);
+        var stopping = Stopwatch.StartNew();
+
+        await runtime.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30), ct);
+
+        Assert.True(app.HasExited);
+        Assert.True(stopping.Elapsed < AppProcess.GracePeriod + AppProcess.OutputDrainGrace + TimeSpan.FromSeconds(5),
+            $"the stop took {stopping.Elapsed.TotalSeconds:0.0} s");
     }
 }
