@@ -25,6 +25,8 @@ using var loggerFactory = LoggerFactory.Create(logging => logging
 using var stop = new CancellationTokenSource();
 using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; stop.Cancel(); });
 using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stop.Cancel(); });
+// A closed terminal stops the run cleanly too: the apps, each in a process group of its own, do not get its hangup.
+using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context => { context.Cancel = true; stop.Cancel(); });
 
 RuntimeHost? runtime = null;
 DashboardServer? dashboard = null;

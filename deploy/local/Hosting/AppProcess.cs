@@ -9,6 +9,17 @@ namespace DaprIoT.LocalRuntime.Hosting;
 /// with the CLI's <c>== APP - {appId} ==</c> prefix and, per <c>appLogDestination</c>, to
 /// <c>&lt;appDirPath&gt;/.dapr/logs/{appId}_app_{yyyyMMddHHmmss}.log</c>.
 /// </summary>
+/// <remarks>
+/// As the CLI starts apps (<c>Setpgid</c>), each app leads a process group of its own, and a stop signals the whole
+/// group: a process the app started still belongs to it after leaving the app's tree (its parent exited, so init
+/// adopted it), and is stopped with the app instead of running on, holding ports and the app's output. .NET cannot
+/// start a process in a new group itself, so the app is started through util-linux's <c>setsid</c>, which gives it a
+/// session and group of its own and then becomes the app (same pid). Where <c>setsid</c> is missing the app shares
+/// dapr-local's group, and only its tree is stopped. A group of its own also keeps the terminal's Ctrl-C from
+/// reaching the app directly: the runtime stops it once its deliveries have stopped, as the CLI does. When the app
+/// exits by itself, what it left in its group is stopped too, before the app is taken for exited: its run is over, and
+/// the supervisor would otherwise start the next one beside it.
+/// </remarks>
 public sealed partial class AppProcess : IAsyncDisposable
 {
     private readonly Process _process;
@@ -19,9 +30,21 @@ public sealed partial class AppProcess : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly AppProcessLedger _ledger;
 
-    private AppProcess(Process process, string prefix, bool toConsole, StreamWriter? logFile, AppProcessLedger ledger, ILogger logger)
+    /// <summary>Whether the app leads a process group of its own (its pid is the group's id).</summary>
+    private readonly bool _ownGroup;
+
+    /// <summary>util-linux's <c>setsid</c>, if this system has it.</summary>
+    private static readonly string? Setsid = OperatingSystem.IsWindows() ? null : FindOnPath("setsid");
+
+    /// <summary>Completes when the app's process itself has exited, whatever it left behind.</summary>
+    private readonly Task _appExited;
+
+    private AppProcess(Process process, Task appExited, bool ownGroup, string prefix, bool toConsole, StreamWriter? logFile,
+        AppProcessLedger ledger, ILogger logger)
     {
         _process = process;
+        _appExited = appExited;
+        _ownGroup = ownGroup;
         _ledger = ledger;
         Pid = process.Id;
         _prefix = prefix;
@@ -34,14 +57,17 @@ public sealed partial class AppProcess : IAsyncDisposable
     /// <summary>How long an app may take to exit after SIGTERM (daprd's graceful shutdown default).</summary>
     public static readonly TimeSpan GracePeriod = TimeSpan.FromSeconds(5);
 
-    /// <summary>How long a killed app's output may stay open, held by a process it left behind, before the stop goes on.</summary>
+    /// <summary>How long an exited app's output may stay open, held by a process it left behind, before it counts as exited.</summary>
     public static readonly TimeSpan OutputDrainGrace = TimeSpan.FromSeconds(2);
 
     public int Pid { get; }
 
     public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
 
-    /// <summary>Completes with the exit code when the process has exited and its output is drained.</summary>
+    /// <summary>
+    /// Completes with the exit code when the process has exited, the processes left in its group have been stopped,
+    /// and its output is drained (or still held open after <see cref="OutputDrainGrace"/>).
+    /// </summary>
     public Task<int> Exited { get; }
 
     /// <summary>Starts the app and records it in <paramref name="ledger"/> until it is disposed.</summary>
@@ -50,7 +76,8 @@ public sealed partial class AppProcess : IAsyncDisposable
     {
         var file = app.Command[0];
         if (file.Contains('/') && !Path.IsPathRooted(file)) file = Path.GetFullPath(Path.Combine(app.AppDirPath, file));
-        var info = new ProcessStartInfo(file)
+        var ownGroup = Setsid is not null;
+        var info = new ProcessStartInfo(ownGroup ? Setsid! : file)
         {
             WorkingDirectory = app.AppDirPath,
             UseShellExecute = false,
@@ -58,6 +85,15 @@ public sealed partial class AppProcess : IAsyncDisposable
             RedirectStandardError = true,
             RedirectStandardInput = false,
         };
+        if (ownGroup)
+        {
+            // setsid reports a command it cannot run only as its own exit code, so look the command up first and
+            // report it as .NET would have: the app cannot start.
+            var executable = ResolveExecutable(file)
+                ?? throw CannotStart(file.Contains('/') ? $"{file} does not exist or is not executable" : $"no executable {file} on PATH");
+            info.ArgumentList.Add("--");
+            info.ArgumentList.Add(executable);
+        }
         foreach (var arg in app.Command.Skip(1)) info.ArgumentList.Add(arg);
         foreach (var (key, value) in env) info.Environment[key] = value;
 
@@ -71,6 +107,9 @@ public sealed partial class AppProcess : IAsyncDisposable
         }
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        // Raised when the process exits, before its output is drained (which Process.WaitForExitAsync waits for too).
+        var appExited = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        process.Exited += (_, _) => appExited.TrySetResult();
         try
         {
             process.Start();
@@ -79,36 +118,42 @@ public sealed partial class AppProcess : IAsyncDisposable
         {
             logFile?.Dispose();
             process.Dispose();
-            throw new AppStartException($"app '{displayName}': cannot start '{string.Join(' ', app.Command)}' in {app.AppDirPath}: {e.Message}");
+            throw CannotStart(e.Message);
         }
-        ledger.Started(process.Id, displayName);
-        var result = new AppProcess(process, $"== APP - {displayName} == ", app.AppLogDestination != "file", logFile, ledger, logger);
+        ledger.Started(process.Id, displayName, ownGroup);
+        var result = new AppProcess(process, appExited.Task, ownGroup, $"== APP - {displayName} == ", app.AppLogDestination != "file", logFile, ledger, logger);
         process.OutputDataReceived += (_, e) => result.Write(e.Data, Console.Out);
         process.ErrorDataReceived += (_, e) => result.Write(e.Data, Console.Error);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return result;
+
+        AppStartException CannotStart(string reason) =>
+            new($"app '{displayName}': cannot start '{string.Join(' ', app.Command)}' in {app.AppDirPath}: {reason}");
     }
 
-    /// <summary>SIGTERM, then SIGKILL (whole tree) when the app has not exited within <paramref name="grace"/>.</summary>
+    /// <summary>
+    /// SIGTERM to the app's group, then SIGKILL to the group and the app's tree when the app has not exited within
+    /// <paramref name="grace"/>; completes when <see cref="Exited"/> does.
+    /// </summary>
     public async Task StopAsync(TimeSpan grace)
     {
-        if (_process.HasExited) return;
-        ProcessSignals.Terminate(_process.Id);
-        using var timeout = new CancellationTokenSource(grace);
-        try
+        if (!_process.HasExited)
         {
-            await Exited.WaitAsync(timeout.Token);
+            // Signalled alone when its group does not exist yet: setsid had not made it when the stop came.
+            if (!_ownGroup || !ProcessSignals.TerminateGroup(Pid)) ProcessSignals.Terminate(Pid);
+            try
+            {
+                await _appExited.WaitAsync(grace);
+            }
+            catch (TimeoutException)
+            {
+                Killed(_logger, _prefix.Trim(), Pid, grace.TotalSeconds);
+                if (_ownGroup) ProcessSignals.KillGroup(Pid);
+                try { _process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+            }
         }
-        catch (OperationCanceledException)
-        {
-            Killed(_logger, _prefix.Trim(), _process.Id, grace.TotalSeconds);
-            try { _process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
-            // A process the app started and that left its tree (its parent exited, so init adopted it) is not killed
-            // with it and may still hold the app's output open, which Exited waits to drain: do not wait for ever.
-            try { await Exited.WaitAsync(OutputDrainGrace); }
-            catch (TimeoutException) { OutputHeld(_logger, _prefix.Trim(), _process.Id, OutputDrainGrace.TotalSeconds); }
-        }
+        await Exited;
     }
 
     public async ValueTask DisposeAsync()
@@ -125,9 +170,43 @@ public sealed partial class AppProcess : IAsyncDisposable
 
     private async Task<int> WaitForExitAsync()
     {
-        await _process.WaitForExitAsync();
+        await _appExited;
+        await StopLeftInGroupAsync();
+        // A process the app started that left both its tree and its group (a session of its own) outlives it and may
+        // hold its output open for ever: do not wait for that.
+        try { await _process.WaitForExitAsync().WaitAsync(OutputDrainGrace); }
+        catch (TimeoutException) { OutputHeld(_logger, _prefix.Trim(), Pid, OutputDrainGrace.TotalSeconds); }
         return _process.ExitCode;
     }
+
+    /// <summary>The app has exited; what it left in its group gets SIGTERM, and SIGKILL after the grace.</summary>
+    private async Task StopLeftInGroupAsync()
+    {
+        if (!GroupRemains()) return;
+        ProcessSignals.TerminateGroup(Pid);
+        var deadline = Stopwatch.GetTimestamp() + (long)(GracePeriod.TotalSeconds * Stopwatch.Frequency);
+        while (GroupRemains() && Stopwatch.GetTimestamp() < deadline) await Task.Delay(50);
+        if (!GroupRemains()) return;
+        LeftKilled(_logger, _prefix.Trim(), Pid, GracePeriod.TotalSeconds);
+        ProcessSignals.KillGroup(Pid);
+    }
+
+    private bool GroupRemains() => _ownGroup && ProcessStat.IsGroupAlive(Pid);
+
+    /// <summary>
+    /// The executable a command names: a path as it is, a bare name searched on dapr-local's PATH (as the CLI's
+    /// <c>exec.LookPath</c> does); null when there is no such executable file.
+    /// </summary>
+    internal static string? ResolveExecutable(string command) =>
+        command.Contains('/') ? (IsExecutable(command) ? command : null) : FindOnPath(command);
+
+    private static string? FindOnPath(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Select(folder => Path.Combine(folder, name))
+            .FirstOrDefault(IsExecutable);
+
+    private static bool IsExecutable(string path) =>
+        File.Exists(path) && (OperatingSystem.IsWindows() || (File.GetUnixFileMode(path) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0);
 
     private void Write(string? line, TextWriter console)
     {
@@ -139,9 +218,12 @@ public sealed partial class AppProcess : IAsyncDisposable
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{App} (pid {Pid}) was killed, but a process it started still holds its output open after {Seconds} s; no longer waiting for it")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{App} (pid {Pid}) has exited, but a process it started still holds its output open after {Seconds} s; no longer waiting for it")]
     private static partial void OutputHeld(ILogger logger, string app, int pid, double seconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{App} (pid {Pid}) did not exit within {Seconds} s of SIGTERM; killing it")]
     private static partial void Killed(ILogger logger, string app, int pid, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{App} (pid {Pid}) has exited; processes it started were still running {Seconds} s after SIGTERM; killing them")]
+    private static partial void LeftKilled(ILogger logger, string app, int pid, double seconds);
 }

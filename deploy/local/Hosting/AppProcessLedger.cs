@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 
 namespace DaprIoT.LocalRuntime.Hosting;
@@ -7,8 +6,11 @@ namespace DaprIoT.LocalRuntime.Hosting;
 /// The app processes a run has started, kept in its data folder (<c>runs/{pid}-{id}.json</c>) while it runs, so that
 /// the next run can stop the apps a run left behind when it could not stop them itself (killed with SIGKILL, out of
 /// memory): such an app still holds its port, so the new run's app could not start and the new sidecar would talk to
-/// the old app. A process is recognised by its pid and its start time (<c>/proc/{pid}/stat</c>), never by the pid
-/// alone, which the system may have given to another process since. The files of runs still alive are left alone.
+/// the old app. A process is recognised by its pid and its start time (<see cref="ProcessStat"/>), never by the pid
+/// alone, which the system may have given to another process since. An app that leads a process group of its own
+/// (<see cref="AppProcess"/>) is stopped with its whole group, which also holds what it started, even once the app
+/// itself has gone: Linux gives no process the number of a group that still has members. The files of runs still
+/// alive are left alone.
 /// </summary>
 public sealed partial class AppProcessLedger : IDisposable
 {
@@ -25,8 +27,11 @@ public sealed partial class AppProcessLedger : IDisposable
         _logger = logger;
     }
 
-    /// <summary>One process: pid, start time in clock ticks since boot, and for an app its display name.</summary>
-    public sealed record Entry(int Pid, long StartTicks, string Name);
+    /// <summary>
+    /// One process: pid, start time in clock ticks since boot, for an app its display name, and whether it leads a
+    /// process group of its own (records written before apps had one say nothing, so false).
+    /// </summary>
+    public sealed record Entry(int Pid, long StartTicks, string Name, bool OwnGroup = false);
 
     private sealed record Record(Entry Runtime, IReadOnlyList<Entry> Apps);
 
@@ -55,7 +60,7 @@ public sealed partial class AppProcessLedger : IDisposable
                 continue;
             }
             if (record is null || IsRunning(record.Runtime)) continue;
-            foreach (var app in record.Apps.Where(IsRunning))
+            foreach (var app in record.Apps.Where(IsLeftOver))
                 stops.Add(StopLeftoverAsync(app, grace, logger, cancellationToken));
             TryDelete(file);
         }
@@ -68,11 +73,11 @@ public sealed partial class AppProcessLedger : IDisposable
     }
 
     /// <summary>An app process this run started: recorded until it exits.</summary>
-    public void Started(int pid, string name)
+    public void Started(int pid, string name, bool ownGroup)
     {
         lock (_lock)
         {
-            _apps[pid] = Current(pid, name);
+            _apps[pid] = Current(pid, name) with { OwnGroup = ownGroup };
             Save();
         }
     }
@@ -108,35 +113,26 @@ public sealed partial class AppProcessLedger : IDisposable
         }
     }
 
-    private static Entry Current(int pid, string name) => new(pid, StartTicks(pid) ?? 0, name);
+    private static Entry Current(int pid, string name) => new(pid, ProcessStat.StartTicksOf(pid) ?? 0, name);
 
-    private static bool IsRunning(Entry process) => process.StartTicks != 0 && StartTicks(process.Pid) == process.StartTicks;
+    private static bool IsRunning(Entry process) => process.StartTicks != 0 && ProcessStat.StartTicksOf(process.Pid) == process.StartTicks;
 
     /// <summary>
-    /// The process's start time in clock ticks since boot (<c>/proc/{pid}/stat</c>, field 22), or null when no such
-    /// process runs. Fields are counted after the command name, which is in parentheses and may hold spaces.
+    /// The app still runs, or it has gone but processes it started are still in its group. A pid now running another
+    /// process means the group is gone too: its number was free to give away.
     /// </summary>
-    public static long? StartTicks(int pid)
-    {
-        string stat;
-        try
-        {
-            stat = File.ReadAllText($"/proc/{pid}/stat");
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return fields.Length > 19 && long.TryParse(fields[19], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks) ? ticks : null;
-    }
+    private static bool IsLeftOver(Entry app) =>
+        ProcessStat.StartTicksOf(app.Pid) is null ? app.OwnGroup && ProcessStat.IsGroupAlive(app.Pid) : IsRunning(app);
 
     private static async Task StopLeftoverAsync(Entry app, TimeSpan grace, ILogger logger, CancellationToken cancellationToken)
     {
         LeftOver(logger, app.Name, app.Pid);
-        ProcessSignals.Terminate(app.Pid);
+        if (app.OwnGroup) ProcessSignals.TerminateGroup(app.Pid);
+        else ProcessSignals.Terminate(app.Pid);
         var deadline = DateTime.UtcNow + grace;
-        while (IsRunning(app) && DateTime.UtcNow < deadline) await Task.Delay(50, cancellationToken);
+        while (IsLeftOver(app) && DateTime.UtcNow < deadline) await Task.Delay(50, cancellationToken);
+        if (!IsLeftOver(app)) return;
+        if (app.OwnGroup) ProcessSignals.KillGroup(app.Pid);
         if (!IsRunning(app)) return;
         try
         {

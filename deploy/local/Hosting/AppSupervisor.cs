@@ -69,7 +69,8 @@ public sealed partial class AppSupervisor(SidecarHost sidecar, IReadOnlyDictiona
                 break;
             }
 
-            // Ctrl-C reaches the app's process group too: let the runtime's own stop win over a restart.
+            // An app that exits as the runtime is being stopped (a signal sent to every process, or Ctrl-C where the app
+            // shares the terminal's process group, see AppProcess): let the runtime's own stop win over a restart.
             if (!await DelayAsync(TimeSpan.FromMilliseconds(200), token))
             {
                 await process.DisposeAsync();

@@ -52,12 +52,12 @@ public sealed class AppProcessLedgerTests
         try
         {
             var self = Environment.ProcessId;
-            var selfStart = AppProcessLedger.StartTicks(self)!.Value;
+            var selfStart = ProcessStat.StartTicksOf(self)!.Value;
             // A killed run: an app ignoring SIGTERM, and a pid the system has since given to another process (this one).
             var killed = Write(runs, "1-killed.json", (NoSuchPid, 1),
-                (stubborn.Id, AppProcessLedger.StartTicks(stubborn.Id)!.Value), (self, selfStart + 1));
+                (stubborn.Id, ProcessStat.StartTicksOf(stubborn.Id)!.Value, false), (self, selfStart + 1, false));
             // A run still going (this process): its apps are its own business.
-            var alive = Write(runs, "2-alive.json", (self, selfStart), (ofALiveRun.Id, AppProcessLedger.StartTicks(ofALiveRun.Id)!.Value));
+            var alive = Write(runs, "2-alive.json", (self, selfStart), (ofALiveRun.Id, ProcessStat.StartTicksOf(ofALiveRun.Id)!.Value, false));
             var started = Stopwatch.GetTimestamp();
 
             using var ledger = await AppProcessLedger.OpenAsync(folder.Path, TimeSpan.FromMilliseconds(300), NullLogger.Instance, ct);
@@ -79,6 +79,41 @@ public sealed class AppProcessLedgerTests
         }
     }
 
+    [Fact]
+    public async Task What_a_left_app_started_is_stopped_with_it_even_once_the_app_itself_has_gone()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var folder = new TempFolder();
+        var runs = Directory.CreateDirectory(AppProcessLedger.Folder(folder.Path)).FullName;
+        // Two apps as dapr-local starts them, each leading a process group of its own (setsid), each with a sleep it
+        // started that has left its tree. The first app still runs; the second was killed alone, its sleep lives on.
+        using var running = Start("setsid", "sh", "-c", LeftBehindProcess.StartCommand("\"$0\"") + "; exec sleep 300", Path.Combine(folder.Path, "left-a"));
+        using var gone = Start("setsid", "sh", "-c", LeftBehindProcess.StartCommand("\"$0\"") + "; exec sleep 300", Path.Combine(folder.Path, "left-b"));
+        LeftBehindProcess? ofRunning = null, ofGone = null;
+        try
+        {
+            ofRunning = await LeftBehindProcess.ReadAsync(Path.Combine(folder.Path, "left-a"), ct);
+            ofGone = await LeftBehindProcess.ReadAsync(Path.Combine(folder.Path, "left-b"), ct);
+            var killed = Write(runs, "1-killed.json", (NoSuchPid, 1),
+                (running.Id, ProcessStat.StartTicksOf(running.Id)!.Value, true), (gone.Id, ProcessStat.StartTicksOf(gone.Id)!.Value, true));
+            gone.Kill();
+            await gone.WaitForExitAsync(ct);
+
+            using var ledger = await AppProcessLedger.OpenAsync(folder.Path, TimeSpan.FromSeconds(5), NullLogger.Instance, ct);
+
+            Assert.True(running.HasExited, "the app left running is stopped");
+            Assert.False(ofRunning.IsRunning, "and what it started with it");
+            Assert.False(ofGone.IsRunning, "what an app that has gone started is stopped too");
+            Assert.False(File.Exists(killed));
+        }
+        finally
+        {
+            if (!running.HasExited) running.Kill();
+            ofRunning?.Kill();
+            ofGone?.Kill();
+        }
+    }
+
     private static Process Start(string file, params string[] args)
     {
         var info = new ProcessStartInfo(file) { UseShellExecute = false };
@@ -86,13 +121,13 @@ public sealed class AppProcessLedgerTests
         return Process.Start(info)!;
     }
 
-    private static string Write(string folder, string name, (int Pid, long Start) runtime, params (int Pid, long Start)[] apps)
+    private static string Write(string folder, string name, (int Pid, long Start) runtime, params (int Pid, long Start, bool OwnGroup)[] apps)
     {
         var path = Path.Combine(folder, name);
         File.WriteAllText(path, JsonSerializer.Serialize(new
         {
             Runtime = new { runtime.Pid, StartTicks = runtime.Start, Name = "dapr-local" },
-            Apps = apps.Select((a, i) => new { a.Pid, StartTicks = a.Start, Name = $"app-{i}" }),
+            Apps = apps.Select((a, i) => new { a.Pid, StartTicks = a.Start, Name = $"app-{i}", a.OwnGroup }),
         }));
         return path;
     }

@@ -94,25 +94,82 @@ public sealed class AppSupervisorTests
     }
 
     [Fact]
+    public async Task Processes_an_app_started_that_left_its_tree_are_stopped_with_it_when_it_exits_and_when_the_runtime_stops()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        LeftBehindProcess? first = null, second = null;
+        try
+        {
+            // Each run of the app leaves a sleep behind, outside its tree; the first run then exits as if it had crashed.
+            await using (var runtime = await InProcessRuntime.StartAsync($$"""
+                version: 1
+                apps:
+                  - appID: spawner
+                    appDirPath: ./apps/spawner
+                    command: ["sh", "-c", "n=$(ls | grep -c '^left-[0-9]$'); {{LeftBehindProcess.StartCommand("left-$n")}}; if [ $n -eq 0 ]; then exit 3; fi; exec sleep 300"]
+                """, cancellationToken: ct))
+            {
+                var folder = Path.Combine(runtime.Folder, "apps", "spawner");
+                first = await LeftBehindProcess.ReadAsync(Path.Combine(folder, "left-0"), ct);
+                second = await LeftBehindProcess.ReadAsync(Path.Combine(folder, "left-1"), ct);
+
+                Assert.False(first.IsRunning, "the crashed run's process is stopped before the app starts again");
+                Assert.True(second.IsRunning);
+            }
+
+            Assert.False(second.IsRunning, "the running app's process is stopped with it");
+        }
+        finally
+        {
+            first?.Kill();
+            second?.Kill();
+        }
+    }
+
+    [Fact]
     public async Task Stopping_does_not_wait_for_ever_on_a_process_the_app_left_behind_holding_its_output()
     {
         var ct = TestContext.Current.CancellationToken;
-        // The subshell starts sleep and exits, so init adopts sleep: it is outside the app's tree, and holds its stdout.
-        // The app itself ignores SIGTERM, so it is killed after the grace.
-        var runtime = await InProcessRuntime.StartAsync("""
+        // The subshell starts sleep in a session of its own and exits: sleep is outside the app's tree and its process
+        // group, so nothing stops it with the app, and it holds the app's stdout. The app ignores SIGTERM and is killed
+        // after the grace.
+        var runtime = await InProcessRuntime.StartAsync($$"""
             version: 1
             apps:
               - appID: leaver
                 appDirPath: ./apps/leaver
-                command: ["sh", "-c", "(sleep 60 &); trap '' TERM; while true; do sleep 1; done"]
+                command: ["sh", "-c", "{{LeftBehindProcess.StartCommand("left", ownSession: true)}}; trap '' TERM; while true; do sleep 1; done"]
             """, cancellationToken: ct);
-        using var app = await runtime.AppProcessAsync("leaver", ct);
-        var stopping = Stopwatch.StartNew();
+        var left = await LeftBehindProcess.ReadAsync(Path.Combine(runtime.Folder, "apps", "leaver", "left"), ct);
+        try
+        {
+            using var app = await runtime.AppProcessAsync("leaver", ct);
+            var stopping = Stopwatch.StartNew();
 
-        await runtime.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30), ct);
+            await runtime.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30), ct);
 
-        Assert.True(app.HasExited);
-        Assert.True(stopping.Elapsed < AppProcess.GracePeriod + AppProcess.OutputDrainGrace + TimeSpan.FromSeconds(5),
-            $"the stop took {stopping.Elapsed.TotalSeconds:0.0} s");
+            Assert.True(app.HasExited);
+            Assert.True(stopping.Elapsed < AppProcess.GracePeriod + AppProcess.OutputDrainGrace + TimeSpan.FromSeconds(5),
+                $"the stop took {stopping.Elapsed.TotalSeconds:0.0} s");
+        }
+        finally
+        {
+            left.Kill();
+        }
+    }
+
+    [Fact]
+    public void A_command_is_found_as_the_CLI_finds_it_on_PATH_and_a_missing_one_is_not()
+    {
+        Assert.SkipWhen(OperatingSystem.IsWindows(), "apps are looked up so only where they start through setsid");
+        using var folder = new TempFolder();
+        var script = folder.Write("script.sh", "#!/bin/sh\n");
+
+        Assert.EndsWith("/sh", AppProcess.ResolveExecutable("sh"));
+        Assert.Null(AppProcess.ResolveExecutable("no-such-command-anywhere"));
+        Assert.Null(AppProcess.ResolveExecutable(script));   // not executable
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+        Assert.Equal(script, AppProcess.ResolveExecutable(script));
+        Assert.Null(AppProcess.ResolveExecutable(Path.Combine(folder.Path, "missing.sh")));
     }
 }
