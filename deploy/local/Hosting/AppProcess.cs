@@ -10,13 +10,8 @@ namespace DaprIoT.LocalRuntime.Hosting;
 /// <c>&lt;appDirPath&gt;/.dapr/logs/{appId}_app_{yyyyMMddHHmmss}.log</c>.
 /// </summary>
 /// <remarks>
-/// As the CLI starts apps (<c>Setpgid</c>), each app leads a process group of its own, and a stop signals the whole
-/// group: a process the app started still belongs to it after leaving the app's tree (its parent exited, so init
-/// adopted it), and is stopped with the app instead of running on, holding ports and the app's output. .NET cannot
-/// start a process in a new group itself, so the app is started through util-linux's <c>setsid</c>, which gives it a
-/// session and group of its own and then becomes the app (same pid). Where <c>setsid</c> is missing the app shares
-/// dapr-local's group, and only its tree is stopped. A group of its own also keeps the terminal's Ctrl-C from
-/// reaching the app directly: the runtime stops it once its deliveries have stopped, as the CLI does. When the app
+/// Each app leads a process group of its own (<see cref="OwnProcessGroup"/>), and a stop signals the whole group, so
+/// what the app started is stopped with it instead of running on, holding ports and the app's output. When the app
 /// exits by itself, what it left in its group is stopped too, before the app is taken for exited: its run is over, and
 /// the supervisor would otherwise start the next one beside it.
 /// </remarks>
@@ -28,19 +23,16 @@ public sealed partial class AppProcess : IAsyncDisposable
     private readonly bool _toConsole;
     private readonly Lock _logGate = new();
     private readonly ILogger _logger;
-    private readonly AppProcessLedger _ledger;
+    private readonly ProcessLedger _ledger;
 
     /// <summary>Whether the app leads a process group of its own (its pid is the group's id).</summary>
     private readonly bool _ownGroup;
-
-    /// <summary>util-linux's <c>setsid</c>, if this system has it.</summary>
-    private static readonly string? Setsid = OperatingSystem.IsWindows() ? null : FindOnPath("setsid");
 
     /// <summary>Completes when the app's process itself has exited, whatever it left behind.</summary>
     private readonly Task _appExited;
 
     private AppProcess(Process process, Task appExited, bool ownGroup, string prefix, bool toConsole, StreamWriter? logFile,
-        AppProcessLedger ledger, ILogger logger)
+        ProcessLedger ledger, ILogger logger)
     {
         _process = process;
         _appExited = appExited;
@@ -72,28 +64,21 @@ public sealed partial class AppProcess : IAsyncDisposable
 
     /// <summary>Starts the app and records it in <paramref name="ledger"/> until it is disposed.</summary>
     public static AppProcess Start(AppDefinition app, string displayName, IReadOnlyDictionary<string, string> env,
-        AppProcessLedger ledger, ILogger logger)
+        ProcessLedger ledger, ILogger logger)
     {
         var file = app.Command[0];
         if (file.Contains('/') && !Path.IsPathRooted(file)) file = Path.GetFullPath(Path.Combine(app.AppDirPath, file));
-        var ownGroup = Setsid is not null;
-        var info = new ProcessStartInfo(ownGroup ? Setsid! : file)
-        {
-            WorkingDirectory = app.AppDirPath,
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = false,
-        };
-        if (ownGroup)
-        {
-            // setsid reports a command it cannot run only as its own exit code, so look the command up first and
-            // report it as .NET would have: the app cannot start.
-            var executable = ResolveExecutable(file)
-                ?? throw CannotStart(file.Contains('/') ? $"{file} does not exist or is not executable" : $"no executable {file} on PATH");
-            info.ArgumentList.Add("--");
-            info.ArgumentList.Add(executable);
-        }
+        var ownGroup = OwnProcessGroup.Available;
+        // Through setsid a command that cannot run would only be an exit code: look it up first, and report it as .NET
+        // would have, as an app that cannot start.
+        var executable = !ownGroup ? file : OwnProcessGroup.ResolveExecutable(file)
+            ?? throw CannotStart(file.Contains('/') ? $"{file} does not exist or is not executable" : $"no executable {file} on PATH");
+        var info = OwnProcessGroup.StartInfo(executable);
+        info.WorkingDirectory = app.AppDirPath;
+        info.UseShellExecute = false;
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        info.RedirectStandardInput = false;
         foreach (var arg in app.Command.Skip(1)) info.ArgumentList.Add(arg);
         foreach (var (key, value) in env) info.Environment[key] = value;
 
@@ -120,7 +105,7 @@ public sealed partial class AppProcess : IAsyncDisposable
             process.Dispose();
             throw CannotStart(e.Message);
         }
-        ledger.Started(process.Id, displayName, ownGroup);
+        ledger.Started(process.Id, $"app {displayName}", ownGroup);
         var result = new AppProcess(process, appExited.Task, ownGroup, $"== APP - {displayName} == ", app.AppLogDestination != "file", logFile, ledger, logger);
         process.OutputDataReceived += (_, e) => result.Write(e.Data, Console.Out);
         process.ErrorDataReceived += (_, e) => result.Write(e.Data, Console.Error);
@@ -192,21 +177,6 @@ public sealed partial class AppProcess : IAsyncDisposable
     }
 
     private bool GroupRemains() => _ownGroup && ProcessStat.IsGroupAlive(Pid);
-
-    /// <summary>
-    /// The executable a command names: a path as it is, a bare name searched on dapr-local's PATH (as the CLI's
-    /// <c>exec.LookPath</c> does); null when there is no such executable file.
-    /// </summary>
-    internal static string? ResolveExecutable(string command) =>
-        command.Contains('/') ? (IsExecutable(command) ? command : null) : FindOnPath(command);
-
-    private static string? FindOnPath(string name) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Select(folder => Path.Combine(folder, name))
-            .FirstOrDefault(IsExecutable);
-
-    private static bool IsExecutable(string path) =>
-        File.Exists(path) && (OperatingSystem.IsWindows() || (File.GetUnixFileMode(path) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0);
 
     private void Write(string? line, TextWriter console)
     {

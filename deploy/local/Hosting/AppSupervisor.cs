@@ -10,7 +10,7 @@ namespace DaprIoT.LocalRuntime.Hosting;
 /// command is not started: its sidecar waits for whatever listens on its app port, as the CLI allows.
 /// </summary>
 public sealed partial class AppSupervisor(SidecarHost sidecar, IReadOnlyDictionary<string, string> env, string displayName,
-    AppProcessLedger ledger, ILogger logger)
+    ProcessLedger ledger, ILogger logger)
 {
     public static readonly TimeSpan InitialBackoff = TimeSpan.FromSeconds(1);
     public static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);

@@ -25,7 +25,7 @@ public sealed partial class RuntimeHost : IAsyncDisposable
     private readonly List<IStateStore> _stores = [];
     private readonly CancellationTokenSource _stopping = new();
     private InfrastructureLauncher? _infrastructure;
-    private AppProcessLedger? _ledger;
+    private ProcessLedger? _ledger;
     private readonly Action<IServiceCollection>? _configureServices;
     private ServiceProvider? _services;
 
@@ -50,11 +50,12 @@ public sealed partial class RuntimeHost : IAsyncDisposable
     {
         var @namespace = Environment.GetEnvironmentVariable("NAMESPACE") is { Length: > 0 } ns ? ns : null;
         Directory.CreateDirectory(_options.DataDirectory);
-        // Apps an earlier run left running would hold their ports: stop them before anything starts.
-        _ledger = await AppProcessLedger.OpenAsync(_options.DataDirectory, AppProcess.GracePeriod, _logger, cancellationToken);
+        // Apps an earlier run left running would hold their ports, and its servers would outlive this run: stop them
+        // before anything starts.
+        _ledger = await ProcessLedger.OpenAsync(_options.DataDirectory, AppProcess.GracePeriod, _logger, cancellationToken);
         if (_options.Infrastructure == InfrastructureMode.Auto)
         {
-            _infrastructure = new InfrastructureLauncher(_options.DataDirectory, _loggerFactory.CreateLogger("dapr-local.infra"));
+            _infrastructure = new InfrastructureLauncher(_options.DataDirectory, _loggerFactory.CreateLogger("dapr-local.infra"), _ledger);
             // Before loading: components may read the broker's credentials from this file through secretKeyRef.
             await _infrastructure.EnsureSecretsAsync(cancellationToken);
         }
@@ -187,11 +188,11 @@ public sealed partial class RuntimeHost : IAsyncDisposable
         await _stopping.CancelAsync();
         try { await Task.WhenAll(_running); }
         catch (Exception e) { StopFailed(_logger, e); }
-        _ledger?.Dispose();
         foreach (var sidecar in _sidecars) await sidecar.DisposeAsync();
         foreach (var store in _stores) await store.DisposeAsync();
         if (_services is not null) await _services.DisposeAsync();
         if (_infrastructure is not null) await _infrastructure.DisposeAsync();
+        _ledger?.Dispose();
         _stopping.Dispose();
     }
 

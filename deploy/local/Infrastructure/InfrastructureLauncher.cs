@@ -11,10 +11,13 @@ namespace DaprIoT.LocalRuntime.Infrastructure;
 /// under the runtime's data folder, waits until it accepts connections, and stops it again on exit.
 /// Mosquitto is the platform's broker, set up by <c>platform-broker.sh</c> as <c>infra.sh</c> sets it up: the
 /// dynamic-security plugin, no anonymous clients, and the platform's credentials in <see cref="SecretsFile"/>.
+/// Each server runs in a process group of its own (<see cref="OwnProcessGroup"/>), so the terminal's Ctrl-C does not
+/// stop it under the apps still stopping, and is recorded in the run's <see cref="ProcessLedger"/>, so a later run stops
+/// it if this one is killed.
 /// </summary>
-public sealed partial class InfrastructureLauncher(string dataDirectory, ILogger logger) : IAsyncDisposable
+public sealed partial class InfrastructureLauncher(string dataDirectory, ILogger logger, ProcessLedger? ledger = null) : IAsyncDisposable
 {
-    private readonly List<(Need Need, Process Process)> _started = [];
+    private readonly List<(Need Need, Process Process, bool OwnGroup)> _started = [];
 
     /// <summary>A server a component needs: which kind, where.</summary>
     public sealed record Need(string Kind, string Host, int Port, ComponentSpec Component);
@@ -75,16 +78,21 @@ public sealed partial class InfrastructureLauncher(string dataDirectory, ILogger
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var (need, process) in Enumerable.Reverse(_started))
+        foreach (var (need, process, ownGroup) in Enumerable.Reverse(_started))
         {
             if (!process.HasExited)
             {
-                ProcessSignals.Terminate(process.Id);
+                if (!ownGroup || !ProcessSignals.TerminateGroup(process.Id)) ProcessSignals.Terminate(process.Id);
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
                 try { await process.WaitForExitAsync(timeout.Token); }
-                catch (OperationCanceledException) { process.Kill(entireProcessTree: true); }
+                catch (OperationCanceledException)
+                {
+                    if (ownGroup) ProcessSignals.KillGroup(process.Id);
+                    process.Kill(entireProcessTree: true);
+                }
             }
             Stopped(logger, need.Kind, need.Port);
+            ledger?.Exited(process.Id);
             process.Dispose();
         }
         _started.Clear();
@@ -107,13 +115,11 @@ public sealed partial class InfrastructureLauncher(string dataDirectory, ILogger
             $"component '{need.Component.Name}' ({need.Component.SourceFile}) needs {need.Kind} on {need.Host}:{need.Port}, nothing listens there, " +
             $"and '{binary}' is not installed: install the Debian package ({package}: sudo apt-get install {package}), start it yourself, or run with --infra none");
 
-        var info = new ProcessStartInfo(path)
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = folder,
-        };
+        var info = OwnProcessGroup.StartInfo(path);
+        info.UseShellExecute = false;
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        info.WorkingDirectory = folder;
         switch (need.Kind)
         {
             case "redis":
@@ -144,7 +150,8 @@ public sealed partial class InfrastructureLauncher(string dataDirectory, ILogger
         process.ErrorDataReceived += (_, e) => { if (e.Data is { Length: > 0 } line) ServerOutput(logger, need.Kind, line); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        _started.Add((need, process));
+        _started.Add((need, process, OwnProcessGroup.Available));
+        ledger?.Started(process.Id, $"{need.Kind} on port {need.Port}", OwnProcessGroup.Available);
 
         var deadline = DateTimeOffset.UtcNow + (need.Kind == "rabbitmq" ? TimeSpan.FromSeconds(90) : TimeSpan.FromSeconds(15));
         while (!await FreePorts.IsListeningAsync("127.0.0.1", need.Port, cancellationToken))

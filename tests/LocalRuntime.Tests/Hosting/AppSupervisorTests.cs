@@ -165,11 +165,11 @@ public sealed class AppSupervisorTests
         using var folder = new TempFolder();
         var script = folder.Write("script.sh", "#!/bin/sh\n");
 
-        Assert.EndsWith("/sh", AppProcess.ResolveExecutable("sh"));
-        Assert.Null(AppProcess.ResolveExecutable("no-such-command-anywhere"));
-        Assert.Null(AppProcess.ResolveExecutable(script));   // not executable
+        Assert.EndsWith("/sh", OwnProcessGroup.ResolveExecutable("sh"));
+        Assert.Null(OwnProcessGroup.ResolveExecutable("no-such-command-anywhere"));
+        Assert.Null(OwnProcessGroup.ResolveExecutable(script));   // not executable
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserExecute);
-        Assert.Equal(script, AppProcess.ResolveExecutable(script));
-        Assert.Null(AppProcess.ResolveExecutable(Path.Combine(folder.Path, "missing.sh")));
+        Assert.Equal(script, OwnProcessGroup.ResolveExecutable(script));
+        Assert.Null(OwnProcessGroup.ResolveExecutable(Path.Combine(folder.Path, "missing.sh")));
     }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using DaprIoT.LocalRuntime.Components;
 using DaprIoT.LocalRuntime.Hosting;
 using DaprIoT.LocalRuntime.Infrastructure;
@@ -39,6 +40,37 @@ public sealed class InfrastructureLauncherTests : IDisposable
 
         Assert.False(await FreePorts.IsListeningAsync("127.0.0.1", redisPort, ct));
         Assert.False(await FreePorts.IsListeningAsync("127.0.0.1", mqttPort, ct));
+    }
+
+    [Fact]
+    public async Task A_server_runs_in_a_process_group_of_its_own_and_the_next_run_stops_it_when_this_one_was_killed()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var redisPort = FreePorts.Next();
+        var ledger = await ProcessLedger.OpenAsync(_data.Path, AppProcess.GracePeriod, NullLogger.Instance, ct);
+        var launcher = new InfrastructureLauncher(_data.Path, NullLogger.Instance, ledger);
+        try
+        {
+            await launcher.EnsureAsync([Component("state.redis", ("redisHost", $"127.0.0.1:{redisPort}"))], ct);
+            var record = Assert.Single(Directory.GetFiles(ProcessLedger.Folder(_data.Path), "*.json"));
+            var redis = Assert.Single(JsonNode.Parse(File.ReadAllText(record))!["Processes"]!.AsArray())!;
+            var pid = redis["Pid"]!.GetValue<int>();
+            Assert.Equal($"redis on port {redisPort}", redis["Name"]!.GetValue<string>());
+            // Its own group: the terminal's Ctrl-C, sent to dapr-local's group, does not reach it.
+            Assert.Equal(pid, ProcessStat.Read(pid)!.Value.ProcessGroup);
+            Assert.NotEqual(ProcessStat.Read(Environment.ProcessId)!.Value.ProcessGroup, pid);
+
+            ProcessLedgerTests.MarkRuntimeGone(record);
+            using var next = await ProcessLedger.OpenAsync(_data.Path, AppProcess.GracePeriod, NullLogger.Instance, ct);
+
+            Assert.Null(ProcessStat.StartTicksOf(pid));
+            Assert.False(await FreePorts.IsListeningAsync("127.0.0.1", redisPort, ct));
+        }
+        finally
+        {
+            await launcher.DisposeAsync();
+            ledger.Dispose();
+        }
     }
 
     [Fact]

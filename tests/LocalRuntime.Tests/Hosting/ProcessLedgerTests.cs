@@ -11,7 +11,7 @@ namespace DaprIoT.LocalRuntime.Tests.Hosting;
 /// A run killed before it could stop its apps leaves them holding their ports; the next run with the same data folder
 /// stops them first. Real processes throughout: <c>sleep</c> as the app, and one that ignores SIGTERM.
 /// </summary>
-public sealed class AppProcessLedgerTests
+public sealed class ProcessLedgerTests
 {
     private const int NoSuchPid = 999_999_999;
 
@@ -24,13 +24,13 @@ public sealed class AppProcessLedgerTests
         try
         {
             using var app = await runtime.AppProcessAsync("sleeper", ct);
-            var record = Assert.Single(Directory.GetFiles(AppProcessLedger.Folder(dataDirectory), "*.json"));
-            var apps = JsonNode.Parse(File.ReadAllText(record))!["Apps"]!.AsArray();
+            var record = Assert.Single(Directory.GetFiles(ProcessLedger.Folder(dataDirectory), "*.json"));
+            var apps = JsonNode.Parse(File.ReadAllText(record))!["Processes"]!.AsArray();
             Assert.Equal(app.Id, apps.Single()!["Pid"]!.GetValue<int>());
 
             // As if that run had been killed: its record names a runtime that no longer runs.
             MarkRuntimeGone(record);
-            using var next = await AppProcessLedger.OpenAsync(dataDirectory, TimeSpan.FromSeconds(5), NullLogger.Instance, ct);
+            using var next = await ProcessLedger.OpenAsync(dataDirectory, TimeSpan.FromSeconds(5), NullLogger.Instance, ct);
 
             Assert.True(app.HasExited, "the app left running is stopped");
             Assert.False(File.Exists(record), "and the killed run's record removed");
@@ -46,7 +46,7 @@ public sealed class AppProcessLedgerTests
     {
         var ct = TestContext.Current.CancellationToken;
         using var folder = new TempFolder();
-        var runs = Directory.CreateDirectory(AppProcessLedger.Folder(folder.Path)).FullName;
+        var runs = Directory.CreateDirectory(ProcessLedger.Folder(folder.Path)).FullName;
         using var stubborn = Start("sh", "-c", "trap '' TERM; sleep 300 & wait");
         using var ofALiveRun = Start("sleep", "300");
         try
@@ -60,7 +60,7 @@ public sealed class AppProcessLedgerTests
             var alive = Write(runs, "2-alive.json", (self, selfStart), (ofALiveRun.Id, ProcessStat.StartTicksOf(ofALiveRun.Id)!.Value, false));
             var started = Stopwatch.GetTimestamp();
 
-            using var ledger = await AppProcessLedger.OpenAsync(folder.Path, TimeSpan.FromMilliseconds(300), NullLogger.Instance, ct);
+            using var ledger = await ProcessLedger.OpenAsync(folder.Path, TimeSpan.FromMilliseconds(300), NullLogger.Instance, ct);
 
             Assert.True(stubborn.WaitForExit(TimeSpan.FromSeconds(5)), "the app ignoring SIGTERM is killed");
             Assert.True(Stopwatch.GetElapsedTime(started) >= TimeSpan.FromMilliseconds(300), "after the grace");
@@ -84,7 +84,7 @@ public sealed class AppProcessLedgerTests
     {
         var ct = TestContext.Current.CancellationToken;
         using var folder = new TempFolder();
-        var runs = Directory.CreateDirectory(AppProcessLedger.Folder(folder.Path)).FullName;
+        var runs = Directory.CreateDirectory(ProcessLedger.Folder(folder.Path)).FullName;
         // Two apps as dapr-local starts them, each leading a process group of its own (setsid), each with a sleep it
         // started that has left its tree. The first app still runs; the second was killed alone, its sleep lives on.
         using var running = Start("setsid", "sh", "-c", LeftBehindProcess.StartCommand("\"$0\"") + "; exec sleep 300", Path.Combine(folder.Path, "left-a"));
@@ -99,7 +99,7 @@ public sealed class AppProcessLedgerTests
             gone.Kill();
             await gone.WaitForExitAsync(ct);
 
-            using var ledger = await AppProcessLedger.OpenAsync(folder.Path, TimeSpan.FromSeconds(5), NullLogger.Instance, ct);
+            using var ledger = await ProcessLedger.OpenAsync(folder.Path, TimeSpan.FromSeconds(5), NullLogger.Instance, ct);
 
             Assert.True(running.HasExited, "the app left running is stopped");
             Assert.False(ofRunning.IsRunning, "and what it started with it");
@@ -127,12 +127,13 @@ public sealed class AppProcessLedgerTests
         File.WriteAllText(path, JsonSerializer.Serialize(new
         {
             Runtime = new { runtime.Pid, StartTicks = runtime.Start, Name = "dapr-local" },
-            Apps = apps.Select((a, i) => new { a.Pid, StartTicks = a.Start, Name = $"app-{i}", a.OwnGroup }),
+            Processes = apps.Select((a, i) => new { a.Pid, StartTicks = a.Start, Name = $"app-{i}", a.OwnGroup }),
         }));
         return path;
     }
 
-    private static void MarkRuntimeGone(string record)
+    /// <summary>As if the run that wrote <paramref name="record"/> had been killed: it names a runtime that no longer runs.</summary>
+    internal static void MarkRuntimeGone(string record)
     {
         var json = JsonNode.Parse(File.ReadAllText(record))!;
         json["Runtime"]!["Pid"] = NoSuchPid;
