@@ -138,7 +138,7 @@ public sealed class AppSupervisorTests
             apps:
               - appID: leaver
                 appDirPath: ./apps/leaver
-                command: ["sh", "-c", "{{LeftBehindProcess.StartCommand("left", ownSession: true)}}; trap '' TERM; while true; do sleep 1; done"]
+                command: ["sh", "-c", "trap '' TERM; {{LeftBehindProcess.StartCommand("left", ownSession: true)}}; while true; do sleep 1; done"]
             """, cancellationToken: ct);
         var left = await LeftBehindProcess.ReadAsync(Path.Combine(runtime.Folder, "apps", "leaver", "left"), ct);
         try

@@ -47,10 +47,13 @@ public sealed class ProcessLedgerTests
         var ct = TestContext.Current.CancellationToken;
         using var folder = new TempFolder();
         var runs = Directory.CreateDirectory(ProcessLedger.Folder(folder.Path)).FullName;
-        using var stubborn = Start("sh", "-c", "trap '' TERM; sleep 300 & wait");
+        // It says when it ignores SIGTERM: a SIGTERM before that would end it at once.
+        var ignoring = Path.Combine(folder.Path, "ignoring-sigterm");
+        using var stubborn = Start("sh", "-c", "trap '' TERM; touch \"$0\"; sleep 300 & wait", ignoring);
         using var ofALiveRun = Start("sleep", "300");
         try
         {
+            await Poll.UntilAsync(() => File.Exists(ignoring), ct);
             var self = Environment.ProcessId;
             var selfStart = ProcessStat.StartTicksOf(self)!.Value;
             // A killed run: an app ignoring SIGTERM, and a pid the system has since given to another process (this one).
