@@ -8,6 +8,15 @@ cd "$(dirname "$0")"
 port=8080
 [ "${1:-}" = "--dashboard-port" ] && port="${2:?--dashboard-port needs a port}"
 
+# The platform's ports are fixed (the frontend on 5100): a run still up elsewhere would answer in place of this one,
+# which could not start, and this one's build would replace the files its apps run from.
+for taken in 5100 "$port"; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$taken") 2>/dev/null; then
+    echo "run.sh: 127.0.0.1:$taken is already in use (is DaprIoT running already?); stop that first, e.g. with Ctrl-C where it runs" >&2
+    exit 1
+  fi
+done
+
 deploy/local/prerequisites.sh
 echo "Building the firmware simulator and the services (the frontend's build runs npm ci and the web app's build)..."
 cmake -S firmware -B firmware/build -DCMAKE_BUILD_TYPE=Release >/dev/null
