@@ -125,8 +125,7 @@ public sealed partial class AppProcess : IAsyncDisposable
     {
         if (!_process.HasExited)
         {
-            // Signalled alone when its group does not exist yet: setsid had not made it when the stop came.
-            if (!_ownGroup || !ProcessSignals.TerminateGroup(Pid)) ProcessSignals.Terminate(Pid);
+            ProcessSignals.TerminateWithGroup(Pid, _ownGroup);
             try
             {
                 await _appExited.WaitAsync(grace);

@@ -140,8 +140,7 @@ public sealed partial class ProcessLedger : IDisposable
     private static async Task StopLeftoverAsync(Entry leftover, TimeSpan grace, ILogger logger, CancellationToken cancellationToken)
     {
         LeftOver(logger, leftover.Name, leftover.Pid);
-        if (leftover.OwnGroup) ProcessSignals.TerminateGroup(leftover.Pid);
-        else ProcessSignals.Terminate(leftover.Pid);
+        ProcessSignals.TerminateWithGroup(leftover.Pid, leftover.OwnGroup);
         var deadline = DateTime.UtcNow + grace;
         while (IsLeftOver(leftover) && DateTime.UtcNow < deadline) await Task.Delay(50, cancellationToken);
         if (!IsLeftOver(leftover)) return;

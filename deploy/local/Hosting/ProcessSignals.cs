@@ -11,7 +11,17 @@ internal static partial class ProcessSignals
     private const int SigTerm = 15;
     private const int SigKill = 9;
 
-    public static bool Terminate(int pid) => Send(pid, SigTerm);
+    private static bool Terminate(int pid) => Send(pid, SigTerm);
+
+    /// <summary>
+    /// SIGTERM to the group <paramref name="pid"/> leads when <paramref name="ownGroup"/>, else to the process alone; also
+    /// to the process alone when its group does not exist (yet: setsid had not made it when the signal came, or any
+    /// more: the process left it).
+    /// </summary>
+    public static void TerminateWithGroup(int pid, bool ownGroup)
+    {
+        if (!ownGroup || !TerminateGroup(pid)) Terminate(pid);
+    }
 
     /// <summary>SIGTERM to every process in the group <paramref name="processGroup"/>.</summary>
     public static bool TerminateGroup(int processGroup) => Send(-processGroup, SigTerm);

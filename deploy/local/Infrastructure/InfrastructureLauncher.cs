@@ -82,7 +82,7 @@ public sealed partial class InfrastructureLauncher(string dataDirectory, ILogger
         {
             if (!process.HasExited)
             {
-                if (!ownGroup || !ProcessSignals.TerminateGroup(process.Id)) ProcessSignals.Terminate(process.Id);
+                ProcessSignals.TerminateWithGroup(process.Id, ownGroup);
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
                 try { await process.WaitForExitAsync(timeout.Token); }
                 catch (OperationCanceledException)
