@@ -8,7 +8,8 @@ namespace DaprIoT.LocalRuntime.Infrastructure;
 /// <summary>
 /// <c>--infra auto</c>, the local counterpart of <c>dapr init</c>: for each component that needs Redis, Mosquitto or
 /// RabbitMQ on a loopback address where nothing listens yet, starts the Debian binary on that port with its data
-/// under the runtime's data folder, waits until it accepts connections, and stops it again on exit.
+/// under the runtime's data folder, waits until it accepts connections, and stops it again on exit (RabbitMQ with an
+/// Erlang port mapper of its own, see <see cref="StartPortMapperAsync"/>).
 /// Mosquitto is the platform's broker, set up by <c>platform-broker.sh</c> as <c>infra.sh</c> sets it up: the
 /// dynamic-security plugin, no anonymous clients, and the platform's credentials in <see cref="SecretsFile"/>.
 /// Each server runs in a process group of its own (<see cref="OwnProcessGroup"/>), so the terminal's Ctrl-C does not
@@ -115,11 +116,7 @@ public sealed partial class InfrastructureLauncher(string dataDirectory, ILogger
             $"component '{need.Component.Name}' ({need.Component.SourceFile}) needs {need.Kind} on {need.Host}:{need.Port}, nothing listens there, " +
             $"and '{binary}' is not installed: install the Debian package ({package}: sudo apt-get install {package}), start it yourself, or run with --infra none");
 
-        var info = OwnProcessGroup.StartInfo(path);
-        info.UseShellExecute = false;
-        info.RedirectStandardOutput = true;
-        info.RedirectStandardError = true;
-        info.WorkingDirectory = folder;
+        var info = ServerStartInfo(path, folder);
         switch (need.Kind)
         {
             case "redis":
@@ -141,9 +138,44 @@ public sealed partial class InfrastructureLauncher(string dataDirectory, ILogger
                 info.Environment["RABBITMQ_LOG_BASE"] = Path.Combine(folder, "log");
                 info.Environment["RABBITMQ_ENABLED_PLUGINS_FILE"] = plugins;
                 info.Environment["RABBITMQ_DIST_PORT"] = $"{need.Port + 20000}";
+                info.Environment["ERL_EPMD_PORT"] = $"{await StartPortMapperAsync(need, folder, cancellationToken)}";
                 break;
         }
 
+        await LaunchAsync(need, info, binary, folder, need.Kind == "rabbitmq" ? TimeSpan.FromSeconds(90) : TimeSpan.FromSeconds(15), cancellationToken);
+    }
+
+    /// <summary>
+    /// Starts the Erlang port mapper a RabbitMQ node registers with, on a free port of its own, as one more server of
+    /// this run: left to itself the node would start the machine's shared <c>epmd -daemon</c>, which leaves its process
+    /// group and outlives the run. Returns the port, for the node's <c>ERL_EPMD_PORT</c>.
+    /// </summary>
+    private async Task<int> StartPortMapperAsync(Need rabbitmq, string folder, CancellationToken cancellationToken)
+    {
+        var path = FindBinary("epmd") ?? throw new InfrastructureException(
+            $"component '{rabbitmq.Component.Name}' ({rabbitmq.Component.SourceFile}) needs rabbitmq, and Erlang's 'epmd' is not installed: " +
+            "install the Debian package (rabbitmq-server: sudo apt-get install rabbitmq-server), start RabbitMQ yourself, or run with --infra none");
+        var need = new Need("epmd", "127.0.0.1", FreePorts.Next(), rabbitmq.Component);
+        var info = ServerStartInfo(path, folder);
+        // In the foreground (no -daemon), so it stays in the process group it is started in and stops with it.
+        foreach (var arg in new[] { "-port", $"{need.Port}", "-address", "127.0.0.1" }) info.ArgumentList.Add(arg);
+        await LaunchAsync(need, info, "epmd", folder, TimeSpan.FromSeconds(15), cancellationToken);
+        return need.Port;
+    }
+
+    private static ProcessStartInfo ServerStartInfo(string path, string folder)
+    {
+        var info = OwnProcessGroup.StartInfo(path);
+        info.UseShellExecute = false;
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        info.WorkingDirectory = folder;
+        return info;
+    }
+
+    /// <summary>Starts a server, records it (to stop it on dispose, and in the ledger), and waits until it accepts connections.</summary>
+    private async Task LaunchAsync(Need need, ProcessStartInfo info, string binary, string folder, TimeSpan startTimeout, CancellationToken cancellationToken)
+    {
         Starting(logger, need.Kind, need.Port, folder);
         var process = Process.Start(info) ?? throw new InfrastructureException($"could not start {binary}");
         process.OutputDataReceived += (_, _) => { };
@@ -153,7 +185,7 @@ public sealed partial class InfrastructureLauncher(string dataDirectory, ILogger
         _started.Add((need, process, OwnProcessGroup.Available));
         ledger?.Started(process.Id, $"{need.Kind} on port {need.Port}", OwnProcessGroup.Available);
 
-        var deadline = DateTimeOffset.UtcNow + (need.Kind == "rabbitmq" ? TimeSpan.FromSeconds(90) : TimeSpan.FromSeconds(15));
+        var deadline = DateTimeOffset.UtcNow + startTimeout;
         while (!await FreePorts.IsListeningAsync("127.0.0.1", need.Port, cancellationToken))
         {
             if (process.HasExited)

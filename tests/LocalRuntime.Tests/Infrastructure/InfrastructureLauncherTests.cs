@@ -74,6 +74,41 @@ public sealed class InfrastructureLauncherTests : IDisposable
     }
 
     [Fact]
+    public async Task RabbitMQ_registers_with_a_port_mapper_of_its_own_and_both_stop_on_dispose()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var amqpPort = FreePorts.Next();
+        var launcher = new InfrastructureLauncher(_data.Path, NullLogger.Instance);
+        int mapperPort;
+        try
+        {
+            await launcher.EnsureAsync([Component("pubsub.rabbitmq", ("connectionString", $"amqp://guest:guest@127.0.0.1:{amqpPort}"))], ct);
+
+            Assert.Equal(2, launcher.StartedPorts.Count);
+            mapperPort = Assert.Single(launcher.StartedPorts, p => p != amqpPort);
+            Assert.Contains($"name dapr-local-{amqpPort} at port", await PortMapperNamesAsync(mapperPort, ct));
+            Assert.True(await FreePorts.IsListeningAsync("127.0.0.1", amqpPort, ct));
+        }
+        finally
+        {
+            await launcher.DisposeAsync();
+        }
+
+        Assert.False(await FreePorts.IsListeningAsync("127.0.0.1", amqpPort, ct));
+        Assert.False(await FreePorts.IsListeningAsync("127.0.0.1", mapperPort, ct));
+    }
+
+    private static async Task<string> PortMapperNamesAsync(int port, CancellationToken ct)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo("epmd") { RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var arg in new[] { "-port", $"{port}", "-names" }) info.ArgumentList.Add(arg);
+        using var epmd = System.Diagnostics.Process.Start(info)!;
+        var names = await epmd.StandardOutput.ReadToEndAsync(ct);
+        await epmd.WaitForExitAsync(ct);
+        return names;
+    }
+
+    [Fact]
     public async Task Servers_already_listening_or_on_other_hosts_are_left_alone()
     {
         var ct = TestContext.Current.CancellationToken;
