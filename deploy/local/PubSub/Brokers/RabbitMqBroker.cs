@@ -232,7 +232,6 @@ public sealed class RabbitMqBroker : IPubSubBroker
 
         private async Task HandleAsync(BrokerMessage message, ulong deliveryTag)
         {
-            await Task.Yield();
             try
             {
                 await handler(message, _stop.Token);
