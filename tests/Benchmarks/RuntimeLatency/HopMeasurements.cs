@@ -187,7 +187,8 @@ public sealed class HopMeasurements : IAsyncDisposable
 
     private static async Task<LatencySample> MeasureTimestampsAsync(BenchmarkOptions options, Func<Task<(long Started, long Ended)>> once)
     {
-        for (var i = 0; i < options.Warmup; i++) await once();
+        var warming = Stopwatch.StartNew();
+        for (var i = 0; i < BenchmarkOptions.MinimumWarmupCalls || warming.Elapsed < options.Warmup; i++) await once();
         var samples = new double[options.Iterations];
         for (var i = 0; i < samples.Length; i++)
         {
