@@ -71,7 +71,7 @@ public sealed partial class AppProcess : IAsyncDisposable
         var ownGroup = OwnProcessGroup.Available;
         // Through setsid a command that cannot run would only be an exit code: look it up first, and report it as .NET
         // would have, as an app that cannot start.
-        var executable = !ownGroup ? file : OwnProcessGroup.ResolveExecutable(file)
+        var executable = !ownGroup ? file : Executables.Find(file)
             ?? throw CannotStart(file.Contains('/') ? $"{file} does not exist or is not executable" : $"no executable {file} on PATH");
         var info = OwnProcessGroup.StartInfo(executable);
         info.WorkingDirectory = app.AppDirPath;

@@ -13,13 +13,13 @@ namespace DaprIoT.LocalRuntime.Hosting;
 /// </summary>
 internal static class OwnProcessGroup
 {
-    private static readonly string? Setsid = OperatingSystem.IsWindows() ? null : FindOnPath("setsid");
+    private static readonly string? Setsid = OperatingSystem.IsWindows() ? null : Executables.Find("setsid");
 
     /// <summary>Whether processes start in a group of their own here (the group's id is then the process's pid).</summary>
     public static bool Available => Setsid is not null;
 
     /// <summary>
-    /// Start info for <paramref name="executable"/>, a path (see <see cref="ResolveExecutable"/>: setsid reports a
+    /// Start info for <paramref name="executable"/>, a path (see <see cref="Executables.Find"/>: setsid reports a
     /// command it cannot run only in its exit code), in a group of its own where <see cref="Available"/>; the caller
     /// adds the arguments.
     /// </summary>
@@ -31,20 +31,4 @@ internal static class OwnProcessGroup
         info.ArgumentList.Add(executable);
         return info;
     }
-
-    /// <summary>
-    /// The executable a command names: a path as it is, a bare name searched on dapr-local's PATH (as the CLI's
-    /// <c>exec.LookPath</c> does); null when there is no such executable file.
-    /// </summary>
-    public static string? ResolveExecutable(string command) =>
-        command.Contains('/') ? (IsExecutable(command) ? command : null) : FindOnPath(command);
-
-    private static string? FindOnPath(string name) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Select(folder => Path.Combine(folder, name))
-            .FirstOrDefault(IsExecutable);
-
-    private static bool IsExecutable(string path) =>
-        File.Exists(path) && (OperatingSystem.IsWindows() ||
-            (File.GetUnixFileMode(path) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0);
 }

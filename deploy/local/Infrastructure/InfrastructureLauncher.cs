@@ -224,12 +224,12 @@ public sealed partial class InfrastructureLauncher(string dataDirectory, ILogger
     private static bool IsLoopback(string host) =>
         host is "localhost" || (IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip));
 
-    private static string? FindBinary(string name)
-    {
-        var folders = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Concat(["/usr/sbin", "/usr/bin", "/sbin", "/usr/local/bin", "/usr/local/sbin"]);
-        return folders.Select(f => Path.Combine(f, name)).FirstOrDefault(File.Exists);
-    }
+    /// <summary>
+    /// A server's executable: on PATH, or in the system folders Debian installs servers to, which an ordinary user's
+    /// PATH may leave out (mosquitto is in /usr/sbin).
+    /// </summary>
+    private static string? FindBinary(string name) =>
+        Executables.Find(name, "/usr/sbin", "/usr/bin", "/sbin", "/usr/local/bin", "/usr/local/sbin");
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Starting {Kind} on 127.0.0.1:{Port} (data in {Folder})")]
     private static partial void Starting(ILogger logger, string kind, int port, string folder);

@@ -165,11 +165,14 @@ public sealed class AppSupervisorTests
         using var folder = new TempFolder();
         var script = folder.Write("script.sh", "#!/bin/sh\n");
 
-        Assert.EndsWith("/sh", OwnProcessGroup.ResolveExecutable("sh"));
-        Assert.Null(OwnProcessGroup.ResolveExecutable("no-such-command-anywhere"));
-        Assert.Null(OwnProcessGroup.ResolveExecutable(script));   // not executable
+        Assert.EndsWith("/sh", Executables.Find("sh"));
+        Assert.Null(Executables.Find("no-such-command-anywhere"));
+        Assert.Null(Executables.Find(script));   // not executable
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserExecute);
-        Assert.Equal(script, OwnProcessGroup.ResolveExecutable(script));
-        Assert.Null(OwnProcessGroup.ResolveExecutable(Path.Combine(folder.Path, "missing.sh")));
+        Assert.Equal(script, Executables.Find(script));
+        Assert.Null(Executables.Find(Path.Combine(folder.Path, "missing.sh")));
+        // A server looked up by name outside PATH (mosquitto in /usr/sbin): the folders given are searched after PATH.
+        Assert.Null(Executables.Find("script.sh"));
+        Assert.Equal(script, Executables.Find("script.sh", folder.Path));
     }
 }
