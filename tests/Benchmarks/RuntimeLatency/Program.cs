@@ -1,6 +1,6 @@
 // Measures dapr-local with the official Dapr .NET SDK as the client, as an app uses it:
 //   1. the latency one hop through the sidecar adds (p50/p99 over the same call made without it);
-//   2. pub/sub throughput on Redis Streams over gRPC, single and bulk publish, with dapr-local's CPU and memory.
+//   2. pub/sub throughput on each bus over gRPC, single and bulk publish, with dapr-local's CPU and memory.
 //   dotnet run -c Release --project tests/Benchmarks/RuntimeLatency -- [--phase latency|throughput|both]
 //       [--iterations N] [--bus redis|rabbitmq|both] [--seconds S] [--concurrency N] [--runtime path/to/dapr-local.dll]
 // The app under test is hosted in this process (an app without a command in dapr.yaml, as the Dapr CLI allows).
@@ -87,17 +87,24 @@ async Task MeasureLatencyAsync()
 
 async Task MeasureThroughputAsync()
 {
+    foreach (var bus in options.Buses) await MeasureBusThroughputAsync(bus);
+}
+
+async Task MeasureBusThroughputAsync(string bus)
+{
+    var broker = bus == "redis" ? "Redis Streams (pubsub.redis)" : "RabbitMQ (pubsub.rabbitmq, persistent, publisher confirms)";
     Console.WriteLine();
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"Pub/sub throughput on Redis Streams over gRPC, one app publishing and subscribing, {options.ThroughputDuration.TotalSeconds:0.#} s per phase."));
+        $"Pub/sub throughput on {broker} over gRPC, one app publishing and subscribing, {options.ThroughputDuration.TotalSeconds:0.#} s per phase."));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"Calls in flight: {options.Concurrency} PublishEventAsync, or {options.BulkConcurrency} BulkPublishEventAsync of {BenchmarkApp.BulkMaxMessages} events; then bulk publishes at the aim's rate."));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"Bulk subscription: up to {BenchmarkApp.BulkMaxMessages} events or {BenchmarkApp.BulkMaxAwaitMs} ms per batch. Aim with bulk: {Report.AimBulkRate:#,0} msg/s delivered, p99 under {Report.AimBulkP99Ms:0} ms."));
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"pubsub.redis concurrency {options.RedisConcurrency}: deliveries in flight, and the most events one bulk delivery carries."));
+    if (bus == "redis")
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"pubsub.redis concurrency {options.RedisConcurrency}: deliveries in flight, and the most events one bulk delivery carries."));
     Console.WriteLine();
-    await using var runtime = await RuntimeUnderTest.StartAsync(app.Port, "redis", options.RuntimePath, options.RedisConcurrency);
+    await using var runtime = await RuntimeUnderTest.StartAsync(app.Port, bus, options.RuntimePath, options.RedisConcurrency);
     using var client = new DaprClientBuilder()
         .UseHttpEndpoint($"http://127.0.0.1:{runtime.SidecarPort}")
         .UseGrpcEndpoint($"http://127.0.0.1:{runtime.GrpcPort}")
@@ -115,6 +122,6 @@ async Task MeasureThroughputAsync()
     var rate = paced.DeliveredInPhase / paced.Duration.TotalSeconds;
     var met = rate >= 0.99 * Report.AimBulkRate && paced.PublishToDeliver.P99 < Report.AimBulkP99Ms && paced.DrainTime is not null && paced.Failed == 0;
     Console.WriteLine(met
-        ? FormattableString.Invariant($"Aim met with bulk at {Report.AimBulkRate:#,0} msg/s: {rate:#,0} msg/s delivered, p99 {paced.PublishToDeliver.P99:0.0} ms.")
-        : FormattableString.Invariant($"Aim missed with bulk at {Report.AimBulkRate:#,0} msg/s: {rate:#,0} msg/s delivered, p99 {paced.PublishToDeliver.P99:0.0} ms (aim < {Report.AimBulkP99Ms:0}), {paced.Failed:#,0} failed, backlog {(paced.DrainTime is null ? "not drained" : "drained")}."));
+        ? FormattableString.Invariant($"Aim met with bulk at {Report.AimBulkRate:#,0} msg/s on {bus}: {rate:#,0} msg/s delivered, p99 {paced.PublishToDeliver.P99:0.0} ms.")
+        : FormattableString.Invariant($"Aim missed with bulk at {Report.AimBulkRate:#,0} msg/s on {bus}: {rate:#,0} msg/s delivered, p99 {paced.PublishToDeliver.P99:0.0} ms (aim < {Report.AimBulkP99Ms:0}), {paced.Failed:#,0} failed, backlog {(paced.DrainTime is null ? "not drained" : "drained")}."));
 }

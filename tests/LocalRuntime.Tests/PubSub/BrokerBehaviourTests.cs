@@ -95,6 +95,21 @@ public sealed class BrokerBehaviourTests : PubSubTest
         Assert.DoesNotContain("expiration", Encoding.UTF8.GetString(message.Body.Span));
     }
 
+    [Fact]
+    public async Task RabbitMQ_publishes_with_confirms_go_out_side_by_side_on_one_channel_and_each_arrives_once()
+    {
+        var topic = NewTopic();
+        var (app, sidecar) = await StartAsync(Brokers.Component(BrokerKind.RabbitMq, extra: [("deliveryMode", "2"), ("publisherConfirm", "true")]), topic);
+
+        // Concurrent publishes share the component's channel: each must still be numbered, confirmed and delivered once.
+        const int count = 200;
+        await Task.WhenAll(Enumerable.Range(1, count).Select(n => PublishAsync(sidecar, topic, n)));
+
+        await Poll.UntilAsync(() => app.At("/events").Count >= count, Ct);
+        var numbers = app.At("/events").Select(d => (int)d.Event["data"]!["n"]!).Order().ToList();
+        Assert.Equal(Enumerable.Range(1, count), numbers);
+    }
+
     [Theory]
     [InlineData(BrokerKind.Redis)]
     [InlineData(BrokerKind.RabbitMq)]

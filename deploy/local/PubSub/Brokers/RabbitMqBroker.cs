@@ -102,6 +102,34 @@ public sealed class RabbitMqBroker : IPubSubBroker
             properties.Priority = level;
         var routingKey = metadata.GetValueOrDefault("routingKey") ?? "";
 
+        var channel = await PublishChannelAsync(topic, cancellationToken);
+        try
+        {
+            // With confirms on, this completes only when RabbitMQ confirmed the message (and throws on a nack). The channel
+            // takes publishes side by side (the client numbers and tracks their confirms itself), as daprd's does: a
+            // persistent message is confirmed once RabbitMQ has written it to disk, and concurrent publishes share those
+            // writes instead of each waiting for the one before.
+            await channel.BasicPublishAsync(topic, routingKey, mandatory: false, properties, data, cancellationToken);
+        }
+        catch
+        {
+            // Declared again by the next publish: the failure may be that the exchange is gone (deleted when unused).
+            await _gate.WaitAsync(CancellationToken.None);
+            try
+            {
+                _declaredExchanges.Remove(topic);
+            }
+            finally
+            {
+                _gate.Release();
+            }
+            throw;
+        }
+    }
+
+    /// <summary>The publishing channel, opened again if it closed, with <paramref name="topic"/>'s exchange declared on it.</summary>
+    private async Task<IChannel> PublishChannelAsync(string topic, CancellationToken cancellationToken)
+    {
         await _gate.WaitAsync(cancellationToken);
         try
         {
@@ -112,15 +140,12 @@ public sealed class RabbitMqBroker : IPubSubBroker
                     new CreateChannelOptions(PublisherConfirm, PublisherConfirm), cancellationToken);
                 _declaredExchanges.Clear();
             }
-            if (_declaredExchanges.Add(topic))
+            if (!_declaredExchanges.Contains(topic))
+            {
                 await _publishChannel.ExchangeDeclareAsync(topic, ExchangeKind, Durable, DeletedWhenUnused, cancellationToken: cancellationToken);
-            // With confirms on, this completes only when RabbitMQ confirmed the message (and throws on a nack).
-            await _publishChannel.BasicPublishAsync(topic, routingKey, mandatory: false, properties, data, cancellationToken);
-        }
-        catch
-        {
-            _declaredExchanges.Remove(topic);
-            throw;
+                _declaredExchanges.Add(topic);
+            }
+            return _publishChannel;
         }
         finally
         {
