@@ -9,9 +9,9 @@ namespace DaprIoT.Benchmarks.RuntimeLatency;
 /// its optimised code, in the runtime, the app and this client alike, as it has in a sidecar that has been running
 /// for a while. A few hundred calls are not: they measured each hop at up to three times its steady added latency.
 /// </param>
-/// <param name="Buses">Brokers for the publish→deliver hop: redis, rabbitmq or both.</param>
+/// <param name="Buses">Brokers for the publish→deliver hop and the throughput phases: redis, rabbitmq or both.</param>
 /// <param name="Latency">Whether to run the added-latency phase.</param>
-/// <param name="Throughput">Whether to run the Redis Streams throughput phases.</param>
+/// <param name="Throughput">Whether to run the throughput phases, on each of <paramref name="Buses"/>.</param>
 /// <param name="ThroughputDuration">How long each throughput phase publishes.</param>
 /// <param name="Concurrency">Publish calls in flight at once during the single-publish phase.</param>
 /// <param name="BulkConcurrency">Bulk publish calls (of 100 events each) in flight at once during the bulk phase.</param>

@@ -2,7 +2,7 @@
 //   1. the latency one hop through the sidecar adds (p50/p99 over the same call made without it);
 //   2. pub/sub throughput on each bus over gRPC, single and bulk publish, with dapr-local's CPU and memory.
 //   dotnet run -c Release --project tests/Benchmarks/RuntimeLatency -- [--phase latency|throughput|both]
-//       [--iterations N] [--bus redis|rabbitmq|both] [--seconds S] [--concurrency N] [--runtime path/to/dapr-local.dll]
+//       [--iterations N] [--warmup S] [--bus redis|rabbitmq|both] [--seconds S] [--concurrency N] [--runtime path/to/dapr-local.dll]
 // The app under test is hosted in this process (an app without a command in dapr.yaml, as the Dapr CLI allows).
 using System.Globalization;
 using Dapr.Client;

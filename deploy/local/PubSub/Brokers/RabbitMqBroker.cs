@@ -21,7 +21,8 @@ public sealed class RabbitMqBroker : IPubSubBroker
     private readonly ConnectionFactory _factory;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly HashSet<string> _declaredExchanges = [];
+    /// <summary>Exchanges declared on the current publishing channel; changed under <see cref="_gate"/> but for a failed publish's removal.</summary>
+    private readonly ConcurrentDictionary<string, byte> _declaredExchanges = new();
     private readonly ConcurrentDictionary<QueueConsumer, byte> _consumers = new();
     private IConnection? _connection;
     private IChannel? _publishChannel;
@@ -114,15 +115,7 @@ public sealed class RabbitMqBroker : IPubSubBroker
         catch
         {
             // Declared again by the next publish: the failure may be that the exchange is gone (deleted when unused).
-            await _gate.WaitAsync(CancellationToken.None);
-            try
-            {
-                _declaredExchanges.Remove(topic);
-            }
-            finally
-            {
-                _gate.Release();
-            }
+            _declaredExchanges.TryRemove(topic, out _);
             throw;
         }
     }
@@ -140,10 +133,10 @@ public sealed class RabbitMqBroker : IPubSubBroker
                     new CreateChannelOptions(PublisherConfirm, PublisherConfirm), cancellationToken);
                 _declaredExchanges.Clear();
             }
-            if (!_declaredExchanges.Contains(topic))
+            if (!_declaredExchanges.ContainsKey(topic))
             {
                 await _publishChannel.ExchangeDeclareAsync(topic, ExchangeKind, Durable, DeletedWhenUnused, cancellationToken: cancellationToken);
-                _declaredExchanges.Add(topic);
+                _declaredExchanges[topic] = 0;
             }
             return _publishChannel;
         }
