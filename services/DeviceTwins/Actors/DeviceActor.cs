@@ -233,11 +233,16 @@ public abstract partial class DeviceActor(ActorHost host, DeviceModel model, Dev
     private async Task ScheduleAsync(TwinUpdate update)
     {
         var now = Now;
-        if (Engine.NextCommandDue() is { } due && (Twin.CommandReminderAt is not { } scheduled || due < scheduled || scheduled < now))
+        var next = Engine.NextCommandDue();
+        if (next is { } due && (Twin.CommandReminderAt is not { } scheduled || due < scheduled || scheduled < now))
         {
             await RegisterReminderAsync(CommandReminder, null, Positive(due - now), Timeout.InfiniteTimeSpan);
             Twin.CommandReminderAt = due;
             update.Save = true;
+        }
+        else if (next is null && Twin.CommandReminderAt is { } unneeded && unneeded > now)
+        {
+            await CancelCommandReminderAsync(update);
         }
 
         if (update.WatchHeartbeat)
@@ -248,6 +253,27 @@ public abstract partial class DeviceActor(ActorHost host, DeviceModel model, Dev
 
         if (update.AnnouncePresenceAt is { } announceAt)
             await RegisterTimerAsync(PresenceTimer, nameof(AnnouncePresence), null, Positive(announceAt - now), Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>
+    /// Nothing is left to re-send (the device acked, or the commands ended): the re-send reminder would only fire for
+    /// nothing, an actor turn and a call into this service per command. Deleted alongside the turn's event, so the
+    /// turn that acks a command takes no longer. If the delete fails, the reminder stays and fires harmlessly.
+    /// </summary>
+    private async Task CancelCommandReminderAsync(TwinUpdate update)
+    {
+        try
+        {
+            await UnregisterReminderAsync(CommandReminder);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Log.ReminderNotCancelled(Logger, Model.TypeName, DeviceId, e);
+            return;
+        }
+
+        Twin.CommandReminderAt = null;
+        update.Save = true;
     }
 
     private Task PublishAsync(IReadOnlyList<string> changes, DeviceTwinView twin) =>
@@ -270,5 +296,9 @@ public abstract partial class DeviceActor(ActorHost host, DeviceModel model, Dev
         [LoggerMessage(Level = LogLevel.Warning,
             Message = "Sending command {CommandId} to {Type} {DeviceId} failed; its re-send reminder sends it again")]
         public static partial void SendFailed(ILogger logger, string commandId, string type, string deviceId, Exception error);
+
+        [LoggerMessage(Level = LogLevel.Warning,
+            Message = "Deleting the command re-send reminder of {Type} {DeviceId} failed; it fires once for nothing")]
+        public static partial void ReminderNotCancelled(ILogger logger, string type, string deviceId, Exception error);
     }
 }

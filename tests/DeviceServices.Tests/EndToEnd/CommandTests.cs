@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Net;
+using DaprIoT.Contracts;
 using DaprIoT.Contracts.Devices;
 using DaprIoT.DeviceServices.Tests.Platform;
 
@@ -109,6 +111,33 @@ public sealed class CommandTests
         twin = await platform.TwinUntilAsync("lightbulb", "off-1",
             t => t.Commands.Single(c => c.Id == off.CommandId).Status == CommandStatus.Applied, "off is applied once the bulb answers", ct);
         Assert.False(twin.Properties["power"].Reported!.Value.GetBoolean());
+    }
+
+    [Fact]
+    public async Task A_command_the_device_acknowledged_leaves_no_re_send_reminder_behind()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        // A re-send delay far beyond the test, so only the actor can have removed the reminder, not its firing.
+        await using var platform = await DevicePlatform.StartAsync(Bus.Redis, ct, new Dictionary<string, string>
+        {
+            ["Twins__CommandRetryDelay"] = "00:05:00",
+            ["Twins__CommandRetryMaxDelay"] = "00:05:00",
+        });
+        var credentials = await platform.ProvisionAsync("lightbulb", "tidy-", 1);
+        var device = await platform.StartDevicesAsync("lightbulb", "tidy-", credentials, ct);
+        await platform.TwinUntilAsync("lightbulb", "tidy-1", t => t.Properties.ContainsKey("power"), "tidy-1 reports its state", ct);
+        var reminder = $"{platform.Runtime.SidecarUrl("lightbulb")}/v1.0/actors/{ActorTypes.LightBulb}/tidy-1/reminders/commands";
+
+        await device.PauseAsync();
+        var pending = await platform.LightBulb("tidy-1").SetDesired(new LightBulbDesired(BrightnessPct: 41));
+        using (var whilePending = await platform.Runtime.Client.GetAsync(reminder, ct))
+            Assert.Equal(HttpStatusCode.OK, whilePending.StatusCode);
+
+        await device.ResumeAsync();
+        await platform.TwinUntilAsync("lightbulb", "tidy-1",
+            t => t.Commands.Any(c => c.Id == pending.CommandId && c.Status == CommandStatus.Applied), "the command is applied", ct);
+        using var afterAck = await platform.Runtime.Client.GetAsync(reminder, ct);
+        Assert.Equal(HttpStatusCode.NotFound, afterAck.StatusCode);
     }
 
     [Fact]
