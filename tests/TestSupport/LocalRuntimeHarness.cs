@@ -89,9 +89,19 @@ public sealed class LocalRuntimeHarness : IAsyncDisposable
         IReadOnlyDictionary<string, string>? files = null, bool waitHealthy = true, string infrastructure = "none")
     {
         var harness = Create(apps, resources, files, infrastructure);
-        await harness.StartProcessAsync(cancellationToken);
-        if (waitHealthy) await harness.WaitHealthyAsync(cancellationToken);
-        return harness;
+        try
+        {
+            await harness.StartProcessAsync(cancellationToken);
+            if (waitHealthy) await harness.WaitHealthyAsync(cancellationToken);
+            return harness;
+        }
+        catch
+        {
+            // Nobody else holds the harness yet: a runtime that did not come up is stopped here, with its apps and the
+            // servers it started, instead of running on beside the rest of the test run.
+            await harness.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>Runs <c>dapr-local</c> on a run file the test writes verbatim and waits for it to exit (for bad input).</summary>
