@@ -29,6 +29,13 @@ public sealed class RabbitVirtualHost : IAsyncDisposable
             (q.GetProperty("name").GetString()!, q.GetProperty("durable").GetBoolean(), q.GetProperty("auto_delete").GetBoolean()))];
     }
 
+    /// <summary>Sets a policy of the virtual host (<c>rabbitmqctl set_policy</c>): a definition in JSON for the queues or exchanges whose names match.</summary>
+    public Task SetPolicyAsync(string name, string pattern, string definition, string applyTo, CancellationToken cancellationToken) =>
+        RabbitCtlAsync(cancellationToken, "set_policy", "-p", Name, "--apply-to", applyTo, name, pattern, definition);
+
+    public Task ClearPolicyAsync(string name, CancellationToken cancellationToken) =>
+        RabbitCtlAsync(cancellationToken, "clear_policy", "-p", Name, name);
+
     public async ValueTask DisposeAsync() => await RabbitCtlAsync(CancellationToken.None, "delete_vhost", Name);
 
     private static async Task<string> RabbitCtlAsync(CancellationToken cancellationToken, params string[] args)

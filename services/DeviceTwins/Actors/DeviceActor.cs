@@ -27,6 +27,12 @@ public abstract partial class DeviceActor(ActorHost host, DeviceModel model, Dev
 
     private TwinEngine? _engine;
 
+    /// <summary>
+    /// The twin's version when a turn last failed: that turn's event may have reached the bus, so the twin read back
+    /// continues from it, and no two different events ever carry the same version.
+    /// </summary>
+    private long _versionOfFailedTurn;
+
     /// <summary>The last turn's commands on their way to the broker, if they still are.</summary>
     private Task _sending = Task.CompletedTask;
 
@@ -37,10 +43,37 @@ public abstract partial class DeviceActor(ActorHost host, DeviceModel model, Dev
     protected TwinState Twin => Engine.Twin;
     protected DateTimeOffset Now => Services.Time.GetUtcNow();
 
-    protected override async Task OnActivateAsync()
+    protected override Task OnActivateAsync() => LoadTwinAsync();
+
+    /// <summary>A twin dropped by a failed turn (<see cref="OnActorMethodFailedAsync"/>) is read back before the next one.</summary>
+    protected override async Task OnPreActorMethodAsync(ActorMethodContext actorMethodContext)
+    {
+        if (_engine is null) await LoadTwinAsync();
+    }
+
+    /// <summary>
+    /// A turn that failed is forgotten. Its changes are already in the twin in memory, but its event was not published
+    /// or its state not saved; the runtime drops the unsaved state, and so the twin is dropped too and read back from
+    /// what was saved. The retry of what failed (the binding delivering the device's message again, a reminder firing
+    /// again) then applies it afresh, instead of finding it applied already and answering success for a change that
+    /// was never told nor saved.
+    /// </summary>
+    protected override Task OnActorMethodFailedAsync(ActorMethodContext actorMethodContext, Exception e)
+    {
+        if (_engine is not null) _versionOfFailedTurn = Math.Max(_versionOfFailedTurn, Twin.Version);
+        _engine = null;
+        return Task.CompletedTask;
+    }
+
+    private async Task LoadTwinAsync()
     {
         var saved = await StateManager.TryGetStateAsync<TwinState>(TwinKey);
-        _engine = new TwinEngine(Model, Services.Options, saved.HasValue ? saved.Value : new TwinState());
+        var twin = saved.HasValue ? saved.Value : new TwinState();
+        // The saved reminder time may be wrong: a turn that failed after it registered or deleted the reminder saved
+        // nothing. So it counts as unknown, and the next turn with a command pending registers the reminder again.
+        twin.CommandReminderAt = null;
+        twin.Version = Math.Max(twin.Version, _versionOfFailedTurn);
+        _engine = new TwinEngine(Model, Services.Options, twin);
         Engine.Activated(Now);
     }
 
@@ -180,9 +213,9 @@ public abstract partial class DeviceActor(ActorHost host, DeviceModel model, Dev
     /// <summary>
     /// Carries out what the twin's rules decided, in an order that loses nothing: the event is published and the
     /// reminders and timers are registered at once (neither depends on the other), and only once both have succeeded is
-    /// the state saved (by the actor runtime when the call returns). A failure there fails the call, the runtime drops
-    /// the unsaved state, and the caller (the binding, a reminder) tries again; the twin's ordering makes the retry
-    /// change nothing twice, though its event may be published twice with the same version. Commands go out meanwhile,
+    /// the state saved (by the actor runtime when the call returns). A failure there fails the call, the turn is
+    /// forgotten (<see cref="OnActorMethodFailedAsync"/>), and the caller (the binding, a reminder) tries again; its
+    /// event may then be published twice with the same version, which consumers take as one. Commands go out meanwhile,
     /// and the turn does not wait for the broker to take them (only for the previous turn's to have gone).
     /// </summary>
     /// <remarks>

@@ -22,7 +22,7 @@ namespace DaprIoT.DeviceServices.Tests.Ingestion;
 
 /// <summary>
 /// A device message whose actor does not take it — the sidecar is away, or cannot place the actor — is answered 503
-/// so the binding leaves it unacknowledged and the broker delivers it again; it is counted, and an outage that fails
+/// so the binding leaves it unacknowledged and delivers it again; it is counted, and an outage that fails
 /// every message logs a line per interval, not a stack trace per message. The sidecars here are real sockets: a port
 /// nothing listens on, and an HTTP app answering what dapr-local answers for an actor type no sidecar hosts.
 /// </summary>

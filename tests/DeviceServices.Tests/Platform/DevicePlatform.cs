@@ -154,7 +154,20 @@ public sealed class DevicePlatform : IAsyncDisposable
     {
         var broker = BrokerProcessId();
         await Signals.SendAsync(broker, "STOP");
-        return new FrozenProcess(broker);
+        return new Undo(() => Signals.SendAsync(broker, "CONT"));
+    }
+
+    /// <summary>
+    /// Makes RabbitMQ refuse every <c>device-events</c> message until the returned handle is disposed: a policy caps
+    /// the topic's queues at no messages and rejects what would overflow them, so a publish with confirms is nacked and
+    /// fails. Only on the RabbitMQ set.
+    /// </summary>
+    public async Task<IAsyncDisposable> RefuseDeviceEventsAsync(CancellationToken cancellationToken)
+    {
+        var vhost = _vhost ?? throw new InvalidOperationException("the bus can refuse messages only on the RabbitMQ set");
+        const string policy = "refuse-device-events";
+        await vhost.SetPolicyAsync(policy, $"{Topics.DeviceEvents}$", """{"max-length":0,"overflow":"reject-publish"}""", "queues", cancellationToken);
+        return new Undo(() => vhost.ClearPolicyAsync(policy, CancellationToken.None));
     }
 
     /// <summary>The Mosquitto the runtime started for this platform: the one whose configuration is in the runtime's folder.</summary>
@@ -181,9 +194,10 @@ public sealed class DevicePlatform : IAsyncDisposable
         throw new InvalidOperationException($"no Mosquitto with its configuration under {Runtime.Folder} is running");
     }
 
-    private sealed class FrozenProcess(int processId) : IAsyncDisposable
+    /// <summary>What a test changed in the platform's servers, put back when disposed.</summary>
+    private sealed class Undo(Func<Task> undo) : IAsyncDisposable
     {
-        public ValueTask DisposeAsync() => new(Signals.SendAsync(processId, "CONT"));
+        public ValueTask DisposeAsync() => new(undo());
     }
 
     public async ValueTask DisposeAsync()
