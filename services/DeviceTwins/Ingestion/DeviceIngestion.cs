@@ -17,8 +17,8 @@ namespace DaprIoT.DeviceTwins.Ingestion;
 /// topic, from a device that is not provisioned — is counted, logged once per device and kind, and answered 200 so
 /// the binding does not deliver it again for ever. <c>state</c>, <c>ack</c> and <c>presence</c> go to the device's
 /// actor; <c>telemetry</c> to the bus in batches. An answer other than 200 leaves a QoS 1 message unacknowledged, and
-/// the binding delivers it again every 5 s (the components set <c>backOffMaxRetries: -1</c>), so nothing the broker
-/// handed over is lost: 503 when the actor did not take the message (counted with outcome <c>failed</c>, logged by
+/// the binding delivers it again every 5 s (the components of the QoS 1 kinds set <c>backOffMaxRetries: -1</c>), so
+/// nothing the broker handed over is lost: 503 when the actor did not take the message (counted with outcome <c>failed</c>, logged by
 /// <see cref="ActorFailureLog"/>), 500 for anything unforeseen.
 /// </summary>
 public sealed class DeviceIngestion(
