@@ -48,7 +48,11 @@ public sealed class SousVideActor(ActorHost host, SousVideModel model, DeviceAct
 
         var now = Now;
         var endsAt = now + TimeSpan.FromSeconds(request.DurationS) + Services.Options.PreheatAllowance;
-        var result = await IssueAsync(SousVideModel.StartProgramCommand,
+        // The end reminder first: if it cannot be registered, the call fails before the cooker is told to start. Should
+        // the start fail after it, the reminder ends whatever program the twin then has running at that time: none, or
+        // the one this start was to replace.
+        await RegisterReminderAsync(ProgramEndReminder, null, endsAt - now, Timeout.InfiniteTimeSpan);
+        return await IssueAsync(SousVideModel.StartProgramCommand,
             new Dictionary<string, JsonElement> { [SousVideModel.TargetTempC] = target, [SousVideModel.DurationS] = PropertySpec.Json(request.DurationS) },
             (command, update) =>
             {
@@ -62,8 +66,6 @@ public sealed class SousVideActor(ActorHost host, SousVideModel model, DeviceAct
                 };
                 update.Changed(DeviceChanges.Program);
             });
-        await RegisterReminderAsync(ProgramEndReminder, null, endsAt - now, Timeout.InfiniteTimeSpan);
-        return result;
     }
 
     public async Task<CommandResult> StopProgram()
