@@ -214,9 +214,10 @@ public abstract partial class DeviceActor(ActorHost host, DeviceModel model, Dev
     /// Carries out what the twin's rules decided, in an order that loses nothing: the event is published and the
     /// reminders and timers are registered at once (neither depends on the other), and only once both have succeeded is
     /// the state saved (by the actor runtime when the call returns). A failure there fails the call, the turn is
-    /// forgotten (<see cref="OnActorMethodFailedAsync"/>), and the caller (the binding, a reminder) tries again; its
-    /// event may then be published twice with the same version, which consumers take as one. Commands go out meanwhile,
-    /// and the turn does not wait for the broker to take them (only for the previous turn's to have gone).
+    /// forgotten (<see cref="OnActorMethodFailedAsync"/>), and the caller (the binding, a reminder) tries again. If the
+    /// failed turn's event did reach the bus, the change is then told twice, the second time with a newer version.
+    /// Commands go out meanwhile, and the turn does not wait for the broker to take them (only for the previous turn's
+    /// to have gone).
     /// </summary>
     /// <remarks>
     /// A command the broker has not taken is not lost: the turn that issued it saved it as pending with its re-send
