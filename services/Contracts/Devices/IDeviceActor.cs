@@ -28,8 +28,12 @@ public interface IDeviceActor : IActor
     /// <summary>The twin as it is now; <see cref="DeviceTwinView.Provisioned"/> is false for an unknown device.</summary>
     Task<DeviceTwinView> GetTwin();
 
-    /// <summary>A <c>state</c>, <c>ack</c> or <c>presence</c> message from the device, as the MQTT input binding received it.</summary>
-    Task<IngestResult> Ingest(DeviceReport report);
+    /// <summary>
+    /// <c>state</c>, <c>ack</c> and <c>presence</c> messages from the device, as the MQTT input bindings received them
+    /// (usually one; a state and its ack together), applied in the order given in one turn: one event, one save. The
+    /// results are in the same order.
+    /// </summary>
+    Task<IngestResult[]> Ingest(DeviceReport[] reports);
 
     /// <summary>The device was heard from (its telemetry, which does not go through the actor, is its heartbeat).</summary>
     Task<IngestResult> Heartbeat(DeviceHeartbeat heartbeat);

@@ -125,17 +125,28 @@ public abstract partial class DeviceActor(ActorHost host, DeviceModel model, Dev
 
     public Task<DeviceTwinView> GetTwin() => Task.FromResult(Engine.View(DeviceId));
 
-    public async Task<IngestResult> Ingest(DeviceReport report)
+    public async Task<IngestResult[]> Ingest(DeviceReport[] reports)
+    {
+        var update = new TwinUpdate();
+        var results = new IngestResult[reports.Length];
+        for (var i = 0; i < reports.Length; i++) results[i] = await ApplyAsync(reports[i], update);
+        if (results.Any(r => r.Outcome != IngestOutcome.Rejected)) await CarryOutAsync(update);
+        return results;
+    }
+
+    /// <summary>One device message into <paramref name="update"/>, which gathers what a turn's messages did.</summary>
+    private async Task<IngestResult> ApplyAsync(DeviceReport report, TwinUpdate update)
     {
         if (!Twin.Provisioned) return new IngestResult(IngestOutcome.Rejected, "not_provisioned");
         if (report.Kind is MessageKind.Telemetry or MessageKind.Cmd) return new IngestResult(IngestOutcome.Rejected, "bad_topic");
         var decoded = WireCodec.DecodeReport(Model.Type, report.Kind, Encoding.UTF8.GetBytes(report.Payload));
         if (!decoded.Ok) return new IngestResult(IngestOutcome.Rejected, decoded.Error!.CodeName);
 
-        var update = Engine.Apply(decoded.Value!, report.ReceivedAt, new TwinUpdate());
+        update.Outcome = IngestOutcome.Applied;
+        update.Reason = null;
+        Engine.Apply(decoded.Value!, report.ReceivedAt, update);
         if (decoded.Value is not DeviceAck and not DevicePresence && update.Outcome == IngestOutcome.Applied)
             await OnStateAppliedAsync(decoded.Value!, report.ReceivedAt, update);
-        await CarryOutAsync(update);
         return new IngestResult(update.Outcome, update.Reason);
     }
 

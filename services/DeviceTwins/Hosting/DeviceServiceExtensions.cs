@@ -48,8 +48,9 @@ public static class DeviceServiceExtensions
             .ValidateOnStart();
         services.AddOptions<IngestionOptions>().BindConfiguration("Ingestion")
             .Validate(o => o.HeartbeatForwardInterval > TimeSpan.Zero && o.TelemetryQueueCapacity >= 1 && o.TelemetryBatchSize >= 1
-                && o.TelemetryBatchesInFlight >= 1 && o.TelemetryPublishAttempts >= 1 && o.TelemetryBatchLinger >= TimeSpan.Zero,
-                "Ingestion: HeartbeatForwardInterval must be positive; TelemetryQueueCapacity, TelemetryBatchSize, TelemetryBatchesInFlight and TelemetryPublishAttempts at least 1")
+                && o.TelemetryBatchesInFlight >= 1 && o.TelemetryPublishAttempts >= 1 && o.TelemetryBatchLinger >= TimeSpan.Zero
+                && o.ReportPairingWindow >= TimeSpan.Zero,
+                "Ingestion: HeartbeatForwardInterval must be positive; TelemetryQueueCapacity, TelemetryBatchSize, TelemetryBatchesInFlight and TelemetryPublishAttempts at least 1; TelemetryBatchLinger and ReportPairingWindow not negative")
             .ValidateOnStart();
         services.AddSingleton(model);
         services.AddSingleton<DeviceModel>(model);
@@ -61,6 +62,7 @@ public static class DeviceServiceExtensions
         services.AddSingleton<RejectionLog>();
         services.AddSingleton<ActorFailureLog>();
         services.AddSingleton<HeartbeatGate>();
+        services.AddSingleton<ReportPairing>();
         services.AddSingleton<TelemetryPublisher>();
         services.AddHostedService(provider => provider.GetRequiredService<TelemetryPublisher>());
         services.AddSingleton<DeviceIngestion>();

@@ -6,6 +6,7 @@ using Dapr.Actors.Client;
 using DaprIoT.Contracts.Devices;
 using DaprIoT.Contracts.Wire;
 using DaprIoT.DeviceTwins.Model;
+using DaprIoT.DeviceTwins.Twin;
 using Microsoft.AspNetCore.Http;
 
 namespace DaprIoT.DeviceTwins.Ingestion;
@@ -25,6 +26,7 @@ public sealed class DeviceIngestion(
     DeviceModel model,
     IActorProxyFactory actors,
     HeartbeatGate heartbeats,
+    ReportPairing pairing,
     TelemetryPublisher telemetry,
     DeviceMetrics metrics,
     RejectionLog rejections,
@@ -65,9 +67,12 @@ public sealed class DeviceIngestion(
 
                 // The hot path calls the actor without remoting (ActorProxy.InvokeMethodAsync): the SDK's remoting proxy
                 // copies its JsonSerializerOptions for every new proxy, so each call would build its JSON metadata afresh.
+                // A commanded device's state and ack go together when they can (ReportPairing); a refused command's ack
+                // has no state to wait for.
                 var actor = actors.Create(new ActorId(topic.DeviceId), model.ActorType);
-                var result = await actor.InvokeMethodAsync<DeviceReport, IngestResult>(nameof(IDeviceActor.Ingest),
-                    new DeviceReport(kind, Encoding.UTF8.GetString(payload.Span), receivedAt));
+                var result = await pairing.IngestAsync(topic.DeviceId, new DeviceReport(kind, Encoding.UTF8.GetString(payload.Span), receivedAt),
+                    new MessageOrder(message.Boot, message.Seq), mayPair: message is not DeviceAck { Ok: false },
+                    reports => actor.InvokeMethodAsync<DeviceReport[], IngestResult[]>(nameof(IDeviceActor.Ingest), reports));
                 if (result.Outcome == IngestOutcome.Rejected) return Reject(topic.DeviceId, kindName, result.Reason ?? "rejected", null, topicName);
                 metrics.Message(model.TypeName, kindName, result.Outcome == IngestOutcome.Applied ? "applied" : "duplicate");
                 return Results.Ok();

@@ -23,4 +23,10 @@ public sealed class IngestionOptions
 
     /// <summary>Bulk publishes of one batch before its messages are dropped and counted.</summary>
     public int TelemetryPublishAttempts { get; set; } = 3;
+
+    /// <summary>
+    /// How long a commanded device's state or ack waits for the other, so the two are applied in one actor turn
+    /// (<see cref="ReportPairing"/>); zero turns the pairing off.
+    /// </summary>
+    public TimeSpan ReportPairingWindow { get; set; } = TimeSpan.FromMilliseconds(5);
 }

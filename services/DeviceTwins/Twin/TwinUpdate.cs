@@ -23,6 +23,7 @@ public sealed class TwinUpdate
     /// <summary>The device came online: its heartbeat watch starts.</summary>
     public bool WatchHeartbeat { get; set; }
 
+    /// <summary>What became of the device message applied last (a turn may apply a state and its ack into one update).</summary>
     public IngestOutcome Outcome { get; set; } = IngestOutcome.Applied;
     public string? Reason { get; set; }
 

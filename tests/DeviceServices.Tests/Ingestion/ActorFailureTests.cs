@@ -95,7 +95,7 @@ public sealed class ActorFailureTests : IAsyncDisposable
         var actors = new ActorProxyFactory(new ActorProxyOptions { HttpEndpoint = sidecar });
         var metrics = new DeviceMetrics(_services.GetRequiredService<IMeterFactory>());
         var dapr = new DaprClientBuilder().UseHttpEndpoint(sidecar).UseGrpcEndpoint(sidecar).Build();
-        return new DeviceIngestion(model, actors, new HeartbeatGate(actors, model, _time, options),
+        return new DeviceIngestion(model, actors, new HeartbeatGate(actors, model, _time, options), new ReportPairing(_time, options, model, metrics),
             new TelemetryPublisher(dapr, model, metrics, options, NullLogger<TelemetryPublisher>.Instance), metrics,
             new RejectionLog(NullLogger<RejectionLog>.Instance), new ActorFailureLog(_log, _time), _time);
     }
